@@ -1,0 +1,53 @@
+"""gRPC-style status names, their HTTP statuses and the error body every client sees."""
+
+from enum import Enum
+
+from pydantic import BaseModel, Field
+
+
+class Status(str, Enum):
+    """What went wrong, in the vocabulary of gRPC status codes."""
+
+    INVALID_ARGUMENT = "INVALID_ARGUMENT"
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+    PERMISSION_DENIED = "PERMISSION_DENIED"
+    NOT_FOUND = "NOT_FOUND"
+    ALREADY_EXISTS = "ALREADY_EXISTS"
+    FAILED_PRECONDITION = "FAILED_PRECONDITION"
+    PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
+    METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
+    RESOURCE_EXHAUSTED = "RESOURCE_EXHAUSTED"
+    UNAVAILABLE = "UNAVAILABLE"
+    INTERNAL = "INTERNAL"
+
+    @property
+    def http_status(self) -> int:
+        return _HTTP_STATUS[self]
+
+
+_HTTP_STATUS = {
+    Status.INVALID_ARGUMENT: 400,
+    Status.UNAUTHENTICATED: 401,
+    Status.PERMISSION_DENIED: 403,
+    Status.NOT_FOUND: 404,
+    Status.METHOD_NOT_ALLOWED: 405,
+    Status.ALREADY_EXISTS: 409,
+    Status.FAILED_PRECONDITION: 400,
+    Status.PAYLOAD_TOO_LARGE: 413,
+    Status.RESOURCE_EXHAUSTED: 429,
+    Status.UNAVAILABLE: 503,
+    Status.INTERNAL: 500,
+}
+
+
+class ErrorReply(BaseModel):
+    """The body of every refusal, over HTTP and in Socket.IO `error` events.
+
+    `error` is a sentence meant for a person; `code` is for programs. `field` names the
+    request field at fault when there is one; `retry_after` is in seconds.
+    """
+
+    error: str
+    code: Status
+    field: str | None = None
+    retry_after: int | None = Field(default=None, ge=0)

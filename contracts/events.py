@@ -1,0 +1,136 @@
+"""Socket.IO events: what a client may send, and what the server sends back.
+
+`CLIENT_EVENTS` is the socket counterpart of the REST service table: each event a client
+may emit, the payload model it must carry and the events the server may answer with.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from contracts.fields import LoginName, Password, Token
+from contracts.messages import Message, User
+
+CHAT_MAX_LENGTH = 2000
+HISTORY_MAX = 100
+
+ChatText = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=CHAT_MAX_LENGTH),
+]
+
+
+class Authenticate(Message):
+    """The seed's `authenticate`: a username (or email) and password, or a session token."""
+
+    username: LoginName | None = None
+    password: Password | None = None
+    token: Token | None = None
+
+    @model_validator(mode="after")
+    def _one_way_to_authenticate(self) -> "Authenticate":
+        by_password = self.username is not None and self.password is not None
+        if by_password == (self.token is not None):
+            raise ValueError("send either username and password, or token")
+        return self
+
+
+class Chat(Message):
+    text: ChatText
+
+
+class HistoryRequest(Message):
+    before: int | None = Field(default=None, ge=1, le=2**63 - 1)
+    limit: int = Field(default=50, ge=1, le=HISTORY_MAX)
+
+
+class Connected(BaseModel):
+    message: str
+    sid: str
+    user: User | None = None
+
+
+class AuthSuccess(BaseModel):
+    message: str
+    user: User
+
+
+class AuthError(BaseModel):
+    error: str
+    code: str = "UNAUTHENTICATED"
+    retry_after: int | None = None
+
+
+class Echo(BaseModel):
+    echo: Any
+
+
+class ChatMessage(BaseModel):
+    id: int
+    user: str
+    text: str
+    ts: datetime
+
+
+class ChatAck(BaseModel):
+    id: int
+    ts: datetime
+
+
+class History(BaseModel):
+    messages: list[ChatMessage]
+    has_more: bool
+
+
+class Presence(BaseModel):
+    user: str
+    online: bool
+
+
+class Who(BaseModel):
+    users: list[str]
+
+
+class SessionRevoked(BaseModel):
+    reason: str
+
+
+class EmptyPayload(Message):
+    model_config = ConfigDict(extra="forbid")
+
+
+@dataclass(frozen=True)
+class ClientEvent:
+    """An event a client emits: its payload model and what the server answers with."""
+
+    name: str
+    payload: type[BaseModel] | None
+    replies: tuple[str, ...]
+    needs_auth: bool
+    summary: str
+
+
+CLIENT_EVENTS: tuple[ClientEvent, ...] = (
+    ClientEvent("authenticate", Authenticate, ("auth_success", "auth_error"), False,
+                "Prove who you are on an open socket."),
+    ClientEvent("message", None, ("message",), False, "Echo any JSON back to the sender."),
+    ClientEvent("chat", Chat, ("chat", "error", "auth_error"), True,
+                "Store a chat message and send it to every signed-in client."),
+    ClientEvent("history", HistoryRequest, ("history", "error", "auth_error"), True,
+                "The latest chat messages before an id, oldest first."),
+    ClientEvent("who", EmptyPayload, ("who", "auth_error"), True, "The users online now."),
+)
+
+SERVER_EVENTS: dict[str, type[BaseModel]] = {
+    "connected": Connected,
+    "auth_success": AuthSuccess,
+    "auth_error": AuthError,
+    "message": Echo,
+    "chat": ChatMessage,
+    "history": History,
+    "presence": Presence,
+    "who": Who,
+    "session_revoked": SessionRevoked,
+}

@@ -1,0 +1,47 @@
+"""Field types shared by requests: the rules for usernames, emails, passwords and codes."""
+
+from typing import Annotated
+
+from email_validator import EmailNotValidError, validate_email
+from pydantic import AfterValidator, Field, StringConstraints
+
+USERNAME_PATTERN = r"^[A-Za-z0-9_.-]{3,32}$"
+CODE_PATTERN = r"^[0-9]{6}$"
+PASSWORD_MIN_LENGTH = 8
+PASSWORD_MAX_LENGTH = 1024
+EMAIL_MAX_LENGTH = 254
+
+
+def _normalised_email(value: str) -> str:
+    """Check the address's shape and lower-case its domain; no DNS look-up."""
+    try:
+        checked = validate_email(value, check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError as exc:
+        raise ValueError(f"not a valid email address: {exc}") from None
+    return checked.normalized
+
+
+Username = Annotated[
+    str,
+    StringConstraints(pattern=USERNAME_PATTERN),
+    Field(description="3 to 32 characters: letters, digits, '_', '.' or '-'.", examples=["ada"]),
+]
+Email = Annotated[
+    str,
+    Field(max_length=EMAIL_MAX_LENGTH, examples=["ada@example.com"]),
+    AfterValidator(_normalised_email),
+]
+Password = Annotated[
+    str,
+    Field(min_length=PASSWORD_MIN_LENGTH, max_length=PASSWORD_MAX_LENGTH, examples=["correct horse battery"]),
+]
+Code = Annotated[
+    str,
+    StringConstraints(pattern=CODE_PATTERN),
+    Field(description="The six ASCII digits sent by mail.", examples=["123456"]),
+]
+LoginName = Annotated[
+    str,
+    Field(min_length=1, max_length=EMAIL_MAX_LENGTH, description="A username or an email address."),
+]
+Token = Annotated[str, Field(min_length=1, max_length=256)]

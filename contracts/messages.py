@@ -1,0 +1,69 @@
+"""Request and reply messages of the REST API."""
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict
+
+from contracts.fields import Code, Email, LoginName, Password, Username
+
+
+class Message(BaseModel):
+    """Base of every wire message: unknown fields are refused, not silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Empty(Message):
+    """A call that takes no body."""
+
+
+class Health(Message):
+    status: str
+    database: str
+    version: str
+
+
+class SignupRequest(Message):
+    username: Username
+    email: Email
+    password: Password
+
+
+class SignupReply(Message):
+    message: str
+    user_id: int
+
+
+class VerifyEmailRequest(Message):
+    email: Email
+    code: Code
+
+
+class Notice(Message):
+    """A reply that only tells the person what happened."""
+
+    message: str
+
+
+class LoginRequest(Message):
+    username: LoginName
+    password: Password
+
+
+class User(Message):
+    id: int
+    username: str
+    email: str
+    is_verified: bool
+    created_at: datetime
+
+
+class LoginReply(Message):
+    message: str
+    token: str
+    expires_at: datetime
+    user: User
+
+
+class ResendRequest(Message):
+    email: Email
