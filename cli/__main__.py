@@ -1,0 +1,5 @@
+"""`python -m cli` runs authcli."""
+
+from cli.main import main
+
+main()

@@ -1,0 +1,61 @@
+"""What every command needs: the server, its REST client, the stored session, the live
+channel."""
+
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from cli.client import ApiClient
+from cli.errors import NotLoggedIn
+from cli.live import LiveChannel
+from cli.session_store import SessionStore, StoredSession
+from contracts.messages import LoginReply
+
+
+@dataclass
+class Context:
+    """`server` is the URL the person named; `api.base_url` may be a tunnel's local end."""
+
+    server: str
+    api: ApiClient
+    store: SessionStore
+    via: str | None = None
+    live: LiveChannel | None = None
+
+    @property
+    def describe(self) -> str:
+        return self.server if self.via is None else f"{self.server} via ssh {self.via}"
+
+    def session(self) -> StoredSession | None:
+        stored = self.store.load()
+        self.api.token = stored.token if stored else None
+        return stored
+
+    def require_session(self) -> StoredSession:
+        stored = self.session()
+        if stored is None:
+            raise NotLoggedIn(self.describe)
+        return stored
+
+    def remember(self, reply: LoginReply) -> StoredSession:
+        stored = StoredSession(server=self.store.key, token=reply.token,
+                               username=reply.user.username,
+                               expires_at=reply.expires_at.isoformat())
+        self.store.save(stored)
+        self.api.token = reply.token
+        return stored
+
+    def forget(self) -> None:
+        self.store.forget()
+        self.api.token = None
+
+    @contextlib.asynccontextmanager
+    async def channel(self) -> AsyncIterator[LiveChannel]:
+        """The REPL's open live channel, or a short-lived one for a single command."""
+        if self.live is not None and self.live.state == "online":
+            yield self.live
+            return
+        stored = self.require_session()
+        async with LiveChannel(self.api.base_url, stored.token,
+                               describe=self.describe) as channel:
+            yield channel
