@@ -1,0 +1,82 @@
+// Same-origin JSON calls to the REST API. The session lives in an HttpOnly cookie that
+// the browser sends by itself; this module never sees or keeps a token.
+
+const FALLBACK = {
+  0: "Could not reach the server. Check your connection and try again.",
+  400: "The server could not accept that. Check the fields and try again.",
+  401: "You are not logged in.",
+  403: "That is not allowed.",
+  404: "The server does not know that address.",
+  409: "That is already taken.",
+  413: "That is too long.",
+  429: "Too many attempts. Wait a moment and try again.",
+  500: "The server had a problem. Try again in a moment.",
+};
+
+/** A refused call: `message` is a sentence for a person; `field` names the input at fault. */
+export class ApiError extends Error {
+  constructor(status, body, retryHeader) {
+    const reply = body && typeof body === "object" ? body : {};
+    const text = typeof reply.error === "string" && reply.error.trim()
+      ? reply.error
+      : FALLBACK[status] ?? FALLBACK[status >= 500 ? 500 : 400];
+    super(text);
+    this.name = "ApiError";
+    this.status = status;
+    this.code = typeof reply.code === "string" ? reply.code : null;
+    this.field = typeof reply.field === "string" ? reply.field : null;
+    const retry = Number(reply.retry_after ?? retryHeader);
+    this.retryAfter = Number.isFinite(retry) && retry > 0 ? Math.ceil(retry) : null;
+  }
+}
+
+/** Call `path` with an optional JSON body; resolve to the reply, or throw an ApiError. */
+export async function call(path, { method = "GET", body } = {}) {
+  const headers = { Accept: "application/json" };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  let response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: "same-origin",
+      cache: "no-store",
+    });
+  } catch {
+    throw new ApiError(0, null);
+  }
+  let reply = null;
+  try {
+    reply = await response.json();
+  } catch {
+    reply = null;
+  }
+  if (!response.ok) throw new ApiError(response.status, reply, response.headers.get("Retry-After"));
+  return reply;
+}
+
+export const signup = (username, email, password) =>
+  call("/api/signup", { method: "POST", body: { username, email, password } });
+
+export const verifyEmail = (email, code) =>
+  call("/api/verify-email", { method: "POST", body: { email, code } });
+
+export const resendCode = (email) =>
+  call("/api/resend-verification", { method: "POST", body: { email } });
+
+export const login = (username, password) =>
+  call("/api/login", { method: "POST", body: { username, password } });
+
+export const logout = () => call("/api/logout", { method: "POST" });
+
+/** The signed-in user, or null when there is no session. */
+export async function me() {
+  try {
+    const reply = await call("/api/me");
+    return reply && reply.user ? reply.user : reply;
+  } catch (error) {
+    if (error.status === 401) return null;
+    throw error;
+  }
+}

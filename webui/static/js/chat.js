@@ -1,0 +1,405 @@
+// The Chat view: one Socket.IO connection, authenticated by the session cookie the browser
+// sends with the handshake. Messages arrive as `chat` events (our own included); the ack
+// only tells us the server stored what we sent.
+
+import { io } from "../vendor/socket.io.esm.min.js";
+
+const ACK_TIMEOUT_MS = 10000;
+const PAGE_SIZE = 50;
+const MAX_LENGTH = 2000;
+const NEAR_EDGE_PX = 96;
+
+const CONNECTION_TEXT = {
+  connecting: "Connecting…",
+  connected: "Connected",
+  reconnecting: "Reconnecting…",
+  offline: "Offline",
+};
+
+const timeFormat = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
+const fullFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "full", timeStyle: "short" });
+const dayFormat = new Intl.DateTimeFormat(undefined, { weekday: "long", day: "numeric", month: "long", year: "numeric" });
+
+/** Server timestamps are UTC; one written without an offset is read as UTC too. */
+function parseTime(ts) {
+  const text = String(ts);
+  return new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text}Z`);
+}
+
+function dayKey(date) {
+  return `${date.getFullYear()}-${date.getMonth()}-${date.getDate()}`;
+}
+
+function dayLabel(date) {
+  const today = new Date();
+  const yesterday = new Date(today.getFullYear(), today.getMonth(), today.getDate() - 1);
+  if (dayKey(date) === dayKey(today)) return "Today";
+  if (dayKey(date) === dayKey(yesterday)) return "Yesterday";
+  return dayFormat.format(date);
+}
+
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+/** The sentence to show for a failed emit: a timeout, or an error reply from the server. */
+function failure(err, reply) {
+  if (err) return "The server did not answer in time. Check the connection and try again.";
+  if (reply && typeof reply.error === "string") {
+    const wait = Number(reply.retry_after);
+    return wait > 0 ? `${reply.error} (try again in ${Math.ceil(wait)} s)` : reply.error;
+  }
+  return null;
+}
+
+export class Chat {
+  /**
+   * @param {object} hooks `onSessionEnded(reason)`: the server no longer knows this session.
+   *   `checkSession()`: resolves to the user, or null, from the REST API.
+   */
+  constructor(hooks) {
+    this.hooks = hooks;
+    this.socket = null;
+    this.user = null;
+    this.byId = new Map();
+    this.oldestId = null;
+    this.newestId = null;
+    this.hasMore = false;
+    this.loadingHistory = false;
+    this.online = new Set();
+
+    this.view = document.getElementById("view-chat");
+    this.scroller = document.getElementById("messages");
+    this.list = document.getElementById("message-list");
+    this.earlier = document.getElementById("load-earlier");
+    this.historyStatus = document.getElementById("history-status");
+    this.newBelow = document.getElementById("new-below");
+    this.composer = document.getElementById("composer");
+    this.input = document.getElementById("composer-text");
+    this.composerError = document.getElementById("composer-error");
+    this.conn = document.getElementById("conn");
+    this.connText = document.getElementById("conn-text");
+    this.reconnect = document.getElementById("reconnect");
+    this.onlineList = document.getElementById("online-list");
+    this.onlineCount = document.getElementById("online-count");
+
+    this.composer.addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.send();
+    });
+    this.input.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        this.send();
+      }
+    });
+    this.input.addEventListener("input", () => {
+      this.composerError.hidden = true;
+      this.input.removeAttribute("aria-invalid");
+      this.fitComposer();
+    });
+    this.scroller.addEventListener("scroll", () => this.onScroll(), { passive: true });
+    this.earlier.addEventListener("click", () => this.loadHistory());
+    this.newBelow.addEventListener("click", () => this.scrollToEnd());
+    this.reconnect.addEventListener("click", () => this.socket && this.socket.connect());
+    window.addEventListener("online", () => this.showConnection());
+    window.addEventListener("offline", () => this.showConnection());
+  }
+
+  /** Open the connection for `user` (a no-op when it is already open for them). */
+  start(user) {
+    if (this.socket && this.user && this.user.id === user.id) return;
+    this.stop();
+    this.user = user;
+    this.setState("connecting");
+    // WebSocket first (no sticky sessions needed behind several workers), long-polling as
+    // the fallback where a proxy blocks WebSockets.
+    const socket = io({ path: "/socket.io", transports: ["websocket", "polling"], tryAllTransports: true });
+    this.socket = socket;
+    socket.on("connect", () => this.setState("connected"));
+    socket.on("connected", (hello) => this.onConnected(hello));
+    socket.on("disconnect", (reason) => {
+      this.online.clear();
+      this.renderOnline();
+      this.setState(socket.active ? "reconnecting" : "offline");
+      if (reason === "io server disconnect" && this.socket === socket) this.checkSession();
+    });
+    socket.on("connect_error", () => {
+      // `active` is false when the server refused us (no valid session), not when it is down.
+      if (socket.active) this.setState("reconnecting");
+      else this.checkSession();
+    });
+    socket.io.on("reconnect_attempt", () => this.setState("reconnecting"));
+    socket.on("chat", (message) => this.add([message], { live: true }));
+    socket.on("presence", ({ user: name, online }) => {
+      if (online) this.online.add(name);
+      else this.online.delete(name);
+      this.renderOnline();
+    });
+    socket.on("session_revoked", ({ reason } = {}) => this.end(reason || "Your session was ended."));
+    socket.on("auth_error", ({ error } = {}) => this.end(error || "Your session has ended."));
+    socket.on("error", (reply) => this.showComposerError(failure(null, reply) || "Something went wrong."));
+  }
+
+  /** Close the connection and forget everything shown. */
+  stop() {
+    if (this.socket) {
+      this.socket.removeAllListeners();
+      this.socket.io.removeAllListeners();
+      this.socket.disconnect();
+    }
+    this.socket = null;
+    this.user = null;
+    this.byId.clear();
+    this.oldestId = this.newestId = null;
+    this.hasMore = false;
+    this.loadingHistory = false;
+    this.online.clear();
+    this.list.replaceChildren();
+    this.renderOnline();
+    this.earlier.hidden = true;
+    this.historyStatus.textContent = "";
+    this.newBelow.hidden = true;
+    this.composerError.hidden = true;
+    this.input.value = "";
+  }
+
+  end(reason) {
+    const ended = this.hooks.onSessionEnded;
+    this.stop();
+    ended(reason);
+  }
+
+  async checkSession() {
+    const socket = this.socket;
+    let user;
+    try {
+      user = await this.hooks.checkSession();
+    } catch {
+      user = undefined;
+    }
+    if (socket !== this.socket) return;
+    if (user === null) this.end("Your session has ended. Log in again to chat.");
+    else this.setState("offline");
+  }
+
+  onConnected(hello) {
+    if (!hello || !hello.user) {
+      this.checkSession();
+      return;
+    }
+    this.setState("connected");
+    this.refreshWho();
+    // On a reconnect, fetch the latest page again: anything new while away joins the end.
+    this.loadHistory({ latest: true });
+  }
+
+  setState(state) {
+    this.state = state;
+    this.showConnection();
+  }
+
+  showConnection() {
+    const state = navigator.onLine === false && this.state !== "connected" ? "offline" : this.state;
+    this.conn.dataset.state = state;
+    this.connText.textContent = CONNECTION_TEXT[state];
+    this.reconnect.hidden = !(state === "offline" && this.socket && !this.socket.active && navigator.onLine !== false);
+    this.composer.querySelector("[type=submit]").disabled = state !== "connected";
+  }
+
+  refreshWho() {
+    this.socket.timeout(ACK_TIMEOUT_MS).emit("who", {}, (err, reply) => {
+      if (err || !reply || !Array.isArray(reply.users)) return;
+      this.online = new Set(reply.users);
+      this.renderOnline();
+    });
+  }
+
+  renderOnline() {
+    const me = this.user ? this.user.username : null;
+    const names = [...this.online].sort((a, b) => (a === me ? -1 : b === me ? 1 : a.localeCompare(b)));
+    this.onlineList.replaceChildren(
+      ...names.map((name) => {
+        const item = el("li", null, name);
+        if (name === me) item.append(" ", el("span", "you", "(you)"));
+        return item;
+      }),
+    );
+    this.onlineCount.textContent = String(names.length);
+  }
+
+  loadHistory({ latest = false } = {}) {
+    if (!this.socket || (this.loadingHistory && !latest)) return;
+    if (!latest && !this.hasMore) return;
+    const request = { limit: PAGE_SIZE };
+    if (!latest && this.oldestId !== null) request.before = this.oldestId;
+    this.loadingHistory = true;
+    this.historyStatus.textContent = latest ? "" : "Loading earlier messages…";
+    const socket = this.socket;
+    socket.timeout(ACK_TIMEOUT_MS).emit("history", request, (err, reply) => {
+      if (socket !== this.socket) return;
+      this.loadingHistory = false;
+      const problem = failure(err, reply) || (reply && Array.isArray(reply.messages) ? null : "Could not load messages.");
+      if (problem) {
+        this.historyStatus.textContent = `${problem}`;
+        this.earlier.hidden = false;
+        return;
+      }
+      const first = this.byId.size === 0;
+      if (first || !latest) this.hasMore = Boolean(reply.has_more);
+      this.add(reply.messages, { live: false });
+      this.historyStatus.textContent = "";
+      this.renderEdge();
+    });
+  }
+
+  renderEdge() {
+    this.earlier.hidden = !this.hasMore;
+    const start = this.list.previousElementSibling.querySelector(".empty, .start");
+    if (start) start.remove();
+    if (!this.hasMore) {
+      const note = this.byId.size === 0
+        ? el("p", "empty", "No messages yet. Say hello!")
+        : el("p", "help start", "This is the start of the conversation.");
+      this.earlier.after(note);
+    }
+  }
+
+  onScroll() {
+    if (this.scroller.scrollTop < NEAR_EDGE_PX && this.hasMore && !this.loadingHistory) this.loadHistory();
+    if (this.nearEnd()) this.newBelow.hidden = true;
+  }
+
+  nearEnd() {
+    const s = this.scroller;
+    return s.scrollHeight - s.scrollTop - s.clientHeight < NEAR_EDGE_PX;
+  }
+
+  scrollToEnd() {
+    this.scroller.scrollTop = this.scroller.scrollHeight;
+    this.newBelow.hidden = true;
+  }
+
+  /** Show `messages` in id order: newer ones join the end, older ones the top. */
+  add(messages, { live }) {
+    const fresh = messages.filter((m) => m && Number.isInteger(m.id) && !this.byId.has(m.id));
+    if (fresh.length === 0) return;
+    fresh.sort((a, b) => a.id - b.id);
+    const wasNearEnd = this.nearEnd();
+    const wasEmpty = this.byId.size === 0;
+    const older = fresh.filter((m) => this.oldestId !== null && m.id < this.oldestId);
+    const newer = fresh.filter((m) => this.oldestId === null || m.id > this.newestId);
+    for (const m of fresh) this.byId.set(m.id, m);
+    if (older.length) this.prepend(older);
+    if (newer.length) this.append(newer);
+    this.oldestId = Math.min(...this.byId.keys());
+    this.newestId = Math.max(...this.byId.keys());
+    if (wasEmpty) {
+      this.renderEdge();
+      this.scrollToEnd();
+      return;
+    }
+    if (!newer.length) return;
+    const mine = newer.some((m) => this.user && m.user === this.user.username);
+    if (wasNearEnd || mine || !live) this.scrollToEnd();
+    else this.newBelow.hidden = false;
+  }
+
+  append(messages) {
+    let lastDay = this.list.lastElementChild ? this.list.lastElementChild.dataset.day : null;
+    const frag = document.createDocumentFragment();
+    for (const m of messages) {
+      const item = this.renderMessage(m);
+      if (item.dataset.day !== lastDay) frag.append(this.renderDay(item.dataset.day, m));
+      lastDay = item.dataset.day;
+      frag.append(item);
+    }
+    this.list.append(frag);
+  }
+
+  prepend(messages) {
+    const before = this.scroller.scrollHeight;
+    const frag = document.createDocumentFragment();
+    let lastDay = null;
+    for (const m of messages) {
+      const item = this.renderMessage(m);
+      if (item.dataset.day !== lastDay) frag.append(this.renderDay(item.dataset.day, m));
+      lastDay = item.dataset.day;
+      frag.append(item);
+    }
+    // The old top day marker is redundant when the older page ends on the same day.
+    const top = this.list.firstElementChild;
+    if (top && top.classList.contains("day") && top.dataset.day === lastDay) top.remove();
+    this.list.prepend(frag);
+    this.scroller.scrollTop += this.scroller.scrollHeight - before;
+  }
+
+  renderDay(key, message) {
+    const marker = el("li", "day", dayLabel(parseTime(message.ts)));
+    marker.dataset.day = key;
+    marker.setAttribute("role", "separator");
+    return marker;
+  }
+
+  renderMessage(message) {
+    const when = parseTime(message.ts);
+    const item = el("li", "msg");
+    item.dataset.id = String(message.id);
+    item.dataset.day = dayKey(when);
+    if (this.user && message.user === this.user.username) item.classList.add("mine");
+    const meta = el("div", "msg-meta");
+    const time = el("time", "msg-time", timeFormat.format(when));
+    time.dateTime = when.toISOString();
+    time.title = fullFormat.format(when);
+    meta.append(el("span", "msg-author", message.user), time);
+    item.append(meta, el("p", "msg-text", message.text));
+    return item;
+  }
+
+  send() {
+    const text = this.input.value.trim();
+    if (!text) {
+      this.input.focus();
+      return;
+    }
+    if (text.length > MAX_LENGTH) {
+      this.showComposerError(`That message is too long: ${text.length} characters, the limit is ${MAX_LENGTH}.`);
+      return;
+    }
+    if (!this.socket || !this.socket.connected) {
+      this.showComposerError("Not connected right now. Your message is kept here; send it once the connection is back.");
+      return;
+    }
+    const socket = this.socket;
+    this.input.value = "";
+    this.fitComposer();
+    socket.timeout(ACK_TIMEOUT_MS).emit("chat", { text }, (err, reply) => {
+      if (socket !== this.socket) return;
+      const problem = failure(err, reply);
+      if (!problem) return;
+      if (!this.input.value) this.input.value = text;
+      this.fitComposer();
+      this.showComposerError(problem);
+    });
+  }
+
+  showComposerError(message) {
+    this.composerError.textContent = message;
+    this.composerError.hidden = false;
+    this.input.setAttribute("aria-invalid", "true");
+  }
+
+  // Grow the composer with its text where CSS `field-sizing` is not supported.
+  fitComposer() {
+    if (CSS.supports("field-sizing", "content")) return;
+    this.input.style.height = "auto";
+    this.input.style.height = `${this.input.scrollHeight + 2}px`;
+  }
+
+  focus() {
+    this.input.focus();
+  }
+}
