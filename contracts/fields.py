@@ -45,3 +45,14 @@ LoginName = Annotated[
     Field(min_length=1, max_length=EMAIL_MAX_LENGTH, description="A username or an email address."),
 ]
 Token = Annotated[str, Field(min_length=1, max_length=256)]
+
+
+FIELD_RULES = {
+    "username": "A username is 3 to 32 characters: letters, digits, '_', '.' or '-'.",
+    "password": (
+        f"A password is {PASSWORD_MIN_LENGTH} to {PASSWORD_MAX_LENGTH} characters long."
+    ),
+    "code": "The code is the 6 digits from the mail we sent you.",
+    "email": "That does not look like an email address.",
+}
+"""What to tell a person whose value for a field was refused."""

@@ -1,0 +1,3 @@
+from authserver.commands import main
+
+main()

@@ -1,0 +1,71 @@
+"""The `authserver` command: serve (the default), and operator commands."""
+
+import argparse
+import asyncio
+import logging
+import sys
+
+from tornado.netutil import bind_sockets
+
+from authserver import __version__
+from authserver.settings import SettingsError, load_settings
+
+log = logging.getLogger("authserver")
+
+
+def _add_setting_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--database-url", dest="DATABASE_URL", help="overrides DATABASE_URL")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="authserver", description="A self-hostable authentication server."
+    )
+    parser.add_argument("--version", action="version", version=f"authserver {__version__}")
+    commands = parser.add_subparsers(dest="command")
+    serve = commands.add_parser("serve", help="serve HTTP and Socket.IO (the default)")
+    serve.add_argument("--port", dest="PORT", help="overrides PORT (5000)")
+    serve.add_argument("--host", dest="HOST", help="overrides HOST (0.0.0.0)")
+    serve.add_argument("--workers", dest="WORKERS", help="overrides WORKERS (1)")
+    _add_setting_flags(serve)
+    from authserver.operator import users
+
+    users.add_commands(commands, _add_setting_flags)
+    return parser
+
+
+def _overrides(args: argparse.Namespace) -> dict[str, str]:
+    return {name: value for name, value in vars(args).items() if name.isupper() and value is not None}
+
+
+def _run_serve(settings) -> None:
+    from authserver.server import prepare_database, serve
+    from authserver.workers import supervise
+
+    asyncio.run(prepare_database(settings))
+    sockets = bind_sockets(settings.port, settings.host)
+    if settings.workers == 1:
+        asyncio.run(serve(settings, sockets))
+        return
+    supervise(settings.workers, lambda worker: asyncio.run(serve(settings, sockets)))
+
+
+def main(argv: list[str] | None = None) -> None:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings(**_overrides(args))
+    except SettingsError as exc:
+        print(f"authserver: {exc}", file=sys.stderr)
+        sys.exit(2)
+    if args.command in (None, "serve"):
+        try:
+            _run_serve(settings)
+        except OSError as exc:
+            print(f"authserver: cannot listen on {settings.host}:{settings.port}: {exc.strerror}",
+                  file=sys.stderr)
+            sys.exit(1)
+        return
+    sys.exit(args.run(settings, args))

@@ -1,0 +1,1 @@
+"""Mail: an outbox table filled in the same transaction as the change, and its sender."""

@@ -1,0 +1,73 @@
+"""Senders: SMTP through smtplib, or the console in development. Both block: the
+worker runs them in an executor."""
+
+import smtplib
+import ssl
+import sys
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+
+from authserver.mail.compose import Letter
+
+
+def build_message(letter: Letter, sender: str) -> EmailMessage:
+    """A plain-text message with proper headers.
+
+    EmailMessage refuses header values containing CR or LF, so no field can inject
+    headers; addresses were validated before they got here as well.
+    """
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = letter.recipient
+    message["Subject"] = letter.subject
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or "localhost")
+    message.set_content(letter.body)
+    return message
+
+
+class SmtpSender:
+    """Sends through an SMTP server: STARTTLS, SSL or plain; login when a username is set."""
+
+    def __init__(
+        self,
+        *,
+        host: str,
+        port: int,
+        security: str,
+        username: str | None,
+        password: str | None,
+        sender: str,
+        timeout: float,
+    ) -> None:
+        self.host, self.port, self.security = host, port, security
+        self.username, self.password = username, password
+        self.sender, self.timeout = sender, timeout
+
+    def send(self, letter: Letter) -> None:
+        message = build_message(letter, self.sender)
+        context = ssl.create_default_context()
+        if self.security == "ssl":
+            client = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
+        else:
+            client = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        with client:
+            if self.security == "starttls":
+                client.starttls(context=context)
+            if self.username:
+                client.login(self.username, self.password or "")
+            client.send_message(message)
+
+
+class ConsoleSender:
+    """Development mode: print the whole message, recipient and code together, to stdout."""
+
+    def __init__(self, sender: str, stream=None) -> None:
+        self.sender = sender
+        self.stream = stream or sys.stdout
+
+    def send(self, letter: Letter) -> None:
+        message = build_message(letter, self.sender)
+        rule = "-" * 60
+        self.stream.write(f"{rule}\nMail (console; set SMTP_SERVER to send it)\n{message}{rule}\n")
+        self.stream.flush()

@@ -1,0 +1,1 @@
+"""Operator commands run from the shell: `authserver users ...`, `authserver audit`."""

@@ -1,0 +1,184 @@
+"""The one Socket.IO namespace: one method per event, each a few lines over services."""
+
+import logging
+from http.cookies import CookieError, SimpleCookie
+
+import socketio
+from pydantic import BaseModel, ValidationError
+
+from contracts import Status
+from contracts import events as ev
+
+from authserver.errors import ServiceError
+from authserver.services import chat, sessions
+from authserver.services.context import Context
+from authserver.services.login import check_credentials
+from authserver.services.users import as_reply
+from authserver.web.api import describe
+from authserver.web.client import SESSION_COOKIE
+
+log = logging.getLogger(__name__)
+
+MEMBERS = "members"
+
+
+def session_room(session_id: int) -> str:
+    return f"session:{session_id}"
+
+
+def _cookie_token(environ: dict) -> str | None:
+    try:
+        cookie = SimpleCookie(environ.get("HTTP_COOKIE", ""))
+    except CookieError:
+        return None
+    morsel = cookie.get(SESSION_COOKIE)
+    return morsel.value if morsel else None
+
+
+def _dump(model: BaseModel) -> dict:
+    return model.model_dump(mode="json", exclude_none=True)
+
+
+class AuthNamespace(socketio.AsyncNamespace):
+    def __init__(self, ctx: Context, presence) -> None:
+        super().__init__("/")
+        self.ctx = ctx
+        self.presence = presence
+
+    # --- connection -------------------------------------------------------------
+
+    async def on_connect(self, sid: str, environ: dict, auth) -> None:
+        token = auth.get("token") if isinstance(auth, dict) else None
+        token = token or _cookie_token(environ)
+        user = None
+        if token is not None:
+            try:
+                signed_in = await sessions.authenticate(self.ctx, str(token))
+            except ServiceError as error:
+                raise socketio.exceptions.ConnectionRefusedError(error.message) from None
+            await self._sign_in(sid, signed_in.user, signed_in.session_id, signed_in.expires_at)
+            user = as_reply(signed_in.user)
+        await self.emit(
+            "connected",
+            _dump(ev.Connected(message="Connected to authserver.", sid=sid, user=user)),
+            to=sid,
+        )
+
+    async def on_disconnect(self, sid: str, reason=None) -> None:
+        state = await self.get_session(sid)
+        username = state.get("username")
+        if username and await self.presence.closed(username):
+            await self.emit("presence", _dump(ev.Presence(user=username, online=False)), room=MEMBERS)
+
+    async def _sign_in(self, sid: str, user, session_id: int | None, expires_at) -> None:
+        state = await self.get_session(sid)
+        if state.get("user_id") == user.id:
+            return
+        await self.save_session(
+            sid,
+            {"user_id": user.id, "username": user.username,
+             "session_id": session_id, "expires_at": expires_at},
+        )
+        await self.enter_room(sid, MEMBERS)
+        if session_id is not None:
+            await self.enter_room(sid, session_room(session_id))
+        if await self.presence.opened(user.username):
+            await self.emit(
+                "presence", _dump(ev.Presence(user=user.username, online=True)), room=MEMBERS
+            )
+
+    # --- helpers ----------------------------------------------------------------
+
+    async def _payload(self, sid: str, model: type[BaseModel], data):
+        """The validated payload, or None after telling the client what was wrong."""
+        try:
+            return model.model_validate(data if data is not None else {})
+        except ValidationError as exc:
+            await self._refuse(sid, describe(exc))
+            return None
+
+    async def _refuse(self, sid: str, error: ServiceError) -> dict:
+        body = error.reply().model_dump(mode="json", exclude_none=True)
+        await self.emit("error", body, to=sid)
+        return body
+
+    async def _member(self, sid: str) -> dict | None:
+        state = await self.get_session(sid)
+        if state.get("user_id") is None:
+            await self.emit(
+                "auth_error", _dump(ev.AuthError(error="Please authenticate first.")), to=sid
+            )
+            return None
+        return state
+
+    # --- events -----------------------------------------------------------------
+
+    async def on_authenticate(self, sid: str, data=None):
+        request = await self._payload(sid, ev.Authenticate, data)
+        if request is None:
+            return None
+        try:
+            if request.token is not None:
+                signed_in = await sessions.authenticate(self.ctx, request.token)
+                user, session_id, expires_at = (
+                    signed_in.user, signed_in.session_id, signed_in.expires_at
+                )
+            else:
+                user = await check_credentials(self.ctx, request.username, request.password)
+                session_id = expires_at = None
+        except ServiceError as error:
+            refusal = ev.AuthError(error=error.message, code=error.status.value,
+                                   retry_after=error.retry_after)
+            await self.emit("auth_error", _dump(refusal), to=sid)
+            return _dump(refusal)
+        await self._sign_in(sid, user, session_id, expires_at)
+        success = ev.AuthSuccess(message="Authenticated.", user=as_reply(user))
+        await self.emit("auth_success", _dump(success), to=sid)
+        return _dump(success)
+
+    async def on_message(self, sid: str, data=None):
+        echo = {"echo": data}
+        await self.emit("message", echo, to=sid)
+        return echo
+
+    async def on_chat(self, sid: str, data=None):
+        state = await self._member(sid)
+        request = state and await self._payload(sid, ev.Chat, data)
+        if request is None:
+            return None
+        try:
+            message = await self.ctx.store.run(
+                chat.store_message,
+                user_id=state["user_id"], username=state["username"], text=request.text,
+            )
+        except ServiceError as error:
+            return await self._refuse(sid, error)
+        await self.emit("chat", _dump(message), room=MEMBERS)
+        return _dump(ev.ChatAck(id=message.id, ts=message.ts))
+
+    async def on_history(self, sid: str, data=None):
+        request = await self._member(sid) and await self._payload(sid, ev.HistoryRequest, data)
+        if request is None:
+            return None
+        try:
+            page = await self.ctx.store.run(chat.history_page, request)
+        except ServiceError as error:
+            return await self._refuse(sid, error)
+        await self.emit("history", _dump(page), to=sid)
+        return _dump(page)
+
+    async def on_who(self, sid: str, data=None):
+        if await self._member(sid) is None:
+            return None
+        who = _dump(ev.Who(users=await self.presence.online()))
+        await self.emit("who", who, to=sid)
+        return who
+
+    async def trigger_event(self, event: str, *args):
+        """Unknown events get an `error` rather than silence."""
+        if event not in {"connect", "disconnect"} and not hasattr(self, f"on_{event}"):
+            sid = args[0]
+            return await self._refuse(
+                sid, ServiceError(Status.NOT_FOUND, f"There is no event called '{event}'.")
+            )
+        return await super().trigger_event(event, *args)

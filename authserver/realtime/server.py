@@ -1,0 +1,110 @@
+"""The Socket.IO server: its options, its Tornado route, and ending revoked sessions.
+
+A session ends live: logout in this process reaches its sockets at once through the
+context's session listener; a sweep every SWEEP_SECONDS also ends sockets whose session
+expired or was revoked by another process.
+"""
+
+import asyncio
+import logging
+
+import socketio
+
+from contracts import events as ev
+
+from authserver.realtime.namespace import AuthNamespace, session_room
+from authserver.realtime.origins import origin_allowed, socket_handler
+from authserver.realtime.presence import presence_board
+from authserver.services.context import Context
+from authserver.store.models import Session, utcnow
+
+log = logging.getLogger(__name__)
+
+MAX_SOCKET_MESSAGE = 64 * 1024
+SWEEP_SECONDS = 0.5
+SWEEP_BATCH = 500
+
+
+def _ended_sessions(session_ids: list[int]) -> list[int]:
+    ended: list[int] = []
+    for start in range(0, len(session_ids), SWEEP_BATCH):
+        batch = session_ids[start : start + SWEEP_BATCH]
+        ended += [
+            row.id
+            for row in Session.select(Session.id).where(
+                Session.id.in_(batch),
+                Session.revoked_at.is_null(False) | (Session.expires_at <= utcnow()),
+            )
+        ]
+    return ended
+
+
+class RealTime:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        settings = ctx.settings
+        manager = socketio.AsyncRedisManager(settings.redis_url) if settings.redis_url else None
+        self.sio = socketio.AsyncServer(
+            async_mode="tornado",
+            client_manager=manager,
+            cors_allowed_origins=lambda origin, environ: origin_allowed(
+                origin, environ.get("HTTP_HOST", ""), settings.allowed_origins
+            ),
+            cors_credentials=True,
+            max_http_buffer_size=MAX_SOCKET_MESSAGE,
+            ping_interval=20,
+            ping_timeout=20,
+            logger=False,
+            engineio_logger=False,
+        )
+        self.presence = presence_board(settings.redis_url)
+        self.namespace = AuthNamespace(ctx, self.presence)
+        self.sio.register_namespace(self.namespace)
+        ctx.session_listeners.append(self.end_session)
+        self._sweeper: asyncio.Task | None = None
+
+    def routes(self) -> list[tuple]:
+        handler = socket_handler(
+            self.sio,
+            allowed_origins=self.ctx.settings.allowed_origins,
+            polling_allowed=self.ctx.settings.workers == 1,
+        )
+        return [(r"/socket.io/", handler)]
+
+    def start(self) -> None:
+        self._sweeper = asyncio.get_running_loop().create_task(self._sweep_forever())
+        asyncio.get_running_loop().create_task(self.presence.start())
+
+    async def stop(self) -> None:
+        if self._sweeper:
+            self._sweeper.cancel()
+        await self.presence.stop()
+
+    async def end_session(self, session_id: int, reason: str) -> None:
+        """Tell every local socket of the session it is over, then disconnect it."""
+        room = session_room(session_id)
+        sids = [sid for sid, _ in self.sio.manager.get_participants("/", room)]
+        if not sids:
+            return
+        notice = ev.SessionRevoked(reason=reason).model_dump()
+        for sid in sids:
+            await self.sio.emit("session_revoked", notice, to=sid)
+            await self.sio.disconnect(sid)
+
+    def _local_session_ids(self) -> list[int]:
+        rooms = self.sio.manager.rooms.get("/", {})
+        return [int(room.split(":", 1)[1]) for room in rooms if str(room).startswith("session:")]
+
+    async def _sweep_forever(self) -> None:
+        while True:
+            await asyncio.sleep(SWEEP_SECONDS)
+            session_ids = self._local_session_ids()
+            if not session_ids:
+                continue
+            try:
+                ended = await self.ctx.store.run(_ended_sessions, session_ids)
+            except Exception as exc:
+                log.warning("session sweep failed: %s", exc)
+                continue
+            for session_id in ended:
+                await self.end_session(session_id, "Your session has ended.")

@@ -1,0 +1,1 @@
+"""Secrets handling: password hashing, verification codes, session tokens, rate limits."""

@@ -1,0 +1,21 @@
+"""Six-digit verification codes, kept only as an HMAC keyed by SECRET_KEY."""
+
+import hashlib
+import hmac
+import secrets
+
+CODE_DIGITS = 6
+
+
+def new_code() -> str:
+    return f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
+
+
+def code_digest(secret_key: str, owner: str, code: str) -> str:
+    """The stored form of a code, bound to its owner's address: equal codes differ at rest."""
+    message = f"verification:{owner}:{code}".encode()
+    return hmac.new(secret_key.encode(), message, hashlib.sha256).hexdigest()
+
+
+def code_matches(secret_key: str, owner: str, code: str, stored: str) -> bool:
+    return hmac.compare_digest(code_digest(secret_key, owner, code), stored)

@@ -1,0 +1,80 @@
+"""Sign-up: create the account, its first code and the mail carrying it, atomically."""
+
+from datetime import timedelta
+
+from contracts import Status
+from contracts.messages import SignupReply, SignupRequest
+from peewee import IntegrityError
+
+from authserver.errors import ServiceError
+from authserver.mail import outbox
+from authserver.mail.compose import verification_letter
+from authserver.security.codes import code_digest, new_code
+from authserver.services.context import Caller, Context
+from authserver.store.models import User, database_proxy, utcnow
+
+CODE_LIFETIME = timedelta(hours=24)
+
+
+def _taken(field: str) -> ServiceError:
+    return ServiceError(
+        Status.ALREADY_EXISTS, f"That {field} is already taken.", field=field
+    )
+
+
+def _which_is_taken(username_key: str, email_key: str) -> str | None:
+    if User.select().where(User.username_key == username_key).exists():
+        return "username"
+    if User.select().where(User.email_key == email_key).exists():
+        return "email"
+    return None
+
+
+def _create_account(*, request: SignupRequest, password_hash: str, code: str, secret_key: str) -> User:
+    """Insert the user and queue its mail in one transaction.
+
+    The unique indexes decide races: of two signups with one name, one insert fails with
+    IntegrityError, answered as 409.
+    """
+    email_key = request.email.lower()
+    try:
+        with database_proxy.obj.atomic():
+            user = User.create(
+                username=request.username,
+                username_key=request.username.lower(),
+                email=request.email,
+                email_key=email_key,
+                password_hash=password_hash,
+                verification_code=code_digest(secret_key, email_key, code),
+                verification_code_expires=utcnow() + CODE_LIFETIME,
+            )
+            outbox.queue(
+                verification_letter(
+                    recipient=request.email,
+                    username=request.username,
+                    code=code,
+                    hours_valid=int(CODE_LIFETIME.total_seconds() // 3600),
+                )
+            )
+    except IntegrityError as exc:
+        raise _taken("username" if "username_key" in str(exc) else "email") from None
+    return user
+
+
+async def signup(ctx: Context, request: SignupRequest, caller: Caller) -> SignupReply:
+    taken = await ctx.store.run(_which_is_taken, request.username.lower(), request.email.lower())
+    if taken:
+        raise _taken(taken)
+    password_hash = await ctx.passwords.hash(request.password)
+    user = await ctx.store.run(
+        _create_account,
+        request=request,
+        password_hash=password_hash,
+        code=new_code(),
+        secret_key=ctx.settings.secret_key,
+    )
+    ctx.mail_queued()
+    return SignupReply(
+        message="Account created. We sent a 6-digit code to your email address.",
+        user_id=user.id,
+    )

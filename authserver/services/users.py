@@ -1,0 +1,21 @@
+"""Turning stored users into wire users, and finding them by the names people type."""
+
+from contracts.messages import User as UserReply
+
+from authserver.store.models import User
+
+
+def as_reply(user: User) -> UserReply:
+    return UserReply(
+        id=user.id,
+        username=user.username,
+        email=user.email,
+        is_verified=user.is_verified,
+        created_at=user.created_at,
+    )
+
+
+def find_by_login_name(name: str) -> User | None:
+    """The user whose username or email is `name`, whatever its case."""
+    key = name.lower()
+    return User.get_or_none((User.username_key == key) | (User.email_key == key))

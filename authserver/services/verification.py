@@ -1,0 +1,108 @@
+"""Email verification: check a code, and mail a new one on request.
+
+A code allows MAX_ATTEMPTS evaluations. Each evaluation first reserves an attempt with a
+conditional UPDATE, so even 50 concurrent guesses get at most MAX_ATTEMPTS compared.
+"""
+
+from contracts import Status
+from contracts.messages import Notice, ResendRequest, VerifyEmailRequest
+
+from authserver.errors import ServiceError, exhausted, invalid
+from authserver.mail import outbox
+from authserver.mail.compose import verification_letter
+from authserver.security.codes import code_digest, code_matches, new_code
+from authserver.services.context import Caller, Context
+from authserver.services.signup import CODE_LIFETIME
+from authserver.store.models import User, database_proxy, utcnow
+
+MAX_ATTEMPTS = 5
+RESEND_REPLY = (
+    "If that address belongs to an account waiting for verification, "
+    "a new code is on its way."
+)
+
+
+def _wrong_code() -> ServiceError:
+    return invalid("That code is not right. Check the latest mail we sent you.", field="code")
+
+
+def _use_code(*, email_key: str, code: str, secret_key: str) -> None:
+    user = User.get_or_none(User.email_key == email_key)
+    if user is None:
+        raise _wrong_code()
+    if user.is_verified:
+        raise ServiceError(
+            Status.FAILED_PRECONDITION, "This email address is already verified. You can log in."
+        )
+    if user.verification_code is None:
+        raise _wrong_code()
+    if user.verification_code_expires <= utcnow():
+        raise invalid("That code has expired. Ask for a new one.", field="code")
+    reserved = (
+        User.update(verification_attempts=User.verification_attempts + 1)
+        .where(
+            User.id == user.id,
+            User.verification_code == user.verification_code,
+            User.verification_attempts < MAX_ATTEMPTS,
+        )
+        .execute()
+    )
+    if not reserved:
+        raise exhausted("Too many wrong codes. Ask for a new code.")
+    if not code_matches(secret_key, email_key, code, user.verification_code):
+        raise _wrong_code()
+    used = (
+        User.update(is_verified=True, verification_code=None, verification_code_expires=None)
+        .where(User.id == user.id, User.verification_code == user.verification_code)
+        .execute()
+    )
+    if not used:
+        raise invalid("That code was already used.", field="code")
+
+
+async def verify_email(ctx: Context, request: VerifyEmailRequest, caller: Caller) -> Notice:
+    await ctx.store.run(
+        _use_code,
+        email_key=request.email.lower(),
+        code=request.code,
+        secret_key=ctx.settings.secret_key,
+    )
+    return Notice(message="Your email address is verified. You can log in now.")
+
+
+def _replace_code(*, email_key: str, code: str, secret_key: str) -> bool:
+    """Give an unverified account a new code (the old one dies) and queue its mail."""
+    with database_proxy.obj.atomic():
+        replaced = (
+            User.update(
+                verification_code=code_digest(secret_key, email_key, code),
+                verification_code_expires=utcnow() + CODE_LIFETIME,
+                verification_attempts=0,
+            )
+            .where(User.email_key == email_key, User.is_verified == False)  # noqa: E712
+            .execute()
+        )
+        if not replaced:
+            return False
+        user = User.get(User.email_key == email_key)
+        outbox.queue(
+            verification_letter(
+                recipient=user.email,
+                username=user.username,
+                code=code,
+                hours_valid=int(CODE_LIFETIME.total_seconds() // 3600),
+            )
+        )
+    return True
+
+
+async def resend_verification(ctx: Context, request: ResendRequest, caller: Caller) -> Notice:
+    """Same reply whether or not the address exists, so it reveals nothing."""
+    email_key = request.email.lower()
+    await ctx.limiter.hit("resend", email_key, "Please wait a minute before asking for another code.")
+    queued = await ctx.store.run(
+        _replace_code, email_key=email_key, code=new_code(), secret_key=ctx.settings.secret_key
+    )
+    if queued:
+        ctx.mail_queued()
+    return Notice(message=RESEND_REPLY)

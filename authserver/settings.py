@@ -1,0 +1,156 @@
+"""Settings: read once from the environment, validated with marshmallow, frozen.
+
+Every bad variable is reported in one message (`SettingsError`), so an operator fixes
+them all at once. The settings object is passed down explicitly; nothing reads the
+environment after start-up.
+"""
+
+import os
+import secrets
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate
+
+from authserver.store.urls import sqlite_path
+
+SECRET_FILE_NAME = "authserver.secret"
+
+
+class SettingsError(Exception):
+    """One or more variables are wrong; the message lists each of them."""
+
+
+class _CommaList(fields.Field):
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str):
+            raise self.make_error("invalid")
+        return tuple(item.strip() for item in value.split(",") if item.strip())
+
+
+def _url(schemes):
+    return validate.Regexp(
+        rf"^({'|'.join(schemes)})://", error=f"must start with one of: {', '.join(schemes)}://"
+    )
+
+
+class _EnvironmentSchema(Schema):
+    """The variables of the fixed interface (and a few extensions), as strings in."""
+
+    class Meta:
+        unknown = RAISE
+
+    AUTHSERVER_ENV = fields.String(
+        load_default="development", validate=validate.OneOf(["development", "production"])
+    )
+    PORT = fields.Integer(load_default=5000, validate=validate.Range(1, 65535))
+    HOST = fields.String(load_default="0.0.0.0", validate=validate.Length(min=1))
+    DATABASE_URL = fields.String(
+        load_default="sqlite:///auth.db", validate=_url(["sqlite", "postgresql", "postgres"])
+    )
+    SECRET_KEY = fields.String(load_default=None, validate=validate.Length(min=16))
+    BCRYPT_ROUNDS = fields.Integer(load_default=12, validate=validate.Range(4, 16))
+    SMTP_SERVER = fields.String(load_default=None)
+    SMTP_PORT = fields.Integer(load_default=587, validate=validate.Range(1, 65535))
+    SMTP_USERNAME = fields.String(load_default=None)
+    SMTP_PASSWORD = fields.String(load_default=None)
+    SMTP_SECURITY = fields.String(
+        load_default="starttls", validate=validate.OneOf(["starttls", "ssl", "none"])
+    )
+    SMTP_TIMEOUT = fields.Float(load_default=10.0, validate=validate.Range(0.1, 300))
+    FROM_EMAIL = fields.String(load_default="authserver@localhost")
+    REDIS_URL = fields.String(load_default=None, validate=_url(["redis", "rediss", "unix"]))
+    ALLOWED_ORIGINS = _CommaList(load_default=())
+    TRUSTED_PROXIES = _CommaList(load_default=())
+    WORKERS = fields.Integer(load_default=1, validate=validate.Range(1, 256))
+    SESSION_TTL_HOURS = fields.Float(load_default=24.0, validate=validate.Range(0.001, 24 * 365))
+    RATE_LIMITS = fields.String(load_default="on", validate=validate.OneOf(["on", "off"]))
+    RATE_LIMIT_SCALE = fields.Float(load_default=1.0, validate=validate.Range(0.0001, 10000))
+
+    @post_load
+    def _blank_is_unset(self, data, **kwargs):
+        return {key: (None if value == "" else value) for key, value in data.items()}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the server is told by its operator, checked."""
+
+    environment: str = "development"
+    port: int = 5000
+    host: str = "0.0.0.0"
+    database_url: str = "sqlite:///auth.db"
+    secret_key: str = field(default="", repr=False)
+    bcrypt_rounds: int = 12
+    smtp_server: str | None = None
+    smtp_port: int = 587
+    smtp_username: str | None = None
+    smtp_password: str | None = field(default=None, repr=False)
+    smtp_security: str = "starttls"
+    smtp_timeout: float = 10.0
+    from_email: str = "authserver@localhost"
+    redis_url: str | None = None
+    allowed_origins: tuple[str, ...] = ()
+    trusted_proxies: tuple[str, ...] = ()
+    workers: int = 1
+    session_ttl_hours: float = 24.0
+    rate_limits: bool = True
+    rate_limit_scale: float = 1.0
+
+    @property
+    def production(self) -> bool:
+        return self.environment == "production"
+
+
+_ENV_TO_FIELD = {
+    "AUTHSERVER_ENV": "environment",
+    "RATE_LIMITS": "rate_limits",
+}
+
+
+def _known_variables() -> set[str]:
+    return set(_EnvironmentSchema().fields)
+
+
+def load_settings(environ: dict[str, str] | None = None, **overrides) -> Settings:
+    """Read and check the environment; `overrides` (from flags) win over variables.
+
+    Raises SettingsError naming every bad variable. In development an unset SECRET_KEY
+    is generated once and kept in a 0600 file beside the SQLite database (or in the
+    working directory for PostgreSQL), so codes and sessions survive restarts.
+    """
+    environ = os.environ if environ is None else environ
+    raw = {name: environ[name] for name in _known_variables() if name in environ}
+    raw.update({name: str(value) for name, value in overrides.items() if value is not None})
+    try:
+        loaded = _EnvironmentSchema().load(raw)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{name}: {' '.join(messages)}" for name, messages in sorted(exc.messages.items())
+        )
+        raise SettingsError(f"bad settings: {problems}") from None
+    values = {_ENV_TO_FIELD.get(name, name.lower()): value for name, value in loaded.items()}
+    values["rate_limits"] = values["rate_limits"] == "on"
+    if values["secret_key"] is None:
+        if values["environment"] == "production":
+            raise SettingsError("bad settings: SECRET_KEY: required when AUTHSERVER_ENV=production")
+        values["secret_key"] = _development_secret(values["database_url"])
+    return Settings(**values)
+
+
+def _development_secret(database_url: str) -> str:
+    """The secret kept beside the database, created (mode 0600) on first use."""
+    database_file = sqlite_path(database_url)
+    folder = Path(database_file).parent if database_file else Path.cwd()
+    secret_file = folder / SECRET_FILE_NAME
+    try:
+        return secret_file.read_text().strip()
+    except FileNotFoundError:
+        pass
+    folder.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(48)
+    descriptor = os.open(secret_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, stat.S_IRUSR | stat.S_IWUSR)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(secret + "\n")
+    return secret

@@ -1,0 +1,1 @@
+"""Persistence: peewee models, the async database and migrations."""

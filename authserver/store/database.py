@@ -1,0 +1,70 @@
+"""The async database: SQLite (aiosqlite) or PostgreSQL (asyncpg), chosen by URL.
+
+Data functions are plain synchronous peewee code; `Store.run` executes one inside
+peewee's greenlet bridge with a pooled connection held only for that call. A request
+that then waits 250 ms on bcrypt holds no connection meanwhile.
+"""
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from contracts import Status
+from peewee import InterfaceError, OperationalError
+from playhouse.pwasyncio import AsyncPostgresqlDatabase, AsyncSqliteDatabase
+
+from authserver.errors import ServiceError
+from authserver.store.models import database_proxy
+
+log = logging.getLogger(__name__)
+from authserver.store.urls import sqlite_path
+
+T = TypeVar("T")
+
+SQLITE_PRAGMAS = (
+    ("journal_mode", "wal"),
+    ("busy_timeout", 10000),
+    ("foreign_keys", 1),
+    ("synchronous", "normal"),
+)
+
+
+def _connect(database_url: str):
+    path = sqlite_path(database_url)
+    if path is not None:
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        return AsyncSqliteDatabase(path, pragmas=SQLITE_PRAGMAS, timeout=10)
+    if database_url.startswith("postgres://"):
+        database_url = "postgresql://" + database_url[len("postgres://"):]
+    return AsyncPostgresqlDatabase(database_url, pool_size=20)
+
+
+class Store:
+    """One database, bound to the models, used through `run`."""
+
+    def __init__(self, database_url: str) -> None:
+        self.database = _connect(database_url)
+        self.is_postgresql = isinstance(self.database, AsyncPostgresqlDatabase)
+        database_proxy.initialize(self.database)
+
+    async def run(self, function: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        """Run synchronous peewee code on a pooled connection, released right after.
+
+        A database that cannot be reached (or stays locked) is UNAVAILABLE, a 503 that
+        tells the client to come back, not a crash.
+        """
+        try:
+            async with self.database:
+                return await self.database.run(function, *args, **kwargs)
+        except (OperationalError, InterfaceError, OSError, TimeoutError) as exc:
+            log.warning("database unavailable: %s", exc)
+            raise ServiceError(
+                Status.UNAVAILABLE,
+                "The database is unavailable right now; try again shortly.",
+                retry_after=5,
+            ) from exc
+
+    async def close(self) -> None:
+        await self.database.close_pool()

@@ -1,0 +1,43 @@
+"""Schema versions, applied in order at start-up and recorded in `schema_version`.
+
+Each step is a function of the database; later steps use `playhouse.migrations` to alter
+tables in place. On PostgreSQL an advisory lock keeps two starting servers from
+migrating at once.
+"""
+
+import logging
+
+from peewee import fn
+
+from authserver.store.models import ALL_MODELS, SchemaVersion, database_proxy
+
+log = logging.getLogger(__name__)
+
+_MIGRATION_LOCK = 7_041_993
+
+
+def _v1_initial_tables(database) -> None:
+    database.create_tables(ALL_MODELS, safe=True)
+
+
+MIGRATIONS = (_v1_initial_tables,)
+LATEST_VERSION = len(MIGRATIONS)
+
+
+def _current_version() -> int:
+    return SchemaVersion.select(fn.MAX(SchemaVersion.version)).scalar() or 0
+
+
+def migrate(is_postgresql: bool) -> int:
+    """Bring the schema to LATEST_VERSION; returns the version it was at before."""
+    database = database_proxy.obj
+    with database.atomic():
+        if is_postgresql:
+            database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
+        database.create_tables([SchemaVersion], safe=True)
+        found = _current_version()
+        for version, step in enumerate(MIGRATIONS[found:], start=found + 1):
+            log.info("applying schema version %d (%s)", version, step.__name__)
+            step(database)
+            SchemaVersion.create(version=version)
+    return found

@@ -1,0 +1,100 @@
+"""The tables. Columns of the seed's user table keep their names.
+
+`username_key` and `email_key` hold the lower-cased forms under unique indexes, so the
+database (not a read-then-write race) refuses a second "Ada" or "ADA@example.com".
+`verification_code` holds an HMAC of the code, never the code itself.
+"""
+
+from datetime import UTC, datetime
+
+from peewee import (
+    AutoField,
+    BooleanField,
+    CharField,
+    DatabaseProxy,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    TextField,
+)
+
+database_proxy = DatabaseProxy()
+
+
+def utcnow() -> datetime:
+    """Now, in UTC, without tzinfo: how every timestamp is stored."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class BaseModel(Model):
+    class Meta:
+        database = database_proxy
+
+
+class SchemaVersion(BaseModel):
+    version = IntegerField()
+    applied_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "schema_version"
+
+
+class User(BaseModel):
+    id = AutoField()
+    username = CharField(max_length=80)
+    username_key = CharField(max_length=80, unique=True)
+    email = CharField(max_length=254)
+    email_key = CharField(max_length=254, unique=True)
+    password_hash = CharField(max_length=255)
+    is_verified = BooleanField(default=False)
+    verification_code = CharField(max_length=64, null=True)
+    verification_code_expires = DateTimeField(null=True)
+    verification_attempts = IntegerField(default=0)
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "user"
+
+
+class Session(BaseModel):
+    id = AutoField()
+    user = ForeignKeyField(User, backref="sessions", on_delete="CASCADE")
+    token_hash = CharField(max_length=64, unique=True)
+    created_at = DateTimeField(default=utcnow)
+    expires_at = DateTimeField(index=True)
+    revoked_at = DateTimeField(null=True)
+
+    class Meta:
+        table_name = "session"
+
+
+class OutboxMail(BaseModel):
+    """A mail to send: written with the change that causes it, sent by the mail worker."""
+
+    id = AutoField()
+    recipient = CharField(max_length=254)
+    subject = CharField(max_length=200)
+    body = TextField()
+    status = CharField(max_length=10, default="pending", index=True)
+    attempts = IntegerField(default=0)
+    next_attempt_at = DateTimeField(default=utcnow, index=True)
+    last_error = TextField(null=True)
+    created_at = DateTimeField(default=utcnow)
+    sent_at = DateTimeField(null=True)
+
+    class Meta:
+        table_name = "outbox_mail"
+
+
+class ChatMessage(BaseModel):
+    id = AutoField()
+    user = ForeignKeyField(User, backref="chat_messages", on_delete="CASCADE")
+    text = TextField()
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "chat_message"
+
+
+ALL_MODELS = (SchemaVersion, User, Session, OutboxMail, ChatMessage)

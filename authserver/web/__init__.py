@@ -1,0 +1,1 @@
+"""The HTTP edge: Tornado handlers generated from the contracts' service table."""

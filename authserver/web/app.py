@@ -1,0 +1,42 @@
+"""The Tornado application: one route per call of the service table, the OpenAPI
+document, Socket.IO, and the web UI."""
+
+import json
+
+from contracts import CALLS
+from contracts.openapi import openapi_document
+from tornado.web import Application
+
+from authserver import __version__
+from authserver.services.context import Context
+from authserver.services.registry import SERVICES
+from authserver.web.api import ApiHandler
+from authserver.web.base import JsonHandler, NotFoundHandler
+
+
+class OpenApiHandler(JsonHandler):
+    def initialize(self, document: str) -> None:
+        self.document = document
+
+    def get(self) -> None:
+        self.write_json(200, self.document)
+
+
+def api_routes(ctx: Context) -> list[tuple]:
+    routes = [
+        (call.route, ApiHandler, {"call": call, "service": SERVICES[call.name], "ctx": ctx})
+        for call in CALLS
+    ]
+    document = json.dumps(openapi_document(__version__))
+    routes.append(("/api/openapi.json", OpenApiHandler, {"document": document}))
+    return routes
+
+
+def make_app(ctx: Context, extra_routes: list[tuple] = ()) -> Application:
+    """The whole HTTP surface; `extra_routes` come first (Socket.IO, the web UI)."""
+    return Application(
+        [*extra_routes, *api_routes(ctx)],
+        default_handler_class=NotFoundHandler,
+        compress_response=True,
+        xsrf_cookies=False,
+    )

@@ -1,0 +1,74 @@
+"""The base of every JSON handler: security headers, CORS, and errors as JSON."""
+
+import http
+import json
+import logging
+
+from contracts import ErrorReply, Status
+from tornado.web import HTTPError, RequestHandler
+
+from authserver.errors import ServiceError
+from authserver.web.headers import apply_security_headers
+
+log = logging.getLogger(__name__)
+
+_STATUS_OF_HTTP = {status.http_status: status for status in Status}
+_STATUS_OF_HTTP[400] = Status.INVALID_ARGUMENT
+
+
+class JsonHandler(RequestHandler):
+    """Answers in JSON, including Tornado's own 404, 405 and 500 answers."""
+
+    allowed_origins: tuple[str, ...] = ()
+
+    def set_default_headers(self) -> None:
+        apply_security_headers(self)
+        self.set_header("Cache-Control", "no-store")
+        origin = self.request.headers.get("Origin")
+        if origin and origin in self.allowed_origins:
+            self.set_header("Access-Control-Allow-Origin", origin)
+            self.set_header("Access-Control-Allow-Credentials", "true")
+            self.set_header("Vary", "Origin")
+
+    def options(self, *args) -> None:
+        """CORS preflight: allowed origins get the methods and headers they may use."""
+        self.set_header("Access-Control-Allow-Methods", ", ".join(self.allowed_methods()))
+        self.set_header("Access-Control-Allow-Headers", "Authorization, Content-Type")
+        self.set_header("Access-Control-Max-Age", "600")
+        self.set_status(204)
+
+    def allowed_methods(self) -> tuple[str, ...]:
+        return ("GET", "POST", "OPTIONS")
+
+    def write_json(self, status: int, body: str) -> None:
+        self.set_status(status)
+        self.set_header("Content-Type", "application/json; charset=utf-8")
+        self.finish(body)
+
+    def refuse(self, error: ServiceError) -> None:
+        if error.retry_after is not None:
+            self.set_header("Retry-After", str(error.retry_after))
+        self.write_json(error.status.http_status, error.reply().model_dump_json(exclude_none=True))
+
+    def write_error(self, status_code: int, **kwargs) -> None:
+        """Tornado's own refusals (404, 405, 413, 500 ...) in our JSON shape."""
+        if status_code == 405:
+            self.set_header("Allow", ", ".join(self.allowed_methods()))
+        status = _STATUS_OF_HTTP.get(status_code, Status.INVALID_ARGUMENT)
+        if status_code >= 500:
+            message = "internal error"
+            status = Status.INTERNAL
+        else:
+            exc = kwargs.get("exc_info", (None, None, None))[1]
+            reason = exc.log_message if isinstance(exc, HTTPError) and exc.log_message else None
+            message = reason or http.HTTPStatus(status_code).phrase
+        self.set_header("Content-Type", "application/json; charset=utf-8")
+        self.finish(json.dumps(ErrorReply(error=message, code=status).model_dump(exclude_none=True)))
+
+
+class NotFoundHandler(JsonHandler):
+    """Every path no route serves."""
+
+    def prepare(self) -> None:
+        if self.request.method != "OPTIONS":
+            raise HTTPError(404, "There is nothing at %s." % self.request.path)

@@ -1,0 +1,83 @@
+"""Fresh databases for a test run: a SQLite file in a temporary folder, or a PostgreSQL
+database created for the run and dropped after."""
+
+import asyncio
+import os
+import uuid
+
+import aiosqlite
+import asyncpg
+
+POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://127.0.0.1:5432/test")
+
+
+async def _admin():
+    return await asyncpg.connect(POSTGRES_ADMIN_URL, timeout=3)
+
+
+def postgres_available() -> bool:
+    async def probe() -> bool:
+        try:
+            connection = await _admin()
+        except (OSError, asyncpg.PostgresError, TimeoutError):
+            return False
+        await connection.close()
+        return True
+
+    return asyncio.run(probe())
+
+
+def create_postgres_database() -> str:
+    name = f"authserver_test_{uuid.uuid4().hex[:12]}"
+
+    async def create() -> None:
+        connection = await _admin()
+        try:
+            await connection.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await connection.close()
+
+    asyncio.run(create())
+    base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0]
+    return f"{base}/{name}"
+
+
+def drop_postgres_database(url: str) -> None:
+    name = url.rsplit("/", 1)[1]
+
+    async def drop() -> None:
+        connection = await _admin()
+        try:
+            await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await connection.close()
+
+    asyncio.run(drop())
+
+
+TABLE_COLUMNS = {
+    "user": "id, username, email, password_hash, is_verified, verification_code, "
+    "verification_code_expires, verification_attempts",
+    "session": "id, user_id, token_hash, revoked_at",
+    "outbox_mail": "id, recipient, subject",
+    "chat_message": "id, user_id, text",
+}
+
+
+async def snapshot(database_url: str) -> dict[str, list[tuple]]:
+    """Every row that matters of every table, to prove a refused request changed nothing."""
+    state: dict[str, list[tuple]] = {}
+    if database_url.startswith("sqlite:///"):
+        async with aiosqlite.connect(database_url[len("sqlite:///"):]) as connection:
+            for table, columns in TABLE_COLUMNS.items():
+                cursor = await connection.execute(f'SELECT {columns} FROM "{table}" ORDER BY id')
+                state[table] = [tuple(row) for row in await cursor.fetchall()]
+        return state
+    connection = await asyncpg.connect(database_url)
+    try:
+        for table, columns in TABLE_COLUMNS.items():
+            rows = await connection.fetch(f'SELECT {columns} FROM "{table}" ORDER BY id')
+            state[table] = [tuple(row) for row in rows]
+    finally:
+        await connection.close()
+    return state
