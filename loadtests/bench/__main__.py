@@ -1,0 +1,129 @@
+"""python -m loadtests.bench [--quick] --out DIR [--database-url URL]
+
+Starts an SMTP sink, the server (fresh SQLite in a temporary folder unless
+--database-url is given) and a bare Tornado reference on free loopback ports, measures
+every figure (median of 3 runs, 1 with --quick), and writes DIR/results.json,
+DIR/raw.json, DIR/report.md and DIR/latency.png. Every process it starts is ended.
+"""
+
+import argparse
+import contextlib
+import json
+import os
+import resource
+import signal
+import statistics
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from contracts.messages import LoginReply
+from loadtests import payloads
+from loadtests.bench import http_load, measure, report, servers
+
+KEYS = (
+    "bare_tornado_rps", "health_rps", "me_rps", "bcrypt_ms", "login_bound_per_s", "login_per_s",
+    "health_p50_ms", "health_p99_ms_under_login", "signup_per_s", "socket_echo_p50_ms",
+    "socket_echo_p99_ms", "chat_fanout_p99_ms", "sockets_held", "rss_kb_per_socket",
+)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m loadtests.bench",
+                                     description="Measure the server beside bare Tornado.")
+    parser.add_argument("--quick", action="store_true",
+                        help="one short run with 2,000 sockets (a smoke test, not figures)")
+    parser.add_argument("--out", type=Path, required=True, help="folder for the results")
+    parser.add_argument("--database-url", help="e.g. postgresql://... (default: fresh SQLite)")
+    parser.add_argument("--runs", type=int, help="runs to take the median of (3; 1 with --quick)")
+    args = parser.parse_args(argv)
+    if not http_load.available():
+        parser.error(f"wrk not found at {http_load.WRK}: apt-get install wrk")
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    _raise_open_files_limit()
+    args.out.mkdir(parents=True, exist_ok=True)
+    plan = _plan(args.quick)
+    runs = args.runs or (1 if args.quick else 3)
+    started = time.monotonic()
+
+    def progress(text: str) -> None:
+        print(f"[bench {time.monotonic() - started:6.1f}s] {text}", flush=True)
+
+    with tempfile.TemporaryDirectory(prefix="authserver-bench-") as tmp, \
+            contextlib.ExitStack() as stack:
+        setup = _start(stack, Path(tmp), args.out / "logs", args.database_url, progress)
+        results = []
+        for run in range(runs):
+            progress(f"run {run + 1} of {runs}")
+            results.append(measure.once(setup, plan, run, progress))
+        points = measure.curve(setup, plan, progress)
+        progress("stopping every process")
+    figures = {key: statistics.median(result[key] for result in results) for key in results[0]}
+    figures["bcrypt_rounds"] = plan.bcrypt_rounds
+    missing = [key for key in KEYS if key not in figures]
+    if missing:
+        raise SystemExit(f"no figure for {missing}")
+    machine = report.machine(database=args.database_url or "sqlite (fresh, temporary)",
+                             server_version=setup.version)
+    raw = {"runs": results, "curve": points, "machine": machine, "plan": vars(plan),
+           "wrk": [result.as_dict() for result in setup.wrk_runs]}
+    (args.out / "results.json").write_text(json.dumps(figures, indent=2) + "\n")
+    (args.out / "raw.json").write_text(json.dumps(raw, indent=2) + "\n")
+    report.write(args.out, figures, raw, quick=args.quick, runs=runs)
+    progress(f"wrote {args.out / 'results.json'} and {args.out / 'report.md'}")
+    return 0
+
+
+def _plan(quick: bool) -> measure.Plan:
+    return measure.Plan(
+        seconds=3 if quick else 10,
+        sockets_target=2_000 if quick else 10_000,
+        fanout_rounds=5 if quick else 20,
+        echo_messages=10 if quick else 25,
+        bcrypt_rounds=int(os.environ.get("BCRYPT_ROUNDS", "12")),
+        cores=len(os.sched_getaffinity(0)),
+        curve_connections=(1, 8, 64) if quick else (1, 2, 4, 8, 16, 32, 64, 128),
+    )
+
+
+def _raise_open_files_limit() -> None:
+    """Thousands of sockets need thousands of descriptors, here and in the server (which
+    inherits the limit)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+def _start(stack: contextlib.ExitStack, workdir: Path, logdir: Path, database_url: str | None,
+           progress) -> measure.Setup:
+    logdir.mkdir(parents=True, exist_ok=True)
+    progress("starting the SMTP sink, the server and bare Tornado")
+    sink, maildir = servers.smtp_sink(stack, workdir, logdir)
+    env = servers.server_env(workdir, database_url, sink.port)
+    server = servers.authserver(stack, logdir, env)
+    bare = servers.bare_tornado(stack, logdir)
+    progress("creating a verified account with `authserver users create`")
+    account = payloads.read_accounts(servers.create_accounts(workdir, env, 1, "benchuser"))[0]
+    setup = measure.Setup(stack=stack, workdir=workdir, logdir=logdir, server=server, bare=bare,
+                          env=env, maildir=maildir, account=account,
+                          token=_login(server.url, account))
+    setup.version = _health(server.url).get("version", "?")
+    return setup
+
+
+def _login(url: str, account: payloads.Account) -> str:
+    body = payloads.login_body(account).encode()
+    request = urllib.request.Request(url + payloads.LOGIN, body, payloads.JSON)  # noqa: S310
+    with urllib.request.urlopen(request, timeout=30) as reply:  # noqa: S310 (loopback)
+        return LoginReply.model_validate_json(reply.read()).token
+
+
+def _health(url: str) -> dict:
+    with urllib.request.urlopen(url + payloads.HEALTH, timeout=10) as reply:  # noqa: S310
+        return json.loads(reply.read())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,154 @@
+"""One run of every measurement; `python -m loadtests.bench` repeats it and keeps medians."""
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import bcrypt
+
+from loadtests import payloads
+from loadtests.bench import http_load, servers, sockets
+from loadtests.bench.http_load import WrkResult, wrk
+
+# The probe: 2 connections, each pausing 10 ms between requests (about 150 requests/s),
+# so its latency is that of a request arriving at a server busy with something else.
+PROBE = {"connections": 2, "delay_ms": 10}
+
+
+@dataclass
+class Plan:
+    """How long and how hard each measurement runs."""
+
+    seconds: float
+    sockets_target: int
+    fanout_rounds: int
+    echo_messages: int
+    bcrypt_rounds: int
+    cores: int
+    curve_connections: tuple[int, ...]
+
+
+@dataclass
+class Setup:
+    """What the measurements talk to."""
+
+    stack: contextlib.ExitStack
+    workdir: Path
+    logdir: Path
+    server: servers.Running
+    bare: servers.Running
+    env: dict[str, str]
+    maildir: Path
+    account: payloads.Account
+    token: str
+    version: str = "?"
+    wrk_runs: list[WrkResult] = field(default_factory=list)
+
+    def restart_server(self) -> None:
+        """A fresh server process on the same database (for memory figures)."""
+        servers.stop(self.server.process)
+        self.server = servers.authserver(self.stack, self.logdir, self.env)
+
+
+def bcrypt_ms(rounds: int, samples: int = 5) -> float:
+    """One hash at the configured cost, on this machine, median of `samples`."""
+    times = []
+    for _ in range(samples):
+        started = time.perf_counter()
+        bcrypt.hashpw(b"benchmark password", bcrypt.gensalt(rounds))
+        times.append((time.perf_counter() - started) * 1000)
+    return round(sorted(times)[len(times) // 2], 1)
+
+
+def once(setup: Setup, plan: Plan, run: int, progress: Callable[[str], None]) -> dict:
+    """Every figure of one run."""
+    figures: dict = {}
+    seconds = plan.seconds
+
+    def load(target: servers.Running, path: str, label: str, **options) -> WrkResult:
+        result = wrk(target.url + path, label=label, duration=options.pop("duration", seconds),
+                     target_pid=target.pid, **options)
+        setup.wrk_runs.append(result)
+        return result
+
+    progress("HTTP throughput: bare Tornado, /api/health, /api/me")
+    figures["bare_tornado_rps"] = _ok(load(setup.bare, payloads.HEALTH, "bare health",
+                                           connections=32)).rps
+    figures["health_rps"] = _ok(load(setup.server, payloads.HEALTH, "health",
+                                     connections=32)).rps
+    figures["me_rps"] = _ok(load(setup.server, payloads.ME, "me", connections=32,
+                                 headers=payloads.bearer(setup.token))).rps
+
+    progress("health latency, idle, then while logins saturate the CPUs")
+    idle = _ok(load(setup.server, payloads.HEALTH, "health probe", **PROBE))
+    figures["health_p50_ms"], figures["health_p99_ms"] = idle.p50_ms, idle.p99_ms
+    figures["bcrypt_ms"] = bcrypt_ms(plan.bcrypt_rounds, 3 if plan.seconds < 5 else 5)
+    figures["login_bound_per_s"] = round(plan.cores * 1000 / figures["bcrypt_ms"], 1)
+    logins = http_load.WrkRun(setup.server.url + payloads.LOGIN, label="login",
+                              duration=seconds + 2, connections=4 * plan.cores, method="POST",
+                              body=payloads.login_body(setup.account), headers=payloads.JSON,
+                              target_pid=setup.server.pid)
+    time.sleep(1)
+    busy = _ok(load(setup.server, payloads.HEALTH, "health probe under login", **PROBE))
+    login = _ok(logins.result())
+    setup.wrk_runs.append(login)
+    figures["login_per_s"] = login.rps
+    figures["health_p50_ms_under_login"] = busy.p50_ms
+    figures["health_p99_ms_under_login"] = busy.p99_ms
+
+    progress("sign-ups, with mail to the SMTP sink")
+    marker = f"bench{run}_XXXXXXXXXX"
+    template = payloads.new_account()
+    template = payloads.Account(marker, f"{marker}@example.com", template.password)
+    signup = load(setup.server, payloads.SIGNUP, "signup", method="POST",
+                  body=payloads.signup_body(template), headers=payloads.JSON,
+                  unique=marker, connections=4 * plan.cores)
+    made = signup.requests - signup.errors.get("status", 0)
+    figures["signup_per_s"] = round(made / signup.duration_s, 1)
+    figures["signup_mail_delivered_percent"] = _mail_delivered(setup.maildir,
+                                                               marker.rstrip("X"), made)
+
+    progress("Socket.IO: echo and chat fan-out at 100 clients")
+    figures |= asyncio.run(sockets.echo(setup.server.url, setup.token,
+                                        messages=plan.echo_messages))
+    figures |= asyncio.run(sockets.chat_fanout(setup.server.url, setup.token,
+                                               rounds=plan.fanout_rounds))
+
+    progress(f"Socket.IO: holding up to {plan.sockets_target} sockets (fresh server)")
+    setup.restart_server()
+    figures |= asyncio.run(sockets.held(setup.server.url, setup.token, setup.server.pid,
+                                        target=plan.sockets_target, progress=progress))
+    return figures
+
+
+def curve(setup: Setup, plan: Plan, progress: Callable[[str], None]) -> list[dict]:
+    """Health latency against throughput as connections grow, server and bare Tornado."""
+    points = []
+    for target, name in ((setup.bare, "bare Tornado"), (setup.server, "authserver")):
+        for connections in plan.curve_connections:
+            progress(f"latency curve: {name}, {connections} connections")
+            result = wrk(target.url + payloads.HEALTH, label=name, connections=connections,
+                         duration=max(2.0, plan.seconds / 3), target_pid=target.pid)
+            points.append({"target": name, "connections": connections, "rps": result.rps,
+                           "p50_ms": result.p50_ms, "p99_ms": result.p99_ms})
+    return points
+
+
+def _ok(result: WrkResult) -> WrkResult:
+    """The result, or an error if any request failed: a figure made of errors means nothing."""
+    if result.failed:
+        raise RuntimeError(f"{result.label}: {result.errors} of {result.requests} failed")
+    return result
+
+
+def _mail_delivered(maildir: Path, prefix: str, expected: int, wait_s: float = 30) -> float:
+    """The share of sign-ups whose mail reached the sink (waiting for the outbox to drain)."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        delivered = sum(1 for path in maildir.glob(f"{prefix}*"))
+        if delivered >= expected or time.monotonic() > deadline:
+            return round(100 * delivered / max(expected, 1), 1)
+        time.sleep(0.5)

@@ -1,0 +1,184 @@
+"""Socket.IO figures, measured with python-socketio's own AsyncClient over WebSocket.
+
+All clients live in this process, so send and receive times share one clock. Every
+client shares one aiohttp session whose connector has no connection cap (aiohttp's
+default of 100 would hold the 101st socket back).
+"""
+
+import asyncio
+import contextlib
+import random
+import statistics
+import time
+
+import aiohttp
+import psutil
+import socketio
+
+from contracts.events import ChatMessage, Echo
+from loadtests.payloads import chat_payload
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The nearest-rank percentile (share in 0..100) of a non-empty list."""
+    ordered = sorted(values)
+    rank = max(0, min(len(ordered) - 1, round(share / 100 * len(ordered) + 0.5) - 1))
+    return ordered[rank]
+
+
+class CpuMeter:
+    """This process's CPU use over a block, in percent of one core (evidence that the
+    clients were not the bottleneck)."""
+
+    def __enter__(self) -> "CpuMeter":
+        self.started, self.cpu = time.monotonic(), time.process_time()
+        self.percent = 0.0
+        return self
+
+    def __exit__(self, *exc) -> None:
+        wall = time.monotonic() - self.started
+        self.percent = round(100 * (time.process_time() - self.cpu) / max(wall, 1e-9), 1)
+
+
+class Clients:
+    """Many connected clients sharing one HTTP session; closes them all on exit."""
+
+    def __init__(self, url: str, token: str | None):
+        self.url, self.token = url, token
+        self.clients: list[socketio.AsyncClient] = []
+        self.session: aiohttp.ClientSession | None = None
+
+    async def __aenter__(self) -> "Clients":
+        self.session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
+        return self
+
+    async def open(self, count: int, *, concurrency: int = 100, on_open=None) -> int:
+        """Connect `count` more clients, `concurrency` handshakes at a time; the number
+        that connected. `on_open(client)` registers handlers before each connects."""
+        gate = asyncio.Semaphore(concurrency)
+
+        async def one() -> bool:
+            client = socketio.AsyncClient(http_session=self.session, handle_sigint=False,
+                                          reconnection=False)
+            if on_open:
+                on_open(client)
+            async with gate:
+                try:
+                    await client.connect(self.url, transports=["websocket"], wait_timeout=30,
+                                         auth={"token": self.token} if self.token else None)
+                except (TimeoutError, socketio.exceptions.ConnectionError, OSError):
+                    return False
+            self.clients.append(client)
+            return True
+
+        opened = await asyncio.gather(*(one() for _ in range(count)))
+        return sum(opened)
+
+    def connected(self) -> int:
+        return sum(client.connected for client in self.clients)
+
+    async def __aexit__(self, *exc) -> None:
+        for start in range(0, len(self.clients), 500):
+            batch = self.clients[start:start + 500]
+            await asyncio.gather(*(client.disconnect() for client in batch),
+                                 return_exceptions=True)
+        await self.session.close()
+
+
+async def echo(url: str, token: str | None, *, clients: int = 100, messages: int = 20,
+               interval_s: float = 0.2) -> dict:
+    """Round-trip time of `message` -> `message {echo}`: every client sends one message each
+    `interval_s` (starting at random offsets), as people in a busy room would, not a flood."""
+    samples: list[float] = []
+
+    def on_open(client: socketio.AsyncClient) -> None:
+        client.pending = {}
+
+        async def on_message(data):
+            sent = client.pending.pop(Echo.model_validate(data).echo["seq"], None)
+            if sent is not None:
+                sent.set_result(time.perf_counter())
+
+        client.on("message", on_message)
+
+    async def talk(client: socketio.AsyncClient) -> None:
+        loop = asyncio.get_running_loop()
+        await asyncio.sleep(random.uniform(0, interval_s))
+        for seq in range(messages):
+            arrived = client.pending[seq] = loop.create_future()
+            started = time.perf_counter()
+            await client.emit("message", {"seq": seq})
+            samples.append((await asyncio.wait_for(arrived, 10) - started) * 1000)
+            await asyncio.sleep(max(0.0, interval_s - (time.perf_counter() - started)))
+
+    async with Clients(url, token) as group:
+        if await group.open(clients, on_open=on_open) < clients:
+            raise RuntimeError("not every echo client could connect")
+        with CpuMeter() as client_cpu:
+            await asyncio.gather(*(talk(client) for client in group.clients))
+    return {"socket_echo_p50_ms": round(statistics.median(samples), 2),
+            "socket_echo_p99_ms": round(percentile(samples, 99), 2),
+            "socket_echo_per_s": round(clients / interval_s),
+            "socket_client_cpu_percent": client_cpu.percent}
+
+
+async def chat_fanout(url: str, token: str, *, clients: int = 100, rounds: int = 20) -> dict:
+    """Time from one client's `chat` until each of `clients` receives it, over `rounds`."""
+    sent: dict[str, float] = {}
+    delays: list[float] = []
+    received = expected = 0
+    everyone = asyncio.Event()
+
+    def on_open(client: socketio.AsyncClient) -> None:
+        async def on_chat(data):
+            nonlocal received
+            started = sent.get(ChatMessage.model_validate(data).text)
+            if started is not None:
+                received += 1
+                delays.append((time.perf_counter() - started) * 1000)
+                if received >= expected:
+                    everyone.set()
+
+        client.on("chat", on_chat)
+
+    async with Clients(url, token) as group:
+        if await group.open(clients, on_open=on_open) < clients:
+            raise RuntimeError("not every chat client could connect")
+        speaker = group.clients[0]
+        for turn in range(rounds):
+            text = f"bench fan-out {turn} {time.time_ns()}"
+            expected = received + clients
+            everyone.clear()
+            sent[text] = time.perf_counter()
+            await speaker.call("chat", chat_payload(text), timeout=10)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(everyone.wait(), 10)
+    lost = rounds * clients - received
+    return {"chat_fanout_p50_ms": round(statistics.median(delays), 2),
+            "chat_fanout_p99_ms": round(percentile(delays, 99), 2),
+            "chat_fanout_lost": lost}
+
+
+async def held(url: str, token: str | None, server_pid: int, *, target: int,
+               hold_s: float = 5.0, progress=print) -> dict:
+    """Open up to `target` sockets at once, keep them `hold_s`, count those still alive,
+    and the server's resident memory per socket."""
+    server = psutil.Process(server_pid)
+    before = server.memory_info().rss
+    async with Clients(url, token) as group:
+        step = max(500, target // 10)
+        started = time.monotonic()
+        while len(group.clients) < target:
+            wanted = min(step, target - len(group.clients))
+            opened = await group.open(wanted)
+            progress(f"  sockets open: {len(group.clients)}")
+            if opened < wanted:
+                break
+        opening_s = time.monotonic() - started
+        await asyncio.sleep(hold_s)
+        alive = group.connected()
+        after = server.memory_info().rss
+    return {"sockets_held": alive,
+            "sockets_open_s": round(opening_s, 2),
+            "rss_kb_per_socket": round((after - before) / 1024 / max(alive, 1), 1)}
+
