@@ -4,11 +4,14 @@ channel."""
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from cli.client import ApiClient
 from cli.errors import NotLoggedIn
-from cli.live import LiveChannel
 from cli.session_store import SessionStore, StoredSession
+
+if TYPE_CHECKING:
+    from cli.live import LiveChannel
 from contracts.messages import LoginReply
 
 
@@ -20,7 +23,7 @@ class Context:
     api: ApiClient
     store: SessionStore
     via: str | None = None
-    live: LiveChannel | None = None
+    live: "LiveChannel | None" = None
 
     @property
     def describe(self) -> str:
@@ -50,11 +53,13 @@ class Context:
         self.api.token = None
 
     @contextlib.asynccontextmanager
-    async def channel(self) -> AsyncIterator[LiveChannel]:
+    async def channel(self) -> AsyncIterator["LiveChannel"]:
         """The REPL's open live channel, or a short-lived one for a single command."""
         if self.live is not None and self.live.state == "online":
             yield self.live
             return
+        from cli.live import LiveChannel  # Socket.IO is only imported by commands using it
+
         stored = self.require_session()
         async with LiveChannel(self.api.base_url, stored.token,
                                describe=self.describe) as channel:

@@ -18,9 +18,8 @@ from cli.client import ApiClient
 from cli.commands import COMMANDS, Outcome
 from cli.context import Context
 from cli.errors import ApiError, CliError, NotLoggedIn, Unreachable, UsageError
-from cli.parser import DEFAULT_SERVER, build_parser
+from cli.parser import DEFAULT_SERVER, build_parser, remote_address
 from cli.session_store import SessionStore
-from cli.tunnel import Tunnel, parse_target, remote_address
 from contracts import Status
 
 log = logging.getLogger("cli")
@@ -131,6 +130,8 @@ def run(args: argparse.Namespace) -> int:
     tunnel = None
     base_url, via = server, None
     if ssh:
+        from cli.tunnel import Tunnel, parse_target  # paramiko is slow to import; only here
+
         env_port = os.environ.get("SSH_PORT")
         target = parse_target(ssh, user=os.environ.get("SSH_USER"),
                               port=int(env_port) if env_port and env_port.isdigit() else None)

@@ -2,6 +2,7 @@
 REPL, where a missing option is asked for instead of refused."""
 
 import argparse
+from urllib.parse import urlsplit
 
 from cli.commands import COMMANDS, Command
 from cli.errors import UsageError
@@ -84,3 +85,11 @@ def repl_parser(command: Command) -> ReplParser:
     parser = ReplParser(prog=command.name, description=command.summary, add_help=True)
     add_command_arguments(parser, command, interactive=True)
     return parser
+
+
+def remote_address(server_url: str) -> tuple[str, int]:
+    """The server's host and port as named in its URL (seen from the SSH host)."""
+    parts = urlsplit(server_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(f"--server {server_url!r}: expected http://HOST[:PORT]")
+    return parts.hostname, parts.port or (443 if parts.scheme == "https" else 80)

@@ -272,9 +272,11 @@ class Repl:
             except HelpShown:
                 self.echo(parser.format_help().rstrip())
                 return
+        live_before = self.state == "online"
         outcome = await command.run(self.ctx, args, self.asker)
-        for printed in outcome.lines:
-            self.echo(printed)
+        if not (command.name == "say" and live_before):  # the chat event itself shows it
+            for printed in outcome.lines:
+                self.echo(printed)
         if command.name == "login":
             self.user = outcome.reply.user.username
             await self.go_live()

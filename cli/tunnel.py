@@ -18,6 +18,7 @@ import paramiko
 import sshtunnel
 
 from cli.errors import Unreachable, UsageError
+from cli.parser import remote_address
 
 log = logging.getLogger(__name__)
 
@@ -62,14 +63,6 @@ def parse_target(text: str, *, user: str | None = None, port: int | None = None)
     if not 0 < number < 65536:
         raise UsageError(f"--ssh {text!r}: no such port {number}")
     return SshTarget(who, host, number)
-
-
-def remote_address(server_url: str) -> tuple[str, int]:
-    """The server's host and port as named in its URL (seen from the SSH host)."""
-    parts = urlsplit(server_url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError(f"--server {server_url!r}: expected http://HOST[:PORT]")
-    return parts.hostname, parts.port or (443 if parts.scheme == "https" else 80)
 
 
 def local_url(server_url: str, port: int) -> str:

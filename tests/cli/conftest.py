@@ -1,0 +1,96 @@
+"""Fixtures for authcli's tests: a private config dir, a runner for the real command, and
+verified accounts made through the real server."""
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> dict:
+        return json.loads(self.out)
+
+
+@dataclass
+class Account:
+    username: str
+    email: str
+    password: str
+
+
+class Authcli:
+    """Runs `python -m cli` as a person would, with its own HOME and XDG dirs."""
+
+    def __init__(self, home: Path, server: str, base_args: tuple[str, ...] = ()) -> None:
+        self.home = home
+        self.server = server
+        self.base_args = base_args
+        self.env = {
+            **os.environ,
+            "HOME": str(home),
+            "XDG_CONFIG_HOME": str(home / "config"),
+            "XDG_STATE_HOME": str(home / "state"),
+            "AUTHCLI_SERVER": server,
+            "PYTHONPATH": str(REPO),
+        }
+        for name in ("SSH_HOST", "SSH_PORT", "SSH_USER", "SSH_KEY_PATH", "SSH_AUTH_SOCK"):
+            self.env.pop(name, None)
+
+    def __call__(self, *args: str, stdin: str | None = None, timeout: float = 60,
+                 env: dict[str, str] | None = None) -> Result:
+        done = subprocess.run(
+            [sys.executable, "-m", "cli", *self.base_args, *args], input=stdin, capture_output=True,
+            text=True, timeout=timeout, env={**self.env, **(env or {})}, cwd=self.home,
+            check=False)
+        return Result(done.returncode, done.stdout, done.stderr)
+
+    def token_files(self) -> list[Path]:
+        return sorted((self.home / "config" / "authcli" / "sessions").glob("*.json"))
+
+    def signup_verified(self, any_server, prefix: str = "u") -> Account:
+        """A new account, signed up and verified through this command."""
+        account = new_account(prefix)
+        signup = self("signup", "--username", account.username, "--email", account.email,
+                      "--password-stdin", stdin=account.password + "\n")
+        assert signup.code == 0, signup.err
+        code = any_server.code_for(account.email)
+        verify = self("verify", "--email", account.email, "--code", code)
+        assert verify.code == 0, verify.err
+        return account
+
+    def login(self, account: Account) -> Result:
+        return self("login", "--username", account.username, "--password-stdin",
+                    stdin=account.password + "\n")
+
+
+def new_account(prefix: str = "u") -> Account:
+    name = f"{prefix}{uuid.uuid4().hex[:10]}"
+    return Account(name, f"{name}@example.com", f"pw-{uuid.uuid4().hex}")
+
+
+@pytest.fixture
+def authcli(any_server, tmp_path: Path) -> Authcli:
+    home = tmp_path / "home"
+    home.mkdir()
+    return Authcli(home, any_server.url)
+
+
+@pytest.fixture
+def other_authcli(any_server, tmp_path: Path) -> Authcli:
+    """A second person, with their own config dir."""
+    home = tmp_path / "other"
+    home.mkdir()
+    return Authcli(home, any_server.url)
