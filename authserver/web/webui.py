@@ -102,7 +102,9 @@ class _AssetHandler(RequestHandler):
     def _send(self, asset: Asset, *, include_body: bool) -> None:
         self.set_header("Content-Type", asset.content_type)
         self.set_header("ETag", asset.etag)
-        self.set_header("Vary", "Accept-Encoding")
+        if not self.application.settings.get("compress_response"):
+            # With compress_response on, Tornado's gzip transform adds this header itself.
+            self.set_header("Vary", "Accept-Encoding")
         if self.check_etag_header():
             self.set_status(304)
             return

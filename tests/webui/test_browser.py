@@ -1,0 +1,319 @@
+"""The web UI in real Chromium against the real server: what a person sees and does.
+
+Fields are found by their labels and roles, within the view (a labelled region) on screen.
+"""
+
+import json
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.webui.support import PASSWORD, post_json
+
+
+def view(page, title: str):
+    """The view on screen whose heading is `title`."""
+    return page.get_by_role("region", name=title)
+
+
+def start(page) -> None:
+    page.goto("/")
+    page.wait_for_selector("html[data-ready]")
+
+
+def log_in(page, name: str, password: str = PASSWORD) -> None:
+    form = view(page, "Welcome back")
+    form.get_by_label("Username or email").fill(name)
+    form.get_by_label("Password", exact=True).fill(password)
+    form.get_by_role("button", name="Log in").click()
+
+
+def chat_view(page):
+    return view(page, "Chat")
+
+
+def say(page, text: str) -> None:
+    composer = chat_view(page).get_by_label("Message", exact=True)
+    composer.fill(text)
+    composer.press("Enter")
+
+
+def message(page, author: str, text: str):
+    """The chat message by `author` reading `text`, in the message log."""
+    return (chat_view(page).get_by_role("log").get_by_role("listitem")
+            .filter(has_text=text).filter(has_text=author))
+
+
+def expect_connected(page) -> None:
+    expect(chat_view(page).get_by_role("status")).to_contain_text("Connected")
+
+
+@pytest.mark.parametrize(("width", "scheme"), [("phone", "light"), ("desktop", "light"),
+                                               ("desktop", "dark")])
+def test_whole_flow_sign_up_verify_log_in_chat(open_page, any_server, unique, screenshot,
+                                               width, scheme):
+    page = open_page(width, color_scheme=scheme)
+    shot = f"{width}-{scheme}"
+    username, email = unique("ada")
+    start(page)
+
+    signup = view(page, "Create your account")
+    expect(signup).to_be_visible()
+    screenshot(page, f"{shot}-1-signup")
+    signup.get_by_label("Username").fill(username)
+    signup.get_by_label("Email").fill(email)
+    password = signup.get_by_label("Password", exact=True)
+    password.fill("short")
+    expect(signup.get_by_text(re.compile("Too short"))).to_be_visible()
+    password.fill(PASSWORD)
+    expect(signup.get_by_text(re.compile("(Good|Strong) password"))).to_be_visible()
+    signup.get_by_role("button", name="Show password").click()
+    expect(password).to_have_attribute("type", "text")
+    signup.get_by_role("button", name="Hide password").click()
+    expect(password).to_have_attribute("type", "password")
+    signup.get_by_role("button", name="Create account").click()
+
+    verify = view(page, "Check your email")
+    expect(verify).to_be_visible()
+    expect(verify.get_by_label("Email")).to_have_value(email)
+    code = verify.get_by_label("Verification code")
+    expect(code).to_be_focused()
+    expect(code).to_have_attribute("inputmode", "numeric")
+    expect(code).to_have_attribute("autocomplete", "one-time-code")
+    screenshot(page, f"{shot}-2-verify")
+    code.fill(any_server.code_for(email))
+    verify.get_by_role("button", name="Verify email").click()
+
+    login = view(page, "Welcome back")
+    expect(login).to_be_visible()
+    expect(page.get_by_text("Your email is confirmed")).to_be_visible()
+    expect(login.get_by_label("Username or email")).to_have_value(username)
+    expect(login.get_by_label("Password", exact=True)).to_be_focused()
+    screenshot(page, f"{shot}-3-login")
+    login.get_by_label("Password", exact=True).fill(PASSWORD)
+    login.get_by_role("button", name="Log in").click()
+
+    chat = chat_view(page)
+    expect(chat).to_be_visible()
+    expect_connected(page)
+    expect(page.get_by_role("banner")).to_contain_text(f"Signed in as {username}")
+    expect(chat.get_by_role("complementary").get_by_role("listitem")
+           .filter(has_text=username)).to_be_visible()
+    expect(chat.get_by_label("Message", exact=True)).to_be_focused()
+    say(page, f"Hello from {username}, on a {width} screen.")
+    sent = message(page, username, f"Hello from {username}")
+    expect(sent).to_be_visible()
+    expect(sent.locator("time")).to_have_text(re.compile(r"\d{1,2}:\d{2}"))
+    expect(chat.get_by_label("Message", exact=True)).to_have_value("")
+    screenshot(page, f"{shot}-4-chat")
+
+
+def test_two_people_chat_both_ways(open_page, verified, screenshot):
+    ada, _ = verified("ada")
+    bob, _ = verified("bob")
+    page_a = open_page("desktop")
+    page_b = open_page("phone")
+    for page, name in ((page_a, ada), (page_b, bob)):
+        start(page)
+        page.goto("/#login")
+        log_in(page, name)
+        expect_connected(page)
+
+    online_a = chat_view(page_a).get_by_role("complementary")
+    expect(online_a.get_by_role("listitem").filter(has_text=bob)).to_be_visible()
+
+    say(page_a, f"Hi {bob}, can you read me?")
+    expect(message(page_b, ada, f"Hi {bob}, can you read me?")).to_be_visible()
+    say(page_b, f"Loud and clear, {ada}.")
+    expect(message(page_a, bob, f"Loud and clear, {ada}.")).to_be_visible()
+    expect(message(page_a, ada, f"Hi {bob}")).to_have_class(re.compile(r"\bmine\b"))
+    expect(message(page_a, bob, "Loud and clear")).not_to_have_class(re.compile(r"\bmine\b"))
+    screenshot(page_b, "phone-light-5-chat-two-people")
+
+    page_b.get_by_role("button", name="Log out").click()
+    expect(online_a.get_by_role("listitem").filter(has_text=bob)).to_have_count(0)
+
+
+def test_wrong_code_is_explained_next_to_the_code(open_page, any_server, unique, screenshot):
+    page = open_page("phone")
+    username, email = unique("cy")
+    start(page)
+    signup = view(page, "Create your account")
+    signup.get_by_label("Username").fill(username)
+    signup.get_by_label("Email").fill(email)
+    signup.get_by_label("Password", exact=True).fill(PASSWORD)
+    signup.get_by_role("button", name="Create account").click()
+
+    verify = view(page, "Check your email")
+    right = any_server.code_for(email)
+    wrong = f"{(int(right) + 1) % 1_000_000:06d}"
+    code = verify.get_by_label("Verification code")
+    code.fill("12 34")
+    verify.get_by_role("button", name="Verify email").click()
+    expect(code).to_have_attribute("aria-invalid", "true")
+    expect(code).to_have_accessible_description(re.compile("The code has 6 digits"))
+    code.fill(wrong)
+    verify.get_by_role("button", name="Verify email").click()
+    expect(code).to_have_accessible_description(re.compile("That code is not right"))
+    screenshot(page, "phone-light-6-verify-wrong-code")
+
+    # Resending is allowed once a minute: the second click shows the wait.
+    verify.get_by_role("button", name=re.compile("send a new code")).click()
+    expect(verify.get_by_text(f"We sent a new code to {email}")).to_be_visible()
+    expect(verify.get_by_role("button", name=re.compile(r"send a new code \(in \d+ s\)"))
+           ).to_be_disabled()
+
+
+def test_wrong_password_and_unverified_account_are_explained(open_page, any_server, unique,
+                                                              verified, screenshot):
+    name, _ = verified("dee")
+    page = open_page("desktop")
+    start(page)
+    page.get_by_role("link", name="Log in").first.click()
+    log_in(page, name, "not the right password")
+    password = view(page, "Welcome back").get_by_label("Password", exact=True)
+    expect(password).to_have_attribute("aria-invalid", "true")
+    expect(password).to_have_accessible_description(re.compile("[Ww]rong username or password"))
+    screenshot(page, "desktop-light-7-login-wrong-password")
+
+    unverified, email = unique("eve")
+    status, _ = _signup(any_server, unverified, email)
+    assert status == 201
+    log_in(page, email)
+    form_error = view(page, "Welcome back").get_by_role("alert")
+    expect(form_error).to_contain_text(re.compile("verif", re.IGNORECASE))
+    form_error.get_by_role("link", name="Enter your code").click()
+    verify = view(page, "Check your email")
+    expect(verify.get_by_label("Email")).to_have_value(email)
+    expect(verify.get_by_label("Verification code")).to_be_focused()
+
+
+def _signup(server, username, email):
+    return post_json(server, "/api/signup",
+                     {"username": username, "email": email, "password": PASSWORD})
+
+
+def test_reload_keeps_the_session_and_history(open_page, verified):
+    name, _ = verified("fay")
+    page = open_page("desktop")
+    start(page)
+    page.goto("/#login")
+    log_in(page, name)
+    expect_connected(page)
+    say(page, "Written before the reload.")
+    expect(message(page, name, "Written before the reload.")).to_be_visible()
+
+    page.reload()
+    expect(chat_view(page)).to_be_visible()
+    expect_connected(page)
+    expect(page.get_by_role("banner")).to_contain_text(f"Signed in as {name}")
+    expect(message(page, name, "Written before the reload.")).to_be_visible()
+    cookies = page.context.cookies()
+    session = [c for c in cookies if c["name"] == "authserver_session"]
+    assert session and session[0]["httpOnly"] and session[0]["sameSite"] == "Strict"
+    assert "authserver_session" not in page.evaluate("document.cookie")
+    stored = page.evaluate("JSON.stringify({...localStorage, ...sessionStorage})")
+    assert session[0]["value"] not in stored
+
+
+def test_history_pages_in_when_scrolling_up(open_page, verified):
+    name, _ = verified("gus")
+    page = open_page("desktop")
+    start(page)
+    page.goto("/#login")
+    log_in(page, name)
+    expect_connected(page)
+    first = f"first of many from {name}"
+    say(page, first)
+    for n in range(60):
+        say(page, f"filler {n} from {name}")
+    expect(message(page, name, f"filler 59 from {name}")).to_be_visible()
+
+    page.reload()
+    expect_connected(page)
+    expect(message(page, name, f"filler 59 from {name}")).to_be_visible()
+    expect(message(page, name, first)).to_have_count(0)
+    messages = chat_view(page).get_by_label("Messages", exact=True)
+    for _ in range(20):
+        messages.evaluate("node => { node.scrollTop = 0; }")
+        if message(page, name, first).count():
+            break
+        page.wait_for_timeout(100)
+    expect(message(page, name, first)).to_be_visible()
+
+
+def test_log_out_ends_the_session_everywhere(open_page, verified, screenshot):
+    name, _ = verified("hal")
+    page = open_page("phone")
+    start(page)
+    page.goto("/#login")
+    log_in(page, name)
+    expect_connected(page)
+    other_tab = page.context.new_page()
+    other_tab.goto("/")
+    expect_connected(other_tab)
+
+    page.get_by_role("button", name="Log out").click()
+    expect(view(page, "Welcome back")).to_be_visible()
+    expect(page.get_by_text("You have logged out.")).to_be_visible()
+    # The other tab's socket was closed by the server and the tab says so.
+    expect(view(other_tab, "Welcome back")).to_be_visible()
+    screenshot(other_tab, "phone-light-8-logged-out-elsewhere")
+
+    page.reload()
+    expect(view(page, "Welcome back")).to_be_visible()
+    me = page.request.get("/api/me")
+    assert me.status == 401
+    page.goto("/#chat")
+    expect(view(page, "Welcome back")).to_be_visible()
+
+
+def test_keyboard_alone_gets_through_the_sign_up_form(open_page):
+    page = open_page("desktop")
+    start(page)
+    signup = view(page, "Create your account")
+    signup.get_by_label("Username").focus()
+    order = []
+    for _ in range(4):
+        page.keyboard.press("Tab")
+        order.append(page.evaluate("document.activeElement.id || document.activeElement.innerText"))
+    assert order[:3] == ["signup-email", "signup-password", "Show"], order
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline != "none"
+    page.keyboard.press("Enter")  # on "Create account": every missing field is explained
+    expect(signup.get_by_label("Username")).to_have_accessible_description(
+        re.compile("Choose a username"))
+    expect(signup.get_by_label("Username")).to_be_focused()
+
+
+def test_without_javascript_the_page_says_it_needs_it(open_page, screenshot):
+    page = open_page("phone", java_script_enabled=False)
+    page.goto("/")
+    expect(page.get_by_role("heading", name="This page needs JavaScript")).to_be_visible()
+    screenshot(page, "phone-light-0-no-javascript")
+
+
+def test_page_weight_and_time_to_interactive(open_page, artifacts):
+    """Measured, not asserted: bytes over the wire on a first load and time until usable."""
+    page = open_page("desktop")
+    responses = []
+    page.on("requestfinished", lambda request: responses.append(request))
+    page.goto("/")
+    page.wait_for_selector("html[data-ready]")
+    page.wait_for_load_state("networkidle")
+    timing = page.evaluate("""() => {
+        const nav = performance.getEntriesByType("navigation")[0];
+        const ready = performance.getEntriesByName("app-ready")[0];
+        return {dom_content_loaded_ms: nav.domContentLoadedEventEnd, load_ms: nav.loadEventEnd,
+                interactive_ms: ready ? ready.startTime : null};
+    }""")
+    transferred = 0
+    for request in responses:
+        sizes = request.sizes()
+        transferred += sizes["responseBodySize"] + sizes["responseHeadersSize"]
+    figures = {"requests": len(responses), "bytes_transferred": transferred,
+               **{key: round(value, 1) for key, value in timing.items() if value is not None}}
+    (artifacts / "webui-figures.json").write_text(json.dumps(figures, indent=2))
+    print(f"web UI first load: {json.dumps(figures)}")
+    assert figures["requests"] > 0
