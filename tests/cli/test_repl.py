@@ -1,0 +1,167 @@
+"""The REPL driven through prompt_toolkit's pipe input, against the real server."""
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+from prompt_toolkit.completion import CompleteEvent
+from prompt_toolkit.document import Document
+from prompt_toolkit.history import InMemoryHistory
+from prompt_toolkit.input import create_pipe_input
+from prompt_toolkit.output import DummyOutput
+
+from cli.client import ApiClient
+from cli.context import Context
+from cli.live import LiveChannel
+from cli.repl import CommandCompleter, Repl
+from cli.session_store import SessionStore
+from tests.cli.conftest import new_account
+
+
+async def until(check: Callable[[], bool], timeout: float = 15) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not check():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("timed out waiting")
+        await asyncio.sleep(0.05)
+
+
+class Driven:
+    def __init__(self, repl: Repl, pipe, task: asyncio.Task) -> None:
+        self.repl, self.pipe, self.task = repl, pipe, task
+
+    def type(self, text: str) -> None:
+        self.pipe.send_text(text)
+
+    def printed(self) -> str:
+        return "\n".join(self.repl.printed)
+
+    async def sees(self, text: str) -> None:
+        await until(lambda: text in self.printed())
+
+
+@contextlib.asynccontextmanager
+async def driven(url: str, root: Path) -> AsyncIterator[Driven]:
+    with create_pipe_input() as pipe:
+        async with ApiClient(url) as api:
+            ctx = Context(server=url, api=api, store=SessionStore(url, root=root))
+            repl = Repl(ctx, input=pipe, output=DummyOutput(), history=InMemoryHistory())
+            task = asyncio.create_task(repl.run())
+            try:
+                yield Driven(repl, pipe, task)
+            finally:
+                if not task.done():
+                    pipe.send_text("\x04")
+                    with contextlib.suppress(Exception):
+                        await asyncio.wait_for(task, 10)
+                    task.cancel()
+
+
+async def verified(url: str, any_server) -> tuple[str, str]:
+    account = new_account("repl")
+    async with ApiClient(url) as api:
+        from contracts.messages import SignupRequest, VerifyEmailRequest
+
+        await api.call("signup", SignupRequest(username=account.username, email=account.email,
+                                               password=account.password))
+        code = await any_server.acode_for(account.email)
+        await api.call("verify_email", VerifyEmailRequest(email=account.email, code=code))
+    return account.username, account.password
+
+
+async def test_help_lists_every_command_with_a_line(any_server, tmp_path):
+    async with driven(any_server.url, tmp_path) as repl:
+        repl.type("help\r")
+        await repl.sees("quit")
+        for name in ("signup", "verify", "resend", "login", "logout", "whoami", "say",
+                     "history", "who"):
+            assert f"  {name}" in repl.printed()
+        repl.type("help login\r")
+        await repl.sees("--username")
+
+
+async def test_login_asks_for_missing_values_then_chats_live(any_server, tmp_path):
+    username, password = await verified(any_server.url, any_server)
+    async with driven(any_server.url, tmp_path) as repl:
+        repl.type("login\r")
+        await until(lambda: repl.repl.asker.session.app.is_running)
+        repl.type(f"{username}\r")
+        await asyncio.sleep(0.3)
+        repl.type(f"{password}\r")
+        await repl.sees(f"Logged in as {username}")
+        await until(lambda: repl.repl.state == "online")
+        assert password not in repl.printed()
+        toolbar = "".join(text for _, text, *_ in repl.repl.toolbar())
+        assert username in toolbar and "online" in toolbar
+
+        repl.type("hello from the repl\r")
+        await repl.sees(f"{username}: hello from the repl")
+
+        # Another client's chat arrives while nothing is being done at the prompt.
+        async with LiveChannel(any_server.url, repl.repl.ctx.api.token) as other:
+            await other.say("pushed from elsewhere")
+        await repl.sees("pushed from elsewhere")
+
+        repl.type("who\r")
+        await repl.sees("online (")
+        repl.type("logout\r")
+        await repl.sees("✓")
+        await until(lambda: repl.repl.user is None and repl.repl.ctx.live is None)
+
+
+async def test_not_a_command_when_logged_out_says_so(any_server, tmp_path):
+    async with driven(any_server.url, tmp_path) as repl:
+        repl.type("frobnicate now\r")
+        await repl.sees("'frobnicate' is not a command")
+        repl.type("login --nope\r")
+        await repl.sees("unrecognized arguments")
+        repl.type("whoami\r")
+        await repl.sees("not logged in")
+
+
+async def test_ctrl_c_cancels_the_line_and_ctrl_d_leaves(any_server, tmp_path):
+    async with driven(any_server.url, tmp_path) as repl:
+        repl.type("half a line")
+        repl.type("\x03")
+        repl.type("help\r")
+        await repl.sees("quit")
+        assert "half a line" not in repl.printed()
+        assert not repl.task.done()
+        repl.type("\x04")
+        assert await asyncio.wait_for(repl.task, 10) == 0
+
+
+async def test_quit_leaves(any_server, tmp_path):
+    async with driven(any_server.url, tmp_path) as repl:
+        repl.type("quit\r")
+        assert await asyncio.wait_for(repl.task, 10) == 0
+
+
+async def test_unreachable_server_keeps_the_repl_alive(tmp_path):
+    async with driven("http://127.0.0.1:9", tmp_path) as repl:
+        repl.type("resend --email a@example.com\r")
+        await repl.sees("cannot reach")
+        assert not repl.task.done()
+
+
+def completions(text: str) -> list[str]:
+    document = Document(text, len(text))
+    return [c.text for c in CommandCompleter().get_completions(document, CompleteEvent())]
+
+
+@pytest.mark.parametrize(("typed", "expected"), [
+    ("", ["help", "signup", "verify", "resend", "login", "logout", "whoami", "say",
+          "history", "who", "quit"]),
+    ("lo", ["login", "logout"]),
+    ("login ", ["--username"]),
+    ("history --", ["--limit", "--before"]),
+    ("history --limit 5 --", ["--before"]),
+    ("history --limit ", []),
+    ("verify --email a@b.c --c", ["--code"]),
+    ("help wh", ["whoami", "who"]),
+    ("no-such-command -", []),
+])
+def test_completion_of_commands_and_their_options(typed, expected):
+    assert completions(typed) == expected

@@ -1,0 +1,97 @@
+"""The REPL in a real terminal (tmux): log in, see another client's chat arrive above a
+half-typed line, leave with Ctrl-D.
+
+tmux answers prompt_toolkit's cursor-position requests, so the bottom toolbar is drawn
+(with PROMPT_TOOLKIT_NO_CPR=1 prompt_toolkit hides it, its height being unknown).
+"""
+
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+
+import pytest
+
+from tests.need import need
+
+
+class Tmux:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __call__(self, *args: str) -> str:
+        return subprocess.run(["tmux", *args], capture_output=True, text=True,
+                              check=False).stdout
+
+    def keys(self, *keys: str) -> None:
+        self("send-keys", "-t", self.name, *keys)
+
+    def type(self, text: str) -> None:
+        self("send-keys", "-t", self.name, "-l", text)
+
+    def screen(self) -> str:
+        return self("capture-pane", "-p", "-t", self.name)
+
+    def wait_for(self, text: str, timeout: float = 20) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            screen = self.screen()
+            if text in screen:
+                return screen
+            time.sleep(0.1)
+        raise AssertionError(f"{text!r} never showed; the screen was:\n{self.screen()}")
+
+
+@pytest.fixture
+def tmux():
+    need(shutil.which("tmux") is not None, "tmux is not installed")
+    session = Tmux(f"authcli-{uuid.uuid4().hex[:8]}")
+    yield session
+    session("kill-session", "-t", session.name)
+
+
+def test_live_chat_prints_above_a_half_typed_line_then_ctrl_d_leaves(
+        tmux, authcli, other_authcli, any_server, tmp_path):
+    ada = authcli.signup_verified(any_server, "ada")
+    bob = other_authcli.signup_verified(any_server, "bob")
+    assert other_authcli.login(bob).code == 0
+    exit_file = tmp_path / "exit-code"
+    env = {k: v for k, v in authcli.env.items() if k != "PROMPT_TOOLKIT_NO_CPR"}
+    command = (f"{shlex.quote(sys.executable)} -m cli; "
+               f"echo $? > {shlex.quote(str(exit_file))}")
+    tmux("new-session", "-d", "-s", tmux.name, "-x", "110", "-y", "30",
+         *[arg for key, value in env.items() for arg in ("-e", f"{key}={value}")],
+         "-c", str(authcli.home), "sh", "-c", command)
+
+    tmux.wait_for("for commands, Ctrl-D to leave")
+    tmux.type("login")
+    tmux.keys("Enter")
+    tmux.wait_for("Username:")
+    tmux.type(ada.username)
+    tmux.keys("Enter")
+    tmux.wait_for("Password:")
+    tmux.type(ada.password)
+    tmux.keys("Enter")
+    tmux.wait_for(f"Logged in as {ada.username}")
+    screen = tmux.wait_for("live online")
+    assert ada.password not in screen
+
+    tmux.type("this line is half typ")
+    tmux.wait_for("this line is half typ")
+    said = other_authcli("say", "hello ada, from bob")
+    assert said.code == 0, said.err
+    screen = tmux.wait_for(f"{bob.username}: hello ada, from bob")
+    lines = screen.splitlines()
+    chat_row = next(i for i, line in enumerate(lines) if "hello ada, from bob" in line)
+    prompt_row = next(i for i, line in enumerate(lines)
+                      if line.startswith(f"{ada.username}> this line is half typ"))
+    assert chat_row < prompt_row, screen
+
+    tmux.keys("C-c")  # cancel the half-typed line: Ctrl-D only leaves on an empty line
+    tmux.keys("C-d")
+    deadline = time.monotonic() + 15
+    while not exit_file.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert exit_file.read_text().strip() == "0"
