@@ -79,13 +79,16 @@ async def serve(settings: Settings, sockets: list[socket.socket]) -> None:
     log.info("serving on %s", ", ".join(_describe(sock) for sock in sockets))
     await stopping.wait()
 
-    log.info("stopping: finishing requests in flight")
+    in_flight = app.settings["in_flight"]
+    log.info("stopping: finishing %d request(s) in flight", in_flight.count)
     http_server.stop()
-    await realtime.stop()
     try:
-        await asyncio.wait_for(http_server.close_all_connections(), SHUTDOWN_GRACE_SECONDS)
+        await asyncio.wait_for(in_flight.drained(), SHUTDOWN_GRACE_SECONDS)
     except TimeoutError:
-        log.warning("some connections were still open after %ss", SHUTDOWN_GRACE_SECONDS)
+        log.warning("%d request(s) still running after %ss", in_flight.count,
+                    SHUTDOWN_GRACE_SECONDS)
+    await realtime.stop()
+    await http_server.close_all_connections()
     await mail.stop()
     passwords.close()
     await store.close()

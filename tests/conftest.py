@@ -51,8 +51,9 @@ class Servers:
         self.databases.append(url)
         return url
 
-    def new(self, backend: str, env: dict[str, str] | None = None) -> ServerProcess:
-        url = self.database_url(backend)
+    def new(self, backend: str, env: dict[str, str] | None = None,
+            database_url: str | None = None) -> ServerProcess:
+        url = database_url or self.database_url(backend)
         return ServerProcess(
             database_url=url,
             log_path=self.tmp_root / f"server-{backend}-{uuid.uuid4().hex[:6]}.log",
@@ -94,11 +95,11 @@ def any_server(servers) -> ServerProcess:
 
 @pytest.fixture
 def start_server(servers, request):
-    """Start a server of one's own (backend, extra env); stopped after the test."""
+    """Start a server of one's own (backend or database_url, extra env); stopped after."""
     started: list[ServerProcess] = []
 
-    def start(backend: str = "sqlite", **env: str) -> ServerProcess:
-        server = servers.new(backend, env)
+    def start(backend: str = "sqlite", database_url: str | None = None, **env: str):
+        server = servers.new(backend, env, database_url)
         server.mailbox = servers.mailbox
         started.append(server.start())
         return server

@@ -78,6 +78,7 @@ class RealTime:
     async def stop(self) -> None:
         if self._sweeper:
             self._sweeper.cancel()
+        await self.sio.shutdown()
         await self.presence.stop()
 
     async def end_session(self, session_id: int, reason: str) -> None:

@@ -55,11 +55,14 @@ class ApiHandler(JsonHandler):
         return (self.call.method, "OPTIONS")
 
     def prepare(self) -> None:
+        super().prepare()
+        self.refused_before_body = True
         if self.request.method not in self.allowed_methods():
             raise HTTPError(405, f"Use {self.call.method} for {self.call.route}.")
         declared = self.request.headers.get("Content-Length")
         if declared and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
             raise HTTPError(413, f"The body may be at most {MAX_BODY_BYTES} bytes.")
+        self.refused_before_body = False
 
     def data_received(self, chunk: bytes) -> None:
         self._size += len(chunk)

@@ -12,6 +12,7 @@ from authserver.services.context import Context
 from authserver.services.registry import SERVICES
 from authserver.web.api import ApiHandler
 from authserver.web.base import JsonHandler, NotFoundHandler
+from authserver.web.inflight import InFlight
 
 
 class OpenApiHandler(JsonHandler):
@@ -38,5 +39,5 @@ def make_app(ctx: Context, extra_routes: list[tuple] = ()) -> Application:
         [*extra_routes, *api_routes(ctx)],
         default_handler_class=NotFoundHandler,
         compress_response=True,
-        xsrf_cookies=False,
+        in_flight=InFlight(),
     )

@@ -20,6 +20,24 @@ class JsonHandler(RequestHandler):
     """Answers in JSON, including Tornado's own 404, 405 and 500 answers."""
 
     allowed_origins: tuple[str, ...] = ()
+    refused_before_body = False
+    _counted = False
+
+    def prepare(self) -> None:
+        """Count the request as in flight until it finishes or its client goes away."""
+        self.application.settings["in_flight"].begin()
+        self._counted = True
+
+    def _uncount(self) -> None:
+        if self._counted:
+            self._counted = False
+            self.application.settings["in_flight"].end()
+
+    def on_finish(self) -> None:
+        self._uncount()
+
+    def on_connection_close(self) -> None:
+        self._uncount()
 
     def set_default_headers(self) -> None:
         apply_security_headers(self)
@@ -62,6 +80,10 @@ class JsonHandler(RequestHandler):
             exc = kwargs.get("exc_info", (None, None, None))[1]
             reason = exc.log_message if isinstance(exc, HTTPError) and exc.log_message else None
             message = reason or http.HTTPStatus(status_code).phrase
+        if self.refused_before_body:
+            # Tornado drops a connection whose request body was never read; say so, so
+            # that clients do not send their next request down it.
+            self.set_header("Connection", "close")
         self.set_header("Content-Type", "application/json; charset=utf-8")
         self.finish(json.dumps(ErrorReply(error=message, code=status).model_dump(exclude_none=True)))
 
@@ -70,5 +92,6 @@ class NotFoundHandler(JsonHandler):
     """Every path no route serves."""
 
     def prepare(self) -> None:
+        super().prepare()
         if self.request.method != "OPTIONS":
             raise HTTPError(404, "There is nothing at %s." % self.request.path)

@@ -1,0 +1,62 @@
+"""The load-test tools run end to end: the benchmark's quick run writes every figure, and
+the locust mix runs for 20 seconds without a single failure. No figure is asserted:
+speed is reported by the benchmark, never checked by a test."""
+
+import csv
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import psutil
+import pytest
+
+from loadtests.bench.__main__ import KEYS
+from loadtests.bench.http_load import WRK
+from tests.need import need
+
+ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.timeout(900)
+
+
+def _run(module: str, *args: str, timeout: float) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", module, *args], cwd=ROOT, timeout=timeout,
+                          capture_output=True, text=True, check=False)
+
+
+def _tail(completed: subprocess.CompletedProcess) -> str:
+    return f"stdout:\n{completed.stdout[-4000:]}\nstderr:\n{completed.stderr[-4000:]}"
+
+
+def test_quick_benchmark_writes_every_figure_and_stops_its_processes(tmp_path):
+    need(shutil.which("wrk") is not None or os.access(WRK, os.X_OK),
+         "wrk is not installed (apt-get install wrk)")
+    completed = _run("loadtests.bench", "--quick", "--out", str(tmp_path), timeout=800)
+    assert completed.returncode == 0, _tail(completed)
+    assert "[bench" in completed.stdout, "no progress was shown"
+
+    results = json.loads((tmp_path / "results.json").read_text())
+    missing = [key for key in KEYS if not isinstance(results.get(key), int | float)]
+    assert not missing, f"no figure for {missing}"
+    report = (tmp_path / "report.md").read_text()
+    assert all(f"`{key}`" in report for key in KEYS)
+    raw = json.loads((tmp_path / "raw.json").read_text())
+    alive = [pid for pid in raw["pids"] if psutil.pid_exists(pid)
+             and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE]
+    assert not alive, f"processes left running: {alive}"
+
+
+def test_locust_mix_runs_twenty_seconds_without_failures(tmp_path):
+    completed = _run("loadtests.mix", "--users", "20", "--spawn-rate", "10", "--run-time", "20s",
+                     "--out", str(tmp_path), timeout=600)
+    assert completed.returncode == 0, _tail(completed)
+    assert (tmp_path / "report.html").stat().st_size > 0
+
+    with open(tmp_path / "stats_stats.csv", newline="") as stats:
+        rows = {row["Name"]: row for row in csv.DictReader(stats)}
+    assert rows["Aggregated"]["Failure Count"] == "0", _tail(completed)
+    for name in ("/api/health", "/api/login", "/api/me", "/api/signup", "code arrives",
+                 "chat round trip"):
+        assert name in rows and int(rows[name]["Request Count"]) > 0, f"no {name!r} requests"

@@ -1,0 +1,67 @@
+"""Passwords, codes and tokens, without a server."""
+
+import asyncio
+
+import pytest
+
+from authserver.security.codes import code_digest, code_matches, new_code
+from authserver.security.passwords import PasswordHasher
+from authserver.security.tokens import new_token, token_digest
+
+
+@pytest.fixture
+def hasher():
+    hasher = PasswordHasher(rounds=4, threads=2)
+    yield hasher
+    hasher.close()
+
+
+async def test_passwords_past_72_bytes_still_count(hasher):
+    long = "é" * 50 + "end"  # 103 bytes
+    stored = await hasher.hash(long)
+    assert await hasher.check(long, stored)
+    assert not await hasher.check("é" * 50 + "END", stored)
+
+
+async def test_nul_bytes_are_hashed_not_refused(hasher):
+    stored = await hasher.hash("with\x00nul inside")
+    assert await hasher.check("with\x00nul inside", stored)
+    assert not await hasher.check("with", stored)
+
+
+async def test_unknown_user_costs_a_check_and_fails(hasher):
+    assert await hasher.check("anything", None) is False
+
+
+async def test_hashing_leaves_the_loop_free(hasher):
+    ticks = 0
+
+    async def tick():
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0)
+
+    ticker = asyncio.create_task(tick())
+    slow = PasswordHasher(rounds=10, threads=1)
+    await slow.hash("a good long password")
+    slow.close()
+    ticker.cancel()
+    assert ticks > 10
+
+
+def test_codes_are_six_digits_and_stored_keyed():
+    codes = {new_code() for _ in range(200)}
+    assert all(len(code) == 6 and code.isdigit() for code in codes)
+    assert len(codes) > 150
+    digest = code_digest("k" * 32, "ada@example.com", "123456")
+    assert "123456" not in digest
+    assert code_matches("k" * 32, "ada@example.com", "123456", digest)
+    assert not code_matches("k" * 32, "bob@example.com", "123456", digest)
+    assert not code_matches("other-key" * 4, "ada@example.com", "123456", digest)
+
+
+def test_tokens_have_256_bits_and_hash_to_sha256():
+    token = new_token()
+    assert len(token) >= 43
+    assert len(token_digest(token)) == 64 and token not in token_digest(token)
