@@ -6,6 +6,7 @@ whole group is ended (TERM, then KILL) however the benchmark exits.
 
 import contextlib
 import os
+import resource
 import secrets
 import signal
 import socket
@@ -19,6 +20,14 @@ from pathlib import Path
 from loadtests.payloads import HEALTH
 
 LOOPBACK = "127.0.0.1"
+
+
+def raise_open_files_limit() -> None:
+    """Thousands of sockets need thousands of descriptors, here and in the processes
+    started from here (they inherit the limit)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
 def free_port() -> int:

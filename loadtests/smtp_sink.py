@@ -18,7 +18,8 @@ from aiosmtpd.controller import Controller
 
 from contracts.fields import CODE_PATTERN
 
-_CODE = re.compile(r"(?<!\d)" + CODE_PATTERN.strip("^$") + r"(?!\d)")
+# A code stands alone: six digits inside a word (a username, a message id) are not one.
+_CODE = re.compile(r"\b" + CODE_PATTERN.strip("^$") + r"\b")
 
 
 class MaildirHandler:

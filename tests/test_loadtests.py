@@ -13,8 +13,8 @@ from pathlib import Path
 import psutil
 import pytest
 
-from loadtests.bench.__main__ import KEYS
 from loadtests.bench.http_load import WRK
+from loadtests.bench.measure import KEYS
 from tests.need import need
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -10,7 +10,6 @@ import argparse
 import contextlib
 import json
 import os
-import resource
 import signal
 import statistics
 import sys
@@ -20,14 +19,8 @@ import urllib.request
 from pathlib import Path
 
 from contracts.messages import LoginReply
-from loadtests import payloads
-from loadtests.bench import http_load, measure, report, servers
-
-KEYS = (
-    "bare_tornado_rps", "health_rps", "me_rps", "bcrypt_ms", "login_bound_per_s", "login_per_s",
-    "health_p50_ms", "health_p99_ms_under_login", "signup_per_s", "socket_echo_p50_ms",
-    "socket_echo_p99_ms", "chat_fanout_p99_ms", "sockets_held", "rss_kb_per_socket",
-)
+from loadtests import payloads, servers
+from loadtests.bench import http_load, measure, report
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -42,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     if not http_load.available():
         parser.error(f"wrk not found at {http_load.WRK}: apt-get install wrk")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    _raise_open_files_limit()
+    servers.raise_open_files_limit()
     args.out.mkdir(parents=True, exist_ok=True)
     plan = _plan(args.quick)
     runs = args.runs or (1 if args.quick else 3)
@@ -62,13 +55,13 @@ def main(argv: list[str] | None = None) -> int:
         progress("stopping every process")
     figures = {key: statistics.median(result[key] for result in results) for key in results[0]}
     figures["bcrypt_rounds"] = plan.bcrypt_rounds
-    missing = [key for key in KEYS if key not in figures]
+    missing = [key for key in measure.KEYS if key not in figures]
     if missing:
         raise SystemExit(f"no figure for {missing}")
     machine = report.machine(database=args.database_url or "sqlite (fresh, temporary)",
                              server_version=setup.version)
     raw = {"runs": results, "curve": points, "machine": machine, "plan": vars(plan),
-           "wrk": [result.as_dict() for result in setup.wrk_runs]}
+           "wrk": [result.as_dict() for result in setup.wrk_runs], "pids": setup.pids}
     (args.out / "results.json").write_text(json.dumps(figures, indent=2) + "\n")
     (args.out / "raw.json").write_text(json.dumps(raw, indent=2) + "\n")
     report.write(args.out, figures, raw, quick=args.quick, runs=runs)
@@ -88,14 +81,6 @@ def _plan(quick: bool) -> measure.Plan:
     )
 
 
-def _raise_open_files_limit() -> None:
-    """Thousands of sockets need thousands of descriptors, here and in the server (which
-    inherits the limit)."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if hard == resource.RLIM_INFINITY or soft < hard:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-
-
 def _start(stack: contextlib.ExitStack, workdir: Path, logdir: Path, database_url: str | None,
            progress) -> measure.Setup:
     logdir.mkdir(parents=True, exist_ok=True)
@@ -110,6 +95,7 @@ def _start(stack: contextlib.ExitStack, workdir: Path, logdir: Path, database_ur
                           env=env, maildir=maildir, account=account,
                           token=_login(server.url, account))
     setup.version = _health(server.url).get("version", "?")
+    setup.pids += [sink.pid, server.pid, bare.pid]
     return setup
 
 

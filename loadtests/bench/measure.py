@@ -9,9 +9,16 @@ from pathlib import Path
 
 import bcrypt
 
-from loadtests import payloads
-from loadtests.bench import http_load, servers, sockets
+from loadtests import payloads, servers
+from loadtests.bench import http_load, sockets
 from loadtests.bench.http_load import WrkResult, wrk
+
+# The figures every run must produce (results.json may hold more).
+KEYS = (
+    "bare_tornado_rps", "health_rps", "me_rps", "bcrypt_ms", "login_bound_per_s", "login_per_s",
+    "health_p50_ms", "health_p99_ms_under_login", "signup_per_s", "socket_echo_p50_ms",
+    "socket_echo_p99_ms", "chat_fanout_p99_ms", "sockets_held", "rss_kb_per_socket",
+)
 
 # The probe: 2 connections, each pausing 10 ms between requests (about 150 requests/s),
 # so its latency is that of a request arriving at a server busy with something else.
@@ -46,11 +53,13 @@ class Setup:
     token: str
     version: str = "?"
     wrk_runs: list[WrkResult] = field(default_factory=list)
+    pids: list[int] = field(default_factory=list)
 
     def restart_server(self) -> None:
         """A fresh server process on the same database (for memory figures)."""
         servers.stop(self.server.process)
         self.server = servers.authserver(self.stack, self.logdir, self.env)
+        self.pids.append(self.server.pid)
 
 
 def bcrypt_ms(rounds: int, samples: int = 5) -> float:
