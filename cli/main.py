@@ -24,8 +24,7 @@ from contracts import Status
 
 log = logging.getLogger("cli")
 
-_QUIET = ("socketio", "engineio", "paramiko", "sshtunnel", "cli.tunnel.sshtunnel", "aiohttp",
-          "asyncio")
+_QUIET = ("socketio", "engineio", "paramiko", "sshtunnel", "aiohttp", "asyncio")
 
 
 def configure_logging(debug: bool) -> None:
@@ -40,6 +39,10 @@ def configure_logging(debug: bool) -> None:
         logger.propagate = False
     for name in ("socketio.client", "engineio.client"):
         logging.getLogger(name).setLevel(logging.CRITICAL + 1)
+    # sshtunnel logs why a connection failed; the tunnel reads those lines, nobody else.
+    tunnel_log = logging.getLogger("cli.tunnel.sshtunnel")
+    tunnel_log.setLevel(logging.ERROR)
+    tunnel_log.propagate = False
     logging.getLogger().addHandler(logging.NullHandler())
 
 

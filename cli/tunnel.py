@@ -21,6 +21,8 @@ from cli.errors import Unreachable, UsageError
 from cli.parser import remote_address
 
 log = logging.getLogger(__name__)
+sshtunnel_log = logging.getLogger("cli.tunnel.sshtunnel")
+sshtunnel_log.addHandler(logging.NullHandler())
 
 CONNECT_TIMEOUT = 10
 # known_hosts records RSA keys as ssh-rsa; a server signs with one of these for it.
@@ -107,8 +109,7 @@ class Tunnel:
         host_key = self._checked_host_key()
         pkey = self._load_key() if self.key_path else None
         remember = _Remember()
-        tunnel_log = logging.getLogger("cli.tunnel.sshtunnel")
-        tunnel_log.addHandler(remember)
+        sshtunnel_log.addHandler(remember)
         try:
             self._forwarder = sshtunnel.SSHTunnelForwarder(
                 (self.target.host, self.target.port),
@@ -122,7 +123,7 @@ class Tunnel:
                 ssh_config_file=None,
                 remote_bind_address=self.remote,
                 local_bind_address=("127.0.0.1", 0),
-                logger=tunnel_log,
+                logger=sshtunnel_log,
                 set_keepalive=15.0,
             )
             self._forwarder.start()
@@ -133,7 +134,7 @@ class Tunnel:
         except sshtunnel.BaseSSHTunnelForwarderError:
             raise Unreachable(self._failure(remember.lines)) from None
         finally:
-            tunnel_log.removeHandler(remember)
+            sshtunnel_log.removeHandler(remember)
         self.url = local_url(self.server_url, self._forwarder.local_bind_port)
         log.debug("tunnel %s -> %s:%s via %s", self.url, *self.remote, self.target)
         return self.url
@@ -155,8 +156,8 @@ class Tunnel:
         path = os.path.expanduser(self.key_path or "")
         try:
             return paramiko.PKey.from_path(path)
-        except paramiko.PasswordRequiredException:
-            pass
+        except (paramiko.PasswordRequiredException, TypeError):
+            pass  # encrypted (OpenSSH-format keys say so with a TypeError)
         except FileNotFoundError:
             raise Unreachable(f"SSH key {path} does not exist") from None
         except (OSError, paramiko.SSHException, ValueError) as exc:
@@ -166,8 +167,8 @@ class Tunnel:
                               "its passphrase; add it to ssh-agent instead")
         passphrase = self.ask_passphrase(f"Passphrase for {path}: ")
         try:
-            return paramiko.PKey.from_path(path, passphrase=passphrase)
-        except (paramiko.SSHException, ValueError):
+            return paramiko.PKey.from_path(path, password=passphrase)
+        except (paramiko.SSHException, ValueError, TypeError):
             raise Unreachable(f"wrong passphrase for SSH key {path}") from None
 
     def _known_keys(self) -> dict[str, paramiko.PKey]:
