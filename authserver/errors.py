@@ -1,6 +1,9 @@
 """The one exception type of the server: a gRPC-like status and a sentence for people."""
 
+from pydantic import ValidationError
+
 from contracts import ErrorReply, Status
+from contracts.fields import FIELD_RULES
 
 
 class ServiceError(Exception):
@@ -23,6 +26,8 @@ class ServiceError(Exception):
         self.message = message
         self.field = field
         self.retry_after = retry_after
+        # which rate limit refused, for the audit log; never sent to the client
+        self.limit: str | None = None
 
     def reply(self) -> ErrorReply:
         return ErrorReply(
@@ -40,3 +45,20 @@ def unauthenticated(message: str = "Please log in.") -> ServiceError:
 
 def exhausted(message: str, retry_after: int | None = None) -> ServiceError:
     return ServiceError(Status.RESOURCE_EXHAUSTED, message, retry_after=retry_after)
+
+
+def describe(error: ValidationError) -> ServiceError:
+    """The first problem of a refused request, in words, naming its field."""
+    first = error.errors()[0]
+    field = ".".join(str(part) for part in first["loc"]) or None
+    if first["type"] == "missing":
+        message = f"The field '{field}' is required."
+    elif first["type"] == "extra_forbidden":
+        message = f"Unknown field '{field}'."
+    elif first["type"] in {"model_type", "dict_type"}:
+        message, field = "The body must be a JSON object.", None
+    elif field in FIELD_RULES and first["type"] != "string_type":
+        message = FIELD_RULES[field]
+    else:
+        message = f"{field}: {first['msg']}." if field else f"{first['msg']}."
+    return invalid(message, field=field)

@@ -3,23 +3,24 @@
 import logging
 from http.cookies import CookieError, SimpleCookie
 
+import engineio.packet
 import socketio
 from pydantic import BaseModel, ValidationError
 
 from contracts import Status
 from contracts import events as ev
 
-from authserver.errors import ServiceError
-from authserver.services import chat, sessions
-from authserver.services.context import Context
+from authserver.errors import ServiceError, describe
+from authserver.services import audit, chat, sessions
+from authserver.services.context import Caller, Context
 from authserver.services.login import check_credentials
 from authserver.services.users import as_reply
-from authserver.web.api import describe
-from authserver.web.client import SESSION_COOKIE
+from authserver.web.client import SESSION_COOKIE, client_ip
 
 log = logging.getLogger(__name__)
 
 MEMBERS = "members"
+TOO_MANY_CHATS = "You are sending messages too fast. Wait {wait}."
 
 
 def session_room(session_id: int) -> str:
@@ -33,6 +34,18 @@ def _cookie_token(environ: dict) -> str | None:
         return None
     morsel = cookie.get(SESSION_COOKIE)
     return morsel.value if morsel else None
+
+
+def release_long_poll(server: socketio.AsyncServer, sid: str) -> None:
+    """Answer a long-polling client's pending GET when it says goodbye.
+
+    Engine.IO leaves that request waiting until its timeout (25 s), and the Python client
+    waits for it inside disconnect(); a no-op packet lets both finish at once.
+    """
+    eio_sid = server.manager.eio_sid_from_sid(sid, "/")
+    socket = server.eio.sockets.get(eio_sid) if eio_sid else None
+    if socket is not None and not socket.upgraded:
+        socket.queue.put_nowait(engineio.packet.Packet(engineio.packet.NOOP))
 
 
 def _dump(model: BaseModel) -> dict:
@@ -65,6 +78,7 @@ class AuthNamespace(socketio.AsyncNamespace):
         )
 
     async def on_disconnect(self, sid: str, reason=None) -> None:
+        release_long_poll(self.server, sid)
         state = await self.get_session(sid)
         username = state.get("username")
         if username and await self.presence.closed(username):
@@ -102,6 +116,15 @@ class AuthNamespace(socketio.AsyncNamespace):
         await self.emit("error", body, to=sid)
         return body
 
+    def _caller(self, sid: str) -> Caller:
+        """Who is on this socket, from the request that opened it (proxy-aware)."""
+        request = self.server.get_environ(sid, self.namespace)["tornado.handler"].request
+        return Caller(
+            ip=client_ip(request, self.ctx.settings.trusted_proxies),
+            user_agent=request.headers.get("User-Agent", "")[:300],
+            channel="socket",
+        )
+
     async def _member(self, sid: str) -> dict | None:
         state = await self.get_session(sid)
         if state.get("user_id") is None:
@@ -124,11 +147,17 @@ class AuthNamespace(socketio.AsyncNamespace):
                     signed_in.user, signed_in.session_id, signed_in.expires_at
                 )
             else:
-                user = await check_credentials(self.ctx, request.username, request.password)
+                user = await check_credentials(
+                    self.ctx, request.username, request.password, self._caller(sid)
+                )
                 session_id = expires_at = None
         except ServiceError as error:
             refusal = ev.AuthError(error=error.message, code=error.status.value,
                                    retry_after=error.retry_after)
+            if error.status is Status.RESOURCE_EXHAUSTED:
+                # Throttling is said the way every other limit says it, as well as in
+                # the seed's auth_error.
+                await self._refuse(sid, error)
             await self.emit("auth_error", _dump(refusal), to=sid)
             return _dump(refusal)
         await self._sign_in(sid, user, session_id, expires_at)
@@ -147,6 +176,8 @@ class AuthNamespace(socketio.AsyncNamespace):
         if request is None:
             return None
         try:
+            await audit.limit(self.ctx, self._caller(sid), "chat_user", str(state["user_id"]),
+                              TOO_MANY_CHATS)
             message = await self.ctx.store.run(
                 chat.store_message,
                 user_id=state["user_id"], username=state["username"], text=request.text,

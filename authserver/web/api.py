@@ -5,10 +5,9 @@ from pydantic import ValidationError
 from tornado.web import HTTPError, stream_request_body
 
 from contracts import Call, Status
-from contracts.fields import FIELD_RULES
 from contracts.messages import Empty
 
-from authserver.errors import ServiceError, invalid
+from authserver.errors import ServiceError, describe, invalid
 from authserver.services.context import Caller, Context
 from authserver.web import jsonbody
 from authserver.web.base import JsonHandler
@@ -22,23 +21,6 @@ from authserver.web.client import (
 from authserver.web.cookies import COOKIE_EFFECTS
 
 MAX_BODY_BYTES = 64 * 1024
-
-
-def describe(error: ValidationError) -> ServiceError:
-    """The first problem of a refused request, in words, naming its field."""
-    first = error.errors()[0]
-    field = ".".join(str(part) for part in first["loc"]) or None
-    if first["type"] == "missing":
-        message = f"The field '{field}' is required."
-    elif first["type"] == "extra_forbidden":
-        message = f"Unknown field '{field}'."
-    elif first["type"] in {"model_type", "dict_type"}:
-        message, field = "The body must be a JSON object.", None
-    elif field in FIELD_RULES and first["type"] != "string_type":
-        message = FIELD_RULES[field]
-    else:
-        message = f"{field}: {first['msg']}." if field else f"{first['msg']}."
-    return invalid(message, field=field)
 
 
 @stream_request_body

@@ -1,0 +1,27 @@
+# authserver: a slim image, run as a non-root user, no secrets inside.
+FROM python:3.11-slim AS base
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PORT=5000 \
+    DATABASE_URL=sqlite:////data/auth.db
+
+WORKDIR /app
+COPY setup.py README.md LICENSE ./
+COPY authserver ./authserver
+COPY contracts ./contracts
+COPY cli ./cli
+COPY webui ./webui
+COPY loadtests ./loadtests
+RUN pip install --no-cache-dir . \
+    && useradd --create-home --uid 10001 authserver \
+    && mkdir -p /data \
+    && chown authserver:authserver /data
+
+USER 10001
+VOLUME ["/data"]
+EXPOSE 5000
+HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
+    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen(f\"http://127.0.0.1:{os.environ.get('PORT', '5000')}/api/health\", timeout=2)"]
+CMD ["authserver", "serve"]
