@@ -56,6 +56,11 @@ class Watch:
     foreign: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     api_refusals: list[str] = field(default_factory=list)
+    expected: list[str] = field(default_factory=list)
+
+    def allow(self, fragment: str) -> None:
+        """Let console errors containing `fragment` pass (a test that breaks things on purpose)."""
+        self.expected.append(fragment)
 
     def request(self, request) -> None:
         if not _same_origin(request.url, self.origin):
@@ -75,6 +80,8 @@ class Watch:
         if message.text.startswith("Failed to load resource: the server responded with a "
                                    "status of 4") and urlsplit(url).path.startswith("/api/"):
             self.api_refusals.append(f"{urlsplit(url).path}: {message.text}")
+            return
+        if any(fragment in message.text for fragment in self.expected):
             return
         self.problems.append(f"console error: {message.text} at {url}")
 
@@ -96,15 +103,17 @@ def _same_origin(url: str, origin: str) -> bool:
 
 @pytest.fixture
 def open_page(browser, any_server):
-    """`open_page(width="desktop", **context_options)`: a page in a fresh, watched context."""
+    """`open_page(width="desktop", server=None, **context_options)`: a page in a fresh,
+    watched context, on `any_server` unless told otherwise."""
     contexts = []
 
-    def open_(width: str = "desktop", **options):
+    def open_(width: str = "desktop", server=None, **options):
+        origin = (server or any_server).url
         w, h = WIDTHS[width]
         context = browser.new_context(viewport={"width": w, "height": h},
-                                      base_url=any_server.url, **options)
+                                      base_url=origin, **options)
         context.set_default_timeout(10_000)
-        watch = Watch(any_server.url)
+        watch = Watch(origin)
         context.on("request", watch.request)
         context.on("page", lambda page: _watch_page(page, watch))
         page = context.new_page()
@@ -150,15 +159,17 @@ def pytest_terminal_summary(terminalreporter) -> None:
 
 @pytest.fixture
 def verified(any_server, unique):
-    """`verified(prefix)`: a new account, signed up and verified over REST: (name, email)."""
+    """`verified(prefix, server=None)`: a new account, signed up and verified over REST
+    (on `any_server` unless told otherwise): (name, email)."""
 
-    def make(prefix: str = "web") -> tuple[str, str]:
+    def make(prefix: str = "web", server=None) -> tuple[str, str]:
+        server = server or any_server
         username, email = unique(prefix)
-        status, body = post_json(any_server, "/api/signup",
+        status, body = post_json(server, "/api/signup",
                                  {"username": username, "email": email, "password": PASSWORD})
         assert status == 201, body
-        code = any_server.code_for(email)
-        status, body = post_json(any_server, "/api/verify-email", {"email": email, "code": code})
+        code = server.code_for(email)
+        status, body = post_json(server, "/api/verify-email", {"email": email, "code": code})
         assert status == 200, body
         return username, email
 

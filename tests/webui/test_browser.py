@@ -163,6 +163,7 @@ def test_wrong_code_is_explained_next_to_the_code(open_page, any_server, unique,
     expect(verify.get_by_text(f"We sent a new code to {email}")).to_be_visible()
     expect(verify.get_by_role("button", name=re.compile(r"send a new code \(in \d+ s\)"))
            ).to_be_disabled()
+    screenshot(page, "phone-light-6b-verify-resend-cooldown")
 
 
 def test_wrong_password_and_unverified_account_are_explained(open_page, any_server, unique,
@@ -187,6 +188,32 @@ def test_wrong_password_and_unverified_account_are_explained(open_page, any_serv
     verify = view(page, "Check your email")
     expect(verify.get_by_label("Email")).to_have_value(email)
     expect(verify.get_by_label("Verification code")).to_be_focused()
+
+
+def test_taken_username_and_bad_fields_are_explained_next_to_them(open_page, verified):
+    taken, _ = verified("jo")
+    page = open_page("phone")
+    start(page)
+    signup = view(page, "Create your account")
+    signup.get_by_label("Username").fill("a b")
+    signup.get_by_label("Email").fill("not-an-address")
+    signup.get_by_label("Password", exact=True).fill("short")
+    signup.get_by_role("button", name="Create account").click()
+    expect(signup.get_by_label("Username")).to_have_accessible_description(
+        re.compile("letters, digits"))
+    expect(signup.get_by_label("Email")).to_have_accessible_description(
+        re.compile("does not look like an email"))
+    expect(signup.get_by_label("Password", exact=True)).to_have_accessible_description(
+        re.compile("at least 8 characters"))
+
+    signup.get_by_label("Username").fill(taken)
+    signup.get_by_label("Email").fill(f"someone.else.{taken}@example.com")
+    signup.get_by_label("Password", exact=True).fill(PASSWORD)
+    signup.get_by_role("button", name="Create account").click()
+    username = signup.get_by_label("Username")
+    expect(username).to_have_attribute("aria-invalid", "true")
+    expect(username).to_be_focused()
+    expect(signup.get_by_label("Email")).not_to_have_attribute("aria-invalid", "true")
 
 
 def _signup(server, username, email):
@@ -217,22 +244,25 @@ def test_reload_keeps_the_session_and_history(open_page, verified):
     assert session[0]["value"] not in stored
 
 
-def test_history_pages_in_when_scrolling_up(open_page, verified):
-    name, _ = verified("gus")
-    page = open_page("desktop")
+def test_history_pages_in_when_scrolling_up(open_page, verified, start_server):
+    # A server of its own: a known history, and no chat rate limit while filling it.
+    server = start_server(RATE_LIMITS="off")
+    name, _ = verified("gus", server=server)
+    page = open_page("desktop", server=server)
     start(page)
     page.goto("/#login")
     log_in(page, name)
     expect_connected(page)
     first = f"first of many from {name}"
     say(page, first)
-    for n in range(60):
+    for n in range(55):
         say(page, f"filler {n} from {name}")
-    expect(message(page, name, f"filler 59 from {name}")).to_be_visible()
+    expect(message(page, name, f"filler 54 from {name}")).to_be_visible()
 
     page.reload()
     expect_connected(page)
-    expect(message(page, name, f"filler 59 from {name}")).to_be_visible()
+    expect(message(page, name, f"filler 54 from {name}")).to_be_visible()
+    expect(chat_view(page).get_by_role("log").get_by_role("listitem")).to_have_count(50)
     expect(message(page, name, first)).to_have_count(0)
     messages = chat_view(page).get_by_label("Messages", exact=True)
     for _ in range(20):
@@ -267,6 +297,32 @@ def test_log_out_ends_the_session_everywhere(open_page, verified, screenshot):
     assert me.status == 401
     page.goto("/#chat")
     expect(view(page, "Welcome back")).to_be_visible()
+
+
+def test_connection_state_is_shown_and_recovers(open_page, verified, start_server, screenshot):
+    server = start_server()
+    name, _ = verified("ivy", server=server)
+    page = open_page("desktop", server=server)
+    # While the server is down Chromium reports each failed attempt to reach it.
+    page.watch.allow("WebSocket connection to")
+    page.watch.allow("net::ERR_CONNECTION_REFUSED")
+    start(page)
+    page.goto("/#login")
+    log_in(page, name)
+    expect_connected(page)
+    state = chat_view(page).get_by_role("status")
+
+    server.stop()
+    expect(state).to_contain_text("Reconnecting")
+    say(page, "sent while the server is away")
+    expect(chat_view(page).get_by_label("Message", exact=True)).to_have_accessible_description(
+        re.compile("Not connected right now"))
+    screenshot(page, "desktop-light-9-chat-reconnecting")
+
+    server.start()
+    expect(state).to_contain_text("Connected", timeout=20_000)
+    page.get_by_role("button", name="Send").click()
+    expect(message(page, name, "sent while the server is away")).to_be_visible()
 
 
 def test_keyboard_alone_gets_through_the_sign_up_form(open_page):

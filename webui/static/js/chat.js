@@ -50,7 +50,9 @@ function failure(err, reply) {
   if (err) return "The server did not answer in time. Check the connection and try again.";
   if (reply && typeof reply.error === "string") {
     const wait = Number(reply.retry_after);
-    return wait > 0 ? `${reply.error} (try again in ${Math.ceil(wait)} s)` : reply.error;
+    // Say how long to wait, unless the server's sentence already does.
+    if (wait > 0 && !/\d/.test(reply.error)) return `${reply.error} Try again in ${Math.ceil(wait)} s.`;
+    return reply.error;
   }
   return null;
 }
@@ -192,14 +194,18 @@ export class Chat {
       return;
     }
     this.setState("connected");
+    this.composerError.hidden = true;
+    this.input.removeAttribute("aria-invalid");
     this.refreshWho();
     // On a reconnect, fetch the latest page again: anything new while away joins the end.
     this.loadHistory({ latest: true });
   }
 
   setState(state) {
+    const changed = state !== this.state;
     this.state = state;
     this.showConnection();
+    if (changed) this.renderOnline();
   }
 
   showConnection() {
@@ -228,7 +234,11 @@ export class Chat {
         return item;
       }),
     );
-    this.onlineCount.textContent = String(names.length);
+    if (names.length === 0) {
+      const unknown = this.state === "connected" ? "Loading…" : "Shown again once connected.";
+      this.onlineList.replaceChildren(el("li", "nobody", unknown));
+    }
+    this.onlineCount.textContent = this.state === "connected" ? String(names.length) : "–";
   }
 
   loadHistory({ latest = false } = {}) {
