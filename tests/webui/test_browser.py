@@ -373,3 +373,4 @@ def test_page_weight_and_time_to_interactive(open_page, artifacts):
     (artifacts / "webui-figures.json").write_text(json.dumps(figures, indent=2))
     print(f"web UI first load: {json.dumps(figures)}")
     assert figures["requests"] > 0
+    assert not page.watch.api_refusals, "a first visit should make no request bound to fail"

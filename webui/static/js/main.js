@@ -17,6 +17,10 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const RESEND_COOLDOWN_S = 60;
 // The address waiting for its code survives a reload of the Verify view (not a secret).
 const PENDING_EMAIL_KEY = "authserver.pending-email";
+// A flag, not a credential: this browser logged in and has not logged out since. Without
+// it the page skips `GET /api/me`, so a first visit makes no request that is bound to
+// fail (and Chromium logs no 401 in the console).
+const SIGNED_IN_KEY = "authserver.signed-in";
 
 const state = {
   user: null,
@@ -37,6 +41,7 @@ const forms = {
 const chat = new Chat({
   onSessionEnded: (reason) => {
     state.user = null;
+    markSignedIn(false);
     go("login", { notice: reason, focus: "login-username" });
   },
   checkSession: () => api.me(),
@@ -47,6 +52,23 @@ function pendingEmail() {
     return sessionStorage.getItem(PENDING_EMAIL_KEY) || "";
   } catch {
     return "";
+  }
+}
+
+function markSignedIn(signedIn) {
+  try {
+    if (signedIn) localStorage.setItem(SIGNED_IN_KEY, "1");
+    else localStorage.removeItem(SIGNED_IN_KEY);
+  } catch {
+    // Without storage the page simply asks the server every time.
+  }
+}
+
+function maybeSignedIn() {
+  try {
+    return localStorage.getItem(SIGNED_IN_KEY) !== null;
+  } catch {
+    return true;
   }
 }
 
@@ -312,6 +334,7 @@ function wireLogin(form) {
       concealPasswords(form);
       form.reset();
       state.user = reply.user;
+      markSignedIn(true);
       go("chat", { focus: "composer-text" });
     });
   });
@@ -347,6 +370,7 @@ async function logOut() {
   }
   button.disabled = false;
   state.user = null;
+  markSignedIn(false);
   go("login", { notice: "You have logged out.", focus: "login-username" });
 }
 
@@ -359,10 +383,13 @@ async function start() {
   $("logout").addEventListener("click", logOut);
   window.addEventListener("hashchange", route);
 
-  try {
-    state.user = await api.me();
-  } catch (error) {
-    state.notice = `Could not check your session: ${error.message}`;
+  if (maybeSignedIn()) {
+    try {
+      state.user = await api.me();
+      markSignedIn(state.user !== null);
+    } catch (error) {
+      state.notice = `Could not check your session: ${error.message}`;
+    }
   }
   route();
   document.documentElement.dataset.ready = "true";
