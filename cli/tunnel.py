@@ -167,7 +167,7 @@ class Tunnel:
                               "its passphrase; add it to ssh-agent instead")
         passphrase = self.ask_passphrase(f"Passphrase for {path}: ")
         try:
-            return paramiko.PKey.from_path(path, password=passphrase)
+            return paramiko.PKey.from_path(path, password=passphrase.encode())
         except (paramiko.SSHException, ValueError, TypeError):
             raise Unreachable(f"wrong passphrase for SSH key {path}") from None
 

@@ -195,15 +195,18 @@ def test_encrypted_key_asks_for_its_passphrase(via_ssh, sshd, tmp_path):
     locked = keygen(tmp_path / "locked", passphrase="open sesame")
     with (sshd.root / "authorized_keys").open("a") as keys:
         keys.write(Path(f"{locked}.pub").read_text())
-    child = pexpect.spawn(
-        sys.executable, ["-m", "cli", "--ssh", sshd.target, "--ssh-key", str(locked),
-                         "resend", "--email", email()],
-        env=via_ssh.env, cwd=str(via_ssh.home), timeout=60, encoding="utf-8")
-    child.expect("Passphrase for")
-    child.sendline("open sesame")
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 0, child.before
+    for passphrase, code in (("open sesame", 0), ("not it", 3)):
+        child = pexpect.spawn(
+            sys.executable, ["-m", "cli", "--ssh", sshd.target, "--ssh-key", str(locked),
+                             "resend", "--email", email()],
+            env=via_ssh.env, cwd=str(via_ssh.home), timeout=60, encoding="utf-8")
+        child.expect("Passphrase for")
+        child.sendline(passphrase)
+        child.expect(pexpect.EOF)
+        child.close()
+        assert child.exitstatus == code, child.before
+        if code:
+            assert "wrong passphrase" in child.before and "Traceback" not in child.before
 
 
 def test_ssh_agent_keys_work(via_ssh, sshd, tmp_path):
