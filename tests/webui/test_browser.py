@@ -5,6 +5,7 @@ Fields are found by their labels and roles, within the view (a labelled region) 
 
 import json
 import re
+import statistics
 
 import pytest
 from playwright.sync_api import expect
@@ -184,13 +185,15 @@ def test_wrong_password_and_unverified_account_are_explained(open_page, any_serv
     log_in(page, email)
     form_error = view(page, "Welcome back").get_by_role("alert")
     expect(form_error).to_contain_text(re.compile("verif", re.IGNORECASE))
+    screenshot(page, "desktop-light-7b-login-not-verified")
     form_error.get_by_role("link", name="Enter your code").click()
     verify = view(page, "Check your email")
     expect(verify.get_by_label("Email")).to_have_value(email)
     expect(verify.get_by_label("Verification code")).to_be_focused()
 
 
-def test_taken_username_and_bad_fields_are_explained_next_to_them(open_page, verified):
+def test_taken_username_and_bad_fields_are_explained_next_to_them(open_page, verified,
+                                                                  screenshot):
     taken, _ = verified("jo")
     page = open_page("phone")
     start(page)
@@ -205,6 +208,7 @@ def test_taken_username_and_bad_fields_are_explained_next_to_them(open_page, ver
         re.compile("does not look like an email"))
     expect(signup.get_by_label("Password", exact=True)).to_have_accessible_description(
         re.compile("at least 8 characters"))
+    screenshot(page, "phone-light-1b-signup-field-errors")
 
     signup.get_by_label("Username").fill(taken)
     signup.get_by_label("Email").fill(f"someone.else.{taken}@example.com")
@@ -351,26 +355,37 @@ def test_without_javascript_the_page_says_it_needs_it(open_page, screenshot):
 
 
 def test_page_weight_and_time_to_interactive(open_page, artifacts):
-    """Measured, not asserted: bytes over the wire on a first load and time until usable."""
-    page = open_page("desktop")
-    responses = []
-    page.on("requestfinished", lambda request: responses.append(request))
-    page.goto("/")
-    page.wait_for_selector("html[data-ready]")
-    page.wait_for_load_state("networkidle")
-    timing = page.evaluate("""() => {
-        const nav = performance.getEntriesByType("navigation")[0];
-        const ready = performance.getEntriesByName("app-ready")[0];
-        return {dom_content_loaded_ms: nav.domContentLoadedEventEnd, load_ms: nav.loadEventEnd,
-                interactive_ms: ready ? ready.startTime : null};
-    }""")
-    transferred = 0
-    for request in responses:
-        sizes = request.sizes()
-        transferred += sizes["responseBodySize"] + sizes["responseHeadersSize"]
-    figures = {"requests": len(responses), "bytes_transferred": transferred,
-               **{key: round(value, 1) for key, value in timing.items() if value is not None}}
+    """Measured, not asserted: bytes over the wire on a first load and time until usable.
+
+    Each load is a fresh context (empty cache, no cookie) in an already running browser;
+    the figures are the median of a few loads, with the slowest kept beside it.
+    """
+    loads = []
+    for _ in range(5):
+        page = open_page("desktop")
+        finished = []
+        page.on("requestfinished", lambda request, finished=finished: finished.append(request))
+        page.goto("/")
+        page.wait_for_selector("html[data-ready]")
+        page.wait_for_load_state("networkidle")
+        timing = page.evaluate("""() => {
+            const nav = performance.getEntriesByType("navigation")[0];
+            const ready = performance.getEntriesByName("app-ready")[0];
+            return {dom_content_loaded_ms: nav.domContentLoadedEventEnd,
+                    load_ms: nav.loadEventEnd, interactive_ms: ready.startTime};
+        }""")
+        sizes = [request.sizes() for request in finished]
+        timing["bytes_transferred"] = sum(s["responseBodySize"] + s["responseHeadersSize"]
+                                          for s in sizes)
+        timing["bytes_body"] = sum(s["responseBodySize"] for s in sizes)
+        timing["requests"] = len(finished)
+        loads.append(timing)
+        assert not page.watch.api_refusals, "a first visit should make no request bound to fail"
+        page.context.close()
+
+    figures = {key: statistics.median(load[key] for load in loads) for key in loads[0]}
+    figures["interactive_ms_slowest"] = max(load["interactive_ms"] for load in loads)
+    figures = {key: round(value, 1) for key, value in figures.items()}
     (artifacts / "webui-figures.json").write_text(json.dumps(figures, indent=2))
-    print(f"web UI first load: {json.dumps(figures)}")
+    print(f"web UI first load (median of {len(loads)}): {json.dumps(figures)}")
     assert figures["requests"] > 0
-    assert not page.watch.api_refusals, "a first visit should make no request bound to fail"

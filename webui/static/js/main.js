@@ -129,12 +129,12 @@ function show(view) {
 function describeVerify(email) {
   const lead = $("verify-lead");
   if (!email) {
-    lead.textContent = "Enter your email and the 6-digit code we sent to it.";
+    lead.textContent = "Enter your email and the 6‑digit code we sent to it.";
     return;
   }
   const strong = document.createElement("strong");
   strong.textContent = email;
-  lead.replaceChildren("We sent a 6-digit code to ", strong, ". Enter it below to confirm your address.");
+  lead.replaceChildren("We sent a 6‑digit code to ", strong, ". Enter it below to confirm your address.");
 }
 
 // Sign up
@@ -212,7 +212,7 @@ function wireVerify(form) {
     const problems = {};
     if (!email) problems.email = "Enter the email address you signed up with.";
     else if (!EMAIL.test(email)) problems.email = "That does not look like an email address.";
-    if (!digits) problems.code = "Enter the 6-digit code from the email.";
+    if (!digits) problems.code = "Enter the 6‑digit code from the email.";
     else if (digits.length !== 6) problems.code = `The code has 6 digits; this has ${digits.length}.`;
     if (report(form, problems)) return;
 
