@@ -3,7 +3,6 @@
 import logging
 from http.cookies import CookieError, SimpleCookie
 
-import engineio.packet
 import socketio
 from pydantic import BaseModel, ValidationError
 
@@ -36,18 +35,6 @@ def _cookie_token(environ: dict) -> str | None:
     return morsel.value if morsel else None
 
 
-def release_long_poll(server: socketio.AsyncServer, sid: str) -> None:
-    """Answer a long-polling client's pending GET when it says goodbye.
-
-    Engine.IO leaves that request waiting until its timeout (25 s), and the Python client
-    waits for it inside disconnect(); a no-op packet lets both finish at once.
-    """
-    eio_sid = server.manager.eio_sid_from_sid(sid, "/")
-    socket = server.eio.sockets.get(eio_sid) if eio_sid else None
-    if socket is not None and not socket.upgraded:
-        socket.queue.put_nowait(engineio.packet.Packet(engineio.packet.NOOP))
-
-
 def _dump(model: BaseModel) -> dict:
     return model.model_dump(mode="json", exclude_none=True)
 
@@ -78,7 +65,6 @@ class AuthNamespace(socketio.AsyncNamespace):
         )
 
     async def on_disconnect(self, sid: str, reason=None) -> None:
-        release_long_poll(self.server, sid)
         state = await self.get_session(sid)
         username = state.get("username")
         if username and await self.presence.closed(username):

@@ -8,6 +8,7 @@ expired or was revoked by another process.
 import asyncio
 import logging
 
+import engineio.packet
 import socketio
 
 from contracts import events as ev
@@ -39,12 +40,26 @@ def _ended_sessions(session_ids: list[int]) -> list[int]:
     return ended
 
 
+class _SocketServer(socketio.AsyncServer):
+    async def _handle_eio_disconnect(self, eio_sid: str, reason) -> None:
+        """Answer a long-polling client's pending GET when its connection ends.
+
+        Engine.IO leaves that request open until its timeout (25 s), and the Python client
+        waits for it inside disconnect() or a refused connect(); a no-op packet lets both
+        finish at once. (Overrides python-socketio's hook for Engine.IO disconnects.)
+        """
+        socket = self.eio.sockets.get(eio_sid)
+        if socket is not None and not socket.upgraded:
+            socket.queue.put_nowait(engineio.packet.Packet(engineio.packet.NOOP))
+        await super()._handle_eio_disconnect(eio_sid, reason)
+
+
 class RealTime:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         settings = ctx.settings
         manager = socketio.AsyncRedisManager(settings.redis_url) if settings.redis_url else None
-        self.sio = socketio.AsyncServer(
+        self.sio = _SocketServer(
             async_mode="tornado",
             client_manager=manager,
             cors_allowed_origins=lambda origin, environ: origin_allowed(
@@ -68,6 +83,7 @@ class RealTime:
             self.sio,
             allowed_origins=self.ctx.settings.allowed_origins,
             polling_allowed=self.ctx.settings.workers == 1,
+            ctx=self.ctx,
         )
         return [(r"/socket.io/", handler)]
 

@@ -81,14 +81,17 @@ async def test_presence_on_first_open_and_last_close(any_server, clients, http, 
     watcher_account = await verified_account(http, any_server, unique)
     watcher = await clients(any_server).connect(token=watcher_account.token)
     account = await verified_account(http, any_server, unique)
+    about = lambda data: data["user"] == account.username  # noqa: E731
     first = await clients(any_server).connect(token=account.token)
-    assert await watcher.next("presence") == {"user": account.username, "online": True}
+    assert await watcher.next_where("presence", about) == {"user": account.username,
+                                                           "online": True}
     second = await clients(any_server).connect(token=account.token)
     assert account.username in (await watcher.call("who"))["users"]
     await second.close()
     assert await watcher.nothing("presence")
     await first.close()
-    assert await watcher.next("presence") == {"user": account.username, "online": False}
+    assert await watcher.next_where("presence", about) == {"user": account.username,
+                                                           "online": False}
     assert account.username not in (await watcher.call("who"))["users"]
 
 

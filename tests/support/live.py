@@ -35,6 +35,15 @@ class LiveClient:
     async def next(self, event: str, timeout: float = 5.0):
         return await asyncio.wait_for(self.received[event].get(), timeout)
 
+    async def next_where(self, event: str, predicate, timeout: float = 5.0):
+        """The next `event` whose data satisfies `predicate`, skipping others."""
+        async def find():
+            while True:
+                data = await self.received[event].get()
+                if predicate(data):
+                    return data
+        return await asyncio.wait_for(find(), timeout)
+
     async def nothing(self, event: str, within: float = 0.3) -> bool:
         try:
             await asyncio.wait_for(self.received[event].get(), within)
