@@ -70,6 +70,7 @@ export class Chat {
     this.oldestId = null;
     this.newestId = null;
     this.hasMore = false;
+    this.historyLoaded = false;
     this.loadingHistory = false;
     this.online = new Set();
 
@@ -155,18 +156,23 @@ export class Chat {
     }
     this.socket = null;
     this.user = null;
-    this.byId.clear();
-    this.oldestId = this.newestId = null;
-    this.hasMore = false;
+    this.clearMessages();
     this.loadingHistory = false;
     this.online.clear();
-    this.list.replaceChildren();
     this.renderOnline();
     this.earlier.hidden = true;
     this.historyStatus.textContent = "";
     this.newBelow.hidden = true;
     this.composerError.hidden = true;
     this.input.value = "";
+  }
+
+  clearMessages() {
+    this.byId.clear();
+    this.oldestId = this.newestId = null;
+    this.hasMore = false;
+    this.historyLoaded = false;
+    this.list.replaceChildren();
   }
 
   end(reason) {
@@ -258,9 +264,15 @@ export class Chat {
         this.earlier.hidden = false;
         return;
       }
-      const first = this.byId.size === 0;
-      if (first || !latest) this.hasMore = Boolean(reply.has_more);
-      this.add(reply.messages, { live: false });
+      const messages = reply.messages;
+      if (latest && this.historyLoaded && reply.has_more && messages.length
+          && messages[0].id > this.newestId) {
+        // Away long enough to miss more than a page: start again from the latest one.
+        this.clearMessages();
+      }
+      if (!latest || !this.historyLoaded) this.hasMore = Boolean(reply.has_more);
+      this.historyLoaded = true;
+      this.add(messages, { live: false });
       this.historyStatus.textContent = "";
       this.renderEdge();
     });
@@ -303,8 +315,11 @@ export class Chat {
     const older = fresh.filter((m) => this.oldestId !== null && m.id < this.oldestId);
     const newer = fresh.filter((m) => this.oldestId === null || m.id > this.newestId);
     for (const m of fresh) this.byId.set(m.id, m);
+    // A page of history is one change for screen readers, not fifty announcements.
+    if (!live) this.list.setAttribute("aria-busy", "true");
     if (older.length) this.prepend(older);
     if (newer.length) this.append(newer);
+    this.list.removeAttribute("aria-busy");
     this.oldestId = Math.min(...this.byId.keys());
     this.newestId = Math.max(...this.byId.keys());
     if (wasEmpty) {

@@ -358,6 +358,8 @@ function showNotVerified(form, error, name) {
 async function logOut() {
   const button = $("logout");
   button.disabled = true;
+  // Close this tab's socket first: the server's `session_revoked` is for the others.
+  chat.stop();
   try {
     await api.logout();
   } catch (error) {
