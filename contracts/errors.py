@@ -1,11 +1,11 @@
 """gRPC-style status names, their HTTP statuses and the error body every client sees."""
 
-from enum import Enum
+from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     """What went wrong, in the vocabulary of gRPC status codes."""
 
     INVALID_ARGUMENT = "INVALID_ARGUMENT"

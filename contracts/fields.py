@@ -33,7 +33,11 @@ Email = Annotated[
 ]
 Password = Annotated[
     str,
-    Field(min_length=PASSWORD_MIN_LENGTH, max_length=PASSWORD_MAX_LENGTH, examples=["correct horse battery"]),
+    Field(
+        min_length=PASSWORD_MIN_LENGTH,
+        max_length=PASSWORD_MAX_LENGTH,
+        examples=["correct horse battery"],
+    ),
 ]
 Code = Annotated[
     str,

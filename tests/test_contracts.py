@@ -20,7 +20,8 @@ class _NoContext:
 
 
 async def test_served_openapi_document_lists_exactly_the_table(any_server):
-    async with aiohttp.ClientSession() as http, http.get(any_server.url + "/api/openapi.json") as reply:
+    url = any_server.url + "/api/openapi.json"
+    async with aiohttp.ClientSession() as http, http.get(url) as reply:
         assert reply.status == 200
         document = await reply.json()
     assert document["openapi"].startswith("3.")

@@ -28,8 +28,8 @@ async def test_smtp_down_delays_mail_but_loses_none(start_server, mailbox, uniqu
     username, email = unique()
     async with aiohttp.ClientSession() as http:
         started = time.monotonic()
-        reply = await call(http, down, "signup",
-                           {"username": username, "email": email, "password": "a good long password"})
+        payload = {"username": username, "email": email, "password": "a good long password"}
+        reply = await call(http, down, "signup", payload)
         answered_in = time.monotonic() - started
     assert reply.status == 201
     assert answered_in < 5, "signup must not wait for SMTP"

@@ -1,6 +1,8 @@
 """The seed's REST flows, on every backend: sign up, verify, log in, who am I, log out."""
 
 import aiohttp
+import aiosqlite
+import asyncpg
 import pytest
 
 from tests.support.api import call, verified_account
@@ -148,18 +150,14 @@ async def test_expired_code_is_refused(http, server, unique):
 
 async def _expire_codes(database_url: str, email: str) -> None:
     sql = ("UPDATE \"user\" SET verification_code_expires = '2000-01-01 00:00:00' "
-           "WHERE email_key = '%s'" % email.lower())
+           "WHERE email_key = {}")
     if database_url.startswith("sqlite:///"):
-        import aiosqlite
-
         async with aiosqlite.connect(database_url[len("sqlite:///"):]) as connection:
-            await connection.execute(sql)
+            await connection.execute(sql.format("?"), (email.lower(),))
             await connection.commit()
     else:
-        import asyncpg
-
         connection = await asyncpg.connect(database_url)
-        await connection.execute(sql)
+        await connection.execute(sql.format("$1"), email.lower())
         await connection.close()
 
 

@@ -32,7 +32,8 @@ async def call(
     if token:
         sent["Authorization"] = f"Bearer {token}"
     data = raw if raw is not None else (json.dumps(payload) if payload is not None else None)
-    async with http.request(spec.method, server.url + spec.route, data=data, headers=sent) as response:
+    url = server.url + spec.route
+    async with http.request(spec.method, url, data=data, headers=sent) as response:
         text = await response.text()
         body = json.loads(text) if text else None
         return Reply(response.status, body, response.headers)

@@ -23,7 +23,7 @@ def test_refused(body):
     (b"[" * 32 + b"]" * 32, eval("[" * 32 + "]" * 32)),  # noqa: S307 - a literal
     (('{"a": "' + "[" * 40 + '"}').encode(), {"a": "[" * 40}),
     (b'{"a": 12345678901234567890}', {"a": 12345678901234567890}),
-    ('{"a": "\\ud83d\\ude00"}'.encode(), {"a": "\U0001f600"}),
+    (b'{"a": "\\ud83d\\ude00"}', {"a": "\U0001f600"}),
 ])
 def test_accepted(body, value):
     assert decode(body) == value
