@@ -6,10 +6,14 @@ Fields are found by their labels and roles, within the view (a labelled region) 
 import json
 import re
 import statistics
+import threading
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from playwright.sync_api import expect
 
+from tests.support.ports import free_port
 from tests.webui.support import PASSWORD, post_json
 
 
@@ -327,6 +331,58 @@ def test_connection_state_is_shown_and_recovers(open_page, verified, start_serve
     expect(state).to_contain_text("Connected", timeout=20_000)
     page.get_by_role("button", name="Send").click()
     expect(message(page, name, "sent while the server is away")).to_be_visible()
+
+
+@contextmanager
+def another_origin(page_text: str):
+    """Serve one page from another port of the same host: same site, another origin."""
+
+    class Page(BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = page_text.encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", free_port()), Page)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_another_origin_cannot_use_the_session_cookie(open_page, verified, any_server):
+    name, _ = verified("kim")
+    page = open_page("desktop")
+    start(page)
+    page.goto("/#login")
+    log_in(page, name)
+    expect_connected(page)
+
+    # The browser does send the SameSite=Strict cookie here (same site: only the port
+    # differs), so it is the server's origin check that must refuse the call.
+    attack = (f'<script>fetch("{any_server.url}/api/logout", {{method: "POST", '
+              'mode: "no-cors", credentials: "include"})'
+              '.then(() => { document.title = "sent"; });</script>')
+    with another_origin(attack) as evil:
+        other = page.context.new_page()
+        with other.expect_response(f"{any_server.url}/api/logout") as refused:
+            other.goto(evil)
+        expect(other).to_have_title("sent")
+        other.close()
+        page.watch.allow_origin(evil)
+    assert refused.value.status == 403
+    assert page.request.get("/api/me").status == 200
+    page.reload()
+    expect_connected(page)
 
 
 def test_keyboard_alone_gets_through_the_sign_up_form(open_page):
