@@ -10,6 +10,7 @@ the exit status is locust's: non-zero when any request failed.
 import argparse
 import contextlib
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -41,7 +42,8 @@ def main(argv: list[str] | None = None) -> int:
         env = servers.server_env(workdir, args.database_url, sink.port)
         server = servers.authserver(stack, logdir, env)
         print(f"server on {server.url}; creating {args.users} accounts", flush=True)
-        accounts = servers.create_accounts(workdir, env, args.users, "member")
+        accounts = servers.create_accounts(workdir, env, args.users,
+                                           f"m{secrets.token_hex(3)}u")
         locust = subprocess.run(
             [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless",
              "--host", server.url, "--users", str(args.users),

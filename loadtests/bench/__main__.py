@@ -10,6 +10,7 @@ import argparse
 import contextlib
 import json
 import os
+import secrets
 import signal
 import statistics
 import sys
@@ -51,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         for run in range(runs):
             progress(f"run {run + 1} of {runs}")
             results.append(measure.once(setup, plan, run, progress))
+            (args.out / "runs-so-far.json").write_text(json.dumps(results, indent=2) + "\n")
         points = measure.curve(setup, plan, progress)
         progress("stopping every process")
     figures = {key: statistics.median(result[key] for result in results) for key in results[0]}
@@ -90,9 +92,10 @@ def _start(stack: contextlib.ExitStack, workdir: Path, logdir: Path, database_ur
     server = servers.authserver(stack, logdir, env)
     bare = servers.bare_tornado(stack, logdir)
     progress("creating a verified account with `authserver users create`")
-    account = payloads.read_accounts(servers.create_accounts(workdir, env, 1, "benchuser"))[0]
+    tag = secrets.token_hex(3)
+    account = payloads.read_accounts(servers.create_accounts(workdir, env, 1, f"b{tag}u"))[0]
     setup = measure.Setup(stack=stack, workdir=workdir, logdir=logdir, server=server, bare=bare,
-                          env=env, maildir=maildir, account=account,
+                          env=env, maildir=maildir, account=account, tag=tag,
                           token=_login(server.url, account))
     setup.version = _health(server.url).get("version", "?")
     setup.pids += [sink.pid, server.pid, bare.pid]

@@ -99,7 +99,7 @@ class WrkRun:
         self.target_cpu = _cpu(self.target)
         self.started = time.monotonic()
         self.process = subprocess.Popen(
-            [WRK, "-t", str(threads), "-c", str(connections), "-d", f"{duration:g}s",
+            [WRK, "-t", str(threads), "-c", str(connections), "-d", f"{max(1, round(duration))}s",
              "--timeout", "10s", "-s", self.script, url],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )

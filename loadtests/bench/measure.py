@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -51,6 +52,8 @@ class Setup:
     maildir: Path
     account: payloads.Account
     token: str
+    # Names made by this run start with it, so a reused (PostgreSQL) database never clashes.
+    tag: str = field(default_factory=lambda: secrets.token_hex(3))
     version: str = "?"
     wrk_runs: list[WrkResult] = field(default_factory=list)
     pids: list[int] = field(default_factory=list)
@@ -109,7 +112,7 @@ def once(setup: Setup, plan: Plan, run: int, progress: Callable[[str], None]) ->
     figures["health_p99_ms_under_login"] = busy.p99_ms
 
     progress("sign-ups, with mail to the SMTP sink")
-    marker = f"bench{run}_XXXXXXXXXX"
+    marker = f"s{setup.tag}r{run}_XXXXXXXXXX"
     template = payloads.new_account()
     template = payloads.Account(marker, f"{marker}@example.com", template.password)
     signup = load(setup.server, payloads.SIGNUP, "signup", method="POST",

@@ -43,6 +43,7 @@ DESCRIPTIONS = {
     "chat_fanout_lost": "chat deliveries that never arrived",
     "sockets_held": "authenticated WebSockets open at once in one process",
     "sockets_open_s": "time to open them",
+    "socket_open_server_cpu_ms": "server CPU time per socket opened (steady on a busy machine)",
     "rss_kb_per_socket": "server resident memory per held socket, KiB",
 }
 PACKAGES = ("tornado", "python-socketio", "python-engineio", "peewee", "pydantic", "bcrypt",
@@ -92,10 +93,15 @@ def write(out: Path, figures: dict, raw: dict, *, quick: bool, runs: int) -> Non
         "against the target's, for every run (a generator near 100% of its threads would be "
         "the limit; a target near 100% of one core is):",
         "",
-        "| run | connections | requests/s | wrk CPU % | target CPU % | p99 ms |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| run | connections | requests/s | wrk CPU % | target CPU % | requests per target "
+        "CPU-second | p99 ms |",
+        "|---|---:|---:|---:|---:|---:|---:|",
         *(f"| {w['label']} | {w['connections']} | {w['rps']:,.0f} | {w['wrk_cpu_percent']} | "
-          f"{w['target_cpu_percent']} | {w['p99_ms']:.2f} |" for w in raw["wrk"]),
+          f"{w['target_cpu_percent']} | {_per_cpu_second(w)} | {w['p99_ms']:.2f} |"
+          for w in raw["wrk"]),
+        "",
+        "Requests per CPU-second of the target change little when other programs share the "
+        "machine; requests/s do.",
         "",
         f"The Socket.IO clients run in the benchmark process; during the echo they used "
         f"{figures.get('socket_client_cpu_percent', '?')}% of one core.",
@@ -163,6 +169,11 @@ def _plot(path: Path, points: list[dict]) -> bool:
     figure.savefig(path, dpi=100)
     pyplot.close(figure)
     return True
+
+
+def _per_cpu_second(run: dict) -> str:
+    busy = run["target_cpu_percent"] / 100
+    return f"{run['rps'] / busy:,.0f}" if busy else "?"
 
 
 def _mark(met: bool) -> str:
