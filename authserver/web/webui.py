@@ -16,6 +16,7 @@ from pathlib import Path
 from tornado.web import HTTPError, RequestHandler, url
 
 from authserver.web.headers import apply_security_headers
+from contracts import ErrorReply, Status
 from webui import STATIC_DIR
 
 ASSET_PREFIX = "/static"
@@ -94,6 +95,20 @@ class _AssetHandler(RequestHandler):
         # Self only: the page runs no inline script or style and loads nothing from elsewhere.
         apply_security_headers(self)
         self.set_header("Cross-Origin-Resource-Policy", "same-origin")
+
+    def write_error(self, status_code: int, **kwargs) -> None:
+        """Refusals in the API's JSON shape, like every other answer of the server."""
+        if status_code == 404:
+            reply = ErrorReply(error="There is no such page or file.", code=Status.NOT_FOUND)
+        elif status_code == 405:
+            self.set_header("Allow", "GET, HEAD")
+            reply = ErrorReply(error="Only GET and HEAD are allowed here.",
+                               code=Status.METHOD_NOT_ALLOWED)
+        else:
+            reply = ErrorReply(error="internal error", code=Status.INTERNAL)
+        self.set_header("Content-Type", "application/json; charset=utf-8")
+        self.set_header("Cache-Control", "no-store")
+        self.finish(reply.model_dump_json(exclude_none=True))
 
     def compute_etag(self) -> str | None:
         # Each asset carries a precomputed tag; hashing every response again is wasted work.

@@ -1,6 +1,7 @@
 """How the server delivers the web UI: types, caching, compression, and what the page loads."""
 
 import gzip
+import json
 import re
 import urllib.error
 import urllib.request
@@ -15,10 +16,9 @@ JS = "text/javascript; charset=utf-8"
 
 def fetch(server, path: str, headers: dict | None = None):
     """GET `path`: (status, headers, body as sent)."""
-    assert server.url.startswith("http://")
-    request = urllib.request.Request(server.url + path, headers=headers or {})  # noqa: S310
+    request = urllib.request.Request(server.url + path, headers=headers or {})
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, response.headers, response.read()
     except urllib.error.HTTPError as error:
         return error.code, error.headers, error.read()
@@ -90,8 +90,28 @@ def test_assets_are_typed_compressed_and_cached_for_good(any_server, name, conte
     "/static/app.css",
 ])
 def test_unknown_assets_are_not_found(any_server, path):
-    status, _, _ = fetch(any_server, path.format(version=load_bundle().version))
+    status, headers, body = fetch(any_server, path.format(version=load_bundle().version))
     assert status == 404
+    assert headers["Content-Type"].startswith("application/json")
+    assert json.loads(body)["code"] == "NOT_FOUND"
+
+
+def test_the_page_only_answers_reads(any_server):
+    request = urllib.request.Request(any_server.url + "/", data=b"x", method="POST")
+    try:
+        urllib.request.urlopen(request, timeout=10)
+    except urllib.error.HTTPError as error:
+        assert error.code == 405
+        assert error.headers["Allow"] == "GET, HEAD"
+        assert json.loads(error.read())["code"] == "METHOD_NOT_ALLOWED"
+    else:
+        raise AssertionError("POST / was accepted")
+
+
+def test_the_page_revalidates_with_its_etag(any_server):
+    _, headers, _ = fetch(any_server, "/")
+    status, _, body = fetch(any_server, "/", {"If-None-Match": headers["ETag"]})
+    assert status == 304 and body == b""
 
 
 def test_version_is_a_hash_of_every_file(tmp_path):
