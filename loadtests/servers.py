@@ -71,8 +71,13 @@ def stop(process: subprocess.Popen, grace: float = 5.0) -> None:
 
 def start(stack: contextlib.ExitStack, name: str, argv: list[str], *, port: int, logdir: Path,
           env: dict[str, str] | None = None, ready=None, timeout: float = 30.0) -> Running:
-    """Run `argv` with output to `logdir/name.log`; wait until `ready(running)` is true."""
+    """Run `argv` with output to `logdir/name.log` (`name-2.log` for a second one); wait
+    until `ready(running)` is true."""
     log = logdir / f"{name}.log"
+    restarts = 1
+    while log.exists():
+        restarts += 1
+        log = logdir / f"{name}-{restarts}.log"
     with open(log, "wb") as out:
         process = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT,
                                    env={**os.environ, **(env or {})}, start_new_session=True)

@@ -44,6 +44,7 @@ DESCRIPTIONS = {
     "sockets_held": "authenticated WebSockets open at once in one process",
     "sockets_open_s": "time to open them",
     "socket_open_server_cpu_ms": "server CPU time per socket opened (steady on a busy machine)",
+    "socket_open_client_cpu_percent": "CPU of the benchmark's own clients while opening, %",
     "rss_kb_per_socket": "server resident memory per held socket, KiB",
 }
 PACKAGES = ("tornado", "python-socketio", "python-engineio", "peewee", "pydantic", "bcrypt",
@@ -111,10 +112,10 @@ def write(out: Path, figures: dict, raw: dict, *, quick: bool, runs: int) -> Non
         "![health latency against throughput](latency.png)" if plotted
         else "(matplotlib is not installed: no plot)",
         "",
-        "| target | connections | requests/s | p50 ms | p99 ms |",
-        "|---|---:|---:|---:|---:|",
+        "| target | connections | requests/s | p50 ms | p99 ms | failed requests |",
+        "|---|---:|---:|---:|---:|---:|",
         *(f"| {p['target']} | {p['connections']} | {p['rps']:,.0f} | {p['p50_ms']:.2f} | "
-          f"{p['p99_ms']:.2f} |" for p in raw["curve"]),
+          f"{p['p99_ms']:.2f} | {p['errors']} |" for p in raw["curve"]),
         "",
         "## Machine",
         "",

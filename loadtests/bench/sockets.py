@@ -174,12 +174,13 @@ async def held(url: str, token: str | None, server_pid: int, *, target: int,
     async with Clients(url, token) as group:
         step = max(500, target // 10)
         started = time.monotonic()
-        while len(group.clients) < target:
-            wanted = min(step, target - len(group.clients))
-            opened = await group.open(wanted)
-            progress(f"  sockets open: {len(group.clients)} (alive: {group.connected()})")
-            if opened < 0.99 * wanted:
-                break
+        with CpuMeter() as client_cpu:
+            while len(group.clients) < target:
+                wanted = min(step, target - len(group.clients))
+                opened = await group.open(wanted)
+                progress(f"  sockets open: {len(group.clients)} (alive: {group.connected()})")
+                if opened < 0.99 * wanted:
+                    break
         opening_s = time.monotonic() - started
         cpu_ms = (sum(server.cpu_times()[:2]) - cpu_before) * 1000
         await asyncio.sleep(hold_s)
@@ -188,5 +189,6 @@ async def held(url: str, token: str | None, server_pid: int, *, target: int,
     return {"sockets_held": alive,
             "sockets_open_s": round(opening_s, 2),
             "socket_open_server_cpu_ms": round(cpu_ms / max(len(group.clients), 1), 2),
+            "socket_open_client_cpu_percent": client_cpu.percent,
             "rss_kb_per_socket": round((after - before) / 1024 / max(alive, 1), 1)}
 
