@@ -133,7 +133,8 @@ def once(setup: Setup, plan: Plan, run: int, progress: Callable[[str], None]) ->
     progress(f"Socket.IO: holding up to {plan.sockets_target} sockets (fresh server)")
     setup.restart_server()
     figures |= asyncio.run(sockets.held(setup.server.url, setup.token, setup.server.pid,
-                                        target=plan.sockets_target, progress=progress))
+                                        target=plan.sockets_target, progress=progress,
+                                        open_limit_s=60 if plan.seconds < 5 else 180))
     return figures
 
 
