@@ -252,7 +252,7 @@ def test_reload_keeps_the_session_and_history(open_page, verified):
     assert session[0]["value"] not in stored
 
 
-def test_history_pages_in_when_scrolling_up(open_page, verified, start_server):
+def test_history_pages_in_when_scrolling_up(open_page, verified, start_server, screenshot):
     # A server of its own: a known history, and no chat rate limit while filling it.
     server = start_server(RATE_LIMITS="off")
     name, _ = verified("gus", server=server)
@@ -279,6 +279,9 @@ def test_history_pages_in_when_scrolling_up(open_page, verified, start_server):
             break
         page.wait_for_timeout(100)
     expect(message(page, name, first)).to_be_visible()
+    expect(chat_view(page).get_by_text("This is the start of the conversation.")).to_be_visible()
+    messages.evaluate("node => { node.scrollTop = 0; }")
+    screenshot(page, "desktop-light-10-chat-history-top")
 
 
 def test_log_out_ends_the_session_everywhere(open_page, verified, screenshot):

@@ -8,6 +8,7 @@ const ACK_TIMEOUT_MS = 10000;
 const PAGE_SIZE = 50;
 const MAX_LENGTH = 2000;
 const NEAR_EDGE_PX = 96;
+const RUN_GAP_MS = 5 * 60 * 1000;
 
 const CONNECTION_TEXT = {
   connecting: "Connecting…",
@@ -342,7 +343,9 @@ export class Chat {
       lastDay = item.dataset.day;
       frag.append(item);
     }
+    const added = [...frag.children];
     this.list.append(frag);
+    for (const item of added) this.linkRun(item);
   }
 
   prepend(messages) {
@@ -358,8 +361,23 @@ export class Chat {
     // The old top day marker is redundant when the older page ends on the same day.
     const top = this.list.firstElementChild;
     if (top && top.classList.contains("day") && top.dataset.day === lastDay) top.remove();
+    const oldFirst = this.list.querySelector(".msg");
+    const added = [...frag.children];
     this.list.prepend(frag);
+    for (const item of added) this.linkRun(item);
+    if (oldFirst) this.linkRun(oldFirst);
     this.scroller.scrollTop += this.scroller.scrollHeight - before;
+  }
+
+  // A message right after one by the same author, within a few minutes, joins its run:
+  // its name and time are then kept for screen readers only.
+  linkRun(item) {
+    if (!item.classList.contains("msg")) return;
+    const previous = item.previousElementSibling;
+    const joined = Boolean(previous && previous.classList.contains("msg")
+      && previous.dataset.user === item.dataset.user
+      && Number(item.dataset.time) - Number(previous.dataset.time) < RUN_GAP_MS);
+    item.classList.toggle("cont", joined);
   }
 
   renderDay(key, message) {
@@ -374,6 +392,8 @@ export class Chat {
     const item = el("li", "msg");
     item.dataset.id = String(message.id);
     item.dataset.day = dayKey(when);
+    item.dataset.user = message.user;
+    item.dataset.time = String(when.getTime());
     if (this.user && message.user === this.user.username) item.classList.add("mine");
     const meta = el("div", "msg-meta");
     const time = el("time", "msg-time", timeFormat.format(when));
