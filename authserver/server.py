@@ -53,7 +53,13 @@ async def serve(settings: Settings, sockets: list[socket.socket]) -> None:
     stop accepting, let requests in flight finish, close sockets and the database."""
     store = Store(settings.database_url)
     passwords = PasswordHasher(settings.bcrypt_rounds)
-    limiter = RateLimiter(redis_url=settings.redis_url, enabled=settings.rate_limits)
+    limiter = RateLimiter(
+        redis_url=settings.redis_url,
+        enabled=settings.rate_limits,
+        overrides=settings.limits,
+        scale=settings.rate_limit_scale,
+        prefix=settings.rate_limit_prefix,
+    )
     mail = MailWorker(store, mail_sender(settings))
     ctx = Context(
         settings=settings, store=store, passwords=passwords, limiter=limiter,

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate
 
+from authserver.security.ratelimit import DEFAULT_LIMITS, parse_rates
 from authserver.store.urls import sqlite_path
 
 SECRET_FILE_NAME = "authserver.secret"
@@ -27,6 +28,25 @@ class _CommaList(fields.Field):
         if not isinstance(value, str):
             raise self.make_error("invalid")
         return tuple(item.strip() for item in value.split(",") if item.strip())
+
+
+class _Rates(fields.String):
+    """A rate-limit spec such as "5/15minutes;100/day" (see authserver/security/ratelimit.py)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        spec = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            parse_rates(spec)
+        except ValueError:
+            raise ValidationError(
+                "must be rates like '5/15minutes' or '1/minute;10/day' "
+                "(count/[n]second|minute|hour|day, ';' between rates)"
+            ) from None
+        return spec
+
+
+def _limit(name: str) -> _Rates:
+    return _Rates(load_default=DEFAULT_LIMITS[name])
 
 
 def _url(schemes):
@@ -67,6 +87,20 @@ class _EnvironmentSchema(Schema):
     SESSION_TTL_HOURS = fields.Float(load_default=24.0, validate=validate.Range(0.001, 24 * 365))
     RATE_LIMITS = fields.String(load_default="on", validate=validate.OneOf(["on", "off"]))
     RATE_LIMIT_SCALE = fields.Float(load_default=1.0, validate=validate.Range(0.0001, 10000))
+    RATE_LIMIT_PREFIX = fields.String(
+        load_default="authserver",
+        validate=validate.Regexp(
+            r"^[A-Za-z0-9_.:-]{1,64}$", error="1 to 64 of A-Z a-z 0-9 _ . : -"
+        ),
+    )
+    LIMIT_LOGIN_ACCOUNT_IP = _limit("login_account_ip")
+    LIMIT_LOGIN_ACCOUNT = _limit("login_account")
+    LIMIT_LOGIN_IP = _limit("login_ip")
+    LIMIT_SIGNUP_IP = _limit("signup_ip")
+    LIMIT_RESEND_ADDRESS = _limit("resend_address")
+    LIMIT_RESEND_IP = _limit("resend_ip")
+    LIMIT_CHAT_USER = _limit("chat_user")
+    LIMIT_SOCKET_CONNECT_IP = _limit("socket_connect_ip")
 
     @post_load
     def _blank_is_unset(self, data, **kwargs):
@@ -97,6 +131,9 @@ class Settings:
     session_ttl_hours: float = 24.0
     rate_limits: bool = True
     rate_limit_scale: float = 1.0
+    rate_limit_prefix: str = "authserver"
+    # limit name (see security/ratelimit.py) -> its rates, from LIMIT_<NAME>
+    limits: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_LIMITS))
 
     @property
     def production(self) -> bool:
@@ -132,6 +169,9 @@ def load_settings(environ: dict[str, str] | None = None, **overrides) -> Setting
         raise SettingsError(f"bad settings: {problems}") from None
     values = {_ENV_TO_FIELD.get(name, name.lower()): value for name, value in loaded.items()}
     values["rate_limits"] = values["rate_limits"] == "on"
+    values["limits"] = {
+        name[len("limit_"):]: values.pop(name) for name in list(values) if name.startswith("limit_")
+    }
     if values["secret_key"] is None:
         if values["environment"] == "production":
             raise SettingsError("bad settings: SECRET_KEY: required when AUTHSERVER_ENV=production")

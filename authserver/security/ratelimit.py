@@ -1,23 +1,107 @@
 """Rate limits on the `limits` library: in memory for one process, in Redis for many.
 
-A limit is a name and one or more rates ("1/minute;10/day"); callers count a hit under
-a key (an address, an account, a client IP) and get a RESOURCE_EXHAUSTED refusal with
-the seconds to wait once any rate is spent.
+A limit is a name and one or more moving-window rates ("5/15minutes;10/hour"); callers
+count a hit under a key (an address, an account, a client IP) and get a
+RESOURCE_EXHAUSTED refusal with the seconds to wait once any rate is spent. Several
+rates on one limit make waits grow: the first few refusals last minutes, persistent
+guessing runs into the hourly and daily rates.
+
+A refused hit is not counted, so hammering a closed limit does not keep it closed
+longer than its window.
 """
 
+import asyncio
+import logging
 import math
 import time
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 
 from limits import RateLimitItem, parse_many
-from limits.storage import storage_from_string
+from limits.aio.storage import MemoryStorage
 from limits.aio.strategies import MovingWindowRateLimiter
+from limits.storage import storage_from_string
 
-from authserver.errors import exhausted
+from authserver.errors import ServiceError, exhausted
+from contracts import Status
 
+log = logging.getLogger(__name__)
+
+# name -> default rates; each is a setting, LIMIT_<NAME> (see authserver/settings.py).
 DEFAULT_LIMITS: Mapping[str, str] = {
-    "resend": "1/minute;10/day",
+    # failed logins of one account from one client address; a success clears it
+    "login_account_ip": "5/15minutes;10/hour;20/day",
+    # failed logins of one account from all addresses
+    "login_account": "100/day",
+    # failed logins from one client address, whatever the accounts
+    "login_ip": "50/15minutes;500/day",
+    # sign-ups from one client address
+    "signup_ip": "60/hour;500/day",
+    # resend requests for one address string, known or not
+    "resend_address": "1/minute;10/day",
+    # resend requests from one client address, whatever the addresses
+    "resend_ip": "30/hour;200/day",
+    # chat messages of one user
+    "chat_user": "30/10seconds;600/hour",
+    # new Socket.IO (Engine.IO) connections from one client address
+    "socket_connect_ip": "120/minute;3000/hour",
 }
+
+
+def parse_rates(spec: str) -> list[RateLimitItem]:
+    """The rates of a spec like "5/15minutes;100/day"; ValueError when it is not one."""
+    rates = parse_many(spec)
+    if not rates or any(rate.amount < 1 for rate in rates):
+        raise ValueError(spec)
+    return rates
+
+
+class _MemoryStorage(MemoryStorage):
+    """limits' in-process storage, with a `clear` that cannot break its expiry task.
+
+    The stock `clear` deletes the key while the background expiry task may hold it in a
+    list of keys still to visit; the task then fails with KeyError. Leaving an empty
+    window in place lets that task drop the key itself.
+    """
+
+    async def clear(self, key: str) -> None:
+        had_window = key in self.events
+        await super().clear(key)
+        if had_window:
+            self.events[key] = []
+
+
+def _scaled(rate: RateLimitItem, scale: float) -> RateLimitItem:
+    if scale == 1:
+        return rate
+    return type(rate)(max(1, round(rate.amount * scale)), rate.multiples, rate.namespace)
+
+
+class KeyedLocks:
+    """One asyncio lock per key, dropped when nobody holds or waits for it.
+
+    Login attempts for one account and address are checked one at a time in a process,
+    so each sees the failures counted by the one before: a burst of concurrent guesses
+    gets no more evaluated than a sequence would.
+    """
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def hold(self, key: str) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key, (None, 0))
+        lock = lock or asyncio.Lock()
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users == 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
 
 
 class RateLimiter:
@@ -29,25 +113,118 @@ class RateLimiter:
         redis_url: str | None,
         enabled: bool = True,
         overrides: Mapping[str, str] | None = None,
+        scale: float = 1.0,
+        prefix: str = "authserver",
     ) -> None:
-        uri = "async+" + redis_url if redis_url else "async+memory://"
-        self._strategy = MovingWindowRateLimiter(storage_from_string(uri))
+        if redis_url:
+            storage = storage_from_string(
+                "async+" + redis_url, implementation="redispy", key_prefix=f"{prefix}:limits"
+            )
+        else:
+            storage = _MemoryStorage()
+        self._strategy = MovingWindowRateLimiter(storage)
+        self.serial = KeyedLocks()
         self.enabled = enabled
-        rates = {**DEFAULT_LIMITS, **(overrides or {})}
+        specs = {**DEFAULT_LIMITS, **(overrides or {})}
         self._rates: dict[str, list[RateLimitItem]] = {
-            name: parse_many(spec) for name, spec in rates.items()
+            name: [_scaled(rate, scale) for rate in parse_rates(spec)]
+            for name, spec in specs.items()
         }
 
+    def rates(self, limit: str) -> list[RateLimitItem]:
+        return self._rates[limit]
+
+    async def _retry_after(self, rate: RateLimitItem, limit: str, key: str) -> int:
+        stats = await self._strategy.get_window_stats(rate, limit, key)
+        return max(1, math.ceil(stats.reset_time - time.time()))
+
     async def hit(self, limit: str, key: str, message: str) -> None:
-        """Count one hit; raise a 429-style ServiceError when a rate is exceeded."""
+        """Count one hit; raise a 429-style ServiceError when a rate is exceeded.
+
+        Every rate is checked before any is counted, so a refusal counts nothing.
+        """
         if not self.enabled:
             return
-        for rate in self._rates[limit]:
-            if not await self._strategy.hit(rate, limit, key):
-                stats = await self._strategy.get_window_stats(rate, limit, key)
-                retry_after = max(1, math.ceil(stats.reset_time - time.time()))
-                raise exhausted(message, retry_after=retry_after)
+        try:
+            await self._refuse_if_spent(limit, key, message)
+            for rate in self._rates[limit]:
+                if not await self._strategy.hit(rate, limit, key):
+                    raise _refusal(message, await self._retry_after(rate, limit, key), limit)
+        except ServiceError:
+            raise
+        except Exception as exc:
+            raise _unavailable(exc) from exc
+
+    async def count(self, limit: str, key: str) -> None:
+        """Count one hit without refusing: for what already happened (a failed login)."""
+        if not self.enabled:
+            return
+        try:
+            for rate in self._rates[limit]:
+                await self._strategy.hit(rate, limit, key)
+        except Exception as exc:
+            raise _unavailable(exc) from exc
+
+    async def first_in(self, window: str, key: str) -> bool:
+        """True for the first call with `key` in each `window` (e.g. "1/minute")."""
+        if not self.enabled:
+            return True
+        try:
+            return await self._strategy.hit(parse_rates(window)[0], "first", key)
+        except Exception as exc:
+            raise _unavailable(exc) from exc
+
+    async def check(self, limit: str, key: str, message: str) -> None:
+        """Refuse, without counting anything, when a rate of the limit is spent."""
+        if not self.enabled:
+            return
+        try:
+            await self._refuse_if_spent(limit, key, message)
+        except ServiceError:
+            raise
+        except Exception as exc:
+            raise _unavailable(exc) from exc
+
+    async def _refuse_if_spent(self, limit: str, key: str, message: str) -> None:
+        waits = [
+            await self._retry_after(rate, limit, key)
+            for rate in self._rates[limit]
+            if not await self._strategy.test(rate, limit, key)
+        ]
+        if waits:
+            raise _refusal(message, max(waits), limit)
 
     async def clear(self, limit: str, key: str) -> None:
-        for rate in self._rates[limit]:
-            await self._strategy.clear(rate, limit, key)
+        """Forget every hit of `key` under `limit`."""
+        if not self.enabled:
+            return
+        try:
+            for rate in self._rates[limit]:
+                await self._strategy.clear(rate, limit, key)
+        except Exception as exc:
+            raise _unavailable(exc) from exc
+
+
+def wait_in_words(seconds: int) -> str:
+    """'45 seconds', '15 minutes', '3 hours': how long, for a person."""
+    if seconds >= 7200:
+        return f"{math.ceil(seconds / 3600)} hours"
+    if seconds >= 90:
+        return f"{math.ceil(seconds / 60)} minutes"
+    return f"{seconds} second{'' if seconds == 1 else 's'}"
+
+
+def _refusal(message: str, retry_after: int, limit: str) -> ServiceError:
+    text = message.replace("{wait}", wait_in_words(retry_after))
+    error = exhausted(text, retry_after=retry_after)
+    error.limit = limit
+    return error
+
+
+def _unavailable(exc: Exception) -> ServiceError:
+    """The limit store (Redis) cannot be reached: refuse for now rather than let guesses in."""
+    log.warning("rate-limit storage unavailable: %s", exc)
+    return ServiceError(
+        Status.UNAVAILABLE, "The server cannot check its limits right now; try again shortly.",
+        retry_after=5,
+    )

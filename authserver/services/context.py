@@ -28,8 +28,10 @@ class Context:
 
 @dataclass(frozen=True)
 class Caller:
-    """Who is asking: the client address (proxy-aware), its user agent, its session token."""
+    """Who is asking: the client address (proxy-aware), its user agent, its session token,
+    and the way in ("rest" or "socket")."""
 
     ip: str
     user_agent: str = ""
     token: str | None = None
+    channel: str = "rest"

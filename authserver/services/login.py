@@ -1,35 +1,78 @@
-"""Login: a name (username or email) and a password for a session token."""
+"""Login: a name (username or email) and a password for a session token.
 
-from contracts import Status
-from contracts.messages import LoginReply, LoginRequest
+Guessing is limited before bcrypt runs, so a refused guess costs the server a counter
+look-up, not a hash: failures per account and client address (a success clears them),
+per account from every address, and per address across accounts.
+"""
+
+import hashlib
 
 from authserver.errors import ServiceError, unauthenticated
+from authserver.services import audit
 from authserver.services.context import Caller, Context
 from authserver.services.sessions import open_session
 from authserver.services.users import as_reply, find_by_login_name
 from authserver.store.models import User
+from contracts import Status
+from contracts.messages import LoginReply, LoginRequest
+
+TOO_MANY_HERE = "Too many failed logins for this account from your address. Try again in {wait}."
+TOO_MANY_ACCOUNT = "Too many failed logins for this account today. Try again in {wait}."
+TOO_MANY_ADDRESS = "Too many failed logins from your address. Try again in {wait}."
 
 
-async def check_credentials(ctx: Context, name: str, password: str) -> User:
+def _digest(name: str) -> str:
+    # A name that matches no account may be a password typed in the wrong field: the
+    # limit store (Redis) keeps only its digest.
+    return hashlib.sha256(name.encode()).hexdigest()[:32]
+
+
+async def _admit(ctx: Context, caller: Caller, account: str, pair: str, user: User | None) -> None:
+    """Refuse an attempt that a spent limit forbids, before any hashing."""
+    try:
+        await ctx.limiter.check("login_account_ip", pair, TOO_MANY_HERE)
+        await ctx.limiter.check("login_account", account, TOO_MANY_ACCOUNT)
+        await ctx.limiter.check("login_ip", caller.ip, TOO_MANY_ADDRESS)
+    except ServiceError as error:
+        if error.limit is not None:
+            await audit.throttled(ctx, caller, error, pair, user=user)
+        raise
+
+
+async def check_credentials(ctx: Context, name: str, password: str, caller: Caller) -> User:
     """The verified user with these credentials, or the refusal to give.
 
     An unknown name still costs one bcrypt check, so timing does not tell which names
-    exist; "not verified" is only said to someone who knows the password.
+    exist; "not verified" is only said to someone who knows the password. Attempts for
+    one account from one address are checked one at a time (per process), so concurrent
+    guesses cannot all slip past the limit before the first failure is counted.
     """
     user = await ctx.store.run(find_by_login_name, name)
-    matched = await ctx.passwords.check(password, user.password_hash if user else None)
-    if not matched:
-        raise unauthenticated("Wrong username or password.")
+    account = f"user:{user.id}" if user else f"name:{_digest(name.lower())}"
+    pair = f"{account}|{caller.ip}"
+    async with ctx.limiter.serial.hold(pair):
+        await _admit(ctx, caller, account, pair, user)
+        matched = await ctx.passwords.check(password, user.password_hash if user else None)
+        if not matched:
+            await ctx.limiter.count("login_account_ip", pair)
+            await ctx.limiter.count("login_account", account)
+            await ctx.limiter.count("login_ip", caller.ip)
+            await audit.record(ctx, "login_failure", caller, user=user,
+                               detail="wrong password" if user else "unknown name")
+            raise unauthenticated("Wrong username or password.")
+        await ctx.limiter.clear("login_account_ip", pair)
     if not user.is_verified:
+        await audit.record(ctx, "login_failure", caller, user=user, detail="email not verified")
         raise ServiceError(
             Status.PERMISSION_DENIED,
             "Please verify your email address first: enter the 6-digit code we mailed you.",
         )
+    await audit.record(ctx, "login_success", caller, user=user)
     return user
 
 
 async def login(ctx: Context, request: LoginRequest, caller: Caller) -> LoginReply:
-    user = await check_credentials(ctx, request.username, request.password)
+    user = await check_credentials(ctx, request.username, request.password, caller)
     token, expires_at = await open_session(ctx, user)
     return LoginReply(
         message=f"Welcome back, {user.username}.",

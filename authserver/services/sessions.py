@@ -3,14 +3,14 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from contracts.messages import Empty, Notice
-from contracts.messages import User as UserReply
-
 from authserver.errors import unauthenticated
 from authserver.security.tokens import new_token, token_digest
+from authserver.services import audit
 from authserver.services.context import Caller, Context
 from authserver.services.users import as_reply
 from authserver.store.models import Session, User, utcnow
+from contracts.messages import Empty, Notice
+from contracts.messages import User as UserReply
 
 
 @dataclass(frozen=True)
@@ -76,5 +76,6 @@ async def me(ctx: Context, request: Empty, caller: Caller) -> UserReply:
 async def logout(ctx: Context, request: Empty, caller: Caller) -> Notice:
     signed_in = await authenticate(ctx, caller.token)
     if await ctx.store.run(_revoke, signed_in.session_id):
+        await audit.record(ctx, "logout", caller, user=signed_in.user)
         await ctx.session_ended(signed_in.session_id, "You logged out.")
     return Notice(message="You are logged out.")

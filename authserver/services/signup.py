@@ -2,16 +2,18 @@
 
 from datetime import timedelta
 
-from contracts import Status
-from contracts.messages import SignupReply, SignupRequest
 from peewee import IntegrityError
 
-from authserver.errors import ServiceError
+from authserver.errors import ServiceError, invalid
 from authserver.mail import outbox
 from authserver.mail.compose import verification_letter
 from authserver.security.codes import code_digest, new_code
+from authserver.security.password_policy import password_problem
+from authserver.services import audit
 from authserver.services.context import Caller, Context
 from authserver.store.models import User, database_proxy, utcnow
+from contracts import Status
+from contracts.messages import SignupReply, SignupRequest
 
 CODE_LIFETIME = timedelta(hours=24)
 
@@ -61,7 +63,16 @@ def _create_account(*, request: SignupRequest, password_hash: str, code: str, se
     return user
 
 
+TOO_MANY_SIGNUPS = "Too many sign-ups from your address. Try again in {wait}."
+
+
 async def signup(ctx: Context, request: SignupRequest, caller: Caller) -> SignupReply:
+    problem = password_problem(request.password, username=request.username, email=request.email)
+    if problem:
+        raise invalid(problem, field="password")
+    # Accounts created count, refused sign-ups do not: a hundred racing sign-ups for one
+    # name create one account and use one sign-up of the address.
+    await audit.limit(ctx, caller, "signup_ip", caller.ip, TOO_MANY_SIGNUPS, count=False)
     taken = await ctx.store.run(_which_is_taken, request.username.lower(), request.email.lower())
     if taken:
         raise _taken(taken)
@@ -74,6 +85,8 @@ async def signup(ctx: Context, request: SignupRequest, caller: Caller) -> Signup
         secret_key=ctx.settings.secret_key,
     )
     ctx.mail_queued()
+    await ctx.limiter.count("signup_ip", caller.ip)
+    await audit.record(ctx, "signup", caller, user=user)
     return SignupReply(
         message="Account created. We sent a 6-digit code to your email address.",
         user_id=user.id,

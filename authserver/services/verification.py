@@ -4,16 +4,16 @@ A code allows MAX_ATTEMPTS evaluations. Each evaluation first reserves an attemp
 conditional UPDATE, so even 50 concurrent guesses get at most MAX_ATTEMPTS compared.
 """
 
-from contracts import Status
-from contracts.messages import Notice, ResendRequest, VerifyEmailRequest
-
 from authserver.errors import ServiceError, exhausted, invalid
 from authserver.mail import outbox
 from authserver.mail.compose import verification_letter
 from authserver.security.codes import code_digest, code_matches, new_code
+from authserver.services import audit
 from authserver.services.context import Caller, Context
 from authserver.services.signup import CODE_LIFETIME
 from authserver.store.models import User, database_proxy, utcnow
+from contracts import Status
+from contracts.messages import Notice, ResendRequest, VerifyEmailRequest
 
 MAX_ATTEMPTS = 5
 RESEND_REPLY = (
@@ -22,11 +22,15 @@ RESEND_REPLY = (
 )
 
 
+RESEND_TOO_SOON = "Please wait {wait} before asking for another code for this address."
+RESEND_TOO_MANY_HERE = "Too many code requests from your address. Try again in {wait}."
+
+
 def _wrong_code() -> ServiceError:
     return invalid("That code is not right. Check the latest mail we sent you.", field="code")
 
 
-def _use_code(*, email_key: str, code: str, secret_key: str) -> None:
+def _use_code(*, email_key: str, code: str, secret_key: str) -> User:
     user = User.get_or_none(User.email_key == email_key)
     if user is None:
         raise _wrong_code()
@@ -58,19 +62,33 @@ def _use_code(*, email_key: str, code: str, secret_key: str) -> None:
     )
     if not used:
         raise invalid("That code was already used.", field="code")
+    return user
+
+
+def _owner(email_key: str) -> User | None:
+    return User.get_or_none(User.email_key == email_key)
 
 
 async def verify_email(ctx: Context, request: VerifyEmailRequest, caller: Caller) -> Notice:
-    await ctx.store.run(
-        _use_code,
-        email_key=request.email.lower(),
-        code=request.code,
-        secret_key=ctx.settings.secret_key,
-    )
+    email_key = request.email.lower()
+    try:
+        user = await ctx.store.run(
+            _use_code, email_key=email_key, code=request.code, secret_key=ctx.settings.secret_key
+        )
+    except ServiceError as error:
+        # Guesses at an address with no account are not recorded: they cannot succeed,
+        # and a row each would let anyone grow the table at will.
+        if error.status is Status.UNAVAILABLE:
+            raise
+        owner = await ctx.store.run(_owner, email_key)
+        if owner is not None:
+            await audit.record(ctx, "verify_failure", caller, user=owner, detail=error.message)
+        raise
+    await audit.record(ctx, "verify", caller, user=user)
     return Notice(message="Your email address is verified. You can log in now.")
 
 
-def _replace_code(*, email_key: str, code: str, secret_key: str) -> bool:
+def _replace_code(*, email_key: str, code: str, secret_key: str) -> User | None:
     """Give an unverified account a new code (the old one dies) and queue its mail."""
     with database_proxy.obj.atomic():
         replaced = (
@@ -83,7 +101,7 @@ def _replace_code(*, email_key: str, code: str, secret_key: str) -> bool:
             .execute()
         )
         if not replaced:
-            return False
+            return None
         user = User.get(User.email_key == email_key)
         outbox.queue(
             verification_letter(
@@ -93,16 +111,23 @@ def _replace_code(*, email_key: str, code: str, secret_key: str) -> bool:
                 hours_valid=int(CODE_LIFETIME.total_seconds() // 3600),
             )
         )
-    return True
+    return user
 
 
 async def resend_verification(ctx: Context, request: ResendRequest, caller: Caller) -> Notice:
-    """Same reply whether or not the address exists, so it reveals nothing."""
+    """Same reply whether or not the address exists, so it reveals nothing.
+
+    The limits count requests for the address string, known or not, so a refusal says
+    nothing about the address either; the sign-up mail does not count.
+    """
     email_key = request.email.lower()
-    await ctx.limiter.hit("resend", email_key, "Please wait a minute before asking for another code.")
+    await audit.limit(ctx, caller, "resend_ip", caller.ip, RESEND_TOO_MANY_HERE)
+    await audit.limit(ctx, caller, "resend_address", email_key, RESEND_TOO_SOON)
     queued = await ctx.store.run(
         _replace_code, email_key=email_key, code=new_code(), secret_key=ctx.settings.secret_key
     )
     if queued:
         ctx.mail_queued()
+    await audit.record(ctx, "resend", caller, user=queued,
+                       detail="code sent" if queued else "no account waiting")
     return Notice(message=RESEND_REPLY)

@@ -9,7 +9,15 @@ import logging
 
 from peewee import fn
 
-from authserver.store.models import ALL_MODELS, SchemaVersion, database_proxy
+from authserver.store.models import (
+    AuditEvent,
+    ChatMessage,
+    OutboxMail,
+    SchemaVersion,
+    Session,
+    User,
+    database_proxy,
+)
 
 log = logging.getLogger(__name__)
 
@@ -17,10 +25,14 @@ _MIGRATION_LOCK = 7_041_993
 
 
 def _v1_initial_tables(database) -> None:
-    database.create_tables(ALL_MODELS, safe=True)
+    database.create_tables([SchemaVersion, User, Session, OutboxMail, ChatMessage], safe=True)
 
 
-MIGRATIONS = (_v1_initial_tables,)
+def _v2_audit_events(database) -> None:
+    database.create_tables([AuditEvent], safe=True)
+
+
+MIGRATIONS = (_v1_initial_tables, _v2_audit_events)
 LATEST_VERSION = len(MIGRATIONS)
 
 

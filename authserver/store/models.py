@@ -97,4 +97,24 @@ class ChatMessage(BaseModel):
         table_name = "chat_message"
 
 
-ALL_MODELS = (SchemaVersion, User, Session, OutboxMail, ChatMessage)
+class AuditEvent(BaseModel):
+    """A security event: who (if known), from where, what. Never a password, code or token.
+
+    `user_id` is a plain column, not a foreign key, so the history of a deleted account
+    stays readable; `username` is kept beside it for the same reason.
+    """
+
+    id = AutoField()
+    created_at = DateTimeField(default=utcnow, index=True)
+    event = CharField(max_length=32, index=True)
+    user_id = IntegerField(null=True, index=True)
+    username = CharField(max_length=80, null=True)
+    ip = CharField(max_length=64)
+    user_agent = CharField(max_length=300)
+    detail = CharField(max_length=200, default="")
+
+    class Meta:
+        table_name = "audit_event"
+
+
+ALL_MODELS = (SchemaVersion, User, Session, OutboxMail, ChatMessage, AuditEvent)
