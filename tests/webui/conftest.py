@@ -105,14 +105,27 @@ def _same_origin(url: str, origin: str) -> bool:
     return (scheme, parts.netloc) == (home.scheme, home.netloc)
 
 
+@pytest.fixture(scope="module")
+def web_server(servers):
+    """The real server (SQLite, mail to the test SMTP sink, its rate limits on), started
+    for the browser tests alone: they sign up dozens of people from one address, which
+    must not eat into the sign-up allowance of the shared server the other tests use."""
+    server = servers.new("sqlite")
+    server.mailbox = servers.mailbox
+    server.start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture
-def open_page(browser, any_server):
+def open_page(browser, web_server):
     """`open_page(width="desktop", server=None, **context_options)`: a page in a fresh,
-    watched context, on `any_server` unless told otherwise."""
+    watched context, on `web_server` unless told otherwise."""
     contexts = []
+    log_offset = web_server.log_size()
 
     def open_(width: str = "desktop", server=None, **options):
-        origin = (server or any_server).url
+        origin = (server or web_server).url
         w, h = WIDTHS[width]
         context = browser.new_context(viewport={"width": w, "height": h},
                                       base_url=origin, **options)
@@ -130,6 +143,8 @@ def open_page(browser, any_server):
         context.close()
     for _, watch in contexts:
         watch.check()
+    errors = web_server.errors_since(log_offset)
+    assert not errors, f"the server logged errors: {errors}"
 
 
 def _watch_page(page, watch: Watch) -> None:
@@ -162,12 +177,12 @@ def pytest_terminal_summary(terminalreporter) -> None:
 
 
 @pytest.fixture
-def verified(any_server, unique):
+def verified(web_server, unique):
     """`verified(prefix, server=None)`: a new account, signed up and verified over REST
-    (on `any_server` unless told otherwise): (name, email)."""
+    (on `web_server` unless told otherwise): (name, email)."""
 
     def make(prefix: str = "web", server=None) -> tuple[str, str]:
-        server = server or any_server
+        server = server or web_server
         username, email = unique(prefix)
         status, body = post_json(server, "/api/signup",
                                  {"username": username, "email": email, "password": PASSWORD})

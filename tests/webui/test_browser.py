@@ -56,7 +56,7 @@ def expect_connected(page) -> None:
 
 @pytest.mark.parametrize(("width", "scheme"), [("phone", "light"), ("desktop", "light"),
                                                ("desktop", "dark")])
-def test_whole_flow_sign_up_verify_log_in_chat(open_page, any_server, unique, screenshot,
+def test_whole_flow_sign_up_verify_log_in_chat(open_page, web_server, unique, screenshot,
                                                width, scheme):
     page = open_page(width, color_scheme=scheme)
     shot = f"{width}-{scheme}"
@@ -87,7 +87,7 @@ def test_whole_flow_sign_up_verify_log_in_chat(open_page, any_server, unique, sc
     expect(code).to_have_attribute("inputmode", "numeric")
     expect(code).to_have_attribute("autocomplete", "one-time-code")
     screenshot(page, f"{shot}-2-verify")
-    code.fill(any_server.code_for(email))
+    code.fill(web_server.code_for(email))
     verify.get_by_role("button", name="Verify email").click()
 
     login = view(page, "Welcome back")
@@ -140,7 +140,7 @@ def test_two_people_chat_both_ways(open_page, verified, screenshot):
     expect(online_a.get_by_role("listitem").filter(has_text=bob)).to_have_count(0)
 
 
-def test_wrong_code_is_explained_next_to_the_code(open_page, any_server, unique, screenshot):
+def test_wrong_code_is_explained_next_to_the_code(open_page, web_server, unique, screenshot):
     page = open_page("phone")
     username, email = unique("cy")
     start(page)
@@ -151,7 +151,7 @@ def test_wrong_code_is_explained_next_to_the_code(open_page, any_server, unique,
     signup.get_by_role("button", name="Create account").click()
 
     verify = view(page, "Check your email")
-    right = any_server.code_for(email)
+    right = web_server.code_for(email)
     wrong = f"{(int(right) + 1) % 1_000_000:06d}"
     code = verify.get_by_label("Verification code")
     code.fill("12 34")
@@ -171,7 +171,7 @@ def test_wrong_code_is_explained_next_to_the_code(open_page, any_server, unique,
     screenshot(page, "phone-light-6b-verify-resend-cooldown")
 
 
-def test_wrong_password_and_unverified_account_are_explained(open_page, any_server, unique,
+def test_wrong_password_and_unverified_account_are_explained(open_page, web_server, unique,
                                                               verified, screenshot):
     name, _ = verified("dee")
     page = open_page("desktop")
@@ -184,7 +184,7 @@ def test_wrong_password_and_unverified_account_are_explained(open_page, any_serv
     screenshot(page, "desktop-light-7-login-wrong-password")
 
     unverified, email = unique("eve")
-    status, _ = _signup(any_server, unverified, email)
+    status, _ = _signup(web_server, unverified, email)
     assert status == 201
     log_in(page, email)
     form_error = view(page, "Welcome back").get_by_role("alert")
@@ -252,7 +252,7 @@ def test_reload_keeps_the_session_and_history(open_page, verified):
     assert session[0]["value"] not in stored
 
 
-def test_history_pages_in_when_scrolling_up(open_page, verified, start_server, screenshot):
+def test_history_pages_in_when_scrolling_up(start_server, open_page, verified, screenshot):
     # A server of its own: a known history, and no chat rate limit while filling it.
     server = start_server(RATE_LIMITS="off")
     name, _ = verified("gus", server=server)
@@ -310,7 +310,7 @@ def test_log_out_ends_the_session_everywhere(open_page, verified, screenshot):
     expect(view(page, "Welcome back")).to_be_visible()
 
 
-def test_connection_state_is_shown_and_recovers(open_page, verified, start_server, screenshot):
+def test_connection_state_is_shown_and_recovers(start_server, open_page, verified, screenshot):
     server = start_server()
     name, _ = verified("ivy", server=server)
     page = open_page("desktop", server=server)
@@ -362,7 +362,7 @@ def another_origin(page_text: str):
         server.server_close()
 
 
-def test_another_origin_cannot_use_the_session_cookie(open_page, verified, any_server):
+def test_another_origin_cannot_use_the_session_cookie(open_page, verified, web_server):
     name, _ = verified("kim")
     page = open_page("desktop")
     start(page)
@@ -372,12 +372,12 @@ def test_another_origin_cannot_use_the_session_cookie(open_page, verified, any_s
 
     # The browser does send the SameSite=Strict cookie here (same site: only the port
     # differs), so it is the server's origin check that must refuse the call.
-    attack = (f'<script>fetch("{any_server.url}/api/logout", {{method: "POST", '
+    attack = (f'<script>fetch("{web_server.url}/api/logout", {{method: "POST", '
               'mode: "no-cors", credentials: "include"})'
               '.then(() => { document.title = "sent"; });</script>')
     with another_origin(attack) as evil:
         other = page.context.new_page()
-        with other.expect_response(f"{any_server.url}/api/logout") as refused:
+        with other.expect_response(f"{web_server.url}/api/logout") as refused:
             other.goto(evil)
         expect(other).to_have_title("sent")
         other.close()
