@@ -187,14 +187,26 @@ class AuthNamespace(socketio.AsyncNamespace):
     async def on_who(self, sid: str, data=None):
         if await self._member(sid) is None:
             return None
+        if await self._payload(sid, ev.EmptyPayload, data) is None:
+            return None
         who = _dump(ev.Who(users=await self.presence.online()))
         await self.emit("who", who, to=sid)
         return who
 
     async def trigger_event(self, event: str, *args):
-        """Unknown events get an `error` rather than silence."""
-        if event not in {"connect", "disconnect"} and not hasattr(self, f"on_{event}"):
-            sid = args[0]
+        """Unknown events get an `error` rather than silence.
+
+        `connect` and `disconnect` are the server's own: it calls them while the socket is
+        still connecting or already disconnecting. Sent by a client on an open socket
+        they are refused, or they would run with the client's data as their arguments.
+        """
+        sid = args[0]
+        reserved = event in {"connect", "disconnect"}
+        if reserved and self.server.manager.is_connected(sid, self.namespace):
+            return await self._refuse(
+                sid, ServiceError(Status.INVALID_ARGUMENT, f"'{event}' is not an event to send.")
+            )
+        if not reserved and not hasattr(self, f"on_{event}"):
             return await self._refuse(
                 sid, ServiceError(Status.NOT_FOUND, f"There is no event called '{event}'.")
             )

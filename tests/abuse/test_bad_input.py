@@ -1,0 +1,167 @@
+"""Bad input over REST and Socket.IO: each row is refused with a clear 4xx (or an
+`error` / `auth_error` event) and nothing changes in the database."""
+
+import asyncio
+import json
+
+import aiohttp
+import pytest
+
+from tests.support.api import call, verified_account
+from tests.support.databases import snapshot
+
+GOOD = {"username": "abuse_user", "email": "abuse@example.com",
+        "password": "a good long password"}
+DEEP = "[" * 33 + "]" * 33
+
+REST_ROWS = [
+    # (call, raw body bytes or a payload, expected status, expected field or None)
+    ("signup", b'{"username": "a", "password": NaN}', 400, None),
+    ("signup", b'{"username": "a", "password": Infinity}', 400, None),
+    ("signup", b'{"username": "a", "password": -Infinity}', 400, None),
+    ("signup", b'{"username": "a", "username": "b", "email": "x@example.com"}', 400, None),
+    ("signup", ('{"username": ' + DEEP + "}").encode(), 400, None),
+    ("signup", b'{"username": 123456789012345678901}', 400, None),
+    ("signup", b'{"username": "\\ud800abc", "email": "a@example.com", "password": "x"}', 400,
+     None),
+    ("signup", b'{"username": "ok_name", "email": "a@example.com", "password": "\\udfff"}', 400,
+     None),
+    ("signup", b"\xc3\x28", 400, None),
+    ("signup", b"{'username': 'single quotes'}", 400, None),
+    ("signup", b'{"username": "trailing",}', 400, None),
+    ("signup", b'{"username": "x"} {"username": "y"}', 400, None),
+    ("signup", b"true", 400, None),
+    ("signup", b"1e999", 400, None),
+    ("signup", {**GOOD, "password": "password123"}, 400, "password"),
+    ("signup", {**GOOD, "password": "qwertyuiop"}, 400, "password"),
+    ("signup", {**GOOD, "password": "Iloveyou1"}, 400, "password"),
+    ("signup", {**GOOD, "password": "my abuse_user secret"}, 400, "password"),
+    ("signup", {**GOOD, "password": "ABUSE_USER is me"}, 400, "password"),
+    ("signup", {**GOOD, "username": "someone", "password": "abuse-and-more"}, 400, "password"),
+    ("signup", {**GOOD, "username": "x" * 10_000}, 400, "username"),
+    ("signup", {**GOOD, "username": "null\u0000byte"}, 400, "username"),
+    ("signup", {**GOOD, "username": "<script>"}, 400, "username"),
+    ("signup", {**GOOD, "email": "abuse@example.com'; DROP TABLE user;--"}, 400, "email"),
+    ("signup", {**GOOD, "email": ["abuse@example.com"]}, 400, "email"),
+    ("signup", {**GOOD, "password": None}, 400, "password"),
+    ("verify_email", {"email": "abuse@example.com", "code": "12345a"}, 400, "code"),
+    ("verify_email", {"email": "abuse@example.com", "code": "٠١٢٣٤٥"}, 400, "code"),
+    ("verify_email", {"email": "abuse@example.com", "code": "1234567"}, 400, "code"),
+    ("verify_email", {"email": "abuse@example.com", "code": " 123456"}, 400, "code"),
+    ("verify_email", {"email": "abuse@example.com", "code": "000000"}, 400, "code"),
+    ("login", {"username": "abuse_user"}, 400, "password"),
+    ("login", {"username": "abuse_user", "password": "short"}, 400, "password"),
+    ("login", {"username": "u" * 255, "password": "long enough"}, 400, "username"),
+    ("login", {"username": ["abuse_user"], "password": "long enough"}, 400, "username"),
+    ("login", {"username": "abuse_user", "password": "long enough", "token": "x"}, 400, "token"),
+    ("resend_verification", {"email": None}, 400, "email"),
+    ("resend_verification", {"email": "no-at-sign"}, 400, "email"),
+    ("resend_verification", b"[]", 400, None),
+]
+
+SOCKET_ROWS = [
+    # (event, payload, expected event, signed in first)
+    ("authenticate", "just a string", "error", False),
+    ("authenticate", ["a", "list"], "error", False),
+    ("authenticate", {"username": "abuse_user"}, "error", False),
+    ("authenticate", {"username": "abuse_user", "password": "long enough", "token": "t"},
+     "error", False),
+    ("authenticate", {"token": "t" * 300}, "error", False),
+    ("authenticate", {"token": "forged-token"}, "auth_error", False),
+    ("authenticate", {"username": "nobody_here", "password": "long enough"}, "auth_error",
+     False),
+    ("authenticate", {"username": "abuse_user", "password": "long enough", "admin": True},
+     "error", False),
+    ("chat", {"text": "not signed in"}, "auth_error", False),
+    ("history", {}, "auth_error", False),
+    ("who", {}, "auth_error", False),
+    ("chat", {"text": ""}, "error", True),
+    ("chat", {"text": "   "}, "error", True),
+    ("chat", {"text": "x" * 2001}, "error", True),
+    ("chat", {"text": 42}, "error", True),
+    ("chat", {"text": "hi", "user": "someone_else"}, "error", True),
+    ("chat", "bare string", "error", True),
+    ("history", {"limit": 0}, "error", True),
+    ("history", {"limit": 10_000}, "error", True),
+    ("history", {"before": -1}, "error", True),
+    ("history", {"before": "latest"}, "error", True),
+    ("who", {"extra": 1}, "error", True),
+    ("no_such_event", {}, "error", False),
+    ("connect", {}, "error", False),
+    ("disconnect", "forged reason", "error", True),
+]
+
+_accounts: dict[str, object] = {}
+
+
+async def _account(http, server, unique):
+    """One signed-in account per server, shared by the socket rows."""
+    if server.url not in _accounts:
+        _accounts[server.url] = await verified_account(http, server, unique)
+    return _accounts[server.url]
+
+
+@pytest.mark.parametrize(("name", "body", "status", "field"), REST_ROWS)
+async def test_rest_refused_and_nothing_changed(http, server, name, body, status, field):
+    before = await snapshot(server.database_url)
+    if isinstance(body, bytes):
+        reply = await call(http, server, name, raw=body)
+    else:
+        reply = await call(http, server, name, body)
+    assert reply.status == status, reply.body
+    assert reply.headers["Content-Type"].startswith("application/json")
+    assert reply.body["error"] and reply.body["code"] == "INVALID_ARGUMENT"
+    assert reply.body.get("field") == field, reply.body
+    assert await snapshot(server.database_url) == before
+
+
+@pytest.mark.parametrize(("event", "payload", "answer", "signed_in"), SOCKET_ROWS)
+async def test_socket_refused_and_nothing_changed(http, server, unique, clients, event, payload,
+                                                  answer, signed_in):
+    token = (await _account(http, server, unique)).token if signed_in else None
+    client = await clients(server).connect(token=token)
+    await client.next("connected")
+    before = await snapshot(server.database_url)
+    await client.sio.emit(event, payload)
+    refusal = await client.next(answer)
+    assert isinstance(refusal["error"], str) and refusal["error"]
+    if answer == "error":
+        assert refusal["code"] in {"INVALID_ARGUMENT", "NOT_FOUND"}
+    assert client.sio.connected
+    assert await snapshot(server.database_url) == before
+
+
+async def test_socket_frame_over_the_buffer_is_dropped(http, server, unique, clients):
+    """A frame larger than the 64 KB Engine.IO buffer ends that socket, nothing else."""
+    account = await _account(http, server, unique)
+    client = await clients(server).connect(token=account.token)
+    await client.next("connected")
+    before = await snapshot(server.database_url)
+    await client.sio.emit("chat", {"text": "x" * (70 * 1024)})
+    await asyncio.wait_for(client.disconnected.wait(), 5)
+    assert await snapshot(server.database_url) == before
+    reply = await call(http, server, "health")
+    assert reply.status == 200
+
+
+async def test_oversize_header_is_refused(http, server):
+    """Headers past max_header_size (16 KB): Tornado closes the connection unanswered."""
+    try:
+        async with http.get(server.url + "/api/health", headers={"X-Big": "a" * 70_000}) as reply:
+            assert reply.status in {400, 431}
+    except aiohttp.ClientError:
+        pass
+    assert (await call(http, server, "health")).status == 200
+
+
+@pytest.mark.parametrize("size", [64 * 1024 + 1, 2 * 1024 * 1024])
+async def test_oversize_bodies_are_413(http, server, size):
+    before = await snapshot(server.database_url)
+    body = json.dumps({**GOOD, "password": "p" * size}).encode()
+    reply = await call(http, server, "signup", raw=body)
+    assert reply.status == 413 and reply.body["code"] == "PAYLOAD_TOO_LARGE"
+    assert await snapshot(server.database_url) == before
+
+
+def test_the_table_has_at_least_forty_rows():
+    assert len(REST_ROWS) + len(SOCKET_ROWS) >= 40
