@@ -29,7 +29,6 @@ class ApiHandler(JsonHandler):
 
     def initialize(self, call: Call, service, ctx: Context) -> None:
         self.call, self.service, self.ctx = call, service, ctx
-        self.allowed_origins = ctx.settings.allowed_origins
         self._chunks: list[bytes] = []
         self._size = 0
 

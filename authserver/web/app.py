@@ -40,4 +40,6 @@ def make_app(ctx: Context, extra_routes: list[tuple] = ()) -> Application:
         default_handler_class=NotFoundHandler,
         compress_response=True,
         in_flight=InFlight(),
+        # Read by every JSON handler as it sets its headers, before its initialize() runs.
+        allowed_origins=ctx.settings.allowed_origins,
     )

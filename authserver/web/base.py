@@ -19,7 +19,6 @@ _STATUS_OF_HTTP[400] = Status.INVALID_ARGUMENT
 class JsonHandler(RequestHandler):
     """Answers in JSON, including Tornado's own 404, 405 and 500 answers."""
 
-    allowed_origins: tuple[str, ...] = ()
     refused_before_body = False
     _counted = False
 
@@ -42,8 +41,11 @@ class JsonHandler(RequestHandler):
     def set_default_headers(self) -> None:
         apply_security_headers(self)
         self.set_header("Cache-Control", "no-store")
+        # CORS for the API only, and only for ALLOWED_ORIGINS: never "*", since the
+        # session cookie makes replies credentialed.
         origin = self.request.headers.get("Origin")
-        if origin and origin in self.allowed_origins:
+        allowed = self.application.settings.get("allowed_origins", ())
+        if origin and origin in allowed and self.request.path.startswith("/api/"):
             self.set_header("Access-Control-Allow-Origin", origin)
             self.set_header("Access-Control-Allow-Credentials", "true")
             self.set_header("Vary", "Origin")
