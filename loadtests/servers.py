@@ -17,6 +17,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+import psutil
+
 from loadtests.payloads import HEALTH
 
 LOOPBACK = "127.0.0.1"
@@ -105,6 +107,15 @@ def _healthy(running: Running) -> bool:
             return reply.status == 200
     except OSError:
         return False
+
+
+def wait_idle(pid: int, *, below_percent: float = 10.0, timeout: float = 60.0) -> None:
+    """Wait (up to `timeout`) until the process uses under `below_percent` of a core, so one
+    measurement does not start while the last one is still being worked off."""
+    process = psutil.Process(pid)
+    deadline = time.monotonic() + timeout
+    while process.cpu_percent(interval=0.5) >= below_percent and time.monotonic() < deadline:
+        pass
 
 
 def python(*args: str) -> list[str]:

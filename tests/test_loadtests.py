@@ -30,6 +30,13 @@ def _tail(completed: subprocess.CompletedProcess) -> str:
     return f"stdout:\n{completed.stdout[-4000:]}\nstderr:\n{completed.stderr[-4000:]}"
 
 
+def _server_errors(logdir: Path) -> list[str]:
+    """ERROR lines and tracebacks the servers logged: under load too, a 5xx is a bug."""
+    return [line for log in sorted(logdir.glob("authserver*.log"))
+            for line in log.read_text(errors="replace").splitlines()
+            if " ERROR " in line or line.startswith("Traceback")]
+
+
 def test_quick_benchmark_writes_every_figure_and_stops_its_processes(tmp_path):
     need(shutil.which("wrk") is not None or os.access(WRK, os.X_OK),
          "wrk is not installed (apt-get install wrk)")
@@ -46,6 +53,7 @@ def test_quick_benchmark_writes_every_figure_and_stops_its_processes(tmp_path):
     alive = [pid for pid in raw["pids"] if psutil.pid_exists(pid)
              and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE]
     assert not alive, f"processes left running: {alive}"
+    assert not _server_errors(tmp_path / "logs"), _server_errors(tmp_path / "logs")[:20]
 
 
 def test_locust_mix_runs_twenty_seconds_without_failures(tmp_path):
@@ -60,3 +68,4 @@ def test_locust_mix_runs_twenty_seconds_without_failures(tmp_path):
     for name in ("/api/health", "/api/login", "/api/me", "/api/signup", "code arrives",
                  "chat round trip"):
         assert name in rows and int(rows[name]["Request Count"]) > 0, f"no {name!r} requests"
+    assert not _server_errors(tmp_path / "logs"), _server_errors(tmp_path / "logs")[:20]

@@ -75,6 +75,7 @@ def _plan(quick: bool) -> measure.Plan:
     return measure.Plan(
         seconds=3 if quick else 10,
         sockets_target=2_000 if quick else 10_000,
+        sockets_open_limit_s=60 if quick else 180,
         fanout_rounds=5 if quick else 20,
         echo_messages=10 if quick else 25,
         bcrypt_rounds=int(os.environ.get("BCRYPT_ROUNDS", "12")),
@@ -94,7 +95,7 @@ def _start(stack: contextlib.ExitStack, workdir: Path, logdir: Path, database_ur
     progress("creating a verified account with `authserver users create`")
     tag = secrets.token_hex(3)
     account = payloads.read_accounts(servers.create_accounts(workdir, env, 1, f"b{tag}u"))[0]
-    setup = measure.Setup(stack=stack, workdir=workdir, logdir=logdir, server=server, bare=bare,
+    setup = measure.Setup(workdir=workdir, logdir=logdir, server=server, bare=bare,
                           env=env, maildir=maildir, account=account, tag=tag,
                           token=_login(server.url, account))
     setup.version = _health(server.url).get("version", "?")

@@ -7,6 +7,7 @@ default of 100 would hold the 101st socket back).
 
 import asyncio
 import contextlib
+import gc
 import logging
 import random
 import statistics
@@ -43,6 +44,22 @@ class CpuMeter:
     def __exit__(self, *exc) -> None:
         wall = time.monotonic() - self.started
         self.percent = round(100 * (time.process_time() - self.cpu) / max(wall, 1e-9), 1)
+
+
+@contextlib.contextmanager
+def no_collector_pauses():
+    """Hold the cyclic garbage collector off in this process for a block.
+
+    With thousands of clients a full collection walks every one of their objects and
+    stalls the event loop for seconds; a client that stalls misses the server's pings and
+    drops, and the benchmark would be measuring itself.
+    """
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.collect()
 
 
 class Clients:
@@ -169,7 +186,12 @@ async def held(url: str, token: str | None, server_pid: int, *, target: int,
     """Open up to `target` sockets at once (giving up on more after `open_limit_s` or when a
     batch mostly fails), keep them `hold_s`, count those still alive, and the server's
     resident memory per socket."""
-    server = psutil.Process(server_pid)
+    with no_collector_pauses():
+        return await _held(url, token, psutil.Process(server_pid), target, hold_s,
+                           open_limit_s, progress)
+
+
+async def _held(url, token, server, target, hold_s, open_limit_s, progress) -> dict:
     before = server.memory_info().rss
     cpu_before = sum(server.cpu_times()[:2])
     async with Clients(url, token) as group:
