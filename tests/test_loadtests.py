@@ -1,6 +1,7 @@
 """The load-test tools run end to end: the benchmark's quick run writes every figure, and
 the locust mix runs for 20 seconds without a single failure. No figure is asserted:
-speed is reported by the benchmark, never checked by a test."""
+speed is reported by the benchmark, never checked by a test. Their reports are kept under
+the test artifacts (bench-quick/, locust-mix/)."""
 
 import csv
 import json
@@ -30,6 +31,12 @@ def _tail(completed: subprocess.CompletedProcess) -> str:
     return f"stdout:\n{completed.stdout[-4000:]}\nstderr:\n{completed.stderr[-4000:]}"
 
 
+def _fresh(folder: Path) -> Path:
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    return folder
+
+
 def _server_errors(logdir: Path) -> list[str]:
     """ERROR lines and tracebacks the servers logged: under load too, a 5xx is a bug."""
     return [line for log in sorted(logdir.glob("authserver*.log"))
@@ -37,35 +44,37 @@ def _server_errors(logdir: Path) -> list[str]:
             if " ERROR " in line or line.startswith("Traceback")]
 
 
-def test_quick_benchmark_writes_every_figure_and_stops_its_processes(tmp_path):
+def test_quick_benchmark_writes_every_figure_and_stops_its_processes(artifacts):
+    out = _fresh(artifacts / "bench-quick")
     need(shutil.which("wrk") is not None or os.access(WRK, os.X_OK),
          "wrk is not installed (apt-get install wrk)")
-    completed = _run("loadtests.bench", "--quick", "--out", str(tmp_path), timeout=800)
+    completed = _run("loadtests.bench", "--quick", "--out", str(out), timeout=800)
     assert completed.returncode == 0, _tail(completed)
     assert "[bench" in completed.stdout, "no progress was shown"
 
-    results = json.loads((tmp_path / "results.json").read_text())
+    results = json.loads((out / "results.json").read_text())
     missing = [key for key in KEYS if not isinstance(results.get(key), int | float)]
     assert not missing, f"no figure for {missing}"
-    report = (tmp_path / "report.md").read_text()
+    report = (out / "report.md").read_text()
     assert all(f"`{key}`" in report for key in KEYS)
-    raw = json.loads((tmp_path / "raw.json").read_text())
+    raw = json.loads((out / "raw.json").read_text())
     alive = [pid for pid in raw["pids"] if psutil.pid_exists(pid)
              and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE]
     assert not alive, f"processes left running: {alive}"
-    assert not _server_errors(tmp_path / "logs"), _server_errors(tmp_path / "logs")[:20]
+    assert not _server_errors(out / "logs"), _server_errors(out / "logs")[:20]
 
 
-def test_locust_mix_runs_twenty_seconds_without_failures(tmp_path):
+def test_locust_mix_runs_twenty_seconds_without_failures(artifacts):
+    out = _fresh(artifacts / "locust-mix")
     completed = _run("loadtests.mix", "--users", "20", "--spawn-rate", "10", "--run-time", "20s",
-                     "--out", str(tmp_path), timeout=600)
+                     "--out", str(out), timeout=600)
     assert completed.returncode == 0, _tail(completed)
-    assert (tmp_path / "report.html").stat().st_size > 0
+    assert (out / "report.html").stat().st_size > 0
 
-    with open(tmp_path / "stats_stats.csv", newline="") as stats:
+    with open(out / "stats_stats.csv", newline="") as stats:
         rows = {row["Name"]: row for row in csv.DictReader(stats)}
     assert rows["Aggregated"]["Failure Count"] == "0", _tail(completed)
     for name in ("/api/health", "/api/login", "/api/me", "/api/signup", "code arrives",
                  "chat round trip"):
         assert name in rows and int(rows[name]["Request Count"]) > 0, f"no {name!r} requests"
-    assert not _server_errors(tmp_path / "logs"), _server_errors(tmp_path / "logs")[:20]
+    assert not _server_errors(out / "logs"), _server_errors(out / "logs")[:20]

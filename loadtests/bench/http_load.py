@@ -19,6 +19,10 @@ import psutil
 
 WRK = shutil.which("wrk") or "/usr/bin/wrk"
 
+# The probe: 2 connections, each pausing 10 ms between requests (about 150 requests/s),
+# so its latency is that of a request arriving at a server busy with something else.
+PROBE = {"connections": 2, "delay_ms": 10}
+
 _DONE = """
 done = function(summary, latency, requests)
   local e = summary.errors

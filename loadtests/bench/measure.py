@@ -21,10 +21,6 @@ KEYS = (
     "socket_echo_p99_ms", "chat_fanout_p99_ms", "sockets_held", "rss_kb_per_socket",
 )
 
-# The probe: 2 connections, each pausing 10 ms between requests (about 150 requests/s),
-# so its latency is that of a request arriving at a server busy with something else.
-PROBE = {"connections": 2, "delay_ms": 10}
-
 
 @dataclass
 class Plan:
@@ -91,7 +87,7 @@ def once(setup: Setup, plan: Plan, run: int, progress: Callable[[str], None]) ->
                                  headers=payloads.bearer(setup.token))).rps
 
     progress("health latency, idle, then while logins saturate the CPUs")
-    idle = _ok(load(setup.server, payloads.HEALTH, "health probe", **PROBE))
+    idle = _ok(load(setup.server, payloads.HEALTH, "health probe", **http_load.PROBE))
     figures["health_p50_ms"], figures["health_p99_ms"] = idle.p50_ms, idle.p99_ms
     figures["bcrypt_ms"] = bcrypt_ms(plan.bcrypt_rounds, 3 if plan.seconds < 5 else 5)
     figures["login_bound_per_s"] = round(plan.cores * 1000 / figures["bcrypt_ms"], 1)
@@ -100,7 +96,7 @@ def once(setup: Setup, plan: Plan, run: int, progress: Callable[[str], None]) ->
                               body=payloads.login_body(setup.account), headers=payloads.JSON,
                               target_pid=setup.server.pid)
     time.sleep(1)
-    busy = _ok(load(setup.server, payloads.HEALTH, "health probe under login", **PROBE))
+    busy = _ok(load(setup.server, payloads.HEALTH, "health probe under login", **http_load.PROBE))
     login = _ok(logins.result())
     setup.wrk_runs.append(login)
     figures["login_per_s"] = login.rps

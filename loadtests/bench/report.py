@@ -45,6 +45,7 @@ DESCRIPTIONS = {
     "sockets_open_s": "time to open them",
     "socket_open_server_cpu_ms": "server CPU time per socket opened (steady on a busy machine)",
     "socket_open_client_cpu_percent": "CPU of the benchmark's own clients while opening, %",
+    "health_p99_ms_sockets_held": "health latency p99 (~150 requests/s) while they are held",
     "rss_kb_per_socket": "server resident memory per held socket, KiB",
 }
 PACKAGES = ("tornado", "python-socketio", "python-engineio", "peewee", "pydantic", "bcrypt",

@@ -18,7 +18,8 @@ import psutil
 import socketio
 
 from contracts.events import ChatMessage, Echo
-from loadtests.payloads import chat_payload
+from loadtests.bench import http_load
+from loadtests.payloads import HEALTH, chat_payload
 
 # A client whose server pinged too late logs "packet queue is empty" and drops: held()
 # counts the drops itself, so thousands of such lines would only hide the progress.
@@ -206,12 +207,17 @@ async def _held(url, token, server, target, hold_s, open_limit_s, progress) -> d
                     break
         opening_s = time.monotonic() - started
         cpu_ms = (sum(server.cpu_times()[:2]) - cpu_before) * 1000
-        await asyncio.sleep(hold_s)
+        # While they are held: does the server still answer a light HTTP load promptly?
+        probe = http_load.WrkRun(url + HEALTH, label="health probe, sockets held",
+                                 duration=hold_s, target_pid=server.pid, **http_load.PROBE)
+        await asyncio.sleep(hold_s + 0.5)
+        probed = probe.result()
         alive = group.connected()
         after = server.memory_info().rss
     return {"sockets_held": alive,
             "sockets_open_s": round(opening_s, 2),
             "socket_open_server_cpu_ms": round(cpu_ms / max(len(group.clients), 1), 2),
             "socket_open_client_cpu_percent": client_cpu.percent,
+            "health_p99_ms_sockets_held": probed.p99_ms,
             "rss_kb_per_socket": round((after - before) / 1024 / max(alive, 1), 1)}
 
