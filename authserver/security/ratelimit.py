@@ -13,6 +13,7 @@ longer than its window.
 import asyncio
 import logging
 import math
+import os
 import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -78,20 +79,23 @@ def _scaled(rate: RateLimitItem, scale: float) -> RateLimitItem:
 
 
 class KeyedLocks:
-    """One asyncio lock per key, dropped when nobody holds or waits for it.
+    """One asyncio semaphore of `width` per key, dropped when nobody holds or waits.
 
-    Login attempts for one account and address are checked one at a time in a process,
-    so each sees the failures counted by the one before: a burst of concurrent guesses
-    gets no more evaluated than a sequence would.
+    Login attempts for one account and address are checked one at a time in a process
+    (width 1), so each sees the failures counted by the one before: a burst of
+    concurrent guesses gets no more evaluated than a sequence would. Per address, a
+    width as large as the hashing pool keeps a burst across many accounts from passing
+    the address ceiling all at once.
     """
 
-    def __init__(self) -> None:
-        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+    def __init__(self, width: int = 1) -> None:
+        self.width = width
+        self._locks: dict[str, tuple[asyncio.Semaphore, int]] = {}
 
     @asynccontextmanager
     async def hold(self, key: str) -> AsyncIterator[None]:
         lock, users = self._locks.get(key, (None, 0))
-        lock = lock or asyncio.Lock()
+        lock = lock or asyncio.Semaphore(self.width)
         self._locks[key] = (lock, users + 1)
         try:
             async with lock:
@@ -124,6 +128,7 @@ class RateLimiter:
             storage = _MemoryStorage()
         self._strategy = MovingWindowRateLimiter(storage)
         self.serial = KeyedLocks()
+        self.per_address = KeyedLocks(width=os.cpu_count() or 1)
         self.enabled = enabled
         specs = {**DEFAULT_LIMITS, **(overrides or {})}
         self._rates: dict[str, list[RateLimitItem]] = {

@@ -44,13 +44,14 @@ async def check_credentials(ctx: Context, name: str, password: str, caller: Call
 
     An unknown name still costs one bcrypt check, so timing does not tell which names
     exist; "not verified" is only said to someone who knows the password. Attempts for
-    one account from one address are checked one at a time (per process), so concurrent
-    guesses cannot all slip past the limit before the first failure is counted.
+    one account from one address are checked one at a time, and from one address at most
+    as many as the hashing pool runs (per process), so concurrent guesses cannot all slip
+    past a limit before the first failures are counted.
     """
     user = await ctx.store.run(find_by_login_name, name)
     account = f"user:{user.id}" if user else f"name:{_digest(name.lower())}"
     pair = f"{account}|{caller.ip}"
-    async with ctx.limiter.serial.hold(pair):
+    async with ctx.limiter.serial.hold(pair), ctx.limiter.per_address.hold(caller.ip):
         await _admit(ctx, caller, account, pair, user)
         matched = await ctx.passwords.check(password, user.password_hash if user else None)
         if not matched:

@@ -72,20 +72,24 @@ async def signup(ctx: Context, request: SignupRequest, caller: Caller) -> Signup
         raise invalid(problem, field="password")
     # Accounts created count, refused sign-ups do not: a hundred racing sign-ups for one
     # name create one account and use one sign-up of the address.
-    await audit.limit(ctx, caller, "signup_ip", caller.ip, TOO_MANY_SIGNUPS, count=False)
-    taken = await ctx.store.run(_which_is_taken, request.username.lower(), request.email.lower())
-    if taken:
-        raise _taken(taken)
-    password_hash = await ctx.passwords.hash(request.password)
-    user = await ctx.store.run(
-        _create_account,
-        request=request,
-        password_hash=password_hash,
-        code=new_code(),
-        secret_key=ctx.settings.secret_key,
-    )
+    # One at a time per address (per process), so a burst cannot pass the check together.
+    async with ctx.limiter.serial.hold(f"signup:{caller.ip}"):
+        await audit.limit(ctx, caller, "signup_ip", caller.ip, TOO_MANY_SIGNUPS, count=False)
+        taken = await ctx.store.run(
+            _which_is_taken, request.username.lower(), request.email.lower()
+        )
+        if taken:
+            raise _taken(taken)
+        password_hash = await ctx.passwords.hash(request.password)
+        user = await ctx.store.run(
+            _create_account,
+            request=request,
+            password_hash=password_hash,
+            code=new_code(),
+            secret_key=ctx.settings.secret_key,
+        )
+        await ctx.limiter.count("signup_ip", caller.ip)
     ctx.mail_queued()
-    await ctx.limiter.count("signup_ip", caller.ip)
     await audit.record(ctx, "signup", caller, user=user)
     return SignupReply(
         message="Account created. We sent a 6-digit code to your email address.",

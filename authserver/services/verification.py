@@ -81,7 +81,11 @@ async def verify_email(ctx: Context, request: VerifyEmailRequest, caller: Caller
         if error.status is Status.UNAVAILABLE:
             raise
         owner = await ctx.store.run(_owner, email_key)
-        if owner is not None:
+        if owner is not None and error.status is Status.RESOURCE_EXHAUSTED:
+            # A dead code: logged like any throttling, once a minute, not once a guess.
+            error.limit = "code_attempts"
+            await audit.throttled(ctx, caller, error, f"code:{owner.id}", user=owner)
+        elif owner is not None:
             await audit.record(ctx, "verify_failure", caller, user=owner, detail=error.message)
         raise
     await audit.record(ctx, "verify", caller, user=user)
