@@ -64,13 +64,23 @@ def available() -> bool:
     return os.access(WRK, os.X_OK)
 
 
-def _lua(method: str, body: str | None, headers: dict[str, str], delay_ms: int,
-          unique: str | None) -> str:
-    """The script: a fixed request, or (with `unique`, a marker ending in X's) a body where
-    the marker becomes its stem and a counter, so each request is a different sign-up."""
+def _lua(method: str, body: str | list[str] | None, headers: dict[str, str], delay_ms: int,
+         unique: str | None) -> str:
+    """The script: a fixed request; several bodies taken in turn (a list); or (with
+    `unique`, a marker ending in X's) a body where the marker becomes its stem and a
+    counter, so each request is a different sign-up."""
     lines = [f'wrk.method = "{method}"']
     lines += [f'wrk.headers["{name}"] = [==[{value}]==]' for name, value in headers.items()]
-    if body is not None and unique is None:
+    if isinstance(body, list):
+        lines += [
+            "local bodies = {" + ", ".join(f"[==[{each}]==]" for each in body) + "}",
+            "local turn = 0",
+            "request = function()",
+            "  turn = turn % #bodies + 1",
+            "  return wrk.format(nil, nil, nil, bodies[turn])",
+            "end",
+        ]
+    elif body is not None and unique is None:
         lines.append(f"wrk.body = [==[{body}]==]")
     if unique is not None:
         lines += [
@@ -91,7 +101,7 @@ class WrkRun:
     """A wrk process running in the background; `result()` waits for it and reads it."""
 
     def __init__(self, url: str, *, label: str, duration: float, connections: int,
-                 threads: int = 1, method: str = "GET", body: str | None = None,
+                 threads: int = 1, method: str = "GET", body: str | list[str] | None = None,
                  headers: dict[str, str] | None = None, delay_ms: int = 0,
                  unique: str | None = None, target_pid: int | None = None):
         self.label, self.connections, self.threads = label, connections, threads

@@ -46,7 +46,7 @@ class Setup:
     bare: servers.Running
     env: dict[str, str]
     maildir: Path
-    account: payloads.Account
+    accounts: list[payloads.Account]
     token: str
     # Names made by this run start with it, so a reused (PostgreSQL) database never clashes.
     tag: str = field(default_factory=lambda: secrets.token_hex(3))
@@ -93,7 +93,8 @@ def once(setup: Setup, plan: Plan, run: int, progress: Callable[[str], None]) ->
     figures["login_bound_per_s"] = round(plan.cores * 1000 / figures["bcrypt_ms"], 1)
     logins = http_load.WrkRun(setup.server.url + payloads.LOGIN, label="login",
                               duration=seconds + 2, connections=4 * plan.cores, method="POST",
-                              body=payloads.login_body(setup.account), headers=payloads.JSON,
+                              body=[payloads.login_body(each) for each in setup.accounts],
+                              headers=payloads.JSON,
                               target_pid=setup.server.pid)
     time.sleep(1)
     busy = _ok(load(setup.server, payloads.HEALTH, "health probe under login", **http_load.PROBE))
