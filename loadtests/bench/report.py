@@ -164,7 +164,7 @@ def _plot(path: Path, points: list[dict]) -> bool:
     for axes in (latency, throughput):
         axes.set_xlabel("concurrent connections (wrk)")
         axes.set_xscale("log", base=2)
-        axes.xaxis.set_major_formatter(ticker.ScalarFormatter())
+        axes.xaxis.set_major_formatter(ticker.FormatStrFormatter("%d"))
         axes.grid(True, which="both", alpha=0.3)
         axes.legend()
     figure.tight_layout()
