@@ -3,7 +3,8 @@
 Starts an SMTP sink, the server (fresh SQLite in a temporary folder unless
 --database-url is given) and a bare Tornado reference on free loopback ports, measures
 every figure (median of 3 runs, 1 with --quick), and writes DIR/results.json,
-DIR/raw.json, DIR/report.md and DIR/latency.png. Every process it starts is ended.
+DIR/raw.json, DIR/report.md and DIR/latency.png (DIR/runs-so-far.json as each run ends,
+DIR/logs/ for every process). Every process it starts is ended.
 """
 
 import argparse
