@@ -36,7 +36,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, str]:
-    return {name: value for name, value in vars(args).items() if name.isupper() and value is not None}
+    return {
+        name: value for name, value in vars(args).items() if name.isupper() and value is not None
+    }
 
 
 def _run_serve(settings) -> None:

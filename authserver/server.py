@@ -88,6 +88,7 @@ async def serve(settings: Settings, sockets: list[socket.socket]) -> None:
     in_flight = app.settings["in_flight"]
     log.info("stopping: finishing %d request(s) in flight", in_flight.count)
     http_server.stop()
+    in_flight.close()
     try:
         await asyncio.wait_for(in_flight.drained(), SHUTDOWN_GRACE_SECONDS)
     except TimeoutError:

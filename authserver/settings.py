@@ -16,7 +16,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, post_load, valid
 from authserver.security.ratelimit import DEFAULT_LIMITS, parse_rates
 from authserver.store.urls import sqlite_path
 
-SECRET_FILE_NAME = "authserver.secret"
+SECRET_FILE_NAME = "authserver.secret"  # noqa: S105 - a file name, not a secret
 
 
 class SettingsError(Exception):
@@ -190,7 +190,8 @@ def _development_secret(database_url: str) -> str:
         pass
     folder.mkdir(parents=True, exist_ok=True)
     secret = secrets.token_urlsafe(48)
-    descriptor = os.open(secret_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, stat.S_IRUSR | stat.S_IWUSR)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
+    descriptor = os.open(secret_file, flags, stat.S_IRUSR | stat.S_IWUSR)
     with os.fdopen(descriptor, "w") as handle:
         handle.write(secret + "\n")
     return secret

@@ -5,6 +5,7 @@ to the parent is passed to every child, which stops gracefully; the parent exits
 all have. A child that dies unexpectedly is replaced.
 """
 
+import contextlib
 import logging
 import os
 import signal
@@ -33,10 +34,8 @@ def supervise(count: int, run_child: Callable[[int], None]) -> None:
         nonlocal stopping
         stopping = True
         for pid in list(children):
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
 
     signal.signal(signal.SIGTERM, forward)
     signal.signal(signal.SIGINT, forward)

@@ -17,6 +17,12 @@ from tests.support.mailbox import Mailbox
 from tests.support.server import ServerProcess
 
 BACKENDS = ("sqlite", "postgresql")
+SHARED_ADDRESS_LIMITS = {
+    "LIMIT_SIGNUP_IP": "10000/hour",
+    "LIMIT_LOGIN_IP": "10000/15minutes",
+    "LIMIT_RESEND_IP": "10000/hour",
+    "LIMIT_SOCKET_CONNECT_IP": "10000/minute",
+}
 ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", "test-artifacts"))
 
 
@@ -57,7 +63,15 @@ class Servers:
         return ServerProcess(
             database_url=url,
             log_path=self.tmp_root / f"server-{backend}-{uuid.uuid4().hex[:6]}.log",
-            env={"SMTP_SERVER": "127.0.0.1", "SMTP_PORT": str(self.mailbox.port), **(env or {})},
+            env={
+                "SMTP_SERVER": "127.0.0.1",
+                "SMTP_PORT": str(self.mailbox.port),
+                # Every test comes from 127.0.0.1: the per-address limits are widened,
+                # the per-account and per-email ones stay as shipped. Tests of the
+                # limits themselves start servers with their own settings.
+                **SHARED_ADDRESS_LIMITS,
+                **(env or {}),
+            },
         )
 
     def shared(self, backend: str) -> ServerProcess:

@@ -36,7 +36,9 @@ def claim_due(limit: int = 20) -> list[OutboxMail]:
     claimed = []
     for mail in due:
         taken = (
-            OutboxMail.update(status=SENDING, next_attempt_at=now + timedelta(seconds=CLAIM_SECONDS))
+            OutboxMail.update(
+                status=SENDING, next_attempt_at=now + timedelta(seconds=CLAIM_SECONDS)
+            )
             .where(
                 OutboxMail.id == mail.id,
                 OutboxMail.status == mail.status,

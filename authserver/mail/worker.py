@@ -7,6 +7,7 @@ outbox is a table.
 """
 
 import asyncio
+import contextlib
 import logging
 
 from authserver.mail import outbox
@@ -45,10 +46,8 @@ class MailWorker:
             except Exception:
                 log.exception("mail worker pass failed; trying again shortly")
                 wait = POLL_SECONDS
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=wait)
-            except TimeoutError:
-                pass
             self._wake.clear()
 
     async def _seconds_until_next(self) -> float:

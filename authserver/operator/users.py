@@ -10,13 +10,13 @@ import csv
 import secrets
 import sys
 
-from contracts.messages import SignupRequest
 from peewee import IntegrityError
 from pydantic import ValidationError
 
 from authserver.security.passwords import PasswordHasher
 from authserver.store.database import Store
 from authserver.store.models import User, database_proxy
+from contracts.messages import SignupRequest
 
 
 def add_commands(commands, add_setting_flags) -> None:
@@ -25,7 +25,9 @@ def add_commands(commands, add_setting_flags) -> None:
     create = actions.add_parser("create", help="create accounts")
     create.add_argument("--username")
     create.add_argument("--email")
-    create.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    create.add_argument(
+        "--password-stdin", action="store_true", help="read the password from stdin"
+    )
     create.add_argument("--verified", action="store_true", help="mark the email verified")
     create.add_argument("--count", type=int, help="create this many accounts")
     create.add_argument("--prefix", default="load", help="username prefix with --count")
@@ -81,7 +83,8 @@ async def _create(settings, args) -> int:
             requests = [SignupRequest(username=args.username, email=args.email, password=password)]
         hashes = await asyncio.gather(*(hasher.hash(request.password) for request in requests))
         verified = args.verified or bool(args.count)
-        await store.run(_insert, [_row(r, h, verified) for r, h in zip(requests, hashes, strict=True)])
+        rows = [_row(r, h, verified) for r, h in zip(requests, hashes, strict=True)]
+        await store.run(_insert, rows)
     except ValidationError as exc:
         print(f"users create: {exc.errors()[0]['msg']}", file=sys.stderr)
         return 1
@@ -92,12 +95,16 @@ async def _create(settings, args) -> int:
         hasher.close()
         await store.close()
     if args.out:
-        with open(args.out, "w", newline="") as handle:
-            writer = csv.writer(handle)
-            for request in requests:
-                writer.writerow([request.username, request.email, request.password])
+        await asyncio.to_thread(_write_credentials, args.out, requests)
     print(f"created {len(requests)} account(s)")
     return 0
+
+
+def _write_credentials(path: str, requests: list[SignupRequest]) -> None:
+    with open(path, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        for request in requests:
+            writer.writerow([request.username, request.email, request.password])
 
 
 def _all_users() -> list[User]:
@@ -112,7 +119,8 @@ async def _list(settings, args) -> int:
         await store.close()
     for user in users:
         state = "verified" if user.is_verified else "unverified"
-        print(f"{user.id}\t{user.username}\t{user.email}\t{state}\t{user.created_at:%Y-%m-%d %H:%M}")
+        created = f"{user.created_at:%Y-%m-%d %H:%M}"
+        print(f"{user.id}\t{user.username}\t{user.email}\t{state}\t{created}")
     return 0
 
 

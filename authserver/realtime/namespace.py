@@ -6,15 +6,14 @@ from http.cookies import CookieError, SimpleCookie
 import socketio
 from pydantic import BaseModel, ValidationError
 
-from contracts import Status
-from contracts import events as ev
-
 from authserver.errors import ServiceError, describe
 from authserver.services import audit, chat, sessions
 from authserver.services.context import Caller, Context
 from authserver.services.login import check_credentials
 from authserver.services.users import as_reply
 from authserver.web.client import SESSION_COOKIE, client_ip
+from contracts import Status
+from contracts import events as ev
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +67,8 @@ class AuthNamespace(socketio.AsyncNamespace):
         state = await self.get_session(sid)
         username = state.get("username")
         if username and await self.presence.closed(username):
-            await self.emit("presence", _dump(ev.Presence(user=username, online=False)), room=MEMBERS)
+            offline = ev.Presence(user=username, online=False)
+            await self.emit("presence", _dump(offline), room=MEMBERS)
 
     async def _sign_in(self, sid: str, user, session_id: int | None, expires_at) -> None:
         state = await self.get_session(sid)

@@ -11,13 +11,12 @@ import logging
 import engineio.packet
 import socketio
 
-from contracts import events as ev
-
 from authserver.realtime.namespace import AuthNamespace, session_room
 from authserver.realtime.origins import origin_allowed, socket_handler
 from authserver.realtime.presence import presence_board
 from authserver.services.context import Context
 from authserver.store.models import Session, utcnow
+from contracts import events as ev
 
 log = logging.getLogger(__name__)
 

@@ -1,9 +1,8 @@
 """Chat: messages are stored first, then delivered; history pages back through them."""
 
+from authserver.store.models import ChatMessage, User
 from contracts.events import ChatMessage as ChatReply
 from contracts.events import History, HistoryRequest
-
-from authserver.store.models import ChatMessage, User
 
 
 def _as_reply(message: ChatMessage, username: str) -> ChatReply:

@@ -1,10 +1,9 @@
 """Health: is the database answering? (Store.run turns "no" into UNAVAILABLE, a 503.)"""
 
-from contracts.messages import Empty, Health
-
 from authserver import __version__
 from authserver.services.context import Caller, Context
 from authserver.store.models import database_proxy
+from contracts.messages import Empty, Health
 
 
 def _ping() -> None:

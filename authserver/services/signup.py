@@ -32,7 +32,9 @@ def _which_is_taken(username_key: str, email_key: str) -> str | None:
     return None
 
 
-def _create_account(*, request: SignupRequest, password_hash: str, code: str, secret_key: str) -> User:
+def _create_account(
+    *, request: SignupRequest, password_hash: str, code: str, secret_key: str
+) -> User:
     """Insert the user and queue its mail in one transaction.
 
     The unique indexes decide races: of two signups with one name, one insert fails with

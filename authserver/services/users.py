@@ -1,8 +1,7 @@
 """Turning stored users into wire users, and finding them by the names people type."""
 
-from contracts.messages import User as UserReply
-
 from authserver.store.models import User
+from contracts.messages import User as UserReply
 
 
 def as_reply(user: User) -> UserReply:

@@ -10,15 +10,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from contracts import Status
 from peewee import InterfaceError, OperationalError
 from playhouse.pwasyncio import AsyncPostgresqlDatabase, AsyncSqliteDatabase
 
 from authserver.errors import ServiceError
 from authserver.store.models import database_proxy
+from authserver.store.urls import sqlite_path
+from contracts import Status
 
 log = logging.getLogger(__name__)
-from authserver.store.urls import sqlite_path
 
 T = TypeVar("T")
 
@@ -56,8 +56,7 @@ class Store:
         tells the client to come back, not a crash.
         """
         try:
-            async with self.database:
-                return await self.database.run(function, *args, **kwargs)
+            return await self.database.run(self._on_a_connection, function, args, kwargs)
         except (OperationalError, InterfaceError, OSError, TimeoutError) as exc:
             log.warning("database unavailable: %s", exc)
             raise ServiceError(
@@ -65,6 +64,14 @@ class Store:
                 "The database is unavailable right now; try again shortly.",
                 retry_after=5,
             ) from exc
+
+    def _on_a_connection(self, function: Callable[..., T], args: tuple, kwargs: dict) -> T:
+        # Connect, work and release inside one trip through the greenlet bridge.
+        self.database.connect()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            self.database.close()
 
     async def close(self) -> None:
         await self.database.close_pool()

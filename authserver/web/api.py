@@ -4,9 +4,6 @@ decode JSON, validate it with the call's request model, call the service, encode
 from pydantic import ValidationError
 from tornado.web import HTTPError, stream_request_body
 
-from contracts import Call, Status
-from contracts.messages import Empty
-
 from authserver.errors import ServiceError, describe, invalid
 from authserver.services.context import Caller, Context
 from authserver.web import jsonbody
@@ -19,6 +16,8 @@ from authserver.web.client import (
     same_origin,
 )
 from authserver.web.cookies import COOKIE_EFFECTS
+from contracts import Call, Status
+from contracts.messages import Empty
 
 MAX_BODY_BYTES = 64 * 1024
 
@@ -91,7 +90,9 @@ class ApiHandler(JsonHandler):
         self.write_json(self.call.status, reply.model_dump_json())
 
     async def get(self) -> None:
-        await self._serve()
+        with self.application.settings["in_flight"].track():
+            await self._serve()
 
     async def post(self) -> None:
-        await self._serve()
+        with self.application.settings["in_flight"].track():
+            await self._serve()

@@ -3,16 +3,16 @@ document, Socket.IO, and the web UI."""
 
 import json
 
-from contracts import CALLS
-from contracts.openapi import openapi_document
 from tornado.web import Application
 
 from authserver import __version__
 from authserver.services.context import Context
 from authserver.services.registry import SERVICES
 from authserver.web.api import ApiHandler
-from authserver.web.base import JsonHandler, NotFoundHandler
+from authserver.web.base import JsonHandler, NotFoundHandler, log_request
 from authserver.web.inflight import InFlight
+from contracts import CALLS
+from contracts.openapi import openapi_document
 
 
 class OpenApiHandler(JsonHandler):
@@ -39,6 +39,7 @@ def make_app(ctx: Context, extra_routes: list[tuple] = ()) -> Application:
         [*extra_routes, *api_routes(ctx)],
         default_handler_class=NotFoundHandler,
         compress_response=True,
+        log_function=log_request,
         in_flight=InFlight(),
         # Read by every JSON handler as it sets its headers, before its initialize() runs.
         allowed_origins=ctx.settings.allowed_origins,

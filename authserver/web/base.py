@@ -4,11 +4,11 @@ import http
 import json
 import logging
 
-from contracts import ErrorReply, Status
 from tornado.web import HTTPError, RequestHandler
 
 from authserver.errors import ServiceError
 from authserver.web.headers import apply_security_headers
+from contracts import ErrorReply, Status
 
 log = logging.getLogger(__name__)
 
@@ -20,23 +20,11 @@ class JsonHandler(RequestHandler):
     """Answers in JSON, including Tornado's own 404, 405 and 500 answers."""
 
     refused_before_body = False
-    _counted = False
 
     def prepare(self) -> None:
-        """Count the request as in flight until it finishes or its client goes away."""
-        self.application.settings["in_flight"].begin()
-        self._counted = True
-
-    def _uncount(self) -> None:
-        if self._counted:
-            self._counted = False
-            self.application.settings["in_flight"].end()
-
-    def on_finish(self) -> None:
-        self._uncount()
-
-    def on_connection_close(self) -> None:
-        self._uncount()
+        """Once the server is stopping, new requests are turned away."""
+        if self.application.settings["in_flight"].closing:
+            raise HTTPError(503, "The server is restarting; try again in a moment.")
 
     def set_default_headers(self) -> None:
         apply_security_headers(self)
@@ -75,7 +63,11 @@ class JsonHandler(RequestHandler):
         if status_code == 405:
             self.set_header("Allow", ", ".join(self.allowed_methods()))
         status = _STATUS_OF_HTTP.get(status_code, Status.INVALID_ARGUMENT)
-        if status_code >= 500:
+        if status_code == 503:
+            message, status = kwargs["exc_info"][1].log_message, Status.UNAVAILABLE
+            self.set_header("Retry-After", "1")
+            self.set_header("Connection", "close")
+        elif status_code >= 500:
             message = "internal error"
             status = Status.INTERNAL
         else:
@@ -87,7 +79,24 @@ class JsonHandler(RequestHandler):
             # that clients do not send their next request down it.
             self.set_header("Connection", "close")
         self.set_header("Content-Type", "application/json; charset=utf-8")
-        self.finish(json.dumps(ErrorReply(error=message, code=status).model_dump(exclude_none=True)))
+        body = ErrorReply(error=message, code=status).model_dump(exclude_none=True)
+        self.finish(json.dumps(body))
+
+
+def log_request(handler: RequestHandler) -> None:
+    """Tornado's access log, except that a 503 (database down, restarting) is a warning:
+    an expected state the client is told to retry, not a crash."""
+    status = handler.get_status()
+    if status < 400:
+        level = logging.INFO
+    elif status < 500 or status == 503:
+        level = logging.WARNING
+    else:
+        level = logging.ERROR
+    access = logging.getLogger("tornado.access")
+    if access.isEnabledFor(level):
+        access.log(level, "%d %s %.2fms", status, handler._request_summary(),
+                   1000.0 * handler.request.request_time())
 
 
 class NotFoundHandler(JsonHandler):
@@ -96,4 +105,4 @@ class NotFoundHandler(JsonHandler):
     def prepare(self) -> None:
         super().prepare()
         if self.request.method != "OPTIONS":
-            raise HTTPError(404, "There is nothing at %s." % self.request.path)
+            raise HTTPError(404, f"There is nothing at {self.request.path}.")

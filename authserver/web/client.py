@@ -11,8 +11,11 @@ SESSION_COOKIE = "authserver_session"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
 @lru_cache(maxsize=64)
-def _networks(trusted: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+def _networks(trusted: tuple[str, ...]) -> tuple[Network, ...]:
     return tuple(ipaddress.ip_network(item, strict=False) for item in trusted)
 
 
