@@ -44,6 +44,8 @@ setup(
             "pexpect>=4.9",
             "schemathesis>=4.0",
             "locust>=2.37",
+            "psutil>=5.9",
+            "websocket-client>=1.8",
             "matplotlib>=3.9",
             "ruff>=0.11",
             "import-linter>=2.3",
