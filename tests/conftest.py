@@ -9,10 +9,12 @@ import os
 import uuid
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 from tests.need import need
 from tests.support import databases
+from tests.support.live import LiveClient
 from tests.support.mailbox import Mailbox
 from tests.support.server import ServerProcess
 
@@ -154,3 +156,24 @@ def unique():
 def artifacts() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture
+async def http():
+    async with aiohttp.ClientSession() as session:
+        yield session
+
+
+@pytest.fixture
+async def clients():
+    """Make LiveClients (Socket.IO); every one is closed after the test."""
+    made: list[LiveClient] = []
+
+    def make(server, transport: str = "websocket") -> LiveClient:
+        client = LiveClient(server, transport)
+        made.append(client)
+        return client
+
+    yield make
+    for client in made:
+        await client.close()

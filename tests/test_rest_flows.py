@@ -1,6 +1,5 @@
 """The seed's REST flows, on every backend: sign up, verify, log in, who am I, log out."""
 
-import aiohttp
 import aiosqlite
 import asyncpg
 import pytest
@@ -9,12 +8,6 @@ from tests.support.api import call, verified_account
 from tests.support.databases import snapshot
 
 PASSWORD = "a good long password"
-
-
-@pytest.fixture
-async def http():
-    async with aiohttp.ClientSession() as session:
-        yield session
 
 
 async def test_health_reports_the_database(http, server):

@@ -32,6 +32,18 @@ def _which_is_taken(username_key: str, email_key: str) -> str | None:
     return None
 
 
+def queue_code_mail(*, recipient: str, username: str, code: str) -> None:
+    """Queue the mail carrying a new code; call inside the transaction that stores it."""
+    outbox.queue(
+        verification_letter(
+            recipient=recipient,
+            username=username,
+            code=code,
+            hours_valid=int(CODE_LIFETIME.total_seconds() // 3600),
+        )
+    )
+
+
 def _create_account(
     *, request: SignupRequest, password_hash: str, code: str, secret_key: str
 ) -> User:
@@ -52,14 +64,7 @@ def _create_account(
                 verification_code=code_digest(secret_key, email_key, code),
                 verification_code_expires=utcnow() + CODE_LIFETIME,
             )
-            outbox.queue(
-                verification_letter(
-                    recipient=request.email,
-                    username=request.username,
-                    code=code,
-                    hours_valid=int(CODE_LIFETIME.total_seconds() // 3600),
-                )
-            )
+            queue_code_mail(recipient=request.email, username=request.username, code=code)
     except IntegrityError as exc:
         raise _taken("username" if "username_key" in str(exc) else "email") from None
     return user

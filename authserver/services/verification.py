@@ -5,12 +5,10 @@ conditional UPDATE, so even 50 concurrent guesses get at most MAX_ATTEMPTS compa
 """
 
 from authserver.errors import ServiceError, exhausted, invalid
-from authserver.mail import outbox
-from authserver.mail.compose import verification_letter
 from authserver.security.codes import code_digest, code_matches, new_code
 from authserver.services import audit
 from authserver.services.context import Caller, Context
-from authserver.services.signup import CODE_LIFETIME
+from authserver.services.signup import CODE_LIFETIME, queue_code_mail
 from authserver.store.models import User, database_proxy, utcnow
 from contracts import Status
 from contracts.messages import Notice, ResendRequest, VerifyEmailRequest
@@ -107,14 +105,7 @@ def _replace_code(*, email_key: str, code: str, secret_key: str) -> User | None:
         if not replaced:
             return None
         user = User.get(User.email_key == email_key)
-        outbox.queue(
-            verification_letter(
-                recipient=user.email,
-                username=user.username,
-                code=code,
-                hours_valid=int(CODE_LIFETIME.total_seconds() // 3600),
-            )
-        )
+        queue_code_mail(recipient=user.email, username=user.username, code=code)
     return user
 
 

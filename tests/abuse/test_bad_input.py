@@ -14,8 +14,47 @@ GOOD = {"username": "abuse_user", "email": "abuse@example.com",
         "password": "a good long password"}
 DEEP = "[" * 33 + "]" * 33
 
+TABLE_GOOD = {"username": "table_user", "email": "table@example.com",
+              "password": "a good long password"}
+FOUNDATION_ROWS = [
+    # malformed JSON, non-object bodies, wrong types, missing and oversize fields,
+    # CR/LF in an email, non-ASCII digits in a code
+    ("signup", b"{not json", 400, None),
+    ("signup", b"", 400, None),
+    ("signup", b"[1, 2]", 400, None),
+    ("signup", b'"a string"', 400, None),
+    ("signup", b"null", 400, None),
+    ("signup", b"\xff\xfe", 400, None),
+    ("signup", {**TABLE_GOOD, "username": 123}, 400, "username"),
+    ("signup", {**TABLE_GOOD, "password": ["list"]}, 400, "password"),
+    ("signup", {"email": "table@example.com", "password": "a good long password"}, 400,
+     "username"),
+    ("signup", {**TABLE_GOOD, "username": "ab"}, 400, "username"),
+    ("signup", {**TABLE_GOOD, "username": "x" * 33}, 400, "username"),
+    ("signup", {**TABLE_GOOD, "username": "has space"}, 400, "username"),
+    ("signup", {**TABLE_GOOD, "username": "tablé"}, 400, "username"),
+    ("signup", {**TABLE_GOOD, "email": "not-an-address"}, 400, "email"),
+    ("signup", {**TABLE_GOOD, "email": "table@example.com\r\nBcc: victim@example.com"}, 400,
+     "email"),
+    ("signup", {**TABLE_GOOD, "email": "a" * 250 + "@example.com"}, 400, "email"),
+    ("signup", {**TABLE_GOOD, "password": "short"}, 400, "password"),
+    ("signup", {**TABLE_GOOD, "password": "p" * 1025}, 400, "password"),
+    ("signup", {**TABLE_GOOD, "admin": True}, 400, "admin"),
+    ("verify_email", {"email": "table@example.com", "code": "１２３４５６"}, 400, "code"),
+    ("verify_email", {"email": "table@example.com", "code": "123456\n"}, 400, "code"),
+    ("verify_email", {"email": "table@example.com", "code": 123456}, 400, "code"),
+    ("verify_email", {"email": "table@example.com", "code": "12345"}, 400, "code"),
+    ("verify_email", {"email": "table@example.com"}, 400, "code"),
+    ("login", {"username": "", "password": "a good long password"}, 400, "username"),
+    ("login", {"username": {"$ne": None}, "password": "x" * 10}, 400, "username"),
+    ("resend_verification", {"email": "bad\naddress@example.com"}, 400, "email"),
+    ("resend_verification", {}, 400, "email"),
+]
+
+
 REST_ROWS = [
     # (call, raw body bytes or a payload, expected status, expected field or None)
+    *FOUNDATION_ROWS,
     ("signup", b'{"username": "a", "password": NaN}', 400, None),
     ("signup", b'{"username": "a", "password": Infinity}', 400, None),
     ("signup", b'{"username": "a", "password": -Infinity}', 400, None),

@@ -90,8 +90,16 @@ def test_live_chat_prints_above_a_half_typed_line_then_ctrl_d_leaves(
     assert chat_row < prompt_row, screen
 
     tmux.keys("C-c")  # cancel the half-typed line: Ctrl-D only leaves on an empty line
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        prompts = [line for line in tmux.screen().splitlines()
+                   if line.startswith(f"{ada.username}>")]
+        if prompts and prompts[-1].rstrip() == f"{ada.username}>":
+            break
+        time.sleep(0.1)
     tmux.keys("C-d")
-    deadline = time.monotonic() + 15
+    deadline = time.monotonic() + 20
     while not exit_file.exists() and time.monotonic() < deadline:
         time.sleep(0.1)
+    assert exit_file.exists(), f"authcli did not leave on Ctrl-D:\n{tmux.screen()}"
     assert exit_file.read_text().strip() == "0"
