@@ -5,11 +5,14 @@ process keeps refreshing it, so a process that dies takes its users offline with
 """
 
 import asyncio
+import logging
 import os
 import uuid
 from collections import Counter
 
 import redis.asyncio as redis
+
+log = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 10
 KEY_TTL_SECONDS = 30
@@ -60,14 +63,24 @@ class RedisPresence:
         return sum(int(count or 0) for count in counts)
 
     async def opened(self, user: str) -> bool:
-        await self._redis.hincrby(self._key, user, 1)
-        await self._redis.expire(self._key, KEY_TTL_SECONDS)
-        return await self._total(user) == 1
+        try:
+            await self._redis.hincrby(self._key, user, 1)
+            await self._redis.expire(self._key, KEY_TTL_SECONDS)
+            return await self._total(user) == 1
+        except redis.RedisError as exc:
+            log.warning("presence of %s not recorded: %s", user, exc)
+            return False
 
     async def closed(self, user: str) -> bool:
-        if await self._redis.hincrby(self._key, user, -1) <= 0:
-            await self._redis.hdel(self._key, user)
-        return await self._total(user) == 0
+        """Uncount a connection. Presence is advisory: when Redis is gone (or this
+        process is stopping and has closed it), the key's expiry settles the count."""
+        try:
+            if await self._redis.hincrby(self._key, user, -1) <= 0:
+                await self._redis.hdel(self._key, user)
+            return await self._total(user) == 0
+        except redis.RedisError as exc:
+            log.warning("presence of %s not updated: %s", user, exc)
+            return False
 
     async def online(self) -> list[str]:
         users: set[str] = set()
