@@ -15,8 +15,8 @@ import logging
 import math
 import os
 import time
-from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator, Mapping
+from contextlib import asynccontextmanager, contextmanager
 
 from limits import RateLimitItem, parse_many
 from limits.aio.storage import MemoryStorage
@@ -88,12 +88,16 @@ class KeyedLocks:
     the address ceiling all at once.
     """
 
-    def __init__(self, width: int = 1) -> None:
+    def __init__(self, width: int = 1, enabled: bool = True) -> None:
         self.width = width
+        self.enabled = enabled
         self._locks: dict[str, tuple[asyncio.Semaphore, int]] = {}
 
     @asynccontextmanager
     async def hold(self, key: str) -> AsyncIterator[None]:
+        if not self.enabled:  # no limits to keep exact: nothing to wait for
+            yield
+            return
         lock, users = self._locks.get(key, (None, 0))
         lock = lock or asyncio.Semaphore(self.width)
         self._locks[key] = (lock, users + 1)
@@ -127,8 +131,8 @@ class RateLimiter:
         else:
             storage = _MemoryStorage()
         self._strategy = MovingWindowRateLimiter(storage)
-        self.serial = KeyedLocks()
-        self.per_address = KeyedLocks(width=os.cpu_count() or 1)
+        self.serial = KeyedLocks(enabled=enabled)
+        self.per_address = KeyedLocks(width=os.cpu_count() or 1, enabled=enabled)
         self.enabled = enabled
         specs = {**DEFAULT_LIMITS, **(overrides or {})}
         self._rates: dict[str, list[RateLimitItem]] = {
@@ -150,45 +154,33 @@ class RateLimiter:
         """
         if not self.enabled:
             return
-        try:
+        with _storage_errors():
             await self._refuse_if_spent(limit, key, message)
             for rate in self._rates[limit]:
                 if not await self._strategy.hit(rate, limit, key):
                     raise _refusal(message, await self._retry_after(rate, limit, key), limit)
-        except ServiceError:
-            raise
-        except Exception as exc:
-            raise _unavailable(exc) from exc
 
     async def count(self, limit: str, key: str) -> None:
         """Count one hit without refusing: for what already happened (a failed login)."""
         if not self.enabled:
             return
-        try:
+        with _storage_errors():
             for rate in self._rates[limit]:
                 await self._strategy.hit(rate, limit, key)
-        except Exception as exc:
-            raise _unavailable(exc) from exc
 
     async def first_in(self, window: str, key: str) -> bool:
         """True for the first call with `key` in each `window` (e.g. "1/minute")."""
         if not self.enabled:
             return True
-        try:
+        with _storage_errors():
             return await self._strategy.hit(parse_rates(window)[0], "first", key)
-        except Exception as exc:
-            raise _unavailable(exc) from exc
 
     async def check(self, limit: str, key: str, message: str) -> None:
         """Refuse, without counting anything, when a rate of the limit is spent."""
         if not self.enabled:
             return
-        try:
+        with _storage_errors():
             await self._refuse_if_spent(limit, key, message)
-        except ServiceError:
-            raise
-        except Exception as exc:
-            raise _unavailable(exc) from exc
 
     async def _refuse_if_spent(self, limit: str, key: str, message: str) -> None:
         waits = [
@@ -203,11 +195,9 @@ class RateLimiter:
         """Forget every hit of `key` under `limit`."""
         if not self.enabled:
             return
-        try:
+        with _storage_errors():
             for rate in self._rates[limit]:
                 await self._strategy.clear(rate, limit, key)
-        except Exception as exc:
-            raise _unavailable(exc) from exc
 
 
 def wait_in_words(seconds: int) -> str:
@@ -226,10 +216,18 @@ def _refusal(message: str, retry_after: int, limit: str) -> ServiceError:
     return error
 
 
-def _unavailable(exc: Exception) -> ServiceError:
-    """The limit store (Redis) cannot be reached: refuse for now rather than let guesses in."""
-    log.warning("rate-limit storage unavailable: %s", exc)
-    return ServiceError(
-        Status.UNAVAILABLE, "The server cannot check its limits right now; try again shortly.",
-        retry_after=5,
-    )
+@contextmanager
+def _storage_errors() -> Iterator[None]:
+    """A limit store (Redis) that cannot be reached refuses for now (503) rather than let
+    guesses in; refusals of our own pass through."""
+    try:
+        yield
+    except ServiceError:
+        raise
+    except Exception as exc:
+        log.warning("rate-limit storage unavailable: %s", exc)
+        raise ServiceError(
+            Status.UNAVAILABLE,
+            "The server cannot check its limits right now; try again shortly.",
+            retry_after=5,
+        ) from exc
