@@ -29,14 +29,12 @@ def _digest(name: str) -> str:
 
 async def _admit(ctx: Context, caller: Caller, account: str, pair: str, user: User | None) -> None:
     """Refuse an attempt that a spent limit forbids, before any hashing."""
-    try:
-        await ctx.limiter.check("login_account_ip", pair, TOO_MANY_HERE)
-        await ctx.limiter.check("login_account", account, TOO_MANY_ACCOUNT)
-        await ctx.limiter.check("login_ip", caller.ip, TOO_MANY_ADDRESS)
-    except ServiceError as error:
-        if error.limit is not None:
-            await audit.throttled(ctx, caller, error, pair, user=user)
-        raise
+    for name, key, message in (
+        ("login_account_ip", pair, TOO_MANY_HERE),
+        ("login_account", account, TOO_MANY_ACCOUNT),
+        ("login_ip", caller.ip, TOO_MANY_ADDRESS),
+    ):
+        await audit.limit(ctx, caller, name, key, message, user=user, count=False)
 
 
 async def check_credentials(ctx: Context, name: str, password: str, caller: Caller) -> User:
