@@ -97,10 +97,14 @@ class AuthNamespace(socketio.AsyncNamespace):
             await self._refuse(sid, describe(exc))
             return None
 
-    async def _refuse(self, sid: str, error: ServiceError) -> dict:
-        body = error.reply().model_dump(mode="json", exclude_none=True)
-        await self.emit("error", body, to=sid)
+    async def _answer(self, sid: str, event: str, reply: BaseModel) -> dict:
+        """Send `reply` as `event` to the sender; the same body is the ack."""
+        body = _dump(reply)
+        await self.emit(event, body, to=sid)
         return body
+
+    async def _refuse(self, sid: str, error: ServiceError) -> dict:
+        return await self._answer(sid, "error", error.reply())
 
     def _caller(self, sid: str) -> Caller:
         """Who is on this socket, from the request that opened it (proxy-aware)."""
@@ -144,12 +148,10 @@ class AuthNamespace(socketio.AsyncNamespace):
                 # Throttling is said the way every other limit says it, as well as in
                 # the seed's auth_error.
                 await self._refuse(sid, error)
-            await self.emit("auth_error", _dump(refusal), to=sid)
-            return _dump(refusal)
+            return await self._answer(sid, "auth_error", refusal)
         await self._sign_in(sid, user, session_id, expires_at)
         success = ev.AuthSuccess(message="Authenticated.", user=as_reply(user))
-        await self.emit("auth_success", _dump(success), to=sid)
-        return _dump(success)
+        return await self._answer(sid, "auth_success", success)
 
     async def on_message(self, sid: str, data=None):
         echo = {"echo": data}
@@ -181,17 +183,14 @@ class AuthNamespace(socketio.AsyncNamespace):
             page = await self.ctx.store.run(chat.history_page, request)
         except ServiceError as error:
             return await self._refuse(sid, error)
-        await self.emit("history", _dump(page), to=sid)
-        return _dump(page)
+        return await self._answer(sid, "history", page)
 
     async def on_who(self, sid: str, data=None):
         if await self._member(sid) is None:
             return None
         if await self._payload(sid, ev.EmptyPayload, data) is None:
             return None
-        who = _dump(ev.Who(users=await self.presence.online()))
-        await self.emit("who", who, to=sid)
-        return who
+        return await self._answer(sid, "who", ev.Who(users=await self.presence.online()))
 
     async def trigger_event(self, event: str, *args):
         """Unknown events get an `error` rather than silence.
