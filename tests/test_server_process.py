@@ -7,7 +7,9 @@ import subprocess
 import sys
 
 import aiohttp
+import pytest
 
+from tests.support import databases
 from tests.support.api import call, verified_account
 
 
@@ -83,3 +85,25 @@ async def test_sigterm_finishes_in_flight_requests_and_exits_zero(start_server, 
         reply = await in_flight
         assert reply.status == 200
         assert await stopping == 0
+
+
+@pytest.fixture
+def postgres_server(start_server, servers):
+    """A server of its own on a PostgreSQL database of its own (so it can be dropped)."""
+    return start_server("postgresql", database_url=servers.database_url("postgresql"))
+
+
+async def test_health_is_503_while_the_database_is_gone_and_200_once_it_is_back(
+        postgres_server):
+    server = postgres_server
+    name = server.database_url.rsplit("/", 1)[1]
+    async with aiohttp.ClientSession() as http:
+        assert (await call(http, server, "health")).status == 200
+        await asyncio.to_thread(databases.drop_postgres_database, server.database_url)
+        # Concurrent probes share one failed ping: every one is told, none crashes.
+        replies = await asyncio.gather(*(call(http, server, "health") for _ in range(20)))
+        assert {reply.status for reply in replies} == {503}
+        assert all(reply.body["code"] == "UNAVAILABLE" for reply in replies)
+        assert all(int(reply.headers["Retry-After"]) > 0 for reply in replies)
+        await asyncio.to_thread(databases.create_postgres_database, name)
+        assert (await call(http, server, "health")).status == 200

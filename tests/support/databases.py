@@ -27,8 +27,9 @@ def postgres_available() -> bool:
     return asyncio.run(probe())
 
 
-def create_postgres_database() -> str:
-    name = f"authserver_test_{uuid.uuid4().hex[:12]}"
+def create_postgres_database(name: str | None = None) -> str:
+    """A new, empty database (named `name`, or a fresh name); its URL."""
+    name = name or f"authserver_test_{uuid.uuid4().hex[:12]}"
 
     async def create() -> None:
         connection = await _admin()
