@@ -18,6 +18,7 @@ from cli.context import Context
 from cli.errors import ApiError, Refused, UsageError
 from contracts import Status
 from contracts.events import History, HistoryRequest
+from contracts.fields import FIELD_RULES
 from contracts.messages import (
     LoginReply,
     LoginRequest,
@@ -85,7 +86,8 @@ def model(cls: type[BaseModel], **values: object) -> BaseModel:
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or cls.__name__
-        raise UsageError(f"{where}: {first['msg']}") from None
+        # The same sentence the server would answer with, not pydantic's wording.
+        raise UsageError(FIELD_RULES.get(where) or f"{where}: {first['msg']}") from None
 
 
 async def value(args: argparse.Namespace, ask: Asker, option: Option) -> str:

@@ -2,6 +2,7 @@
 
 import stat
 
+from contracts.fields import FIELD_RULES
 from tests.cli.conftest import new_account
 
 
@@ -104,7 +105,10 @@ def test_usage_errors_exit_2(authcli):
     assert authcli("login").code == 2  # --username missing
     assert authcli("frobnicate").code == 2
     bad_email = authcli("resend", "--email", "not-an-address")
-    assert bad_email.code == 2 and "email" in bad_email.err
+    assert bad_email.code == 2
+    assert bad_email.err == f"authcli: {FIELD_RULES['email']}\n"  # the server's words
+    short_code = authcli("verify", "--email", "ada@example.com", "--code", "12")
+    assert short_code.code == 2 and FIELD_RULES["code"] in short_code.err
     no_password = authcli("login", "--username", "ada", stdin="")
     assert no_password.code == 2 and "--password-stdin" in no_password.err
     assert authcli("say").code == 2
