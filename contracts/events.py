@@ -5,12 +5,11 @@ may emit, the payload model it must carry and the events the server may answer w
 """
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from contracts.fields import LoginName, Password, Token
+from contracts.fields import LoginName, Password, Timestamp, Token
 from contracts.messages import Message, User
 
 CHAT_MAX_LENGTH = 2000
@@ -71,12 +70,12 @@ class ChatMessage(BaseModel):
     id: int
     user: str
     text: str
-    ts: datetime
+    ts: Timestamp
 
 
 class ChatAck(BaseModel):
     id: int
-    ts: datetime
+    ts: Timestamp
 
 
 class History(BaseModel):

@@ -1,5 +1,6 @@
 """Field types shared by requests: the rules for usernames, emails, passwords and codes."""
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 from email_validator import EmailNotValidError, validate_email
@@ -60,3 +61,16 @@ FIELD_RULES = {
     "email": "That does not look like an email address.",
 }
 """What to tell a person whose value for a field was refused."""
+
+
+def _in_utc(value: datetime) -> datetime:
+    """A time in UTC, offset included; a naive one (how the server stores them) is UTC."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+Timestamp = Annotated[
+    datetime,
+    AfterValidator(_in_utc),
+    Field(description="ISO 8601, in UTC, with its offset (Z).",
+          examples=["2026-12-02T09:30:00Z"]),
+]

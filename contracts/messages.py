@@ -1,10 +1,9 @@
 """Request and reply messages of the REST API."""
 
-from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
-from contracts.fields import Code, Email, LoginName, Password, Username
+from contracts.fields import Code, Email, LoginName, Password, Timestamp, Username
 
 
 class Message(BaseModel):
@@ -55,13 +54,13 @@ class User(Message):
     username: str
     email: str
     is_verified: bool
-    created_at: datetime
+    created_at: Timestamp
 
 
 class LoginReply(Message):
     message: str
     token: str
-    expires_at: datetime
+    expires_at: Timestamp
     user: User
 
 
