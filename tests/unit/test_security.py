@@ -1,11 +1,13 @@
 """Passwords, codes and tokens, without a server."""
 
 import asyncio
+import os
+import threading
 
 import pytest
 
 from authserver.security.codes import code_digest, code_matches, new_code
-from authserver.security.passwords import PasswordHasher
+from authserver.security.passwords import HASHING_NICENESS, PasswordHasher
 from authserver.security.tokens import new_token, token_digest
 
 
@@ -65,3 +67,20 @@ def test_tokens_have_256_bits_and_hash_to_sha256():
     token = new_token()
     assert len(token) >= 43
     assert len(token_digest(token)) == 64 and token not in token_digest(token)
+
+
+def _niceness_of_threads() -> dict[int, int]:
+    """Each thread of this process and its nice value (field 19 of /proc's stat)."""
+    values = {}
+    for task in os.scandir("/proc/self/task"):
+        with open(os.path.join(task.path, "stat")) as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        values[int(task.name)] = int(fields[16])
+    return values
+
+
+async def test_hashing_threads_yield_the_cpu_to_the_event_loop(hasher):
+    await asyncio.gather(hasher.hash("one password"), hasher.hash("another one"))
+    niceness = _niceness_of_threads()
+    assert niceness[threading.get_native_id()] == 0  # the loop's thread
+    assert sorted(niceness.values()).count(HASHING_NICENESS) == 2  # the pool's two threads
