@@ -26,17 +26,20 @@ SWEEP_BATCH = 500
 
 
 def _ended_sessions(session_ids: list[int]) -> list[int]:
-    ended: list[int] = []
+    """Those of `session_ids` that are no longer live: revoked, expired, or gone with their
+    user (`authserver users delete`)."""
+    live: set[int] = set()
     for start in range(0, len(session_ids), SWEEP_BATCH):
         batch = session_ids[start : start + SWEEP_BATCH]
-        ended += [
+        live.update(
             row.id
             for row in Session.select(Session.id).where(
                 Session.id.in_(batch),
-                Session.revoked_at.is_null(False) | (Session.expires_at <= utcnow()),
+                Session.revoked_at.is_null(),
+                Session.expires_at > utcnow(),
             )
-        ]
-    return ended
+        )
+    return [session_id for session_id in session_ids if session_id not in live]
 
 
 class _SocketServer(socketio.AsyncServer):

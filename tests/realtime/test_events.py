@@ -2,6 +2,8 @@
 WebSocket and long-polling."""
 
 import asyncio
+import os
+import sys
 import time
 
 import pytest
@@ -108,6 +110,19 @@ async def test_logout_ends_its_sockets_within_a_second(any_server, clients, http
         await asyncio.wait_for(socket.disconnected.wait(), 1)
     assert time.monotonic() - started < 1.0
     assert bystander.sio.connected
+
+
+async def test_deleting_a_user_ends_their_sockets_within_a_second(any_server, clients, http,
+                                                                  unique):
+    account = await verified_account(http, any_server, unique)
+    socket = await clients(any_server).connect(token=account.token)
+    deleted = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "authserver", "users", "delete", "--username", account.username,
+        env={**os.environ, **any_server.env}, stdout=asyncio.subprocess.DEVNULL)
+    assert await deleted.wait() == 0
+    assert "ended" in (await socket.next("session_revoked", timeout=1))["reason"]
+    await asyncio.wait_for(socket.disconnected.wait(), 1)
+    assert (await call(http, any_server, "me", token=account.token)).status == 401
 
 
 BAD_PAYLOADS = [
