@@ -7,12 +7,14 @@
 import argparse
 import asyncio
 import csv
+import os
 import secrets
 import sys
 
 from peewee import IntegrityError
 from pydantic import ValidationError
 
+from authserver.errors import describe
 from authserver.security.passwords import PasswordHasher
 from authserver.store.database import Store
 from authserver.store.models import User, database_proxy
@@ -86,7 +88,7 @@ async def _create(settings, args) -> int:
         rows = [_row(r, h, verified) for r, h in zip(requests, hashes, strict=True)]
         await store.run(_insert, rows)
     except ValidationError as exc:
-        print(f"users create: {exc.errors()[0]['msg']}", file=sys.stderr)
+        print(f"users create: {describe(exc).message}", file=sys.stderr)
         return 1
     except IntegrityError:
         print("users create: that username or email is already taken", file=sys.stderr)
@@ -101,7 +103,10 @@ async def _create(settings, args) -> int:
 
 
 def _write_credentials(path: str, requests: list[SignupRequest]) -> None:
-    with open(path, "w", newline="") as handle:
+    """Passwords in clear: the file is readable by its owner only, from its first byte."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)  # an existing file keeps its mode through O_CREAT
+    with open(descriptor, "w", newline="") as handle:
         writer = csv.writer(handle)
         for request in requests:
             writer.writerow([request.username, request.email, request.password])
