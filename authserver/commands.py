@@ -3,6 +3,7 @@
 import argparse
 import asyncio
 import logging
+import re
 import sys
 
 from tornado.netutil import bind_sockets
@@ -42,10 +43,9 @@ def _overrides(args: argparse.Namespace) -> dict[str, str]:
 
 
 def _run_serve(settings) -> None:
-    from authserver.server import prepare_database, serve
+    from authserver.server import serve
     from authserver.workers import supervise
 
-    asyncio.run(prepare_database(settings))
     sockets = bind_sockets(settings.port, settings.host)
     if settings.workers == 1:
         asyncio.run(serve(settings, sockets))
@@ -63,6 +63,16 @@ def main(argv: list[str] | None = None) -> None:
     except SettingsError as exc:
         print(f"authserver: {exc}", file=sys.stderr)
         sys.exit(2)
+    from authserver.errors import ServiceError
+    from authserver.server import prepare_database
+
+    try:
+        # Serving and the operator commands alike need the schema created and up to date.
+        asyncio.run(prepare_database(settings))
+    except ServiceError as exc:
+        print(f"authserver: {_database_name(settings.database_url)}: {exc.message}",
+              file=sys.stderr)
+        sys.exit(1)
     if args.command in (None, "serve"):
         try:
             _run_serve(settings)
@@ -72,3 +82,8 @@ def main(argv: list[str] | None = None) -> None:
             sys.exit(1)
         return
     sys.exit(args.run(settings, args))
+
+
+def _database_name(database_url: str) -> str:
+    """The database's URL without its password, fit to print."""
+    return re.sub(r"(://[^:/@]*):[^@/]*@", r"\1:***@", database_url)
