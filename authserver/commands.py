@@ -3,7 +3,6 @@
 import argparse
 import asyncio
 import logging
-import re
 import sys
 
 from tornado.netutil import bind_sockets
@@ -65,12 +64,13 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(2)
     from authserver.errors import ServiceError
     from authserver.server import prepare_database
+    from authserver.store.urls import without_password
 
     try:
         # Serving and the operator commands alike need the schema created and up to date.
         asyncio.run(prepare_database(settings))
     except ServiceError as exc:
-        print(f"authserver: {_database_name(settings.database_url)}: {exc.message}",
+        print(f"authserver: {without_password(settings.database_url)}: {exc.message}",
               file=sys.stderr)
         sys.exit(1)
     if args.command in (None, "serve"):
@@ -83,7 +83,3 @@ def main(argv: list[str] | None = None) -> None:
         return
     sys.exit(args.run(settings, args))
 
-
-def _database_name(database_url: str) -> str:
-    """The database's URL without its password, fit to print."""
-    return re.sub(r"(://[^:/@]*):[^@/]*@", r"\1:***@", database_url)

@@ -1,6 +1,5 @@
 """Request and reply messages of the REST API."""
 
-
 from pydantic import BaseModel, ConfigDict
 
 from contracts.fields import Code, Email, LoginName, Password, Timestamp, Username

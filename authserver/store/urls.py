@@ -1,5 +1,7 @@
 """What a DATABASE_URL names."""
 
+import re
+
 SQLITE_PREFIX = "sqlite:///"
 
 
@@ -8,3 +10,8 @@ def sqlite_path(database_url: str) -> str | None:
     if database_url.startswith(SQLITE_PREFIX):
         return database_url[len(SQLITE_PREFIX):]
     return None
+
+
+def without_password(database_url: str) -> str:
+    """The URL fit to print: a password in it becomes `***`."""
+    return re.sub(r"(://[^:/@]*):[^@/]*@", r"\1:***@", database_url)
