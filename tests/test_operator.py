@@ -2,20 +2,17 @@
 
 import stat
 import subprocess
-import sys
 
 import aiohttp
 
 from contracts.fields import FIELD_RULES
 from tests.support.api import call
-from tests.support.server import TEST_SECRET
+from tests.support.server import TEST_SECRET, run_authserver
 
 
 def users(database_url: str, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
-    env = {"DATABASE_URL": database_url, "SECRET_KEY": TEST_SECRET, "BCRYPT_ROUNDS": "4",
-           "PATH": "/usr/bin:/bin"}
-    return subprocess.run([sys.executable, "-m", "authserver", "users", *args], input=stdin,
-                          env=env, capture_output=True, text=True, timeout=60)
+    env = {"DATABASE_URL": database_url, "SECRET_KEY": TEST_SECRET, "BCRYPT_ROUNDS": "4"}
+    return run_authserver(env, "users", *args, stdin=stdin)
 
 
 async def test_accounts_made_in_bulk_can_log_in_and_their_file_is_private(

@@ -2,26 +2,17 @@
 SIGTERM a clean exit."""
 
 import asyncio
-import os
-import subprocess
-import sys
 
 import aiohttp
 import pytest
 
 from tests.support import databases
 from tests.support.api import call, verified_account
-
-
-def _run_authserver(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    environ = {key: value for key, value in os.environ.items()
-               if key not in {"SECRET_KEY", "AUTHSERVER_ENV", "PORT", "BCRYPT_ROUNDS"}}
-    return subprocess.run([sys.executable, "-m", "authserver", *args], env={**environ, **env},
-                          capture_output=True, text=True, timeout=30)
+from tests.support.server import run_authserver
 
 
 def test_every_bad_variable_is_reported_at_once(tmp_path):
-    result = _run_authserver({"PORT": "eighty", "BCRYPT_ROUNDS": "99",
+    result = run_authserver({"PORT": "eighty", "BCRYPT_ROUNDS": "99",
                               "DATABASE_URL": f"sqlite:///{tmp_path}/a.db",
                               "SMTP_SECURITY": "tls-please"})
     assert result.returncode == 2
@@ -31,7 +22,7 @@ def test_every_bad_variable_is_reported_at_once(tmp_path):
 
 
 def test_production_needs_a_secret_key(tmp_path):
-    result = _run_authserver({"AUTHSERVER_ENV": "production",
+    result = run_authserver({"AUTHSERVER_ENV": "production",
                               "DATABASE_URL": f"sqlite:///{tmp_path}/a.db"})
     assert result.returncode == 2
     assert "SECRET_KEY" in result.stderr

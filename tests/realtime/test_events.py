@@ -2,14 +2,13 @@
 WebSocket and long-polling."""
 
 import asyncio
-import os
-import sys
 import time
 
 import pytest
 import socketio
 
 from tests.support.api import call, verified_account
+from tests.support.server import run_authserver
 
 
 async def test_connected_and_echo(any_server, clients, transport):
@@ -116,10 +115,9 @@ async def test_deleting_a_user_ends_their_sockets_within_a_second(any_server, cl
                                                                   unique):
     account = await verified_account(http, any_server, unique)
     socket = await clients(any_server).connect(token=account.token)
-    deleted = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "authserver", "users", "delete", "--username", account.username,
-        env={**os.environ, **any_server.env}, stdout=asyncio.subprocess.DEVNULL)
-    assert await deleted.wait() == 0
+    deleted = await asyncio.to_thread(run_authserver, any_server.env, "users", "delete",
+                                      "--username", account.username)
+    assert deleted.returncode == 0, deleted.stderr
     assert "ended" in (await socket.next("session_revoked", timeout=1))["reason"]
     await asyncio.wait_for(socket.disconnected.wait(), 1)
     assert (await call(http, any_server, "me", token=account.token)).status == 401

@@ -12,6 +12,8 @@ from pathlib import Path
 from tests.support.ports import free_port
 
 TEST_SECRET = "test-secret-key-0123456789abcdef"
+# Settings a test's own environment may carry that must not leak into a command it runs.
+SERVER_SETTINGS = {"SECRET_KEY", "AUTHSERVER_ENV", "PORT", "BCRYPT_ROUNDS"}
 ERROR_LINE = re.compile(r"^\S+ \S+ (ERROR|CRITICAL) |^Traceback ", re.MULTILINE)
 
 
@@ -85,3 +87,13 @@ class ServerProcess:
             text = handle.read()
         return [match.group(0) + text[match.end():].split("\n", 1)[0]
                 for match in ERROR_LINE.finditer(text)]
+
+
+def run_authserver(env: dict[str, str], *args: str, stdin: str = "",
+                   timeout: float = 30) -> subprocess.CompletedProcess:
+    """`python -m authserver ARGS` to its end, with `env` over this environment (less its
+    server settings); its output captured as text."""
+    environ = {key: value for key, value in os.environ.items() if key not in SERVER_SETTINGS}
+    return subprocess.run([sys.executable, "-m", "authserver", *args], input=stdin,
+                          env={**environ, **env}, capture_output=True, text=True,
+                          timeout=timeout)
