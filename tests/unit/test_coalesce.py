@@ -25,9 +25,17 @@ class Check:
             raise self.failure
 
 
-async def test_a_burst_of_callers_costs_one_run():
-    check = Check()
-    shared = Coalesced(check)
+@pytest.fixture
+def check() -> Check:
+    return Check()
+
+
+@pytest.fixture
+def shared(check: Check) -> Coalesced:
+    return Coalesced(check)
+
+
+async def test_a_burst_of_callers_costs_one_run(check, shared):
     callers = [asyncio.create_task(shared()) for _ in range(50)]
     await check.started.wait()
     check.release.set()
@@ -35,9 +43,7 @@ async def test_a_burst_of_callers_costs_one_run():
     assert check.runs == 1
 
 
-async def test_a_caller_arriving_during_a_run_waits_for_a_run_that_starts_after_it():
-    check = Check()
-    shared = Coalesced(check)
+async def test_a_caller_arriving_during_a_run_waits_for_a_run_that_starts_after_it(check, shared):
     early = asyncio.create_task(shared())
     await check.started.wait()  # run 1 is under way
     late = [asyncio.create_task(shared()) for _ in range(10)]
@@ -52,9 +58,8 @@ async def test_a_caller_arriving_during_a_run_waits_for_a_run_that_starts_after_
     assert check.runs == 2
 
 
-async def test_every_caller_of_a_failed_run_gets_the_failure_and_the_next_run_is_fresh():
-    check = Check()
-    shared = Coalesced(check)
+async def test_every_caller_of_a_failed_run_gets_the_failure_and_the_next_run_is_fresh(
+        check, shared):
     check.failure = ConnectionError("database down")
     callers = [asyncio.create_task(shared()) for _ in range(5)]
     await check.started.wait()
@@ -67,9 +72,7 @@ async def test_every_caller_of_a_failed_run_gets_the_failure_and_the_next_run_is
     assert check.runs == 2
 
 
-async def test_a_caller_that_gives_up_does_not_cancel_the_others():
-    check = Check()
-    shared = Coalesced(check)
+async def test_a_caller_that_gives_up_does_not_cancel_the_others(check, shared):
     impatient = asyncio.create_task(shared())
     patient = asyncio.create_task(shared())
     await check.started.wait()
