@@ -1,38 +1,21 @@
 """Schema versions, applied in order at start-up and recorded in `schema_version`.
 
-Each step is a function of the database; later steps use `playhouse.migrations` to alter
-tables in place. On PostgreSQL an advisory lock keeps two starting servers from
-migrating at once.
+Each version is a frozen module of `store/schema/` (see its docstring). On PostgreSQL an
+advisory lock keeps two starting servers from migrating at once.
 """
 
 import logging
 
 from peewee import fn
 
-from authserver.store.models import (
-    AuditEvent,
-    ChatMessage,
-    OutboxMail,
-    SchemaVersion,
-    Session,
-    User,
-    database_proxy,
-)
+from authserver.store.models import SchemaVersion, database_proxy
+from authserver.store.schema import v1_initial, v2_audit_events
 
 log = logging.getLogger(__name__)
 
 _MIGRATION_LOCK = 7_041_993
 
-
-def _v1_initial_tables(database) -> None:
-    database.create_tables([SchemaVersion, User, Session, OutboxMail, ChatMessage], safe=True)
-
-
-def _v2_audit_events(database) -> None:
-    database.create_tables([AuditEvent], safe=True)
-
-
-MIGRATIONS = (_v1_initial_tables, _v2_audit_events)
+MIGRATIONS = (v1_initial.apply, v2_audit_events.apply)
 LATEST_VERSION = len(MIGRATIONS)
 
 
@@ -49,7 +32,7 @@ def migrate(is_postgresql: bool) -> int:
         database.create_tables([SchemaVersion], safe=True)
         found = _current_version()
         for version, step in enumerate(MIGRATIONS[found:], start=found + 1):
-            log.info("applying schema version %d (%s)", version, step.__name__)
+            log.info("applying schema version %d (%s)", version, step.__module__)
             step(database)
             SchemaVersion.create(version=version)
     return found

@@ -1,0 +1,118 @@
+"""The schema's history: a fresh database and one made by the first release both end at
+the latest version, with every column the models expect, and nothing of the old rows lost."""
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from authserver.store.database import Store
+from authserver.store.migrations import LATEST_VERSION, migrate
+from authserver.store.models import ALL_MODELS
+from tests.need import need
+from tests.support import databases
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture(params=("sqlite", "postgresql"))
+def empty_database(request, tmp_path, postgres_reachable):
+    """The URL of an empty database of each backend, dropped after."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'schema.db'}"
+        return
+    need(postgres_reachable, f"PostgreSQL is not reachable at {databases.POSTGRES_ADMIN_URL}")
+    url = databases.create_postgres_database()
+    yield url
+    databases.drop_postgres_database(url)
+
+
+def _load_version_1(url: str) -> None:
+    """Create the first release's tables (its own DDL, saved from it) and some rows."""
+    backend = "sqlite" if url.startswith("sqlite") else "postgresql"
+    ddl = (DATA / f"schema_v1_{backend}.sql").read_text()
+    rows = """
+        INSERT INTO schema_version (version, applied_at) VALUES (1, '2026-11-01 10:00:00');
+        INSERT INTO "user" (id, username, username_key, email, email_key, password_hash,
+                            is_verified, verification_attempts, created_at)
+            VALUES (1, 'Ada', 'ada', 'ada@example.com', 'ada@example.com', '$2b$04$x',
+                    TRUE, 0, '2026-11-01 10:00:00');
+        INSERT INTO session (id, user_id, token_hash, created_at, expires_at)
+            VALUES (1, 1, 'aa', '2026-11-01 10:00:00', '2026-11-02 10:00:00');
+        INSERT INTO chat_message (id, user_id, text, created_at)
+            VALUES (1, 1, 'hello from version 1', '2026-11-01 10:01:00');
+        INSERT INTO outbox_mail (id, recipient, subject, body, status, attempts,
+                                 next_attempt_at, created_at)
+            VALUES (1, 'ada@example.com', 'Your code', 'body', 'pending', 0,
+                    '2026-11-01 10:00:00', '2026-11-01 10:00:00');
+    """
+    if backend == "sqlite":
+        connection = sqlite3.connect(url[len("sqlite:///"):])
+        connection.executescript(ddl + rows)
+        connection.close()
+        return
+
+    async def load() -> None:
+        connection = await asyncpg.connect(url)
+        try:
+            await connection.execute(ddl)
+            await connection.execute(rows)
+        finally:
+            await connection.close()
+
+    asyncio.run(load())
+
+
+def _migrate_and_describe(url: str) -> tuple[int, int, dict[str, set[str]], list[str]]:
+    """Migrate; return the version found before, the version after, each table's columns
+    and the chat text kept."""
+
+    async def run():
+        store = Store(url)
+        try:
+            found = await store.run(migrate, store.is_postgresql)
+            again = await store.run(migrate, store.is_postgresql)
+
+            def describe():
+                columns = {
+                    model._meta.table_name: {
+                        column.name for column in store.database.get_columns(
+                            model._meta.table_name)
+                    }
+                    for model in ALL_MODELS
+                }
+                texts = [row[0] for row in store.database.execute_sql(
+                    "SELECT text FROM chat_message ORDER BY id").fetchall()]
+                return columns, texts
+
+            columns, texts = await store.run(describe)
+            return found, again, columns, texts
+        finally:
+            await store.close()
+
+    return asyncio.run(run())
+
+
+def _expected_columns() -> dict[str, set[str]]:
+    return {
+        model._meta.table_name: {field.column_name for field in model._meta.sorted_fields}
+        for model in ALL_MODELS
+    }
+
+
+def test_a_fresh_database_gets_every_column_of_the_models(empty_database):
+    found, again, columns, _ = _migrate_and_describe(empty_database)
+    assert found == 0
+    assert again == LATEST_VERSION
+    assert columns == _expected_columns()
+
+
+def test_a_database_of_the_first_release_is_upgraded_and_keeps_its_rows(empty_database):
+    _load_version_1(empty_database)
+    found, again, columns, texts = _migrate_and_describe(empty_database)
+    assert found == 1
+    assert again == LATEST_VERSION
+    assert columns == _expected_columns()
+    assert texts == ["hello from version 1"]
