@@ -1,17 +1,22 @@
 """Settings: read once from the environment, validated with marshmallow, frozen.
 
-Every bad variable is reported in one message (`SettingsError`), so an operator fixes
-them all at once. The settings object is passed down explicitly; nothing reads the
-environment after start-up.
+Each setting is declared once, as a field of `Settings`: its variable, type, default,
+bounds and the sentence that explains it. The marshmallow schema that reads the
+environment and the README's table are derived from those declarations (a test holds the
+README to them). Every bad variable is reported in one message (`SettingsError`), so an
+operator fixes them all at once. The settings object is passed down explicitly; nothing
+reads the environment after start-up.
 """
 
 import os
 import secrets
 import stat
-from dataclasses import dataclass, field
+from dataclasses import Field, dataclass, field, fields
 from pathlib import Path
+from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate
+from marshmallow import RAISE, Schema, ValidationError, validate
+from marshmallow import fields as kinds
 
 from authserver.security.ratelimit import DEFAULT_LIMITS, parse_rates
 from authserver.store.urls import sqlite_path
@@ -23,14 +28,21 @@ class SettingsError(Exception):
     """One or more variables are wrong; the message lists each of them."""
 
 
-class _CommaList(fields.Field):
+class _CommaList(kinds.Field):
     def _deserialize(self, value, attr, data, **kwargs):
         if not isinstance(value, str):
             raise self.make_error("invalid")
         return tuple(item.strip() for item in value.split(",") if item.strip())
 
 
-class _Rates(fields.String):
+class _OnOff(kinds.Field):
+    def _deserialize(self, value, attr, data, **kwargs):
+        if value not in ("on", "off"):
+            raise ValidationError("must be one of: on, off")
+        return value == "on"
+
+
+class _Rates(kinds.String):
     """A rate-limit spec such as "5/15minutes;100/day" (see authserver/security/ratelimit.py)."""
 
     def _deserialize(self, value, attr, data, **kwargs):
@@ -45,94 +57,94 @@ class _Rates(fields.String):
         return spec
 
 
-def _limit(name: str) -> _Rates:
-    return _Rates(load_default=DEFAULT_LIMITS[name])
-
-
-def _url(schemes):
+def _url(*schemes: str) -> validate.Regexp:
     return validate.Regexp(
         rf"^({'|'.join(schemes)})://", error=f"must start with one of: {', '.join(schemes)}://"
     )
 
 
-class _EnvironmentSchema(Schema):
-    """The variables of the fixed interface (and a few extensions), as strings in."""
+def _port() -> validate.Range:
+    return validate.Range(1, 65535)
 
-    class Meta:
-        unknown = RAISE
 
-    AUTHSERVER_ENV = fields.String(
-        load_default="development", validate=validate.OneOf(["development", "production"])
+def setting(variable: str, default: Any, kind: type[kinds.Field], meaning: str, *,
+            validator: Any = None, shown: str | None = None, secret: bool = False) -> Any:
+    """Declare one setting: the variable that sets it, its default, the marshmallow field
+    type (and validator) that reads it, and what it means. `shown` is how the README writes
+    the default when its value alone would not say it (a generated secret, say)."""
+    return field(
+        default=default,
+        repr=not secret,
+        metadata={"variable": variable, "kind": kind, "validator": validator,
+                  "meaning": meaning, "shown": shown},
     )
-    PORT = fields.Integer(load_default=5000, validate=validate.Range(1, 65535))
-    HOST = fields.String(load_default="0.0.0.0", validate=validate.Length(min=1))
-    DATABASE_URL = fields.String(
-        load_default="sqlite:///auth.db", validate=_url(["sqlite", "postgresql", "postgres"])
-    )
-    SECRET_KEY = fields.String(load_default=None, validate=validate.Length(min=16))
-    BCRYPT_ROUNDS = fields.Integer(load_default=12, validate=validate.Range(4, 16))
-    SMTP_SERVER = fields.String(load_default=None)
-    SMTP_PORT = fields.Integer(load_default=587, validate=validate.Range(1, 65535))
-    SMTP_USERNAME = fields.String(load_default=None)
-    SMTP_PASSWORD = fields.String(load_default=None)
-    SMTP_SECURITY = fields.String(
-        load_default="starttls", validate=validate.OneOf(["starttls", "ssl", "none"])
-    )
-    SMTP_TIMEOUT = fields.Float(load_default=10.0, validate=validate.Range(0.1, 300))
-    FROM_EMAIL = fields.String(load_default="authserver@localhost")
-    REDIS_URL = fields.String(load_default=None, validate=_url(["redis", "rediss", "unix"]))
-    ALLOWED_ORIGINS = _CommaList(load_default=())
-    TRUSTED_PROXIES = _CommaList(load_default=())
-    WORKERS = fields.Integer(load_default=1, validate=validate.Range(1, 256))
-    SESSION_TTL_HOURS = fields.Float(load_default=24.0, validate=validate.Range(0.001, 24 * 365))
-    RATE_LIMITS = fields.String(load_default="on", validate=validate.OneOf(["on", "off"]))
-    RATE_LIMIT_SCALE = fields.Float(load_default=1.0, validate=validate.Range(0.0001, 10000))
-    RATE_LIMIT_PREFIX = fields.String(
-        load_default="authserver",
-        validate=validate.Regexp(
-            r"^[A-Za-z0-9_.:-]{1,64}$", error="1 to 64 of A-Z a-z 0-9 _ . : -"
-        ),
-    )
-    LIMIT_LOGIN_ACCOUNT_IP = _limit("login_account_ip")
-    LIMIT_LOGIN_ACCOUNT = _limit("login_account")
-    LIMIT_LOGIN_IP = _limit("login_ip")
-    LIMIT_SIGNUP_IP = _limit("signup_ip")
-    LIMIT_RESEND_ADDRESS = _limit("resend_address")
-    LIMIT_RESEND_IP = _limit("resend_ip")
-    LIMIT_CHAT_USER = _limit("chat_user")
-    LIMIT_SOCKET_CONNECT_IP = _limit("socket_connect_ip")
-
-    @post_load
-    def _blank_is_unset(self, data, **kwargs):
-        return {key: (None if value == "" else value) for key, value in data.items()}
 
 
 @dataclass(frozen=True)
 class Settings:
     """Everything the server is told by its operator, checked."""
 
-    environment: str = "development"
-    port: int = 5000
-    host: str = "0.0.0.0"
-    database_url: str = "sqlite:///auth.db"
-    secret_key: str = field(default="", repr=False)
-    bcrypt_rounds: int = 12
-    smtp_server: str | None = None
-    smtp_port: int = 587
-    smtp_username: str | None = None
-    smtp_password: str | None = field(default=None, repr=False)
-    smtp_security: str = "starttls"
-    smtp_timeout: float = 10.0
-    from_email: str = "authserver@localhost"
-    redis_url: str | None = None
-    allowed_origins: tuple[str, ...] = ()
-    trusted_proxies: tuple[str, ...] = ()
-    workers: int = 1
-    session_ttl_hours: float = 24.0
-    rate_limits: bool = True
-    rate_limit_scale: float = 1.0
-    rate_limit_prefix: str = "authserver"
-    # limit name (see security/ratelimit.py) -> its rates, from LIMIT_<NAME>
+    port: int = setting("PORT", 5000, kinds.Integer, "port to listen on", validator=_port())
+    host: str = setting("HOST", "0.0.0.0", kinds.String, "address to listen on",
+                        validator=validate.Length(min=1))
+    database_url: str = setting(
+        "DATABASE_URL", "sqlite:///auth.db", kinds.String,
+        "`sqlite:///relative.db`, `sqlite:////absolute.db` or `postgresql://user@host/db`; "
+        "the schema is created and migrated at start-up",
+        validator=_url("sqlite", "postgresql", "postgres"))
+    secret_key: str = setting(
+        "SECRET_KEY", None, kinds.String,
+        "keys the verification-code HMACs; unset in development it is generated once and "
+        "kept (mode 0600) in `authserver.secret` beside the SQLite database (or in the "
+        "working folder); required with `AUTHSERVER_ENV=production`",
+        validator=validate.Length(min=16), shown="generated", secret=True)
+    environment: str = setting(
+        "AUTHSERVER_ENV", "development", kinds.String,
+        "`production` refuses to start without `SECRET_KEY`",
+        validator=validate.OneOf(["development", "production"]))
+    bcrypt_rounds: int = setting("BCRYPT_ROUNDS", 12, kinds.Integer, "bcrypt cost, 4 to 16",
+                                 validator=validate.Range(4, 16))
+    session_ttl_hours: float = setting("SESSION_TTL_HOURS", 24.0, kinds.Float,
+                                       "lifetime of a session token",
+                                       validator=validate.Range(0.001, 24 * 365))
+    smtp_server: str | None = setting("SMTP_SERVER", None, kinds.String,
+                                      "unset: mail is printed on the console")
+    smtp_port: int = setting("SMTP_PORT", 587, kinds.Integer, "port of the SMTP server",
+                             validator=_port())
+    smtp_username: str | None = setting("SMTP_USERNAME", None, kinds.String,
+                                        "log in to the SMTP server when it is set")
+    smtp_password: str | None = setting("SMTP_PASSWORD", None, kinds.String,
+                                        "the SMTP login's password", secret=True)
+    smtp_security: str = setting("SMTP_SECURITY", "starttls", kinds.String,
+                                 "`starttls`, `ssl` or `none`",
+                                 validator=validate.OneOf(["starttls", "ssl", "none"]))
+    smtp_timeout: float = setting("SMTP_TIMEOUT", 10.0, kinds.Float,
+                                  "seconds per SMTP exchange", validator=validate.Range(0.1, 300))
+    from_email: str = setting("FROM_EMAIL", "authserver@localhost", kinds.String,
+                              "sender address")
+    redis_url: str | None = setting(
+        "REDIS_URL", None, kinds.String,
+        "unset: one process, rate limits and presence in memory; set: Socket.IO rooms, "
+        "presence and rate limits shared by every process",
+        validator=_url("redis", "rediss", "unix"))
+    allowed_origins: tuple[str, ...] = setting(
+        "ALLOWED_ORIGINS", (), _CommaList,
+        "comma-separated origins allowed besides the server's own (CORS for `/api`, Socket.IO)")
+    trusted_proxies: tuple[str, ...] = setting(
+        "TRUSTED_PROXIES", (), _CommaList,
+        "comma-separated addresses or networks whose `X-Forwarded-For` is believed")
+    workers: int = setting("WORKERS", 1, kinds.Integer, "worker processes sharing the port",
+                           validator=validate.Range(1, 256))
+    rate_limits: bool = setting("RATE_LIMITS", True, _OnOff,
+                                "`off` disables every rate limit (load tests only)")
+    rate_limit_scale: float = setting("RATE_LIMIT_SCALE", 1.0, kinds.Float,
+                                      "multiplies every limit's count",
+                                      validator=validate.Range(0.0001, 10000))
+    rate_limit_prefix: str = setting(
+        "RATE_LIMIT_PREFIX", "authserver", kinds.String, "key prefix of the limits in Redis",
+        validator=validate.Regexp(r"^[A-Za-z0-9_.:-]{1,64}$",
+                                  error="1 to 64 of A-Z a-z 0-9 _ . : -"))
+    # limit name (see security/ratelimit.py) -> its rates, each from LIMIT_<NAME>
     limits: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_LIMITS))
 
     @property
@@ -140,14 +152,29 @@ class Settings:
         return self.environment == "production"
 
 
-_ENV_TO_FIELD = {
-    "AUTHSERVER_ENV": "environment",
-    "RATE_LIMITS": "rate_limits",
-}
+LIMITS_VARIABLE_PREFIX = "LIMIT_"
+
+
+def declared() -> tuple[Field, ...]:
+    """The declared settings (each with its variable), in the order of the README table."""
+    return tuple(f for f in fields(Settings) if "variable" in f.metadata)
+
+
+def _schema() -> Schema:
+    declared_fields: dict[str, kinds.Field] = {}
+    for declaration in declared():
+        meta = declaration.metadata
+        declared_fields[meta["variable"]] = meta["kind"](
+            load_default=declaration.default, validate=meta["validator"],
+            data_key=meta["variable"], attribute=declaration.name)
+    for name, rates in DEFAULT_LIMITS.items():
+        declared_fields[LIMITS_VARIABLE_PREFIX + name.upper()] = _Rates(load_default=rates)
+    return Schema.from_dict(declared_fields)(unknown=RAISE)
 
 
 def _known_variables() -> set[str]:
-    return set(_EnvironmentSchema().fields)
+    return {d.metadata["variable"] for d in declared()} | {
+        LIMITS_VARIABLE_PREFIX + name.upper() for name in DEFAULT_LIMITS}
 
 
 def load_settings(environ: dict[str, str] | None = None, **overrides) -> Settings:
@@ -159,18 +186,18 @@ def load_settings(environ: dict[str, str] | None = None, **overrides) -> Setting
     """
     environ = os.environ if environ is None else environ
     raw = {name: environ[name] for name in _known_variables() if name in environ}
+    # A variable set but empty means "unset": its default applies.
+    raw = {name: value for name, value in raw.items() if value != ""}
     raw.update({name: str(value) for name, value in overrides.items() if value is not None})
     try:
-        loaded = _EnvironmentSchema().load(raw)
+        values = _schema().load(raw)
     except ValidationError as exc:
         problems = "; ".join(
             f"{name}: {' '.join(messages)}" for name, messages in sorted(exc.messages.items())
         )
         raise SettingsError(f"bad settings: {problems}") from None
-    values = {_ENV_TO_FIELD.get(name, name.lower()): value for name, value in loaded.items()}
-    values["rate_limits"] = values["rate_limits"] == "on"
     values["limits"] = {
-        name[len("limit_"):]: values.pop(name) for name in list(values) if name.startswith("limit_")
+        name: values.pop(LIMITS_VARIABLE_PREFIX + name.upper()) for name in DEFAULT_LIMITS
     }
     if values["secret_key"] is None:
         if values["environment"] == "production":
