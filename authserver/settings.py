@@ -83,6 +83,13 @@ class _EnvironmentSchema(Schema):
     REDIS_URL = fields.String(load_default=None, validate=_url(["redis", "rediss", "unix"]))
     ALLOWED_ORIGINS = _CommaList(load_default=())
     TRUSTED_PROXIES = _CommaList(load_default=())
+    PUBLIC_URL = fields.String(
+        load_default=None,
+        validate=validate.Regexp(
+            r"^https?://[^/?#\s]+/?$", error="must be an origin like https://auth.example.com"
+        ),
+    )
+    RETENTION_DAYS = fields.Float(load_default=30.0, validate=validate.Range(0.001, 36500))
     WORKERS = fields.Integer(load_default=1, validate=validate.Range(1, 256))
     SESSION_TTL_HOURS = fields.Float(load_default=24.0, validate=validate.Range(0.001, 24 * 365))
     RATE_LIMITS = fields.String(load_default="on", validate=validate.OneOf(["on", "off"]))
@@ -95,10 +102,13 @@ class _EnvironmentSchema(Schema):
     )
     LIMIT_LOGIN_ACCOUNT_IP = _limit("login_account_ip")
     LIMIT_LOGIN_ACCOUNT = _limit("login_account")
+    LIMIT_LOGIN_DEVICE = _limit("login_device")
     LIMIT_LOGIN_IP = _limit("login_ip")
     LIMIT_SIGNUP_IP = _limit("signup_ip")
     LIMIT_RESEND_ADDRESS = _limit("resend_address")
     LIMIT_RESEND_IP = _limit("resend_ip")
+    LIMIT_VERIFY_IP = _limit("verify_ip")
+    LIMIT_CODE_CLIENT = _limit("code_client")
     LIMIT_CHAT_USER = _limit("chat_user")
     LIMIT_SOCKET_CONNECT_IP = _limit("socket_connect_ip")
 
@@ -127,6 +137,8 @@ class Settings:
     redis_url: str | None = None
     allowed_origins: tuple[str, ...] = ()
     trusted_proxies: tuple[str, ...] = ()
+    public_url: str | None = None
+    retention_days: float = 30.0
     workers: int = 1
     session_ttl_hours: float = 24.0
     rate_limits: bool = True

@@ -7,7 +7,9 @@ migrating at once.
 
 import logging
 
-from peewee import fn
+from peewee import CharField, Table, fn
+from playhouse.migrate import SchemaMigrator
+from playhouse.migrate import migrate as apply_operations
 
 from authserver.store.models import (
     AuditEvent,
@@ -32,7 +34,32 @@ def _v2_audit_events(database) -> None:
     database.create_tables([AuditEvent], safe=True)
 
 
-MIGRATIONS = (_v1_initial_tables, _v2_audit_events)
+def _username_skeletons(database) -> None:
+    """A unique look-alike form of each username (security/lookalikes.py).
+
+    Existing accounts get theirs in order of age; an account that already looks like an
+    older one keeps NULL (it stays usable, and nobody else can take its look-alike).
+    """
+    from authserver.security.lookalikes import skeleton
+
+    migrator = SchemaMigrator.from_database(database)
+    # A fresh database whose first step created `user` from today's model has it already.
+    if any(column.name == "username_skeleton" for column in database.get_columns("user")):
+        return
+    apply_operations(
+        migrator.add_column("user", "username_skeleton", CharField(max_length=80, null=True))
+    )
+    users = Table("user", ("id", "username", "username_skeleton")).bind(database)
+    seen: set[str] = set()
+    for user_id, username in list(users.select(users.id, users.username).order_by(users.id)
+                                  .tuples()):
+        form = skeleton(username)
+        if form not in seen:
+            seen.add(form)
+            users.update({users.username_skeleton: form}).where(users.id == user_id).execute()
+    apply_operations(migrator.add_index("user", ("username_skeleton",), unique=True))
+
+MIGRATIONS = (_v1_initial_tables, _v2_audit_events, _username_skeletons)
 LATEST_VERSION = len(MIGRATIONS)
 
 
