@@ -56,7 +56,9 @@ class SmtpSender:
                 client.starttls(context=context)
             if self.username:
                 client.login(self.username, self.password or "")
-            client.send_message(message)
+            # The envelope names the stored address itself, never what a mail library
+            # makes of the To: header (which may decode an encoded word into another).
+            client.send_message(message, from_addr=self.sender, to_addrs=[letter.recipient])
 
 
 class ConsoleSender:

@@ -60,7 +60,7 @@ TABLE_COLUMNS = {
     "user": "id, username, email, password_hash, is_verified, verification_code, "
     "verification_code_expires, verification_attempts",
     "session": "id, user_id, token_hash, revoked_at",
-    "outbox_mail": "id, recipient, subject",
+    "outbox_mail": "id, recipient",
     "chat_message": "id, user_id, text",
 }
 
