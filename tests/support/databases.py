@@ -82,3 +82,21 @@ async def snapshot(database_url: str) -> dict[str, list[tuple]]:
     finally:
         await connection.close()
     return state
+
+
+async def rows(database_url: str, sql: str, *args) -> list[tuple]:
+    """The rows of one query on either backend; write `?` for each argument."""
+    if database_url.startswith("sqlite:///"):
+        async with aiosqlite.connect(database_url[len("sqlite:///"):]) as connection:
+            cursor = await connection.execute(sql, args)
+            found = [tuple(row) for row in await cursor.fetchall()]
+            await connection.commit()
+            return found
+    numbered = sql
+    for number in range(1, len(args) + 1):
+        numbered = numbered.replace("?", f"${number}", 1)
+    connection = await asyncpg.connect(database_url)
+    try:
+        return [tuple(row) for row in await connection.fetch(numbered, *args)]
+    finally:
+        await connection.close()
