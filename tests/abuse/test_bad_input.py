@@ -3,6 +3,7 @@
 
 import asyncio
 import json
+import uuid
 
 import aiohttp
 import pytest
@@ -127,6 +128,17 @@ CONTENT_TYPE_ROWS = [
     ("resend_verification", "", json.dumps({"email": "abuse@example.com"})),
 ]
 
+LOOKALIKE_ROWS = [
+    # (a name taken, a name that reads the same): each pair is one account, not two
+    ("pauldcj", "pauIdcj"),
+    ("bob", "b0b"),
+    ("b0b", "bOb"),
+    ("mia", "rnia"),
+    ("will", "vviII"),
+    ("lil", "1I1"),
+    ("Bob", "bob"),
+]
+
 SOCKET_ROWS = [
     # (event, payload, expected event, signed in first)
     ("authenticate", "just a string", "error", False),
@@ -196,6 +208,23 @@ async def test_bodies_other_than_json_are_415_and_nothing_changed(http, server, 
     assert reply.status == 415, reply.body
     assert reply.body["code"] == "UNSUPPORTED_MEDIA_TYPE"
     assert "application/json" in reply.body["error"]
+    assert await snapshot(server.database_url) == before
+
+
+@pytest.mark.parametrize(("taken", "lookalike"), LOOKALIKE_ROWS)
+async def test_a_name_that_reads_like_a_taken_one_is_409_and_nothing_changed(
+        http, server, taken, lookalike):
+    run = uuid.uuid4().hex[:8]
+    first = await call(http, server, "signup", {"username": f"{taken}_{run}",
+                                                 "email": f"first{run}@example.com",
+                                                 "password": GOOD["password"]})
+    assert first.status == 201, first.body
+    before = await snapshot(server.database_url)
+    reply = await call(http, server, "signup", {"username": f"{lookalike}_{run}",
+                                                "email": f"second{run}@example.com",
+                                                "password": GOOD["password"]})
+    assert reply.status == 409 and reply.body["field"] == "username", reply.body
+    assert "looks like" in reply.body["error"]
     assert await snapshot(server.database_url) == before
 
 
