@@ -88,7 +88,7 @@ class ApiHandler(JsonHandler):
                     "A request carrying the session cookie must come from this site's own pages.",
                 )
         if self.call.name in SIGN_IN_CALLS and cross_site(
-            self.request, settings.allowed_origins, settings.trusted_proxies, settings.public_url
+            self.request, settings.allowed_origins, settings.public_url
         ):
             # Another site's page must not sign its visitor in as anyone (login CSRF).
             raise ServiceError(

@@ -81,15 +81,20 @@ def same_origin(request: HTTPServerRequest, trusted_proxies: tuple[str, ...] = (
 
 
 def cross_site(request: HTTPServerRequest, allowed_origins: tuple[str, ...],
-               trusted_proxies: tuple[str, ...] = (), public_url: str | None = None) -> bool:
+               public_url: str | None = None) -> bool:
     """Does a browser say this request comes from another site's page?
 
-    Its Origin, when sent, must be ours or an allowed one; with no Origin, a Fetch
-    Metadata header naming another site is enough to refuse. A request with neither
-    (authcli, curl, a server) is not a browser's and is not refused here.
+    Its Origin, when sent, must be PUBLIC_URL's (when set), one naming the host this
+    request is addressed to (either scheme: TLS may end at a proxy that does not say so)
+    or an allowed one. With no Origin, Fetch Metadata naming another site is enough to
+    refuse. A request with neither (authcli, curl, a server) is not a browser's.
     """
     origin = request.headers.get("Origin")
     if origin is not None:
-        return origin not in allowed_origins and origin != own_origin(
-            request, trusted_proxies, public_url)
+        if origin in allowed_origins:
+            return False
+        if public_url:
+            return origin != own_origin(request, public_url=public_url)
+        parts = urlsplit(origin)
+        return parts.scheme not in ("http", "https") or parts.netloc != request.host
     return request.headers.get("Sec-Fetch-Site", "").lower() in ("cross-site", "same-site")

@@ -33,6 +33,7 @@ async def login(http, server, name, password, *, client=None, cookie=None, heade
 @pytest.mark.parametrize("headers", [
     {"Origin": "https://evil.example"},
     {"Origin": "null"},
+    {"Origin": "http://127.0.0.1"},  # the same host, another port: another origin
     {"Sec-Fetch-Site": "cross-site"},
     {"Sec-Fetch-Site": "same-site"},
 ])
@@ -50,11 +51,14 @@ async def test_a_login_another_site_asks_for_is_refused(http, server, unique, he
     {"Sec-Fetch-Site": "same-origin"},
     {"Sec-Fetch-Site": "none"},  # typed in the address bar, a bookmark
     {"Origin": "{own}", "Sec-Fetch-Site": "same-origin"},
+    {"Origin": "{own_https}"},  # served over TLS by a proxy that does not say so
 ])
 async def test_a_login_from_our_own_pages_or_outside_a_browser_works(http, server, unique,
                                                                     headers):
     account = await verified_account(http, server, unique, login=False)
-    sent = {name: value.format(own=server.url) for name, value in headers.items()}
+    own_https = "https://" + server.url.split("://", 1)[1]
+    sent = {name: value.format(own=server.url, own_https=own_https)
+            for name, value in headers.items()}
     reply = await login(http, server, account.username, PASSWORD, headers=sent)
     assert reply.status == 200, reply.body
 
