@@ -31,8 +31,12 @@ def _digest(name: str) -> str:
     return hashlib.sha256(name.encode()).hexdigest()[:32]
 
 
-def _limits(caller: Caller, account: str, pair: str, device: str | None):
-    """The limits of this attempt: (name, key, message) each."""
+Limit = tuple[str, str, str]
+"""A limit's name, the key it counts under, and the refusal's words."""
+
+
+def _limits(caller: Caller, account: str, pair: str, device: str | None) -> tuple[Limit, ...]:
+    """The limits this attempt must pass, and counts against when it fails."""
     shared = ("login_account", account, TOO_MANY_ACCOUNT)
     if device is not None:
         shared = ("login_device", f"{account}|{device}", TOO_MANY_DEVICE)
@@ -43,7 +47,8 @@ def _limits(caller: Caller, account: str, pair: str, device: str | None):
     )
 
 
-async def _admit(ctx: Context, caller: Caller, limits, user: User | None) -> None:
+async def _admit(ctx: Context, caller: Caller, limits: tuple[Limit, ...],
+                 user: User | None) -> None:
     """Refuse an attempt that a spent limit forbids, before any hashing."""
     for name, key, message in limits:
         await audit.limit(ctx, caller, name, key, message, user=user, count=False)

@@ -140,3 +140,14 @@ async def test_an_ipv6_client_cannot_spread_its_login_guesses_over_its_64(
         assert wrong.status == 401
     refused = await login(http, server, account.username, PASSWORD, client="2001:db8:9:9::3")
     assert refused.status == 429
+
+
+async def test_an_ipv6_client_cannot_spread_its_code_requests_over_its_64(
+        http, start_server, unique):
+    server = start_server(**PROXY, LIMIT_RESEND_IP="2/hour")
+    statuses = []
+    for host in ("1", "2", "3"):
+        reply = await call(http, server, "resend_verification", {"email": unique()[1]},
+                           headers={"X-Forwarded-For": f"2001:db8:7:7::{host}"})
+        statuses.append(reply.status)
+    assert statuses == [200, 200, 429]
