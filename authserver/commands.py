@@ -3,6 +3,7 @@
 import argparse
 import asyncio
 import logging
+import os
 import sys
 
 from tornado.netutil import bind_sockets
@@ -56,6 +57,9 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # Whatever the server creates (the SQLite database and its -wal and -shm, exports)
+    # is readable by its owner alone: it holds password hashes and mail.
+    os.umask(0o077)
     args = _parser().parse_args(argv)
     try:
         settings = load_settings(**_overrides(args))

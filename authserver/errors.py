@@ -3,7 +3,7 @@
 from pydantic import ValidationError
 
 from contracts import ErrorReply, Status
-from contracts.fields import FIELD_RULES
+from contracts.fields import CONTROL_CHARACTERS, FIELD_RULES
 
 
 class ServiceError(Exception):
@@ -57,6 +57,9 @@ def describe(error: ValidationError) -> ServiceError:
         message = f"Unknown field '{field}'."
     elif first["type"] in {"model_type", "dict_type"}:
         message, field = "The body must be a JSON object.", None
+    elif first["type"] == CONTROL_CHARACTERS:
+        message = (f"The field '{field}' may not contain control characters "
+                   "(such as NUL or a line break).")
     elif field in FIELD_RULES and first["type"] != "string_type":
         message = FIELD_RULES[field]
     else:

@@ -13,6 +13,7 @@ from authserver.realtime.server import RealTime
 from authserver.security.passwords import PasswordHasher
 from authserver.security.ratelimit import RateLimiter
 from authserver.services.context import Context
+from authserver.services.retention import Pruner
 from authserver.settings import Settings
 from authserver.store.database import Store
 from authserver.store.migrations import migrate
@@ -66,6 +67,7 @@ async def serve(settings: Settings, sockets: list[socket.socket]) -> None:
         mail_queued=mail.notify,
     )
     realtime = RealTime(ctx)
+    pruner = Pruner(ctx)
     app = make_app(ctx, [*realtime.routes(), *webui_routes()])
     http_server = HTTPServer(
         app,
@@ -77,6 +79,7 @@ async def serve(settings: Settings, sockets: list[socket.socket]) -> None:
     http_server.add_sockets(sockets)
     mail.start()
     realtime.start()
+    pruner.start()
 
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -94,6 +97,7 @@ async def serve(settings: Settings, sockets: list[socket.socket]) -> None:
     except TimeoutError:
         log.warning("%d request(s) still running after %ss", in_flight.count,
                     SHUTDOWN_GRACE_SECONDS)
+    await pruner.stop()
     await realtime.stop()
     await http_server.close_all_connections()
     await mail.stop()

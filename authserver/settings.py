@@ -132,7 +132,19 @@ class Settings:
         "comma-separated origins allowed besides the server's own (CORS for `/api`, Socket.IO)")
     trusted_proxies: tuple[str, ...] = setting(
         "TRUSTED_PROXIES", (), _CommaList,
-        "comma-separated addresses or networks whose `X-Forwarded-For` is believed")
+        "comma-separated addresses or networks whose `X-Forwarded-For` and "
+        "`X-Forwarded-Proto` are believed")
+    public_url: str | None = setting(
+        "PUBLIC_URL", None, kinds.String,
+        "the site's own origin as browsers see it (`https://auth.example.com`); unset: the "
+        "scheme and `Host` of each request",
+        validator=validate.Regexp(r"^https?://[^/?#\s]+/?$",
+                                  error="must be an origin like https://auth.example.com"))
+    retention_days: float = setting(
+        "RETENTION_DAYS", 30.0, kinds.Float,
+        "audit rows and sent mail older than this are deleted (hourly); expired sessions are "
+        "deleted too",
+        validator=validate.Range(0.001, 36500))
     workers: int = setting("WORKERS", 1, kinds.Integer, "worker processes sharing the port",
                            validator=validate.Range(1, 256))
     rate_limits: bool = setting("RATE_LIMITS", True, _OnOff,

@@ -17,6 +17,7 @@ from contracts import CALLS, Call, ErrorReply, Status
 log = logging.getLogger(__name__)
 
 TIMEOUT = aiohttp.ClientTimeout(total=30, connect=10)
+DEVICE_COOKIE = "authserver_device"
 
 
 def _status_for(http_status: int) -> Status:
@@ -28,12 +29,17 @@ def _status_for(http_status: int) -> Status:
 
 
 class ApiClient:
-    """One HTTP session to one server; `token` is sent on calls that need a session."""
+    """One HTTP session to one server; `token` is sent on calls that need a session.
+
+    `device` is the server's device cookie, sent with every call and replaced by the one
+    each login returns (see the README's security section).
+    """
 
     def __init__(self, base_url: str, *, token: str | None = None,
                  describe: str | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.token = token
+        self.device: str | None = None
         # What to call the server in messages: the URL the person gave, not a tunnel port.
         self.describe = describe or self.base_url
         self._calls: dict[str, Call] = {call.name: call for call in CALLS}
@@ -52,7 +58,9 @@ class ApiClient:
 
     def _session(self) -> aiohttp.ClientSession:
         if self._http is None:
-            self._http = aiohttp.ClientSession(timeout=TIMEOUT)
+            # Cookies are sent as chosen above, never from a jar of whatever came back.
+            self._http = aiohttp.ClientSession(timeout=TIMEOUT,
+                                               cookie_jar=aiohttp.DummyCookieJar())
         return self._http
 
     async def call(self, name: str, request: BaseModel | None = None) -> Any:
@@ -62,6 +70,8 @@ class ApiClient:
         if not isinstance(request, call.request):
             raise TypeError(f"{name} takes {call.request.__name__}, not {type(request).__name__}")
         headers = {"Accept": "application/json"}
+        if self.device:
+            headers["Cookie"] = f"{DEVICE_COOKIE}={self.device}"
         if call.authenticated:
             if not self.token:
                 raise ApiError(ErrorReply(error="not logged in", code=Status.UNAUTHENTICATED))
@@ -74,6 +84,8 @@ class ApiClient:
                                                headers=headers) as response:
                 status = response.status
                 text = await response.text()
+                if DEVICE_COOKIE in response.cookies:
+                    self.device = response.cookies[DEVICE_COOKIE].value
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             raise Unreachable(f"cannot reach {self.describe}: {_reason(exc)}") from exc
         return self._decode(call, status, text)

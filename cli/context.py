@@ -25,6 +25,9 @@ class Context:
     via: str | None = None
     live: "LiveChannel | None" = None
 
+    def __post_init__(self) -> None:
+        self.api.device = self.store.load_device()
+
     @property
     def describe(self) -> str:
         return self.server if self.via is None else f"{self.server} via ssh {self.via}"
@@ -45,6 +48,8 @@ class Context:
                                username=reply.user.username,
                                expires_at=reply.expires_at.isoformat())
         self.store.save(stored)
+        if self.api.device:
+            self.store.save_device(self.api.device)
         self.api.token = reply.token
         return stored
 

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from contracts.fields import LoginName, Password, Timestamp, Token
+from contracts.fields import LoginName, Password, Text, Timestamp, Token
 from contracts.messages import Message, User
 
 CHAT_MAX_LENGTH = 2000
@@ -18,6 +18,7 @@ HISTORY_MAX = 100
 ChatText = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=CHAT_MAX_LENGTH),
+    Text,
 ]
 
 

@@ -1,10 +1,19 @@
-"""Field types shared by requests: the rules for usernames, emails, passwords and codes."""
+"""Field types shared by requests: the rules for usernames, emails, passwords and codes.
 
+No text field takes a control character (C0, DEL or C1: NUL, CR, LF, ESC ...): they
+have no place in a name, a password or a chat line, and they break what reads them
+later (PostgreSQL refuses NUL in text, terminals obey escapes, mail headers split on
+CR LF).
+"""
+
+import re
+import unicodedata
 from datetime import UTC, datetime
 from typing import Annotated
 
 from email_validator import EmailNotValidError, validate_email
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
+from pydantic_core import PydanticCustomError
 
 USERNAME_PATTERN = r"^[A-Za-z0-9_.-]{3,32}$"
 CODE_PATTERN = r"^[0-9]{6}$"
@@ -13,8 +22,29 @@ PASSWORD_MAX_LENGTH = 1024
 EMAIL_MAX_LENGTH = 254
 
 
+CONTROL_CHARACTERS = "control_characters"
+"""The pydantic error type of a text holding a control character."""
+
+
+def _no_control_characters(value):
+    """Refuse a string holding a control character, before any other rule looks at it."""
+    if isinstance(value, str) and any(unicodedata.category(char) == "Cc" for char in value):
+        raise PydanticCustomError(CONTROL_CHARACTERS, "control characters are not allowed")
+    return value
+
+
+Text = BeforeValidator(_no_control_characters)
+"""Put last in the Annotated of every text field, so that it runs first."""
+
+# An RFC 2047 encoded word ("=?utf-8?q?alice?=") in an address: mail software may
+# decode it into another mailbox than the one the address names.
+_ENCODED_WORD = re.compile(r"=\?")
+
+
 def _normalised_email(value: str) -> str:
     """Check the address's shape and lower-case its domain; no DNS look-up."""
+    if _ENCODED_WORD.search(value):
+        raise ValueError("not a valid email address: '=?' (an encoded word) is not allowed")
     try:
         checked = validate_email(value, check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError as exc:
@@ -26,11 +56,13 @@ Username = Annotated[
     str,
     StringConstraints(pattern=USERNAME_PATTERN),
     Field(description="3 to 32 characters: letters, digits, '_', '.' or '-'.", examples=["ada"]),
+    Text,
 ]
 Email = Annotated[
     str,
     Field(max_length=EMAIL_MAX_LENGTH, examples=["ada@example.com"]),
     AfterValidator(_normalised_email),
+    Text,
 ]
 Password = Annotated[
     str,
@@ -39,17 +71,20 @@ Password = Annotated[
         max_length=PASSWORD_MAX_LENGTH,
         examples=["correct horse battery"],
     ),
+    Text,
 ]
 Code = Annotated[
     str,
     StringConstraints(pattern=CODE_PATTERN),
     Field(description="The six ASCII digits sent by mail.", examples=["123456"]),
+    Text,
 ]
 LoginName = Annotated[
     str,
     Field(min_length=1, max_length=EMAIL_MAX_LENGTH, description="A username or an email address."),
+    Text,
 ]
-Token = Annotated[str, Field(min_length=1, max_length=256)]
+Token = Annotated[str, Field(min_length=1, max_length=256), Text]
 
 
 FIELD_RULES = {

@@ -27,7 +27,8 @@ class Call:
     authenticated: bool = False
 
 
-_BODY = (Status.INVALID_ARGUMENT, Status.PAYLOAD_TOO_LARGE, Status.RESOURCE_EXHAUSTED)
+_BODY = (Status.INVALID_ARGUMENT, Status.PAYLOAD_TOO_LARGE, Status.UNSUPPORTED_MEDIA_TYPE,
+         Status.RESOURCE_EXHAUSTED)
 
 CALLS: tuple[Call, ...] = (
     Call(

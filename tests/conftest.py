@@ -23,6 +23,7 @@ SHARED_ADDRESS_LIMITS = {
     "LIMIT_SIGNUP_IP": "10000/hour",
     "LIMIT_LOGIN_IP": "10000/15minutes",
     "LIMIT_RESEND_IP": "10000/hour",
+    "LIMIT_VERIFY_IP": "10000/hour",
     "LIMIT_SOCKET_CONNECT_IP": "10000/minute",
 }
 ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", "test-artifacts"))

@@ -52,7 +52,9 @@ def claim_due(limit: int = 20) -> list[OutboxMail]:
 
 
 def mark_sent(mail_id: int) -> None:
-    OutboxMail.update(status=SENT, sent_at=utcnow(), last_error=None).where(
+    """Record the mail as sent and blank its subject and body: they carry a code the
+    outbox has no reason to keep once it is on its way."""
+    OutboxMail.update(status=SENT, sent_at=utcnow(), last_error=None, subject="", body="").where(
         OutboxMail.id == mail_id
     ).execute()
 

@@ -14,11 +14,15 @@ def build_message(letter: Letter, sender: str) -> EmailMessage:
     """A plain-text message with proper headers.
 
     EmailMessage refuses header values containing CR or LF, so no field can inject
-    headers; addresses were validated before they got here as well.
+    headers; addresses were validated before they got here as well. An address that the
+    header would read as another (an RFC 2047 encoded word, "=?utf-8?q?alice?=@...",
+    reads as alice@...) is refused: the mail goes to the stored address or nowhere.
     """
     message = EmailMessage()
     message["From"] = sender
     message["To"] = letter.recipient
+    if [address.addr_spec for address in message["To"].addresses] != [letter.recipient]:
+        raise ValueError(f"the address {letter.recipient!r} reads as another in a To: header")
     message["Subject"] = letter.subject
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or "localhost")
@@ -56,7 +60,9 @@ class SmtpSender:
                 client.starttls(context=context)
             if self.username:
                 client.login(self.username, self.password or "")
-            client.send_message(message)
+            # The envelope names the stored address itself, never what a mail library
+            # makes of the To: header (which may decode an encoded word into another).
+            client.send_message(message, from_addr=self.sender, to_addrs=[letter.recipient])
 
 
 class ConsoleSender:

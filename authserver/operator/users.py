@@ -15,6 +15,7 @@ from peewee import IntegrityError
 from pydantic import ValidationError
 
 from authserver.errors import describe
+from authserver.security.lookalikes import skeleton
 from authserver.security.passwords import PasswordHasher
 from authserver.store.database import Store
 from authserver.store.models import User, database_proxy
@@ -58,6 +59,7 @@ def _row(request: SignupRequest, password_hash: str, verified: bool) -> dict:
         "username_key": request.username.lower(),
         "email": request.email,
         "email_key": request.email.lower(),
+        "username_skeleton": skeleton(request.username),
         "password_hash": password_hash,
         "is_verified": verified,
     }

@@ -77,7 +77,7 @@ def socket_handler(
                 )
                 try:
                     await audit.limit(
-                        ctx, caller, "socket_connect_ip", caller.ip, TOO_MANY_CONNECTIONS
+                        ctx, caller, "socket_connect_ip", caller.client, TOO_MANY_CONNECTIONS
                     )
                 except ServiceError as error:
                     self._refuse(error.status.http_status, error.message, error.status.value,

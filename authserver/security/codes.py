@@ -1,10 +1,19 @@
-"""Six-digit verification codes, kept only as an HMAC keyed by SECRET_KEY."""
+"""Six-digit codes mailed to people (verification now, password reset later), kept only
+as an HMAC keyed by SECRET_KEY, and the rules for guessing at them.
+
+A code allows MAX_TRIES_PER_CLIENT wrong tries from each client (the `code_client`
+rate limit, keyed by `attempt_key`) and MAX_TRIES_PER_CODE evaluations in all. So a
+stranger who knows the address cannot use up the owner's code with five bad guesses,
+and guessing stays bounded: 20 tries at a million codes.
+"""
 
 import hashlib
 import hmac
 import secrets
 
 CODE_DIGITS = 6
+MAX_TRIES_PER_CODE = 20
+CODE_CLIENT_LIMIT = "code_client"
 
 
 def new_code() -> str:
@@ -19,3 +28,15 @@ def code_digest(secret_key: str, owner: str, code: str) -> str:
 
 def code_matches(secret_key: str, owner: str, code: str, stored: str) -> bool:
     return hmac.compare_digest(code_digest(secret_key, owner, code), stored)
+
+
+def attempt_key(purpose: str, address: str, stored: str | None, client: str) -> str:
+    """The rate-limit key of one client's tries at one code (`stored`, its digest).
+
+    An address with no live code (unknown, verified, expired) gets a key of the same
+    shape, so its refusals come at the same count: the limit tells nothing about the
+    address. A new code starts a new count. The address is kept only as a digest.
+    """
+    address_id = hashlib.sha256(address.encode()).hexdigest()[:24]
+    code_id = stored[:16] if stored else "-"
+    return f"{purpose}:{address_id}:{code_id}|{client}"

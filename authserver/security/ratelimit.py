@@ -32,8 +32,10 @@ log = logging.getLogger(__name__)
 DEFAULT_LIMITS: Mapping[str, str] = {
     # failed logins of one account from one client address; a success clears it
     "login_account_ip": "5/15minutes;10/hour;20/day",
-    # failed logins of one account from all addresses
+    # failed logins of one account from all clients without its device cookie
     "login_account": "100/day",
+    # failed logins of one account from one client with its device cookie
+    "login_device": "10/15minutes;20/day",
     # failed logins from one client address, whatever the accounts
     "login_ip": "50/15minutes;500/day",
     # sign-ups from one client address
@@ -42,6 +44,10 @@ DEFAULT_LIMITS: Mapping[str, str] = {
     "resend_address": "1/minute;10/day",
     # resend requests from one client address, whatever the addresses
     "resend_ip": "30/hour;200/day",
+    # code checks (verify-email) from one client address, whatever the addresses
+    "verify_ip": "30/hour;200/day",
+    # wrong tries at one code (or at an address with none) from one client address
+    "code_client": "5/day",
     # chat messages of one user
     "chat_user": "30/10seconds;600/hour",
     # new Socket.IO (Engine.IO) connections from one client address

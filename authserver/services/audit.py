@@ -14,8 +14,8 @@ from authserver.store.models import AuditEvent
 log = logging.getLogger(__name__)
 
 EVENTS = frozenset({
-    "signup", "verify", "verify_failure", "login_success", "login_failure", "throttled",
-    "resend", "logout", "revoked",
+    "signup", "signup_refused", "verify", "verify_failure", "login_success", "login_failure",
+    "throttled", "resend", "logout", "revoked",
 })
 # A client hammering a closed limit is logged once a minute per limit and key, not per
 # request, so refusals cannot be turned into a flood of database writes.

@@ -3,6 +3,7 @@
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from authserver.security.clients import client_key
 from authserver.security.passwords import PasswordHasher
 from authserver.security.ratelimit import RateLimiter
 from authserver.settings import Settings
@@ -29,9 +30,15 @@ class Context:
 @dataclass(frozen=True)
 class Caller:
     """Who is asking: the client address (proxy-aware), its user agent, its session token,
-    and the way in ("rest" or "socket")."""
+    the way in ("rest" or "socket") and its device cookie (see security/devices.py)."""
 
     ip: str
     user_agent: str = ""
     token: str | None = None
     channel: str = "rest"
+    device: str | None = None
+
+    @property
+    def client(self) -> str:
+        """The key of per-address limits: the address, or an IPv6 client's /64."""
+        return client_key(self.ip)

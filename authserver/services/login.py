@@ -2,12 +2,15 @@
 
 Guessing is limited before bcrypt runs, so a refused guess costs the server a counter
 look-up, not a hash: failures per account and client address (a success clears them),
-per account from every address, and per address across accounts.
+per account from every address, and per address across accounts. A client with a valid
+device cookie for the account (security/devices.py) is not held by the account-wide
+ceiling, which strangers can spend; its failures count per device instead.
 """
 
 import hashlib
 
 from authserver.errors import ServiceError, unauthenticated
+from authserver.security.devices import device_of
 from authserver.services import audit
 from authserver.services.context import Caller, Context
 from authserver.services.sessions import open_session
@@ -19,6 +22,7 @@ from contracts.messages import LoginReply, LoginRequest
 TOO_MANY_HERE = "Too many failed logins for this account from your address. Try again in {wait}."
 TOO_MANY_ACCOUNT = "Too many failed logins for this account today. Try again in {wait}."
 TOO_MANY_ADDRESS = "Too many failed logins from your address. Try again in {wait}."
+TOO_MANY_DEVICE = "Too many failed logins from this device. Try again in {wait}."
 
 
 def _digest(name: str) -> str:
@@ -27,13 +31,26 @@ def _digest(name: str) -> str:
     return hashlib.sha256(name.encode()).hexdigest()[:32]
 
 
-async def _admit(ctx: Context, caller: Caller, account: str, pair: str, user: User | None) -> None:
-    """Refuse an attempt that a spent limit forbids, before any hashing."""
-    for name, key, message in (
+Limit = tuple[str, str, str]
+"""A limit's name, the key it counts under, and the refusal's words."""
+
+
+def _limits(caller: Caller, account: str, pair: str, device: str | None) -> tuple[Limit, ...]:
+    """The limits this attempt must pass, and counts against when it fails."""
+    shared = ("login_account", account, TOO_MANY_ACCOUNT)
+    if device is not None:
+        shared = ("login_device", f"{account}|{device}", TOO_MANY_DEVICE)
+    return (
         ("login_account_ip", pair, TOO_MANY_HERE),
-        ("login_account", account, TOO_MANY_ACCOUNT),
-        ("login_ip", caller.ip, TOO_MANY_ADDRESS),
-    ):
+        shared,
+        ("login_ip", caller.client, TOO_MANY_ADDRESS),
+    )
+
+
+async def _admit(ctx: Context, caller: Caller, limits: tuple[Limit, ...],
+                 user: User | None) -> None:
+    """Refuse an attempt that a spent limit forbids, before any hashing."""
+    for name, key, message in limits:
         await audit.limit(ctx, caller, name, key, message, user=user, count=False)
 
 
@@ -48,14 +65,15 @@ async def check_credentials(ctx: Context, name: str, password: str, caller: Call
     """
     user = await ctx.store.run(find_by_login_name, name)
     account = f"user:{user.id}" if user else f"name:{_digest(name.lower())}"
-    pair = f"{account}|{caller.ip}"
-    async with ctx.limiter.serial.hold(pair), ctx.limiter.per_address.hold(caller.ip):
-        await _admit(ctx, caller, account, pair, user)
+    pair = f"{account}|{caller.client}"
+    device = device_of(ctx.settings.secret_key, caller.device, user.id) if user else None
+    limits = _limits(caller, account, pair, device)
+    async with ctx.limiter.serial.hold(pair), ctx.limiter.per_address.hold(caller.client):
+        await _admit(ctx, caller, limits, user)
         matched = await ctx.passwords.check(password, user.password_hash if user else None)
         if not matched:
-            await ctx.limiter.count("login_account_ip", pair)
-            await ctx.limiter.count("login_account", account)
-            await ctx.limiter.count("login_ip", caller.ip)
+            for limit_name, key, _ in limits:
+                await ctx.limiter.count(limit_name, key)
             await audit.record(ctx, "login_failure", caller, user=user,
                                detail="wrong password" if user else "unknown name")
             raise unauthenticated("Wrong username or password.")

@@ -8,6 +8,7 @@ from authserver.errors import ServiceError, invalid
 from authserver.mail import outbox
 from authserver.mail.compose import verification_letter
 from authserver.security.codes import code_digest, new_code
+from authserver.security.lookalikes import skeleton
 from authserver.security.password_policy import password_problem
 from authserver.services import audit
 from authserver.services.context import Caller, Context
@@ -19,13 +20,17 @@ CODE_LIFETIME = timedelta(hours=24)
 
 
 def _taken(field: str) -> ServiceError:
+    wording = "username (or one that looks like it)" if field == "username" else field
     return ServiceError(
-        Status.ALREADY_EXISTS, f"That {field} is already taken.", field=field
+        Status.ALREADY_EXISTS, f"That {wording} is already taken.", field=field
     )
 
 
-def _which_is_taken(username_key: str, email_key: str) -> str | None:
-    if User.select().where(User.username_key == username_key).exists():
+def _which_is_taken(username: str, email_key: str) -> str | None:
+    """Which field another account holds: the name, one that looks like it, the address."""
+    if User.select().where(
+        (User.username_key == username.lower()) | (User.username_skeleton == skeleton(username))
+    ).exists():
         return "username"
     if User.select().where(User.email_key == email_key).exists():
         return "email"
@@ -58,6 +63,7 @@ def _create_account(
             user = User.create(
                 username=request.username,
                 username_key=request.username.lower(),
+                username_skeleton=skeleton(request.username),
                 email=request.email,
                 email_key=email_key,
                 password_hash=password_hash,
@@ -66,36 +72,45 @@ def _create_account(
             )
             queue_code_mail(recipient=request.email, username=request.username, code=code)
     except IntegrityError as exc:
-        raise _taken("username" if "username_key" in str(exc) else "email") from None
+        raise _taken("username" if "username" in str(exc) else "email") from None
     return user
 
 
 TOO_MANY_SIGNUPS = "Too many sign-ups from your address. Try again in {wait}."
 
 
+async def _refused(ctx: Context, caller: Caller, error: ServiceError) -> None:
+    """A sign-up refused as taken uses the client's sign-up limit and is audited."""
+    await ctx.limiter.count("signup_ip", caller.client)
+    await audit.record(ctx, "signup_refused", caller, detail=f"{error.field} taken")
+
+
 async def signup(ctx: Context, request: SignupRequest, caller: Caller) -> SignupReply:
     problem = password_problem(request.password, username=request.username, email=request.email)
     if problem:
         raise invalid(problem, field="password")
-    # Accounts created count, refused sign-ups do not: a hundred racing sign-ups for one
-    # name create one account and use one sign-up of the address.
+    # Accounts created and sign-ups refused as taken both count, so probing which names
+    # and addresses exist is as slow as creating accounts.
     # One at a time per address (per process), so a burst cannot pass the check together.
-    async with ctx.limiter.serial.hold(f"signup:{caller.ip}"):
-        await audit.limit(ctx, caller, "signup_ip", caller.ip, TOO_MANY_SIGNUPS, count=False)
-        taken = await ctx.store.run(
-            _which_is_taken, request.username.lower(), request.email.lower()
-        )
-        if taken:
-            raise _taken(taken)
-        password_hash = await ctx.passwords.hash(request.password)
-        user = await ctx.store.run(
-            _create_account,
-            request=request,
-            password_hash=password_hash,
-            code=new_code(),
-            secret_key=ctx.settings.secret_key,
-        )
-        await ctx.limiter.count("signup_ip", caller.ip)
+    async with ctx.limiter.serial.hold(f"signup:{caller.client}"):
+        await audit.limit(ctx, caller, "signup_ip", caller.client, TOO_MANY_SIGNUPS, count=False)
+        try:
+            taken = await ctx.store.run(_which_is_taken, request.username, request.email.lower())
+            if taken:
+                raise _taken(taken)
+            password_hash = await ctx.passwords.hash(request.password)
+            user = await ctx.store.run(
+                _create_account,
+                request=request,
+                password_hash=password_hash,
+                code=new_code(),
+                secret_key=ctx.settings.secret_key,
+            )
+        except ServiceError as error:
+            if error.status is Status.ALREADY_EXISTS:
+                await _refused(ctx, caller, error)
+            raise
+        await ctx.limiter.count("signup_ip", caller.client)
     ctx.mail_queued()
     await audit.record(ctx, "signup", caller, user=user)
     return SignupReply(

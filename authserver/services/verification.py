@@ -1,91 +1,100 @@
 """Email verification: check a code, and mail a new one on request.
 
-A code allows MAX_ATTEMPTS evaluations. Each evaluation first reserves an attempt with a
-conditional UPDATE, so even 50 concurrent guesses get at most MAX_ATTEMPTS compared.
+Every wrong attempt gets one reply, whatever the address (unknown, verified, pending,
+expired code), so the call tells nothing about who has an account. Wrong tries count
+per code and client (security/codes.py) and per client across addresses; each
+evaluation first reserves one of the code's MAX_TRIES_PER_CODE with a conditional
+UPDATE, so even 50 concurrent guesses get at most that many compared.
 """
 
-from authserver.errors import ServiceError, exhausted, invalid
-from authserver.security.codes import code_digest, code_matches, new_code
+from authserver.errors import invalid
+from authserver.security.codes import (
+    CODE_CLIENT_LIMIT,
+    MAX_TRIES_PER_CODE,
+    attempt_key,
+    code_digest,
+    code_matches,
+    new_code,
+)
 from authserver.services import audit
 from authserver.services.context import Caller, Context
 from authserver.services.signup import CODE_LIFETIME, queue_code_mail
 from authserver.store.models import User, database_proxy, utcnow
-from contracts import Status
 from contracts.messages import Notice, ResendRequest, VerifyEmailRequest
 
-MAX_ATTEMPTS = 5
 RESEND_REPLY = (
     "If that address belongs to an account waiting for verification, "
     "a new code is on its way."
 )
-
-
+WRONG_CODE = (
+    "That code is not right, or it has expired or been used. Check the latest mail we sent "
+    "you, or ask for a new code."
+)
+TOO_MANY_WRONG = "Too many wrong codes for this address from your address. Try again in {wait}."
+TOO_MANY_CHECKS = "Too many code checks from your address. Try again in {wait}."
 RESEND_TOO_SOON = "Please wait {wait} before asking for another code for this address."
 RESEND_TOO_MANY_HERE = "Too many code requests from your address. Try again in {wait}."
+FAILURE_AUDIT_WINDOW = "1/minute"
 
 
-def _wrong_code() -> ServiceError:
-    return invalid("That code is not right. Check the latest mail we sent you.", field="code")
-
-
-def _use_code(*, email_key: str, code: str, secret_key: str) -> User:
+def _pending(email_key: str) -> User | None:
+    """The account of this address, if it waits for verification with a live code."""
     user = User.get_or_none(User.email_key == email_key)
-    if user is None:
-        raise _wrong_code()
-    if user.is_verified:
-        raise ServiceError(
-            Status.FAILED_PRECONDITION, "This email address is already verified. You can log in."
-        )
-    if user.verification_code is None:
-        raise _wrong_code()
+    if user is None or user.is_verified or user.verification_code is None:
+        return None
     if user.verification_code_expires <= utcnow():
-        raise invalid("That code has expired. Ask for a new one.", field="code")
+        return None
+    return user
+
+
+def _use_code(*, user: User, email_key: str, code: str, secret_key: str) -> bool:
+    """Spend one try at the user's code; True when it matched and verified the account."""
+    stored = user.verification_code
     reserved = (
         User.update(verification_attempts=User.verification_attempts + 1)
         .where(
             User.id == user.id,
-            User.verification_code == user.verification_code,
-            User.verification_attempts < MAX_ATTEMPTS,
+            User.verification_code == stored,
+            User.verification_attempts < MAX_TRIES_PER_CODE,
         )
         .execute()
     )
-    if not reserved:
-        raise exhausted("Too many wrong codes. Ask for a new code.")
-    if not code_matches(secret_key, email_key, code, user.verification_code):
-        raise _wrong_code()
+    if not reserved or not code_matches(secret_key, email_key, code, stored):
+        return False
     used = (
         User.update(is_verified=True, verification_code=None, verification_code_expires=None)
-        .where(User.id == user.id, User.verification_code == user.verification_code)
+        .where(User.id == user.id, User.verification_code == stored)
         .execute()
     )
-    if not used:
-        raise invalid("That code was already used.", field="code")
-    return user
+    return bool(used)
 
 
-def _owner(email_key: str) -> User | None:
-    return User.get_or_none(User.email_key == email_key)
+async def _failed(ctx: Context, caller: Caller, user: User | None, key: str) -> None:
+    """Count a wrong try and audit it: at most once a minute per account and client, and
+    never for an address with no account (a row per guess would let anyone grow the log)."""
+    await ctx.limiter.count(CODE_CLIENT_LIMIT, key)
+    if user is not None and await ctx.limiter.first_in(
+        FAILURE_AUDIT_WINDOW, f"audit:verify_failure:{user.id}|{caller.client}"
+    ):
+        await audit.record(ctx, "verify_failure", caller, user=user, detail="wrong code")
 
 
 async def verify_email(ctx: Context, request: VerifyEmailRequest, caller: Caller) -> Notice:
     email_key = request.email.lower()
-    try:
-        user = await ctx.store.run(
-            _use_code, email_key=email_key, code=request.code, secret_key=ctx.settings.secret_key
+    await audit.limit(ctx, caller, "verify_ip", caller.client, TOO_MANY_CHECKS)
+    user = await ctx.store.run(_pending, email_key)
+    key = attempt_key("verification", email_key, user and user.verification_code,
+                      caller.client)
+    async with ctx.limiter.serial.hold(key):
+        await audit.limit(ctx, caller, CODE_CLIENT_LIMIT, key, TOO_MANY_WRONG, user=user,
+                          count=False)
+        verified = user is not None and await ctx.store.run(
+            _use_code, user=user, email_key=email_key, code=request.code,
+            secret_key=ctx.settings.secret_key,
         )
-    except ServiceError as error:
-        # Guesses at an address with no account are not recorded: they cannot succeed,
-        # and a row each would let anyone grow the table at will.
-        if error.status is Status.UNAVAILABLE:
-            raise
-        owner = await ctx.store.run(_owner, email_key)
-        if owner is not None and error.status is Status.RESOURCE_EXHAUSTED:
-            # A dead code: logged like any throttling, once a minute, not once a guess.
-            error.limit = "code_attempts"
-            await audit.throttled(ctx, caller, error, f"code:{owner.id}", user=owner)
-        elif owner is not None:
-            await audit.record(ctx, "verify_failure", caller, user=owner, detail=error.message)
-        raise
+        if not verified:
+            await _failed(ctx, caller, user, key)
+            raise invalid(WRONG_CODE, field="code")
     await audit.record(ctx, "verify", caller, user=user)
     return Notice(message="Your email address is verified. You can log in now.")
 
@@ -116,7 +125,7 @@ async def resend_verification(ctx: Context, request: ResendRequest, caller: Call
     nothing about the address either; the sign-up mail does not count.
     """
     email_key = request.email.lower()
-    await audit.limit(ctx, caller, "resend_ip", caller.ip, RESEND_TOO_MANY_HERE)
+    await audit.limit(ctx, caller, "resend_ip", caller.client, RESEND_TOO_MANY_HERE)
     await audit.limit(ctx, caller, "resend_address", email_key, RESEND_TOO_SOON)
     queued = await ctx.store.run(
         _replace_code, email_key=email_key, code=new_code(), secret_key=ctx.settings.secret_key

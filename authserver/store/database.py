@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import asyncpg
-from peewee import InterfaceError, OperationalError
+from peewee import DataError, InterfaceError, OperationalError
 from playhouse.pwasyncio import AsyncPostgresqlDatabase, AsyncSqliteDatabase
 
 from authserver.errors import ServiceError
@@ -35,6 +35,9 @@ UNAVAILABLE_ERRORS = (
     asyncpg.InsufficientResourcesError,  # 53: too many connections, disk full
     asyncpg.OperatorInterventionError,  # 57: shutting down, starting up
 )
+
+# What a database raises for a value it cannot store (class 22 on PostgreSQL).
+DATA_ERRORS = (DataError, asyncpg.DataError)
 
 SQLITE_PRAGMAS = (
     ("journal_mode", "wal"),
@@ -75,6 +78,13 @@ class Store:
         """
         try:
             return await self.database.run(self._on_a_connection, function, args, kwargs)
+        except DATA_ERRORS as exc:
+            # A value this database cannot hold (NUL in PostgreSQL text, a number out of
+            # range) is the request's fault: a 400, never a crash.
+            log.warning("database refused a value: %s", exc)
+            raise ServiceError(
+                Status.INVALID_ARGUMENT, "The request holds a value the database cannot store."
+            ) from exc
         except UNAVAILABLE_ERRORS as exc:
             log.warning("database unavailable: %s", exc)
             raise ServiceError(

@@ -1,7 +1,9 @@
 """The tables. Columns of the seed's user table keep their names.
 
 `username_key` and `email_key` hold the lower-cased forms under unique indexes, so the
-database (not a read-then-write race) refuses a second "Ada" or "ADA@example.com".
+database (not a read-then-write race) refuses a second "Ada" or "ADA@example.com";
+`username_skeleton` (security/lookalikes.py) refuses a look-alike such as "b0b" for
+"bob" too.
 `verification_code` holds an HMAC of the code, never the code itself.
 """
 
@@ -44,6 +46,8 @@ class User(BaseModel):
     id = AutoField()
     username = CharField(max_length=80)
     username_key = CharField(max_length=80, unique=True)
+    # NULL only for accounts that looked like an older one before the rule existed.
+    username_skeleton = CharField(max_length=80, unique=True, null=True)
     email = CharField(max_length=254)
     email_key = CharField(max_length=254, unique=True)
     password_hash = CharField(max_length=255)

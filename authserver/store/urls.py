@@ -13,5 +13,7 @@ def sqlite_path(database_url: str) -> str | None:
 
 
 def without_password(database_url: str) -> str:
-    """The URL fit to print: a password in it becomes `***`."""
-    return re.sub(r"(://[^:/@]*):[^@/]*@", r"\1:***@", database_url)
+    """The URL fit to print: a password in it (`user:pass@`, or a `password=` query
+    parameter, which libpq and asyncpg accept too) becomes `***`."""
+    masked = re.sub(r"(://[^:/@]*):[^@/]*@", r"\1:***@", database_url)
+    return re.sub(r"([?&]password=)[^&#]*", r"\1***", masked, flags=re.IGNORECASE)

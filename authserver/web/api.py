@@ -5,6 +5,7 @@ from pydantic import ValidationError
 from tornado.web import HTTPError, stream_request_body
 
 from authserver.errors import ServiceError, describe, invalid
+from authserver.security.devices import DEVICE_COOKIE
 from authserver.services.context import Caller, Context
 from authserver.web import jsonbody
 from authserver.web.base import JsonHandler
@@ -13,13 +14,15 @@ from authserver.web.client import (
     SESSION_COOKIE,
     bearer_token,
     client_ip,
+    cross_site,
     same_origin,
 )
-from authserver.web.cookies import COOKIE_EFFECTS
+from authserver.web.cookies import COOKIE_EFFECTS, SIGN_IN_CALLS
 from contracts import Call, Status
 from contracts.messages import Empty
 
 MAX_BODY_BYTES = 64 * 1024
+JSON_MEDIA_TYPE = "application/json"
 
 
 @stream_request_body
@@ -42,7 +45,19 @@ class ApiHandler(JsonHandler):
         declared = self.request.headers.get("Content-Length")
         if declared and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
             raise HTTPError(413, f"The body may be at most {MAX_BODY_BYTES} bytes.")
+        if self._has_body() and not self._is_json():
+            # A browser sends text/plain, form and multipart bodies to any site without
+            # asking first; JSON it must announce in a preflight the site can refuse.
+            raise HTTPError(415, "Send the body as JSON, with Content-Type: application/json.")
         self.refused_before_body = False
+
+    def _has_body(self) -> bool:
+        headers = self.request.headers
+        return headers.get("Content-Length", "0") not in ("", "0") or "Transfer-Encoding" in headers
+
+    def _is_json(self) -> bool:
+        media_type = self.request.headers.get("Content-Type", "").partition(";")[0]
+        return media_type.strip().lower() == JSON_MEDIA_TYPE
 
     def data_received(self, chunk: bytes) -> None:
         self._size += len(chunk)
@@ -61,18 +76,29 @@ class ApiHandler(JsonHandler):
             raise describe(exc) from None
 
     def _caller(self) -> Caller:
+        settings = self.ctx.settings
         token = bearer_token(self.request)
         if token is None and self.call.authenticated:
             token = self.get_cookie(SESSION_COOKIE)
-            if token and self.request.method not in SAFE_METHODS and not same_origin(self.request):
+            if (token and self.request.method not in SAFE_METHODS
+                    and not same_origin(self.request, settings.trusted_proxies,
+                                        settings.public_url)):
                 raise ServiceError(
                     Status.PERMISSION_DENIED,
                     "A request carrying the session cookie must come from this site's own pages.",
                 )
+        if self.call.name in SIGN_IN_CALLS and cross_site(
+            self.request, settings.allowed_origins, settings.public_url
+        ):
+            # Another site's page must not sign its visitor in as anyone (login CSRF).
+            raise ServiceError(
+                Status.PERMISSION_DENIED, "Signing in is only possible from this site's pages."
+            )
         return Caller(
-            ip=client_ip(self.request, self.ctx.settings.trusted_proxies),
+            ip=client_ip(self.request, settings.trusted_proxies),
             user_agent=self.request.headers.get("User-Agent", "")[:300],
             token=token,
+            device=self.get_cookie(DEVICE_COOKIE),
         )
 
     async def _serve(self) -> None:

@@ -43,4 +43,5 @@ def make_app(ctx: Context, extra_routes: list[tuple] = ()) -> Application:
         in_flight=InFlight(),
         # Read by every JSON handler as it sets its headers, before its initialize() runs.
         allowed_origins=ctx.settings.allowed_origins,
+        trusted_proxies=ctx.settings.trusted_proxies,
     )

@@ -44,8 +44,23 @@ def client_ip(request: HTTPServerRequest, trusted_proxies: tuple[str, ...]) -> s
     return address
 
 
-def own_origin(request: HTTPServerRequest) -> str:
-    return f"{request.protocol}://{request.host}"
+def scheme(request: HTTPServerRequest, trusted_proxies: tuple[str, ...]) -> str:
+    """"https" when the client reached us over TLS: directly, or through a trusted proxy
+    that says so in X-Forwarded-Proto (a header anyone else sends is ignored)."""
+    forwarded = request.headers.get("X-Forwarded-Proto", "")
+    if forwarded and _is_trusted(request.remote_ip or "", trusted_proxies):
+        # The proxy nearest to us appends last.
+        return "https" if forwarded.split(",")[-1].strip().lower() == "https" else "http"
+    return request.protocol
+
+
+def own_origin(request: HTTPServerRequest, trusted_proxies: tuple[str, ...] = (),
+               public_url: str | None = None) -> str:
+    """The site's own origin: PUBLIC_URL's when set, else the one this request names."""
+    if public_url:
+        parts = urlsplit(public_url)
+        return f"{parts.scheme}://{parts.netloc}"
+    return f"{scheme(request, trusted_proxies)}://{request.host}"
 
 
 def bearer_token(request: HTTPServerRequest) -> str | None:
@@ -55,10 +70,31 @@ def bearer_token(request: HTTPServerRequest) -> str | None:
     return None
 
 
-def same_origin(request: HTTPServerRequest) -> bool:
+def same_origin(request: HTTPServerRequest, trusted_proxies: tuple[str, ...] = (),
+                public_url: str | None = None) -> bool:
     """Does this request come from a page of ours? (Origin, else Referer, must match.)"""
     origin = request.headers.get("Origin")
     if origin is None:
         referer = urlsplit(request.headers.get("Referer", ""))
         origin = f"{referer.scheme}://{referer.netloc}" if referer.netloc else None
-    return origin == own_origin(request)
+    return origin == own_origin(request, trusted_proxies, public_url)
+
+
+def cross_site(request: HTTPServerRequest, allowed_origins: tuple[str, ...],
+               public_url: str | None = None) -> bool:
+    """Does a browser say this request comes from another site's page?
+
+    Its Origin, when sent, must be PUBLIC_URL's (when set), one naming the host this
+    request is addressed to (either scheme: TLS may end at a proxy that does not say so)
+    or an allowed one. With no Origin, Fetch Metadata naming another site is enough to
+    refuse. A request with neither (authcli, curl, a server) is not a browser's.
+    """
+    origin = request.headers.get("Origin")
+    if origin is not None:
+        if origin in allowed_origins:
+            return False
+        if public_url:
+            return origin != own_origin(request, public_url=public_url)
+        parts = urlsplit(origin)
+        return parts.scheme not in ("http", "https") or parts.netloc != request.host
+    return request.headers.get("Sec-Fetch-Site", "").lower() in ("cross-site", "same-site")

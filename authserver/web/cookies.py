@@ -1,24 +1,36 @@
-"""The web UI's session cookie: set by login, cleared by logout.
+"""The web UI's session cookie (set by login, cleared by logout) and the device cookie
+(set by every login, see security/devices.py).
 
-HttpOnly keeps the token out of scripts' reach, SameSite=Strict keeps other sites from
-sending it, Secure follows HTTPS.
+HttpOnly keeps the tokens out of scripts' reach, SameSite=Strict keeps other sites from
+sending them, Secure follows HTTPS (directly or through a trusted proxy).
 """
 
 from tornado.web import RequestHandler
 
+from authserver.security import devices
 from authserver.settings import Settings
-from authserver.web.client import SESSION_COOKIE
+from authserver.web.client import SESSION_COOKIE, scheme
 
 
 def set_session_cookie(handler: RequestHandler, reply, settings: Settings) -> None:
+    secure = scheme(handler.request, settings.trusted_proxies) == "https"
     handler.set_cookie(
         SESSION_COOKIE,
         reply.token,
         path="/",
         httponly=True,
         samesite="Strict",
-        secure=handler.request.protocol == "https",
+        secure=secure,
         max_age=int(settings.session_ttl_hours * 3600),
+    )
+    handler.set_cookie(
+        devices.DEVICE_COOKIE,
+        devices.issue(settings.secret_key, reply.user.id),
+        path="/api/",
+        httponly=True,
+        samesite="Strict",
+        secure=secure,
+        max_age=devices.DEVICE_COOKIE_DAYS * 86400,
     )
 
 
@@ -27,3 +39,7 @@ def clear_session_cookie(handler: RequestHandler, reply, settings: Settings) -> 
 
 
 COOKIE_EFFECTS = {"login": set_session_cookie, "logout": clear_session_cookie}
+SIGN_IN_CALLS = frozenset(
+    name for name, effect in COOKIE_EFFECTS.items() if effect is set_session_cookie
+)
+"""The calls that set the session cookie: refused when a browser says another site asks."""

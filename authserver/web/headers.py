@@ -2,6 +2,8 @@
 
 from tornado.web import RequestHandler
 
+from authserver.web.client import scheme
+
 CONTENT_SECURITY_POLICY = "; ".join(
     (
         "default-src 'self'",
@@ -27,5 +29,5 @@ SECURITY_HEADERS = {
 def apply_security_headers(handler: RequestHandler) -> None:
     for name, value in SECURITY_HEADERS.items():
         handler.set_header(name, value)
-    if handler.request.protocol == "https":
+    if scheme(handler.request, handler.application.settings.get("trusted_proxies", ())) == "https":
         handler.set_header("Strict-Transport-Security", "max-age=31536000; includeSubDomains")

@@ -3,6 +3,7 @@
 
 import asyncio
 import json
+import uuid
 
 import aiohttp
 import pytest
@@ -96,6 +97,46 @@ REST_ROWS = [
     ("resend_verification", {"email": None}, 400, "email"),
     ("resend_verification", {"email": "no-at-sign"}, 400, "email"),
     ("resend_verification", b"[]", 400, None),
+    # control characters (C0, DEL, C1) in every text field; a NUL in a login name was a
+    # 500 on PostgreSQL
+    ("login", {"username": "abuse\u0000user", "password": "long enough"}, 400, "username"),
+    ("login", {"username": "abuse_user\u001b[2J", "password": "long enough"}, 400, "username"),
+    ("login", {"username": "abuse_user", "password": "long enough\u0000"}, 400, "password"),
+    ("signup", {**GOOD, "password": "a good long\u0007password"}, 400, "password"),
+    ("signup", {**GOOD, "password": "a good long\u007fpassword"}, 400, "password"),
+    ("signup", {**GOOD, "email": "abuse\u0000@example.com"}, 400, "email"),
+    ("resend_verification", {"email": "abuse@example.com\u0085"}, 400, "email"),
+    ("verify_email", {"email": "abuse@example.com", "code": "12345\u0000"}, 400, "code"),
+    # RFC 2047 encoded words alias another mailbox
+    ("signup", {**GOOD, "email": "=?utf-8?q?abuse?=@example.com"}, 400, "email"),
+    ("signup", {**GOOD, "email": "=?utf-8?b?YWJ1c2U=?=@example.com"}, 400, "email"),
+    ("resend_verification", {"email": "x=?utf-8?q?abuse?=@example.com"}, 400, "email"),
+    ("verify_email", {"email": "=?utf-8?q?abuse?=@example.com", "code": "123456"}, 400,
+     "email"),
+]
+
+CONTENT_TYPE_ROWS = [
+    # (call, Content-Type sent, body): a browser sends the first three to any site
+    # without a preflight, so a cross-site form could post them
+    ("login", "text/plain", json.dumps({"username": "abuse_user", "password": "long enough"})),
+    ("signup", "text/plain;charset=UTF-8", json.dumps(GOOD)),
+    ("signup", "application/x-www-form-urlencoded", "username=a&email=b&password=c"),
+    ("signup", "multipart/form-data; boundary=x", "--x--"),
+    ("verify_email", "application/octet-stream",
+     json.dumps({"email": "abuse@example.com", "code": "123456"})),
+    ("resend_verification", "application/jsonp", json.dumps({"email": "abuse@example.com"})),
+    ("resend_verification", "", json.dumps({"email": "abuse@example.com"})),
+]
+
+LOOKALIKE_ROWS = [
+    # (a name taken, a name that reads the same): each pair is one account, not two
+    ("pauldcj", "pauIdcj"),
+    ("bob", "b0b"),
+    ("b0b", "bOb"),
+    ("mia", "rnia"),
+    ("will", "vviII"),
+    ("lil", "1I1"),
+    ("Bob", "bob"),
 ]
 
 SOCKET_ROWS = [
@@ -128,6 +169,11 @@ SOCKET_ROWS = [
     ("no_such_event", {}, "error", False),
     ("connect", {}, "error", False),
     ("disconnect", "forged reason", "error", True),
+    ("chat", {"text": "nul\u0000byte"}, "error", True),
+    ("chat", {"text": "bell\u0007"}, "error", True),
+    ("chat", {"text": "clear\u001b[2J"}, "error", True),
+    ("authenticate", {"username": "abuse\u0000user", "password": "long enough"}, "error",
+     False),
 ]
 
 _accounts: dict[str, object] = {}
@@ -151,6 +197,34 @@ async def test_rest_refused_and_nothing_changed(http, server, name, body, status
     assert reply.headers["Content-Type"].startswith("application/json")
     assert reply.body["error"] and reply.body["code"] == "INVALID_ARGUMENT"
     assert reply.body.get("field") == field, reply.body
+    assert await snapshot(server.database_url) == before
+
+
+@pytest.mark.parametrize(("name", "content_type", "body"), CONTENT_TYPE_ROWS)
+async def test_bodies_other_than_json_are_415_and_nothing_changed(http, server, name,
+                                                                  content_type, body):
+    before = await snapshot(server.database_url)
+    reply = await call(http, server, name, raw=body, headers={"Content-Type": content_type})
+    assert reply.status == 415, reply.body
+    assert reply.body["code"] == "UNSUPPORTED_MEDIA_TYPE"
+    assert "application/json" in reply.body["error"]
+    assert await snapshot(server.database_url) == before
+
+
+@pytest.mark.parametrize(("taken", "lookalike"), LOOKALIKE_ROWS)
+async def test_a_name_that_reads_like_a_taken_one_is_409_and_nothing_changed(
+        http, server, taken, lookalike):
+    run = uuid.uuid4().hex[:8]
+    first = await call(http, server, "signup", {"username": f"{taken}_{run}",
+                                                 "email": f"first{run}@example.com",
+                                                 "password": GOOD["password"]})
+    assert first.status == 201, first.body
+    before = await snapshot(server.database_url)
+    reply = await call(http, server, "signup", {"username": f"{lookalike}_{run}",
+                                                "email": f"second{run}@example.com",
+                                                "password": GOOD["password"]})
+    assert reply.status == 409 and reply.body["field"] == "username", reply.body
+    assert "looks like" in reply.body["error"]
     assert await snapshot(server.database_url) == before
 
 

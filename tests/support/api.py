@@ -26,9 +26,12 @@ async def call(
     raw: bytes | str | None = None,
     headers: dict[str, str] | None = None,
 ) -> Reply:
-    """Call `name` with a JSON `payload` (or a `raw` body); return status, JSON, headers."""
+    """Call `name` with a JSON `payload` (or a `raw` body); return status, JSON, headers.
+
+    A body goes as application/json unless `headers` names another Content-Type.
+    """
     spec = call_named(name)
-    sent = dict(headers or {})
+    sent = {"Content-Type": "application/json", **(headers or {})}
     if token:
         sent["Authorization"] = f"Bearer {token}"
     data = raw if raw is not None else (json.dumps(payload) if payload is not None else None)

@@ -60,7 +60,7 @@ TABLE_COLUMNS = {
     "user": "id, username, email, password_hash, is_verified, verification_code, "
     "verification_code_expires, verification_attempts",
     "session": "id, user_id, token_hash, revoked_at",
-    "outbox_mail": "id, recipient, subject",
+    "outbox_mail": "id, recipient",
     "chat_message": "id, user_id, text",
 }
 
@@ -82,3 +82,21 @@ async def snapshot(database_url: str) -> dict[str, list[tuple]]:
     finally:
         await connection.close()
     return state
+
+
+async def rows(database_url: str, sql: str, *args) -> list[tuple]:
+    """The rows of one query on either backend; write `?` for each argument."""
+    if database_url.startswith("sqlite:///"):
+        async with aiosqlite.connect(database_url[len("sqlite:///"):]) as connection:
+            cursor = await connection.execute(sql, args)
+            found = [tuple(row) for row in await cursor.fetchall()]
+            await connection.commit()
+            return found
+    numbered = sql
+    for number in range(1, len(args) + 1):
+        numbered = numbered.replace("?", f"${number}", 1)
+    connection = await asyncpg.connect(database_url)
+    try:
+        return [tuple(row) for row in await connection.fetch(numbered, *args)]
+    finally:
+        await connection.close()
