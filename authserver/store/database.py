@@ -24,17 +24,29 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-# What a database that cannot serve right now raises. peewee wraps the DB-API errors
-# (sqlite3's among them); asyncpg's connection-level ones reach us as they are.
+# What a database that cannot serve right now raises while a connection is in use.
+# peewee wraps the DB-API errors (sqlite3's among them); asyncpg's reach us as they are.
+# (Anything raised while a connection is being acquired is unavailability too.)
 UNAVAILABLE_ERRORS = (
     OperationalError, InterfaceError, OSError, TimeoutError,
     asyncpg.PostgresConnectionError,  # 08: connection lost or refused
     asyncpg.InterfaceError,  # the connection is closed or the pool is closing
+    asyncpg.InternalClientError,  # a connection the server dropped mid-use
     asyncpg.InvalidCatalogNameError,  # 3D000: the database is gone
     asyncpg.InvalidAuthorizationSpecificationError,  # 28: the login is refused
     asyncpg.InsufficientResourcesError,  # 53: too many connections, disk full
-    asyncpg.OperatorInterventionError,  # 57: shutting down, starting up
+    asyncpg.ObjectNotInPrerequisiteStateError,  # 55: connections not allowed, lock held
+    asyncpg.OperatorInterventionError,  # 57: terminated, shutting down, starting up
 )
+# Of those, the ones after which a PostgreSQL connection cannot be trusted again.
+BROKEN_CONNECTION_ERRORS = (
+    OSError, TimeoutError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
+    asyncpg.InternalClientError, asyncpg.OperatorInterventionError,
+)
+
+
+class _AcquireFailed(Exception):
+    """No connection could be had: whatever the cause, the database cannot serve now."""
 
 SQLITE_PRAGMAS = (
     ("journal_mode", "wal"),
@@ -75,8 +87,9 @@ class Store:
         """
         try:
             return await self.database.run(self._on_a_connection, function, args, kwargs)
-        except UNAVAILABLE_ERRORS as exc:
-            log.warning("database unavailable: %s", exc)
+        except (_AcquireFailed, *UNAVAILABLE_ERRORS) as exc:
+            cause = exc.__cause__ if isinstance(exc, _AcquireFailed) else exc
+            log.warning("database unavailable: %s: %s", type(cause).__name__, cause)
             raise ServiceError(
                 Status.UNAVAILABLE,
                 "The database is unavailable right now; try again shortly.",
@@ -88,11 +101,25 @@ class Store:
 
     def _on_a_connection(self, function: Callable[..., T], args: tuple, kwargs: dict) -> T:
         # Connect, work and release inside one trip through the greenlet bridge.
-        self.database.connect()
+        try:
+            self.database.connect()
+        except Exception as exc:
+            raise _AcquireFailed() from exc
         try:
             return function(*args, **kwargs)
+        except BROKEN_CONNECTION_ERRORS:
+            self._discard_connection()
+            raise
         finally:
             self.database.close()
+
+    def _discard_connection(self) -> None:
+        """Close this task's PostgreSQL connection for good, so the pool opens a fresh one
+        instead of handing the broken one to the next request (which would fail too)."""
+        held = self.database._state.conn  # peewee keeps the task's connection there
+        raw = getattr(held, "conn", None)
+        if self.is_postgresql and raw is not None and not raw.is_closed():
+            raw.terminate()
 
     async def close(self) -> None:
         await self.database.close_pool()
