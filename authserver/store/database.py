@@ -5,13 +5,14 @@ peewee's greenlet bridge with a pooled connection held only for that call. A req
 that then waits 250 ms on bcrypt holds no connection meanwhile.
 """
 
+import contextlib
 import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import asyncpg
-from peewee import InterfaceError, OperationalError
+from peewee import DatabaseError, InterfaceError, OperationalError
 from playhouse.pwasyncio import AsyncPostgresqlDatabase, AsyncSqliteDatabase
 
 from authserver.errors import ServiceError
@@ -25,8 +26,9 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 # What a database that cannot serve right now raises while a connection is in use.
-# peewee wraps the DB-API errors (sqlite3's among them); asyncpg's reach us as they are.
-# (Anything raised while a connection is being acquired is unavailability too.)
+# peewee wraps the DB-API errors (sqlite3's among them) and some of asyncpg's (see
+# `_is_one_of`); others reach us as they are. (Anything raised while a connection is
+# being acquired is unavailability too.)
 UNAVAILABLE_ERRORS = (
     OperationalError, InterfaceError, OSError, TimeoutError,
     asyncpg.PostgresConnectionError,  # 08: connection lost or refused
@@ -48,6 +50,27 @@ BROKEN_CONNECTION_ERRORS = (
 class _AcquireFailed(Exception):
     """No connection could be had: whatever the cause, the database cannot serve now."""
 
+
+def _is_one_of(exc: BaseException, kinds: tuple[type[BaseException], ...]) -> bool:
+    """Is `exc`, or the driver's error that peewee wrapped into it, one of `kinds`?"""
+    if isinstance(exc, kinds):
+        return True
+    return isinstance(exc, DatabaseError) and isinstance(exc.__context__, kinds)
+
+
+class _PostgresqlDatabase(AsyncPostgresqlDatabase):
+    async def _pool_release(self, conn) -> None:
+        """Give a connection back; one that broke in use needs no rollback (peewee would
+        log a traceback trying), and asyncpg may have taken it back already."""
+        try:
+            broken = conn.conn.is_closed()
+        except asyncpg.InterfaceError:  # already released by asyncpg when it broke
+            return
+        if broken:
+            await self._pool.release(conn.conn)  # the pool opens a new one in its place
+            return
+        await super()._pool_release(conn)
+
 SQLITE_PRAGMAS = (
     ("journal_mode", "wal"),
     ("busy_timeout", 10000),
@@ -66,7 +89,7 @@ def _connect(database_url: str):
         database_url = "postgresql://" + database_url[len("postgres://"):]
     # No floor of idle connections: asyncpg would restore one in the background during an
     # outage, logging a traceback a second; requests already say "unavailable" (a 503).
-    return AsyncPostgresqlDatabase(database_url, pool_size=20, pool_min_size=0)
+    return _PostgresqlDatabase(database_url, pool_size=20, pool_min_size=0)
 
 
 class Store:
@@ -87,7 +110,9 @@ class Store:
         """
         try:
             return await self.database.run(self._on_a_connection, function, args, kwargs)
-        except (_AcquireFailed, *UNAVAILABLE_ERRORS) as exc:
+        except Exception as exc:
+            if not _is_one_of(exc, (_AcquireFailed, *UNAVAILABLE_ERRORS)):
+                raise
             cause = exc.__cause__ if isinstance(exc, _AcquireFailed) else exc
             log.warning("database unavailable: %s: %s", type(cause).__name__, cause)
             raise ServiceError(
@@ -107,8 +132,9 @@ class Store:
             raise _AcquireFailed() from exc
         try:
             return function(*args, **kwargs)
-        except BROKEN_CONNECTION_ERRORS:
-            self._discard_connection()
+        except Exception as exc:
+            if _is_one_of(exc, BROKEN_CONNECTION_ERRORS):
+                self._discard_connection()
             raise
         finally:
             self.database.close()
@@ -116,10 +142,13 @@ class Store:
     def _discard_connection(self) -> None:
         """Close this task's PostgreSQL connection for good, so the pool opens a fresh one
         instead of handing the broken one to the next request (which would fail too)."""
+        if not self.is_postgresql:
+            return
         held = self.database._state.conn  # peewee keeps the task's connection there
         raw = getattr(held, "conn", None)
-        if self.is_postgresql and raw is not None and not raw.is_closed():
-            raw.terminate()
+        with contextlib.suppress(asyncpg.InterfaceError):  # asyncpg took it back already
+            if raw is not None and not raw.is_closed():
+                raw.terminate()
 
     async def close(self) -> None:
         await self.database.close_pool()
