@@ -92,13 +92,11 @@ async def serve(settings: Settings, sockets: list[socket.socket]) -> None:
     log.info("serving on %s", ", ".join(_describe(sock) for sock in sockets))
     await stopping.wait()
 
-    deadline = _hard_deadline(SHUTDOWN_DEADLINE_SECONDS)
-    try:
-        await _stop(http_server, app.settings["in_flight"], realtime, mail)
-        passwords.close()
-        await store.close()
-    finally:
-        deadline.cancel()
+    # Never cancelled: it covers the event loop's own teardown after we return as well.
+    _hard_deadline(SHUTDOWN_DEADLINE_SECONDS)
+    await _stop(http_server, app.settings["in_flight"], realtime, mail)
+    passwords.close()
+    await store.close()
     log.info("stopped")
 
 
@@ -131,9 +129,9 @@ async def _drain(in_flight) -> None:
             await asyncio.wait_for(in_flight.drained(), 1)
 
 
-def _hard_deadline(seconds: float) -> threading.Timer:
-    """End the process `seconds` from now unless cancelled: a thread, so that it fires
-    even if the event loop is stuck."""
+def _hard_deadline(seconds: float) -> None:
+    """End the process `seconds` from now if it is still there: a daemon thread, so that
+    it fires even if the event loop is stuck, and dies with a process that ended."""
     def expire() -> None:
         log.warning("shutdown took longer than %ss; exiting now", seconds)
         logging.shutdown()
@@ -142,7 +140,6 @@ def _hard_deadline(seconds: float) -> threading.Timer:
     timer = threading.Timer(seconds, expire)
     timer.daemon = True
     timer.start()
-    return timer
 
 
 def _describe(sock: socket.socket) -> str:

@@ -20,7 +20,10 @@ log = logging.getLogger(__name__)
 
 LISTEN_RETRY_FIRST_SECONDS = 0.2
 LISTEN_RETRY_MAX_SECONDS = 1.0
-NOT_FANNED_OUT = "Your message could not reach everyone right now; try again shortly."
+NOT_FANNED_OUT = (
+    "The other servers cannot be reached right now, so not everyone got this; "
+    "try again shortly."
+)
 
 
 class FanOut(socketio.AsyncRedisManager):

@@ -38,15 +38,31 @@ async def _close_code(ws) -> int | None:
             return ws.close_code
 
 
+async def _chat_until_closed(ws) -> None:
+    """Send chats as fast as the socket takes them, until the server closes it."""
+    sent = 0
+    while not ws.closed:
+        try:
+            await ws.send_str(f'42{sent}["chat",{{"text":"while stopping {sent}"}}]')
+        except ConnectionResetError:  # closing under our feet
+            return
+        sent += 1
+        await asyncio.sleep(0.01)  # a steady stream, not a flood
+
+
 async def test_sigterm_closes_every_websocket_with_going_away(start_server, unique):
+    """Every socket gets a close frame with 1001, chats keep arriving until then, and
+    none of them meets a closed store (the fixture fails the test on a logged error)."""
     server = start_server("sqlite")
     async with aiohttp.ClientSession() as http:
         account = await verified_account(http, server, unique)
         sockets = [await _open_socket(http, server, account.token) for _ in range(3)]
+        chatting = asyncio.create_task(_chat_until_closed(sockets[0]))
         stopped = asyncio.create_task(asyncio.to_thread(server.stop))
         codes = await asyncio.wait_for(
             asyncio.gather(*(_close_code(ws) for ws in sockets)), 30)
         assert await stopped == 0
+        await chatting
     assert codes == [GOING_AWAY] * 3, codes
 
 
