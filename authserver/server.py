@@ -20,6 +20,7 @@ from authserver.settings import Settings
 from authserver.store.database import Store
 from authserver.store.migrations import migrate
 from authserver.web.app import make_app
+from authserver.web.inflight import InFlight
 from authserver.web.webui import routes as webui_routes
 
 log = logging.getLogger(__name__)
@@ -100,7 +101,8 @@ async def serve(settings: Settings, sockets: list[socket.socket]) -> None:
     log.info("stopped")
 
 
-async def _stop(http_server: HTTPServer, in_flight, realtime: RealTime, mail: MailWorker) -> None:
+async def _stop(http_server: HTTPServer, in_flight: InFlight, realtime: RealTime,
+                mail: MailWorker) -> None:
     """Stop accepting; close every socket properly (1001) so that no chat arrives at a
     closed store; let requests, socket events and the mail in flight finish within the
     grace; answer what is left 503."""
@@ -108,17 +110,16 @@ async def _stop(http_server: HTTPServer, in_flight, realtime: RealTime, mail: Ma
     http_server.stop()
     in_flight.close()
     await realtime.close_sockets()
-    grace = asyncio.gather(
+    await asyncio.gather(
         _drain(in_flight),
         realtime.finish_events(SHUTDOWN_GRACE_SECONDS),
         mail.stop(SHUTDOWN_GRACE_SECONDS),
     )
-    await grace
     await realtime.stop()
     await http_server.close_all_connections()
 
 
-async def _drain(in_flight) -> None:
+async def _drain(in_flight: InFlight) -> None:
     try:
         await asyncio.wait_for(in_flight.drained(), SHUTDOWN_GRACE_SECONDS)
     except TimeoutError:

@@ -13,6 +13,7 @@ from authserver.store.models import OutboxMail, utcnow
 
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
 LEASE_SECONDS = 4
+CANDIDATES = 5  # looked at per claim, in case another worker takes the first ones
 GIVE_UP_AFTER = timedelta(hours=24)
 FIRST_RETRY_SECONDS = 5
 MAX_RETRY_SECONDS = 300
@@ -34,7 +35,7 @@ def claim_next(skip: frozenset[int] = frozenset()) -> OutboxMail | None:
         OutboxMail.select()
         .where(OutboxMail.status.in_([PENDING, SENDING]), OutboxMail.next_attempt_at <= now)
         .order_by(OutboxMail.next_attempt_at, OutboxMail.id)
-        .limit(len(skip) + 5)
+        .limit(CANDIDATES)
     )
     if skip:
         query = query.where(OutboxMail.id.not_in(list(skip)))
