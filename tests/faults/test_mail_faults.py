@@ -82,6 +82,29 @@ async def test_sigterm_while_the_relay_hangs_ends_within_the_deadline(
         assert code == 0
 
 
+async def test_a_send_in_flight_at_sigterm_is_finished_marked_and_not_sent_again(
+        start_server, pg_url, unique):
+    """SIGTERM while the relay takes 3 s over a mail: the send finishes, is marked, and
+    after a restart the other mails go out, that one not again."""
+    with HoldingSink() as sink:
+        sink.hold_seconds = 3.0
+        server = start_server("postgresql", database_url=pg_url, SMTP_PORT=str(sink.port))
+        async with aiohttp.ClientSession() as http:
+            emails = await _sign_up(http, server, unique, 3)
+        await wait_until(lambda: sink.started >= 1, 10, what="a mail in flight at the relay")
+        assert await asyncio.to_thread(server.stop, signal.SIGTERM, STOP_BOUND) == 0
+        outbox = await _outbox(pg_url)
+        assert sum(count for count in sink.received.values()) == 1
+        assert [status for _, status, _ in outbox].count("sent") == 1, outbox
+
+        sink.hold_seconds = 0
+        start_server("postgresql", database_url=pg_url, SMTP_PORT=str(sink.port))
+        await wait_until(lambda: all(sink.received[e] for e in emails), 30,
+                         what="every mail delivered after the restart")
+        await wait_until(lambda: _all_sent(pg_url), 10, what="every mail marked sent")
+        assert sink.duplicates() == {}
+
+
 async def test_mail_claimed_before_a_kill_goes_out_soon_after_restart(
         start_server, pg_url, unique):
     """kill -9 while the relay holds a mail: after a restart every mail arrives within
