@@ -1,9 +1,12 @@
 """Running the server: build every part from the settings, serve, stop gracefully."""
 
 import asyncio
+import contextlib
 import logging
+import os
 import signal
 import socket
+import threading
 
 from tornado.httpserver import HTTPServer
 
@@ -18,12 +21,17 @@ from authserver.settings import Settings
 from authserver.store.database import Store
 from authserver.store.migrations import migrate
 from authserver.web.app import make_app
+from authserver.web.inflight import InFlight
 from authserver.web.webui import routes as webui_routes
 
 log = logging.getLogger(__name__)
 
 MAX_HTTP_BODY = 1024 * 1024
+# Requests, socket events and the mail send in flight may finish within the grace; what
+# is left then is answered 503. Past the deadline the process ends whatever still runs.
 SHUTDOWN_GRACE_SECONDS = 10
+SHUTDOWN_DEADLINE_SECONDS = 20
+FORCED_EXIT = 70  # EX_SOFTWARE
 
 
 def mail_sender(settings: Settings):
@@ -50,8 +58,8 @@ async def prepare_database(settings: Settings) -> None:
 
 
 async def serve(settings: Settings, sockets: list[socket.socket]) -> None:
-    """Serve on already-bound `sockets` until SIGTERM or SIGINT, then stop gracefully:
-    stop accepting, let requests in flight finish, close sockets and the database."""
+    """Serve on already-bound `sockets` until SIGTERM or SIGINT, then stop gracefully
+    (see `_stop`)."""
     store = Store(settings.database_url)
     passwords = PasswordHasher(settings.bcrypt_rounds)
     limiter = RateLimiter(
@@ -88,22 +96,55 @@ async def serve(settings: Settings, sockets: list[socket.socket]) -> None:
     log.info("serving on %s", ", ".join(_describe(sock) for sock in sockets))
     await stopping.wait()
 
-    in_flight = app.settings["in_flight"]
-    log.info("stopping: finishing %d request(s) in flight", in_flight.count)
-    http_server.stop()
-    in_flight.close()
-    try:
-        await asyncio.wait_for(in_flight.drained(), SHUTDOWN_GRACE_SECONDS)
-    except TimeoutError:
-        log.warning("%d request(s) still running after %ss", in_flight.count,
-                    SHUTDOWN_GRACE_SECONDS)
+    # Never cancelled: it covers the event loop's own teardown after we return as well.
+    _hard_deadline(SHUTDOWN_DEADLINE_SECONDS)
     await pruner.stop()
-    await realtime.stop()
-    await http_server.close_all_connections()
-    await mail.stop()
+    await _stop(http_server, app.settings["in_flight"], realtime, mail)
     passwords.close()
     await store.close()
     log.info("stopped")
+
+
+async def _stop(http_server: HTTPServer, in_flight: InFlight, realtime: RealTime,
+                mail: MailWorker) -> None:
+    """Stop accepting; close every socket properly (1001) so that no chat arrives at a
+    closed store; let requests, socket events and the mail in flight finish within the
+    grace; answer what is left 503."""
+    log.info("stopping: finishing %d request(s) in flight", in_flight.count)
+    http_server.stop()
+    in_flight.close()
+    await realtime.close_sockets()
+    await asyncio.gather(
+        _drain(in_flight),
+        realtime.finish_events(SHUTDOWN_GRACE_SECONDS),
+        mail.stop(SHUTDOWN_GRACE_SECONDS),
+    )
+    await realtime.stop()
+    await http_server.close_all_connections()
+
+
+async def _drain(in_flight: InFlight) -> None:
+    try:
+        await asyncio.wait_for(in_flight.drained(), SHUTDOWN_GRACE_SECONDS)
+    except TimeoutError:
+        log.warning("%d request(s) still running after %ss; answering them 503",
+                    in_flight.count, SHUTDOWN_GRACE_SECONDS)
+        in_flight.cancel_remaining()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(in_flight.drained(), 1)
+
+
+def _hard_deadline(seconds: float) -> None:
+    """End the process `seconds` from now if it is still there: a daemon thread, so that
+    it fires even if the event loop is stuck, and dies with a process that ended."""
+    def expire() -> None:
+        log.warning("shutdown took longer than %ss; exiting now", seconds)
+        logging.shutdown()
+        os._exit(FORCED_EXIT)
+
+    timer = threading.Timer(seconds, expire)
+    timer.daemon = True
+    timer.start()
 
 
 def _describe(sock: socket.socket) -> str:

@@ -2,7 +2,9 @@
 
 Each child serves the shared listening socket with its own event loop. SIGTERM or SIGINT
 to the parent is passed to every child, which stops gracefully; the parent exits 0 once
-all have. A child that dies unexpectedly is replaced.
+all have, and kills a child still running CHILD_STOP_SECONDS later (each child keeps its
+own, shorter, deadline: this is the last resort). A child that dies unexpectedly is
+replaced.
 """
 
 import contextlib
@@ -14,6 +16,8 @@ from collections.abc import Callable
 
 log = logging.getLogger(__name__)
 
+CHILD_STOP_SECONDS = 25
+
 
 def supervise(count: int, run_child: Callable[[int], None]) -> None:
     children: dict[int, int] = {}
@@ -22,23 +26,34 @@ def supervise(count: int, run_child: Callable[[int], None]) -> None:
     def start(worker: int) -> None:
         pid = os.fork()
         if pid == 0:
-            signal.signal(signal.SIGTERM, signal.SIG_DFL)
-            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGALRM):
+                signal.signal(signum, signal.SIG_DFL)
             try:
                 run_child(worker)
             finally:
                 os._exit(0)
         children[pid] = worker
 
-    def forward(signum, frame) -> None:
-        nonlocal stopping
-        stopping = True
+    def signal_children(signum: int) -> None:
         for pid in list(children):
             with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGTERM)
+                os.kill(pid, signum)
+
+    def forward(signum, frame) -> None:
+        nonlocal stopping
+        if not stopping:
+            signal.alarm(CHILD_STOP_SECONDS)
+        stopping = True
+        signal_children(signal.SIGTERM)
+
+    def kill_stragglers(signum, frame) -> None:
+        log.warning("%d worker(s) still running %ss after the stop; killing them",
+                    len(children), CHILD_STOP_SECONDS)
+        signal_children(signal.SIGKILL)
 
     signal.signal(signal.SIGTERM, forward)
     signal.signal(signal.SIGINT, forward)
+    signal.signal(signal.SIGALRM, kill_stragglers)
     for worker in range(count):
         start(worker)
     log.info("started %d workers", count)

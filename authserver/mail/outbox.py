@@ -1,7 +1,9 @@
 """Outbox rows: queued with the change that causes them, claimed and settled by the worker.
 
-These are synchronous data functions, run through `Store.run`. Claiming is a
-conditional UPDATE, so two worker processes never send the same mail twice.
+These are synchronous data functions, run through `Store.run`. A worker claims one mail
+at a time, just before sending it, with a short lease that it renews while the send
+runs: a conditional UPDATE, so two worker processes never hold the same mail, and a
+worker that dies (kill -9) holds it only until the lease runs out, a few seconds.
 """
 
 from datetime import datetime, timedelta
@@ -10,7 +12,8 @@ from authserver.mail.compose import Letter
 from authserver.store.models import OutboxMail, utcnow
 
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
-CLAIM_SECONDS = 120
+LEASE_SECONDS = 4
+CANDIDATES = 5  # looked at per claim, in case another worker takes the first ones
 GIVE_UP_AFTER = timedelta(hours=24)
 FIRST_RETRY_SECONDS = 5
 MAX_RETRY_SECONDS = 300
@@ -21,24 +24,25 @@ def queue(letter: Letter) -> OutboxMail:
     return OutboxMail.create(recipient=letter.recipient, subject=letter.subject, body=letter.body)
 
 
-def claim_due(limit: int = 20) -> list[OutboxMail]:
-    """Mails due now, each claimed for CLAIM_SECONDS by this worker alone.
+def claim_next(skip: frozenset[int] = frozenset()) -> OutboxMail | None:
+    """The mail due first, now leased to this worker for LEASE_SECONDS; None if none is due.
 
-    A claim that outlives its worker (a crash mid-send) expires and the mail is tried again.
+    `skip` names mails this worker must not take again (sent, but not yet marked so). A
+    mail another worker took between our SELECT and UPDATE is passed over.
     """
     now = utcnow()
-    due = list(
+    query = (
         OutboxMail.select()
         .where(OutboxMail.status.in_([PENDING, SENDING]), OutboxMail.next_attempt_at <= now)
-        .order_by(OutboxMail.next_attempt_at)
-        .limit(limit)
+        .order_by(OutboxMail.next_attempt_at, OutboxMail.id)
+        .limit(CANDIDATES)
     )
-    claimed = []
-    for mail in due:
+    if skip:
+        query = query.where(OutboxMail.id.not_in(list(skip)))
+    lease_ends = now + timedelta(seconds=LEASE_SECONDS)
+    for mail in query:
         taken = (
-            OutboxMail.update(
-                status=SENDING, next_attempt_at=now + timedelta(seconds=CLAIM_SECONDS)
-            )
+            OutboxMail.update(status=SENDING, next_attempt_at=lease_ends)
             .where(
                 OutboxMail.id == mail.id,
                 OutboxMail.status == mail.status,
@@ -47,8 +51,15 @@ def claim_due(limit: int = 20) -> list[OutboxMail]:
             .execute()
         )
         if taken:
-            claimed.append(mail)
-    return claimed
+            return mail
+    return None
+
+
+def renew_lease(mail_id: int) -> None:
+    """Keep a mail whose send is still running out of other workers' hands."""
+    OutboxMail.update(next_attempt_at=utcnow() + timedelta(seconds=LEASE_SECONDS)).where(
+        OutboxMail.id == mail_id, OutboxMail.status == SENDING
+    ).execute()
 
 
 def mark_sent(mail_id: int) -> None:
@@ -78,10 +89,17 @@ def mark_failed_attempt(mail: OutboxMail, error: str) -> str:
     return status
 
 
-def next_due_at() -> datetime | None:
-    return (
-        OutboxMail.select(OutboxMail.next_attempt_at)
-        .where(OutboxMail.status.in_([PENDING, SENDING]))
-        .order_by(OutboxMail.next_attempt_at)
-        .scalar()
+def release(mail_id: int) -> None:
+    """Give back a claimed mail that was not sent, due at once for the next worker."""
+    OutboxMail.update(status=PENDING, next_attempt_at=utcnow()).where(
+        OutboxMail.id == mail_id, OutboxMail.status == SENDING
+    ).execute()
+
+
+def next_due_at(skip: frozenset[int] = frozenset()) -> datetime | None:
+    query = OutboxMail.select(OutboxMail.next_attempt_at).where(
+        OutboxMail.status.in_([PENDING, SENDING])
     )
+    if skip:
+        query = query.where(OutboxMail.id.not_in(list(skip)))
+    return query.order_by(OutboxMail.next_attempt_at).scalar()

@@ -1,15 +1,23 @@
 """The background task that empties the outbox.
 
 It wakes when a mail is queued (or at the next retry time, or every POLL_SECONDS to
-notice mail queued by another process), claims what is due and sends it in an executor.
-A failure schedules a retry with backoff; nothing is lost across restarts because the
-outbox is a table.
+notice mail queued by another process), claims one due mail, sends it in a thread and
+settles it, then takes the next. A failure schedules a retry with backoff; nothing is
+lost across restarts because the outbox is a table, and a crashed worker's claim is
+only a few seconds' lease.
+
+Stopping is bounded: a flag ends the loop after the send in flight (which is let finish
+and be marked), and a worker that still runs when its time is up is cancelled again and
+again, since on Python 3.11 a single cancellation can be swallowed inside the
+database pool's `wait_for`.
 """
 
 import asyncio
 import contextlib
 import logging
+import threading
 
+from authserver.errors import ServiceError
 from authserver.mail import outbox
 from authserver.store.database import Store
 from authserver.store.models import utcnow
@@ -17,6 +25,39 @@ from authserver.store.models import utcnow
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 5.0
+RENEW_SECONDS = 1.0  # well inside outbox.LEASE_SECONDS
+MARK_RETRY_DELAYS = (0.1, 0.3, 1.0)
+CANCEL_WAIT_SECONDS = 0.5
+CANCEL_TRIES = 10
+
+
+def _in_daemon_thread(function, *args) -> asyncio.Future:
+    """Run a blocking `function` in a thread of its own.
+
+    Not the loop's default executor: asyncio.run joins that one's threads at exit, so
+    a send stuck on a dead relay would hold the process past its shutdown deadline.
+    """
+    loop = asyncio.get_running_loop()
+    future = loop.create_future()
+
+    def settle(result, error) -> None:
+        if future.done():
+            return
+        if error is None:
+            future.set_result(result)
+        else:
+            future.set_exception(error)
+
+    def run() -> None:
+        try:
+            outcome = (function(*args), None)
+        except Exception as exc:  # handed to the awaiting task
+            outcome = (None, exc)
+        with contextlib.suppress(RuntimeError):  # the loop is gone: the process is exiting
+            loop.call_soon_threadsafe(settle, *outcome)
+
+    threading.Thread(target=run, name="mail-send", daemon=True).start()
+    return future
 
 
 class MailWorker:
@@ -25,6 +66,10 @@ class MailWorker:
         self.sender = sender
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
+        self._stopping = False
+        # Mails the relay accepted whose "sent" mark has not reached the database yet:
+        # never claimed again by this process, marked as soon as the database lets us.
+        self._sent_unmarked: set[int] = set()
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._run(), name="mail-worker")
@@ -33,39 +78,106 @@ class MailWorker:
         """A mail was queued: send it now rather than at the next poll."""
         self._wake.set()
 
-    async def stop(self) -> None:
-        if self._task:
+    async def stop(self, grace: float) -> None:
+        """Stop taking mail; let the send in flight finish and be marked within `grace`
+        seconds, then make sure the task has ended (bounded repeated cancel)."""
+        if self._task is None:
+            return
+        self._stopping = True
+        self._wake.set()
+        await asyncio.wait({self._task}, timeout=grace)
+        for _ in range(CANCEL_TRIES):
+            if self._task.done():
+                break
+            log.warning("mail worker still busy after %ss; cancelling it", grace)
             self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+            await asyncio.wait({self._task}, timeout=CANCEL_WAIT_SECONDS)
+        else:
+            log.warning("mail worker would not stop; leaving it to the process exit")
+        if self._sent_unmarked:
+            log.warning("mail(s) %s sent but not marked so; their lease ends in %ss",
+                        sorted(self._sent_unmarked), outbox.LEASE_SECONDS)
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
+            self._wake.clear()
             try:
                 await self.send_due()
                 wait = await self._seconds_until_next()
+            except ServiceError as exc:
+                log.warning("mail worker pass stopped: %s; trying again shortly", exc.message)
+                wait = POLL_SECONDS
             except Exception:
                 log.exception("mail worker pass failed; trying again shortly")
                 wait = POLL_SECONDS
+            if self._stopping:
+                break
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=wait)
-            self._wake.clear()
 
     async def _seconds_until_next(self) -> float:
-        due = await self.store.run(outbox.next_due_at)
+        due = await self.store.run(outbox.next_due_at, frozenset(self._sent_unmarked))
         if due is None:
             return POLL_SECONDS
         return min(POLL_SECONDS, max(0.05, (due - utcnow()).total_seconds()))
 
     async def send_due(self) -> None:
-        loop = asyncio.get_running_loop()
-        for mail in await self.store.run(outbox.claim_due):
-            letter = outbox.Letter(recipient=mail.recipient, subject=mail.subject, body=mail.body)
+        """Send every mail due now, one claim at a time, until none is left or we stop."""
+        await self._mark_sent_ones()
+        while not self._stopping:
+            mail = await self.store.run(outbox.claim_next, frozenset(self._sent_unmarked))
+            if mail is None:
+                return
+            if self._stopping:
+                await self.store.run(outbox.release, mail.id)
+                return
+            await self._send_one(mail)
+
+    async def _send_one(self, mail) -> None:
+        letter = outbox.Letter(recipient=mail.recipient, subject=mail.subject, body=mail.body)
+        sending = _in_daemon_thread(self.sender.send, letter)
+        try:
+            await self._renewing_lease(mail.id, sending)
+        except Exception as exc:  # Any failure of the SMTP exchange is a retry.
+            await self._record_failure(mail, exc)
+        else:
+            log.info("mail %d sent", mail.id)
+            self._sent_unmarked.add(mail.id)
+            await self._mark_sent_ones()
+
+    async def _renewing_lease(self, mail_id: int, sending: asyncio.Future) -> None:
+        """Wait for the send, renewing the mail's lease while it runs (a slow relay)."""
+        while True:
+            done, _ = await asyncio.wait({sending}, timeout=RENEW_SECONDS)
+            if done:
+                return sending.result()
             try:
-                await loop.run_in_executor(None, self.sender.send, letter)
-            except Exception as exc:  # Any failure of the SMTP exchange is a retry.
-                status = await self.store.run(outbox.mark_failed_attempt, mail, repr(exc))
-                logger = log.error if status == outbox.FAILED else log.warning
-                logger("mail %d not sent (%s): %s", mail.id, status, exc)
-            else:
-                await self.store.run(outbox.mark_sent, mail.id)
-                log.info("mail %d sent", mail.id)
+                await self.store.run(outbox.renew_lease, mail_id)
+            except ServiceError as exc:
+                log.warning("lease of mail %d not renewed: %s", mail_id, exc.message)
+
+    async def _record_failure(self, mail, exc: Exception) -> None:
+        try:
+            status = await self.store.run(outbox.mark_failed_attempt, mail, repr(exc))
+        except ServiceError as error:
+            log.warning("mail %d not sent (%s); nor recorded (%s): tried again after its "
+                        "lease", mail.id, exc, error.message)
+            return
+        logger = log.error if status == outbox.FAILED else log.warning
+        logger("mail %d not sent (%s): %s", mail.id, status, exc)
+
+    async def _mark_sent_ones(self) -> None:
+        """Mark what the relay accepted, retrying each mark with backoff; a mark that
+        still fails waits for the next pass, and its mail is not sent again meanwhile."""
+        for mail_id in sorted(self._sent_unmarked):
+            for delay in (*MARK_RETRY_DELAYS, None):
+                try:
+                    await self.store.run(outbox.mark_sent, mail_id)
+                except ServiceError as exc:
+                    log.warning("mail %d sent, not yet marked so: %s", mail_id, exc.message)
+                    if delay is None:
+                        return
+                    await asyncio.sleep(delay)
+                else:
+                    self._sent_unmarked.discard(mail_id)
+                    break

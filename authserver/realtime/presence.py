@@ -2,6 +2,9 @@
 
 With Redis each process keeps its own hash of counts under a key that expires unless the
 process keeps refreshing it, so a process that dies takes its users offline with it.
+Each heartbeat rewrites that hash from the counts the process keeps in memory, so a
+Redis that was restarted empty (or missed updates while away) is right again within a
+beat; a beat that fails is logged and the next one tried.
 """
 
 import asyncio
@@ -12,11 +15,15 @@ from collections import Counter
 
 import redis.asyncio as redis
 
+from authserver.errors import ServiceError
+from contracts import Status
+
 log = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 10
 KEY_TTL_SECONDS = 30
 KEY_PREFIX = "authserver:presence:"
+UNKNOWN = "Who is online cannot be told right now; try again shortly."
 
 
 class MemoryPresence:
@@ -51,6 +58,7 @@ class RedisPresence:
         self._redis = redis.from_url(redis_url, decode_responses=True)
         self._key = f"{KEY_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self._heartbeat: asyncio.Task | None = None
+        self._local: Counter[str] = Counter()  # this process's connections, the truth
 
     async def _total(self, user: str) -> int:
         keys = [key async for key in self._redis.scan_iter(match=KEY_PREFIX + "*")]
@@ -63,6 +71,7 @@ class RedisPresence:
         return sum(int(count or 0) for count in counts)
 
     async def opened(self, user: str) -> bool:
+        self._local[user] += 1
         try:
             await self._redis.hincrby(self._key, user, 1)
             await self._redis.expire(self._key, KEY_TTL_SECONDS)
@@ -74,6 +83,9 @@ class RedisPresence:
     async def closed(self, user: str) -> bool:
         """Uncount a connection. Presence is advisory: when Redis is gone (or this
         process is stopping and has closed it), the key's expiry settles the count."""
+        self._local[user] -= 1
+        if self._local[user] <= 0:
+            del self._local[user]
         try:
             if await self._redis.hincrby(self._key, user, -1) <= 0:
                 await self._redis.hdel(self._key, user)
@@ -84,15 +96,33 @@ class RedisPresence:
 
     async def online(self) -> list[str]:
         users: set[str] = set()
-        async for key in self._redis.scan_iter(match=KEY_PREFIX + "*"):
-            counts = await self._redis.hgetall(key)
-            users.update(user for user, count in counts.items() if int(count) > 0)
+        try:
+            async for key in self._redis.scan_iter(match=KEY_PREFIX + "*"):
+                counts = await self._redis.hgetall(key)
+                users.update(user for user, count in counts.items() if int(count) > 0)
+        except redis.RedisError as exc:
+            log.warning("presence unreadable: %s", exc)
+            raise ServiceError(Status.UNAVAILABLE, UNKNOWN, retry_after=5) from exc
         return sorted(users)
 
     async def _beat(self) -> None:
         while True:
-            await self._redis.expire(self._key, KEY_TTL_SECONDS)
+            try:
+                await self._rewrite()
+            except redis.RedisError as exc:
+                log.warning("presence heartbeat failed: %s; trying again in %ss",
+                            exc, HEARTBEAT_SECONDS)
             await asyncio.sleep(HEARTBEAT_SECONDS)
+
+    async def _rewrite(self) -> None:
+        """This process's hash, as its own counts say, in one transaction. (A connection
+        opened while it is on its way may be missing from it until the next beat.)"""
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.delete(self._key)
+            if self._local:
+                pipe.hset(self._key, mapping=dict(self._local))
+                pipe.expire(self._key, KEY_TTL_SECONDS)
+            await pipe.execute()
 
     async def start(self) -> None:
         self._heartbeat = asyncio.get_running_loop().create_task(self._beat())
@@ -100,7 +130,10 @@ class RedisPresence:
     async def stop(self) -> None:
         if self._heartbeat:
             self._heartbeat.cancel()
-        await self._redis.delete(self._key)
+        try:
+            await self._redis.delete(self._key)
+        except redis.RedisError as exc:
+            log.warning("presence not cleared at stop (its key expires): %s", exc)
         await self._redis.aclose()
 
 

@@ -5,13 +5,14 @@ peewee's greenlet bridge with a pooled connection held only for that call. A req
 that then waits 250 ms on bcrypt holds no connection meanwhile.
 """
 
+import contextlib
 import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import asyncpg
-from peewee import DataError, InterfaceError, OperationalError
+from peewee import DatabaseError, DataError, InterfaceError, OperationalError
 from playhouse.pwasyncio import AsyncPostgresqlDatabase, AsyncSqliteDatabase
 
 from authserver.errors import ServiceError
@@ -24,17 +25,51 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-# What a database that cannot serve right now raises. peewee wraps the DB-API errors
-# (sqlite3's among them); asyncpg's connection-level ones reach us as they are.
+# What a database that cannot serve right now raises while a connection is in use.
+# peewee wraps the DB-API errors (sqlite3's among them) and some of asyncpg's (see
+# `_is_one_of`); others reach us as they are. (Anything raised while a connection is
+# being acquired is unavailability too.)
 UNAVAILABLE_ERRORS = (
     OperationalError, InterfaceError, OSError, TimeoutError,
     asyncpg.PostgresConnectionError,  # 08: connection lost or refused
     asyncpg.InterfaceError,  # the connection is closed or the pool is closing
+    asyncpg.InternalClientError,  # a connection the server dropped mid-use
     asyncpg.InvalidCatalogNameError,  # 3D000: the database is gone
     asyncpg.InvalidAuthorizationSpecificationError,  # 28: the login is refused
     asyncpg.InsufficientResourcesError,  # 53: too many connections, disk full
-    asyncpg.OperatorInterventionError,  # 57: shutting down, starting up
+    asyncpg.ObjectNotInPrerequisiteStateError,  # 55: connections not allowed, lock held
+    asyncpg.OperatorInterventionError,  # 57: terminated, shutting down, starting up
 )
+# Of those, the ones after which a PostgreSQL connection cannot be trusted again.
+BROKEN_CONNECTION_ERRORS = (
+    OSError, TimeoutError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
+    asyncpg.InternalClientError, asyncpg.OperatorInterventionError,
+)
+
+
+class _AcquireFailed(Exception):
+    """No connection could be had: whatever the cause, the database cannot serve now."""
+
+
+def _is_one_of(exc: BaseException, kinds: tuple[type[BaseException], ...]) -> bool:
+    """Is `exc`, or the driver's error that peewee wrapped into it, one of `kinds`?"""
+    if isinstance(exc, kinds):
+        return True
+    return isinstance(exc, DatabaseError) and isinstance(exc.__context__, kinds)
+
+
+class _PostgresqlDatabase(AsyncPostgresqlDatabase):
+    async def _pool_release(self, conn) -> None:
+        """Give a connection back; one that broke in use needs no rollback (peewee would
+        log a traceback trying), and asyncpg may have taken it back already."""
+        try:
+            broken = conn.conn.is_closed()
+        except asyncpg.InterfaceError:  # already released by asyncpg when it broke
+            return
+        if broken:
+            await self._pool.release(conn.conn)  # the pool opens a new one in its place
+            return
+        await super()._pool_release(conn)
 
 # What a database raises for a value it cannot store (class 22 on PostgreSQL).
 DATA_ERRORS = (DataError, asyncpg.DataError)
@@ -57,7 +92,7 @@ def _connect(database_url: str):
         database_url = "postgresql://" + database_url[len("postgres://"):]
     # No floor of idle connections: asyncpg would restore one in the background during an
     # outage, logging a traceback a second; requests already say "unavailable" (a 503).
-    return AsyncPostgresqlDatabase(database_url, pool_size=20, pool_min_size=0)
+    return _PostgresqlDatabase(database_url, pool_size=20, pool_min_size=0)
 
 
 class Store:
@@ -85,8 +120,11 @@ class Store:
             raise ServiceError(
                 Status.INVALID_ARGUMENT, "The request holds a value the database cannot store."
             ) from exc
-        except UNAVAILABLE_ERRORS as exc:
-            log.warning("database unavailable: %s", exc)
+        except Exception as exc:
+            if not _is_one_of(exc, (_AcquireFailed, *UNAVAILABLE_ERRORS)):
+                raise
+            cause = exc.__cause__ if isinstance(exc, _AcquireFailed) else exc
+            log.warning("database unavailable: %s: %s", type(cause).__name__, cause)
             raise ServiceError(
                 Status.UNAVAILABLE,
                 "The database is unavailable right now; try again shortly.",
@@ -98,11 +136,29 @@ class Store:
 
     def _on_a_connection(self, function: Callable[..., T], args: tuple, kwargs: dict) -> T:
         # Connect, work and release inside one trip through the greenlet bridge.
-        self.database.connect()
+        try:
+            self.database.connect()
+        except Exception as exc:
+            raise _AcquireFailed() from exc
         try:
             return function(*args, **kwargs)
+        except Exception as exc:
+            if _is_one_of(exc, BROKEN_CONNECTION_ERRORS):
+                self._discard_connection()
+            raise
         finally:
             self.database.close()
+
+    def _discard_connection(self) -> None:
+        """Close this task's PostgreSQL connection for good, so the pool opens a fresh one
+        instead of handing the broken one to the next request (which would fail too)."""
+        if not self.is_postgresql:
+            return
+        held = self.database._state.conn  # peewee keeps the task's connection there
+        raw = getattr(held, "conn", None)
+        with contextlib.suppress(asyncpg.InterfaceError):  # asyncpg took it back already
+            if raw is not None and not raw.is_closed():
+                raw.terminate()
 
     async def close(self) -> None:
         await self.database.close_pool()

@@ -1,8 +1,16 @@
-"""Counting requests in flight, so a graceful stop can wait for them to finish."""
+"""Counting requests in flight, so a graceful stop can wait for them to finish, and
+answer those still running at its deadline."""
 
 import asyncio
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+
+from tornado.web import HTTPError
+
+log = logging.getLogger(__name__)
+
+STOPPED = "The server stopped before this request finished; try again in a moment."
 
 
 class InFlight:
@@ -11,15 +19,28 @@ class InFlight:
         self.closing = False
         self._idle = asyncio.Event()
         self._idle.set()
+        self._tasks: set[asyncio.Task] = set()
 
     @contextmanager
     def track(self) -> Iterator[None]:
-        """Count the work inside as in flight, whether or not its client is still there."""
+        """Count the work inside as in flight, whether or not its client is still there.
+
+        Work cancelled by a stopping server (see `cancel_remaining`) is answered 503,
+        a state the client can retry, and logged as a warning, not as a crash.
+        """
+        task = asyncio.current_task()
         self.count += 1
         self._idle.clear()
+        self._tasks.add(task)
         try:
             yield
+        except asyncio.CancelledError:
+            if not self.closing:
+                raise
+            log.warning("request cancelled: the server is stopping")
+            raise HTTPError(503, STOPPED) from None
         finally:
+            self._tasks.discard(task)
             self.count -= 1
             if self.count == 0:
                 self._idle.set()
@@ -30,3 +51,8 @@ class InFlight:
 
     async def drained(self) -> None:
         await self._idle.wait()
+
+    def cancel_remaining(self) -> None:
+        """The grace is over: end what still runs (each is answered 503)."""
+        for task in self._tasks:
+            task.cancel()
