@@ -78,6 +78,7 @@ async def test_delete_account_frees_its_names_and_ends_its_sockets(http, server,
     deleted = await call(http, server, "delete_account",
                          {"current_password": account.password}, token=account.token)
     assert deleted.status == 200, deleted.body
+    assert 'authserver_session=""' in deleted.headers["Set-Cookie"]  # the web UI's, cleared
     assert "deleted" in (await socket.next("session_revoked", timeout=1))["reason"]
     await asyncio.wait_for(socket.disconnected.wait(), 1)
     for token in (account.token, other):
