@@ -5,7 +5,6 @@ password may hold one; a change ends every session but the one asking. Both mail
 notice, so an owner sees a change they did not make.
 """
 
-import asyncio
 import logging
 
 from authserver.errors import ServiceError, invalid
@@ -67,14 +66,8 @@ async def forgot_password(ctx: Context, request: ForgotPasswordRequest, caller: 
     email_key = request.email.lower()
     await audit.limit(ctx, caller, "forgot_ip", caller.ip, FORGOT_TOO_MANY_HERE)
     await audit.limit(ctx, caller, "forgot_address", email_key, FORGOT_TOO_SOON)
-    task = asyncio.get_running_loop().create_task(_send_reset_code(ctx, email_key, caller))
-    _sending.add(task)
-    task.add_done_callback(_sending.discard)
+    ctx.after_reply(_send_reset_code(ctx, email_key, caller))
     return Notice(message=FORGOT_REPLY)
-
-
-_sending: set[asyncio.Task] = set()
-"""Reset codes being issued after their reply went out (held so they are not collected)."""
 
 
 async def _send_reset_code(ctx: Context, email_key: str, caller: Caller) -> None:
