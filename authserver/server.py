@@ -99,23 +99,24 @@ async def serve(settings: Settings, sockets: list[socket.socket]) -> None:
     # Never cancelled: it covers the event loop's own teardown after we return as well.
     _hard_deadline(SHUTDOWN_DEADLINE_SECONDS)
     await pruner.stop()
-    await _stop(http_server, app.settings["in_flight"], realtime, mail)
+    await _stop(http_server, app.settings["in_flight"], realtime, mail, ctx)
     passwords.close()
     await store.close()
     log.info("stopped")
 
 
 async def _stop(http_server: HTTPServer, in_flight: InFlight, realtime: RealTime,
-                mail: MailWorker) -> None:
+                mail: MailWorker, ctx: Context) -> None:
     """Stop accepting; close every socket properly (1001) so that no chat arrives at a
-    closed store; let requests, socket events and the mail in flight finish within the
-    grace; answer what is left 503."""
+    closed store; let requests, socket events, work begun after a reply (a code being
+    issued) and the mail in flight finish within the grace; answer what is left 503."""
     log.info("stopping: finishing %d request(s) in flight", in_flight.count)
     http_server.stop()
     in_flight.close()
     await realtime.close_sockets()
     await asyncio.gather(
         _drain(in_flight),
+        _after_replies(ctx),
         realtime.finish_events(SHUTDOWN_GRACE_SECONDS),
         mail.stop(SHUTDOWN_GRACE_SECONDS),
     )
@@ -132,6 +133,14 @@ async def _drain(in_flight: InFlight) -> None:
         in_flight.cancel_remaining()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(in_flight.drained(), 1)
+
+
+async def _after_replies(ctx: Context) -> None:
+    try:
+        await asyncio.wait_for(ctx.background_done(), SHUTDOWN_GRACE_SECONDS)
+    except TimeoutError:
+        log.warning("%d task(s) begun after a reply still running after %ss",
+                    len(ctx.background), SHUTDOWN_GRACE_SECONDS)
 
 
 def _hard_deadline(seconds: float) -> None:

@@ -107,6 +107,11 @@ class Settings:
     session_ttl_hours: float = setting("SESSION_TTL_HOURS", 24.0, kinds.Float,
                                        "lifetime of a session token",
                                        validator=validate.Range(0.001, 24 * 365))
+    unverified_account_ttl_hours: float = setting(
+        "UNVERIFIED_ACCOUNT_TTL_HOURS", 72.0, kinds.Float,
+        "an account whose address is not verified by then is replaced by the next sign-up "
+        "for its username or address",
+        validator=validate.Range(0.0001, 24 * 365))
     smtp_server: str | None = setting("SMTP_SERVER", None, kinds.String,
                                       "unset: mail is printed on the console")
     smtp_port: int = setting("SMTP_PORT", 587, kinds.Integer, "port of the SMTP server",

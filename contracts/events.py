@@ -94,6 +94,10 @@ class Who(BaseModel):
 
 
 class SessionRevoked(BaseModel):
+    """Sent to each socket of a session just before the server disconnects it: logout,
+    logout everywhere, a session ended from another device, a password reset or change,
+    or the account deleted. `reason` is a sentence for the person."""
+
     reason: str
 
 

@@ -1,6 +1,6 @@
 """Request and reply messages of the REST API."""
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.fields import Code, Email, LoginName, Password, Timestamp, Username
 
@@ -65,3 +65,58 @@ class LoginReply(Message):
 
 class ResendRequest(Message):
     email: Email
+
+
+class ForgotPasswordRequest(Message):
+    email: Email
+
+
+class ResetPasswordRequest(Message):
+    email: Email
+    code: Code
+    new_password: Password
+
+
+class ChangePasswordRequest(Message):
+    current_password: Password
+    new_password: Password
+
+
+class ChangeEmailRequest(Message):
+    current_password: Password
+    new_email: Email
+
+
+class ConfirmEmailRequest(Message):
+    code: Code
+
+
+class SessionInfo(Message):
+    """One session of the caller's account, as the account page lists it.
+
+    `ip` and `user_agent` are what the client sent when it logged in (empty when unknown);
+    `last_used_at` is kept to within a minute; `current` marks the session asking.
+    """
+
+    id: int
+    created_at: Timestamp
+    last_used_at: Timestamp | None
+    expires_at: Timestamp
+    ip: str
+    user_agent: str
+    current: bool
+
+
+class SessionList(Message):
+    """The caller's live sessions, newest first."""
+
+    sessions: list[SessionInfo]
+
+
+class RevokeSessionRequest(Message):
+    # Session ids are the database's 32-bit serial numbers.
+    session_id: int = Field(ge=1, le=2**31 - 1)
+
+
+class DeleteAccountRequest(Message):
+    current_password: Password

@@ -29,6 +29,9 @@ class Call:
 
 _BODY = (Status.INVALID_ARGUMENT, Status.PAYLOAD_TOO_LARGE, Status.UNSUPPORTED_MEDIA_TYPE,
          Status.RESOURCE_EXHAUSTED)
+# A signed-in call with a body: no or a dead session is UNAUTHENTICATED; the session
+# cookie sent from another site's page is PERMISSION_DENIED.
+_SIGNED_IN_BODY = (*_BODY, Status.UNAUTHENTICATED, Status.PERMISSION_DENIED)
 
 CALLS: tuple[Call, ...] = (
     Call(
@@ -101,6 +104,118 @@ CALLS: tuple[Call, ...] = (
         status=200,
         errors=(Status.UNAUTHENTICATED, Status.RESOURCE_EXHAUSTED),
         summary="Revoke this session token everywhere it is used.",
+        authenticated=True,
+    ),
+    Call(
+        name="forgot_password",
+        method="POST",
+        route="/api/password/forgot",
+        request=m.ForgotPasswordRequest,
+        reply=m.Notice,
+        status=200,
+        errors=_BODY,
+        summary="Mail a 6-digit reset code; the reply is the same whether or not the "
+                "address has an account.",
+    ),
+    Call(
+        name="reset_password",
+        method="POST",
+        route="/api/password/reset",
+        request=m.ResetPasswordRequest,
+        reply=m.Notice,
+        status=200,
+        errors=_BODY,
+        summary="Set a new password with the mailed reset code; every session of the "
+                "account ends.",
+    ),
+    Call(
+        name="change_password",
+        method="POST",
+        route="/api/password/change",
+        request=m.ChangePasswordRequest,
+        reply=m.Notice,
+        status=200,
+        errors=_SIGNED_IN_BODY,
+        summary="Replace the password (the current one is asked again); every other "
+                "session ends.",
+        authenticated=True,
+    ),
+    Call(
+        name="change_email",
+        method="POST",
+        route="/api/email/change",
+        request=m.ChangeEmailRequest,
+        reply=m.Notice,
+        status=200,
+        errors=(*_SIGNED_IN_BODY, Status.ALREADY_EXISTS),
+        summary="Mail a code to a new address; the old one stays until the code is entered.",
+        authenticated=True,
+    ),
+    Call(
+        name="confirm_email",
+        method="POST",
+        route="/api/email/confirm",
+        request=m.ConfirmEmailRequest,
+        reply=m.Notice,
+        status=200,
+        errors=(*_SIGNED_IN_BODY, Status.ALREADY_EXISTS, Status.FAILED_PRECONDITION),
+        summary="Prove the new address with its code; it replaces the old one.",
+        authenticated=True,
+    ),
+    Call(
+        name="list_sessions",
+        method="GET",
+        route="/api/sessions",
+        request=m.Empty,
+        reply=m.SessionList,
+        status=200,
+        errors=(Status.UNAUTHENTICATED, Status.RESOURCE_EXHAUSTED),
+        summary="Where this account is logged in: every live session, this one marked.",
+        authenticated=True,
+    ),
+    Call(
+        name="revoke_session",
+        method="POST",
+        route="/api/sessions/revoke",
+        request=m.RevokeSessionRequest,
+        reply=m.Notice,
+        status=200,
+        errors=(*_SIGNED_IN_BODY, Status.NOT_FOUND),
+        summary="End one of this account's sessions; its sockets are disconnected.",
+        authenticated=True,
+    ),
+    Call(
+        name="revoke_other_sessions",
+        method="POST",
+        route="/api/sessions/revoke-others",
+        request=m.Empty,
+        reply=m.Notice,
+        status=200,
+        errors=_SIGNED_IN_BODY,
+        summary="End every session of this account except this one.",
+        authenticated=True,
+    ),
+    Call(
+        name="logout_all",
+        method="POST",
+        route="/api/logout-all",
+        request=m.Empty,
+        reply=m.Notice,
+        status=200,
+        errors=_SIGNED_IN_BODY,
+        summary="Log out everywhere: every session of this account ends, this one too.",
+        authenticated=True,
+    ),
+    Call(
+        name="delete_account",
+        method="POST",
+        route="/api/account/delete",
+        request=m.DeleteAccountRequest,
+        reply=m.Notice,
+        status=200,
+        errors=_SIGNED_IN_BODY,
+        summary="Delete this account (the current password is asked again): its sessions "
+                "end and its username and address become free.",
         authenticated=True,
     ),
 )

@@ -1,5 +1,6 @@
-"""Six-digit codes mailed to people (verification now, password reset later), kept only
-as an HMAC keyed by SECRET_KEY, and the rules for guessing at them.
+"""Six-digit codes mailed to people (verification, password reset, email change), kept
+only as an HMAC keyed by SECRET_KEY and bound to their purpose, and the rules for guessing
+at them.
 
 A code allows MAX_TRIES_PER_CLIENT wrong tries from each client (the `code_client`
 rate limit, keyed by `attempt_key`) and MAX_TRIES_PER_CODE evaluations in all. So a
@@ -20,14 +21,17 @@ def new_code() -> str:
     return f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
 
 
-def code_digest(secret_key: str, owner: str, code: str) -> str:
-    """The stored form of a code, bound to its owner's address: equal codes differ at rest."""
-    message = f"verification:{owner}:{code}".encode()
+def code_digest(secret_key: str, owner: str, code: str, purpose: str = "verification") -> str:
+    """The stored form of a code, bound to its owner and its purpose: equal codes differ
+    at rest, and a code mailed for one purpose never matches the digest of another."""
+    message = f"{purpose}:{owner}:{code}".encode()
     return hmac.new(secret_key.encode(), message, hashlib.sha256).hexdigest()
 
 
-def code_matches(secret_key: str, owner: str, code: str, stored: str) -> bool:
-    return hmac.compare_digest(code_digest(secret_key, owner, code), stored)
+def code_matches(
+    secret_key: str, owner: str, code: str, stored: str, purpose: str = "verification"
+) -> bool:
+    return hmac.compare_digest(code_digest(secret_key, owner, code, purpose), stored)
 
 
 def attempt_key(purpose: str, address: str, stored: str | None, client: str) -> str:

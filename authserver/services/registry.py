@@ -1,7 +1,16 @@
 """Which function serves each call of the contracts' service table."""
 
+from authserver.services.account import delete_account
+from authserver.services.email_change import change_email, confirm_email
 from authserver.services.health import health
 from authserver.services.login import login
+from authserver.services.my_sessions import (
+    list_sessions,
+    logout_all,
+    revoke_other_sessions,
+    revoke_session,
+)
+from authserver.services.password import change_password, forgot_password, reset_password
 from authserver.services.sessions import logout, me
 from authserver.services.signup import signup
 from authserver.services.verification import resend_verification, verify_email
@@ -14,4 +23,14 @@ SERVICES = {
     "resend_verification": resend_verification,
     "me": me,
     "logout": logout,
+    "forgot_password": forgot_password,
+    "reset_password": reset_password,
+    "change_password": change_password,
+    "change_email": change_email,
+    "confirm_email": confirm_email,
+    "list_sessions": list_sessions,
+    "revoke_session": revoke_session,
+    "revoke_other_sessions": revoke_other_sessions,
+    "logout_all": logout_all,
+    "delete_account": delete_account,
 }

@@ -1,4 +1,9 @@
-"""Sessions: opened by login, found by token, ended by logout or expiry."""
+"""Sessions: opened by login, found by token, ended by logout, by their owner from the
+account page (services/my_sessions.py), by a password reset or change, or by expiry.
+
+Ending a session reaches its sockets in this process at once (the context's session
+listeners) and in every other process at the realtime layer's next sweep.
+"""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -22,22 +27,39 @@ class SignedIn:
     expires_at: datetime
 
 
-def _open(user_id: int, token_hash: str, expires_at: datetime) -> Session:
-    return Session.create(user=user_id, token_hash=token_hash, expires_at=expires_at)
+# Last-used times are kept to the minute: a busy session costs one write a minute.
+LAST_USED_PRECISION = timedelta(minutes=1)
 
 
-async def open_session(ctx: Context, user: User) -> tuple[str, datetime]:
-    """A new token for `user`; only its hash is stored."""
+def _open(user_id: int, token_hash: str, expires_at: datetime, caller: Caller) -> Session:
+    now = utcnow()
+    return Session.create(user=user_id, token_hash=token_hash, expires_at=expires_at,
+                          created_at=now, last_used_at=now, ip=caller.ip[:64],
+                          user_agent=caller.user_agent[:300])
+
+
+async def open_session(ctx: Context, user: User, caller: Caller) -> tuple[str, datetime]:
+    """A new token for `user`, noting where it logged in from; only its hash is stored."""
     token = new_token()
     expires_at = utcnow() + timedelta(hours=ctx.settings.session_ttl_hours)
-    await ctx.store.run(_open, user.id, token_digest(token), expires_at)
+    await ctx.store.run(_open, user.id, token_digest(token), expires_at, caller)
     return token, expires_at
 
 
 # What a signed-in caller needs of its user: never the password hash or the code's HMAC,
 # which this lookup, made on every authenticated request, has no reason to read.
-_CALLER_COLUMNS = (Session.id, Session.expires_at,
+_CALLER_COLUMNS = (Session.id, Session.expires_at, Session.last_used_at,
                    User.id, User.username, User.email, User.is_verified, User.created_at)
+
+
+def _touch(session_id: int, now: datetime) -> None:
+    """Note the session as used now, unless that was noted within the last minute; the
+    condition makes concurrent requests write once."""
+    stale = now - LAST_USED_PRECISION
+    Session.update(last_used_at=now).where(
+        Session.id == session_id,
+        Session.last_used_at.is_null() | (Session.last_used_at < stale),
+    ).execute()
 
 
 def _find_live(token_hash: str) -> SignedIn | None:
@@ -53,6 +75,9 @@ def _find_live(token_hash: str) -> SignedIn | None:
     )
     if found is None:
         return None
+    now = utcnow()
+    if found.last_used_at is None or found.last_used_at < now - LAST_USED_PRECISION:
+        _touch(found.id, now)
     return SignedIn(user=found.user, session_id=found.id, expires_at=found.expires_at)
 
 
@@ -66,12 +91,57 @@ async def authenticate(ctx: Context, token: str | None) -> SignedIn:
     return signed_in
 
 
+async def open_socket_session(ctx: Context, user: User, caller: Caller) -> SignedIn:
+    """A session for a socket that signed in with a password (the seed's `authenticate`).
+
+    Its token is never given out; it exists so that such a socket is listed among the
+    account's sessions and ends with them (logout everywhere, a reset, a deleted account),
+    on every worker. The socket closes it when it disconnects.
+    """
+    token, _ = await open_session(ctx, user, caller)
+    return await authenticate(ctx, token)
+
+
+async def close_socket_session(ctx: Context, session_id: int) -> None:
+    await ctx.store.run(_revoke, session_id)
+
+
 def _revoke(session_id: int) -> int:
     return (
         Session.update(revoked_at=utcnow())
         .where(Session.id == session_id, Session.revoked_at.is_null())
         .execute()
     )
+
+
+def live(user_id: int):
+    """The condition of the account's live sessions, for a query."""
+    return (Session.user == user_id) & Session.revoked_at.is_null() & (
+        Session.expires_at > utcnow()
+    )
+
+
+def revoke_all(user_id: int, *, keep: int | None = None) -> list[int]:
+    """End every live session of the account (but `keep`); the ids of those ended.
+
+    A data function: run it inside the transaction of the change that causes it (a
+    password reset or change), then tell the sockets with `ended`.
+    """
+    condition = live(user_id)
+    if keep is not None:
+        condition &= Session.id != keep
+    ids = [row.id for row in Session.select(Session.id).where(condition)]
+    if ids:
+        Session.update(revoked_at=utcnow()).where(
+            Session.id.in_(ids), Session.revoked_at.is_null()
+        ).execute()
+    return ids
+
+
+async def ended(ctx: Context, session_ids: list[int], reason: str) -> None:
+    """Disconnect the sockets of sessions just ended, with `reason` as their notice."""
+    for session_id in session_ids:
+        await ctx.session_ended(session_id, reason)
 
 
 async def me(ctx: Context, request: Empty, caller: Caller) -> UserReply:

@@ -9,13 +9,23 @@ import logging
 from peewee import fn
 
 from authserver.store.models import SchemaVersion, database_proxy
-from authserver.store.schema import v1_initial, v2_audit_events, v3_username_skeletons
+from authserver.store.schema import (
+    v1_initial,
+    v2_audit_events,
+    v3_username_skeletons,
+    v4_account_lifecycle,
+)
 
 log = logging.getLogger(__name__)
 
 _MIGRATION_LOCK = 7_041_993
 
-MIGRATIONS = (v1_initial.apply, v2_audit_events.apply, v3_username_skeletons.apply)
+MIGRATIONS = (
+    v1_initial.apply,
+    v2_audit_events.apply,
+    v3_username_skeletons.apply,
+    v4_account_lifecycle.apply,
+)
 LATEST_VERSION = len(MIGRATIONS)
 
 

@@ -1,5 +1,6 @@
-"""The web UI's session cookie (set by login, cleared by logout) and the device cookie
-(set by every login, see security/devices.py).
+"""The web UI's session cookie (set by login; cleared by logout, by logging out everywhere
+and by deleting the account) and the device cookie (set by every login, see
+security/devices.py).
 
 HttpOnly keeps the tokens out of scripts' reach, SameSite=Strict keeps other sites from
 sending them, Secure follows HTTPS (directly or through a trusted proxy).
@@ -38,7 +39,12 @@ def clear_session_cookie(handler: RequestHandler, reply, settings: Settings) -> 
     handler.clear_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="Strict")
 
 
-COOKIE_EFFECTS = {"login": set_session_cookie, "logout": clear_session_cookie}
+COOKIE_EFFECTS = {
+    "login": set_session_cookie,
+    "logout": clear_session_cookie,
+    "logout_all": clear_session_cookie,
+    "delete_account": clear_session_cookie,
+}
 SIGN_IN_CALLS = frozenset(
     name for name, effect in COOKIE_EFFECTS.items() if effect is set_session_cookie
 )
