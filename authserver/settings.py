@@ -55,6 +55,9 @@ def _url(schemes):
     )
 
 
+_REDIS_PREFIX = validate.Regexp(r"^[A-Za-z0-9_.:-]{1,64}$", error="1 to 64 of A-Z a-z 0-9 _ . : -")
+
+
 class _EnvironmentSchema(Schema):
     """The variables of the fixed interface (and a few extensions), as strings in."""
 
@@ -87,12 +90,9 @@ class _EnvironmentSchema(Schema):
     SESSION_TTL_HOURS = fields.Float(load_default=24.0, validate=validate.Range(0.001, 24 * 365))
     RATE_LIMITS = fields.String(load_default="on", validate=validate.OneOf(["on", "off"]))
     RATE_LIMIT_SCALE = fields.Float(load_default=1.0, validate=validate.Range(0.0001, 10000))
-    RATE_LIMIT_PREFIX = fields.String(
-        load_default="authserver",
-        validate=validate.Regexp(
-            r"^[A-Za-z0-9_.:-]{1,64}$", error="1 to 64 of A-Z a-z 0-9 _ . : -"
-        ),
-    )
+    REDIS_PREFIX = fields.String(load_default=None, validate=_REDIS_PREFIX)
+    # the name REDIS_PREFIX had when it prefixed only the rate limits; still read
+    RATE_LIMIT_PREFIX = fields.String(load_default=None, validate=_REDIS_PREFIX)
     LIMIT_LOGIN_ACCOUNT_IP = _limit("login_account_ip")
     LIMIT_LOGIN_ACCOUNT = _limit("login_account")
     LIMIT_LOGIN_IP = _limit("login_ip")
@@ -101,6 +101,8 @@ class _EnvironmentSchema(Schema):
     LIMIT_RESEND_IP = _limit("resend_ip")
     LIMIT_CHAT_USER = _limit("chat_user")
     LIMIT_SOCKET_CONNECT_IP = _limit("socket_connect_ip")
+    LIMIT_ECHO_SOCKET = _limit("echo_socket")
+    LIMIT_ECHO_IP = _limit("echo_ip")
 
     @post_load
     def _blank_is_unset(self, data, **kwargs):
@@ -131,7 +133,8 @@ class Settings:
     session_ttl_hours: float = 24.0
     rate_limits: bool = True
     rate_limit_scale: float = 1.0
-    rate_limit_prefix: str = "authserver"
+    # prefixes the Socket.IO channel, presence keys and rate-limit keys in Redis
+    redis_prefix: str = "authserver"
     # limit name (see security/ratelimit.py) -> its rates, from LIMIT_<NAME>
     limits: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_LIMITS))
 
@@ -169,6 +172,8 @@ def load_settings(environ: dict[str, str] | None = None, **overrides) -> Setting
         raise SettingsError(f"bad settings: {problems}") from None
     values = {_ENV_TO_FIELD.get(name, name.lower()): value for name, value in loaded.items()}
     values["rate_limits"] = values["rate_limits"] == "on"
+    legacy_prefix = values.pop("rate_limit_prefix")
+    values["redis_prefix"] = values["redis_prefix"] or legacy_prefix or "authserver"
     values["limits"] = {
         name[len("limit_"):]: values.pop(name) for name in list(values) if name.startswith("limit_")
     }

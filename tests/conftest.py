@@ -24,6 +24,7 @@ SHARED_ADDRESS_LIMITS = {
     "LIMIT_LOGIN_IP": "10000/15minutes",
     "LIMIT_RESEND_IP": "10000/hour",
     "LIMIT_SOCKET_CONNECT_IP": "10000/minute",
+    "LIMIT_ECHO_IP": "100000/10seconds",
 }
 ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", "test-artifacts"))
 

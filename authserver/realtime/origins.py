@@ -1,28 +1,47 @@
-"""The Tornado handler for /socket.io, with the origin check Engine.IO leaves open.
+"""The Tornado handler for /socket.io: what Engine.IO leaves open, closed before it runs.
 
 Engine.IO's Tornado handler accepts a WebSocket upgrade from any Origin unless given an
 explicit list, and the server's own origin depends on the Host each request names. So
 every request (WebSocket upgrade or long-polling) is checked here first: no Origin
 (a non-browser client), our own origin, or one from ALLOWED_ORIGINS.
 
+Engine.IO also answers JSONP polling (`j=`): a `<script>` tag on any same-site page
+(another port, a sibling subdomain) would send our SameSite=Strict cookie without an
+Origin and read the reply, sid included. JSONP is refused, and a polling request for an
+existing sid must carry the session cookie its handshake carried (or none if it had none),
+so a sid learnt elsewhere is no use without the cookie. The cookie signs a socket in only
+when the handshake itself came from our own pages (`cookie_may_sign_in`).
+
 Each new Engine.IO connection (a request without a `sid`) also counts against the
 client address's `socket_connect_ip` limit, before Engine.IO does any work for it, and
-a WebSocket frame may be no larger than the Engine.IO buffer.
+a WebSocket frame may be no larger than the Engine.IO buffer. Replies carry the same
+security headers as the rest of the site, and a WebSocket client that stops reading is
+dropped once OUTGOING_BUFFER_BYTES wait for it, rather than buffered without end.
 """
 
 import json
+from http.cookies import CookieError, SimpleCookie
 
 import socketio
 
 from authserver.errors import ServiceError
 from authserver.services import audit
 from authserver.services.context import Caller
-from authserver.web.client import client_ip
+from authserver.web.client import SESSION_COOKIE, client_ip
+from authserver.web.headers import apply_security_headers
 
 POLLING_REFUSED = (
     "Long-polling needs sticky sessions, which this multi-worker server does not have. "
     "Connect with the websocket transport, or see the README's reverse-proxy example."
 )
+JSONP_REFUSED = "JSONP polling is not served: connect with the websocket or polling transport."
+COOKIE_CHANGED = "This connection belongs to another session: reconnect."
+TOO_MANY_CONNECTIONS = "Too many new connections from your address. Try again in {wait}."
+# Room for the Engine.IO packet type and Socket.IO framing around a full-size payload.
+FRAME_OVERHEAD = 1024
+# What Tornado may hold for a WebSocket client that does not read: past it, the next
+# write fails and Engine.IO closes the connection.
+OUTGOING_BUFFER_BYTES = 1024 * 1024
 
 
 def origin_allowed(origin: str | None, host: str, allowed: tuple[str, ...]) -> bool:
@@ -31,9 +50,29 @@ def origin_allowed(origin: str | None, host: str, allowed: tuple[str, ...]) -> b
     return origin in allowed or origin in (f"http://{host}", f"https://{host}")
 
 
-TOO_MANY_CONNECTIONS = "Too many new connections from your address. Try again in {wait}."
-# Room for the Engine.IO packet type and Socket.IO framing around a full-size payload.
-FRAME_OVERHEAD = 1024
+def session_cookie(environ: dict) -> str | None:
+    """The session cookie of a request, given as Engine.IO's environ."""
+    try:
+        cookie = SimpleCookie(environ.get("HTTP_COOKIE", ""))
+    except CookieError:
+        return None
+    morsel = cookie.get(SESSION_COOKIE)
+    return morsel.value if morsel else None
+
+
+def cookie_may_sign_in(environ: dict) -> bool:
+    """Did this handshake come from one of our own pages, so its cookie may sign it in?
+
+    A browser names the page's origin in `Origin` (always on a WebSocket handshake) or,
+    on a same-origin GET that carries no Origin, says `Sec-Fetch-Site: same-origin`. A
+    same-site page elsewhere (another port, a sibling subdomain) gets the cookie sent
+    along but neither of these.
+    """
+    host = environ.get("HTTP_HOST", "")
+    origin = environ.get("HTTP_ORIGIN")
+    if origin is not None:
+        return origin in (f"http://{host}", f"https://{host}")
+    return environ.get("HTTP_SEC_FETCH_SITE") == "same-origin"
 
 
 def socket_handler(
@@ -54,6 +93,12 @@ def socket_handler(
         def check_origin(self, origin: str) -> bool:
             return origin_allowed(origin, self.request.host, allowed_origins)
 
+        async def open(self, *args, **kwargs) -> None:
+            # `max_write_buffer_size` is a public attribute of Tornado's IOStream; Engine.IO
+            # writes WebSocket frames without waiting for them to drain.
+            self.ws_connection.stream.max_write_buffer_size = OUTGOING_BUFFER_BYTES
+            await super().open(*args, **kwargs)
+
         def _refuse(self, status: int, message: str, code: str, retry_after=None) -> None:
             self.set_status(status)
             self.set_header("Content-Type", "application/json; charset=utf-8")
@@ -63,13 +108,29 @@ def socket_handler(
                 body["retry_after"] = retry_after
             self.finish(json.dumps(body))
 
+        def _cookie_changed(self, sid: str) -> bool:
+            # `sio.environ` (python-socketio's public-by-name map of Engine.IO sid to
+            # the handshake's environ) is where the handshake's cookie is kept.
+            handshake = sio.environ.get(sid)
+            if handshake is None:
+                return False  # unknown sid: Engine.IO answers it
+            current = session_cookie({"HTTP_COOKIE": self.request.headers.get("Cookie", "")})
+            return current != session_cookie(handshake)
+
         async def prepare(self) -> None:
+            apply_security_headers(self)
             origin = self.request.headers.get("Origin")
+            transport = self.get_query_argument("transport", "polling")
+            sid = self.get_query_argument("sid", "")
             if not origin_allowed(origin, self.request.host, allowed_origins):
                 self._refuse(403, f"{origin} may not open a socket here.", "PERMISSION_DENIED")
-            elif not polling_allowed and self.get_query_argument("transport", "") == "polling":
+            elif "j" in self.request.query_arguments:
+                self._refuse(400, JSONP_REFUSED, "INVALID_ARGUMENT")
+            elif not polling_allowed and transport == "polling":
                 self._refuse(400, POLLING_REFUSED, "FAILED_PRECONDITION")
-            elif ctx is not None and not self.get_query_argument("sid", ""):
+            elif sid and self._cookie_changed(sid):
+                self._refuse(403, COOKIE_CHANGED, "PERMISSION_DENIED")
+            elif ctx is not None and not sid:
                 caller = Caller(
                     ip=client_ip(self.request, ctx.settings.trusted_proxies),
                     user_agent=self.request.headers.get("User-Agent", "")[:300],

@@ -8,60 +8,34 @@ expired or was revoked by another process.
 import asyncio
 import logging
 
-import engineio.packet
 import socketio
 
 from authserver.realtime.namespace import AuthNamespace, session_room
 from authserver.realtime.origins import origin_allowed, socket_handler
 from authserver.realtime.presence import presence_board
+from authserver.realtime.protocol import SocketServer
 from authserver.services.context import Context
-from authserver.store.models import Session, utcnow
+from authserver.services.session_sweep import ended_sessions
 from contracts import events as ev
 
 log = logging.getLogger(__name__)
 
 MAX_SOCKET_MESSAGE = 64 * 1024
 SWEEP_SECONDS = 0.5
-SWEEP_BATCH = 500
-
-
-def _ended_sessions(session_ids: list[int]) -> list[int]:
-    """Those of `session_ids` that are no longer live: revoked, expired, or gone with their
-    user (`authserver users delete`)."""
-    live: set[int] = set()
-    for start in range(0, len(session_ids), SWEEP_BATCH):
-        batch = session_ids[start : start + SWEEP_BATCH]
-        live.update(
-            row.id
-            for row in Session.select(Session.id).where(
-                Session.id.in_(batch),
-                Session.revoked_at.is_null(),
-                Session.expires_at > utcnow(),
-            )
-        )
-    return [session_id for session_id in session_ids if session_id not in live]
-
-
-class _SocketServer(socketio.AsyncServer):
-    async def _handle_eio_disconnect(self, eio_sid: str, reason) -> None:
-        """Answer a long-polling client's pending GET when its connection ends.
-
-        Engine.IO leaves that request open until its timeout (25 s), and the Python client
-        waits for it inside disconnect() or a refused connect(); a no-op packet lets both
-        finish at once. (Overrides python-socketio's hook for Engine.IO disconnects.)
-        """
-        socket = self.eio.sockets.get(eio_sid)
-        if socket is not None and not socket.upgraded:
-            socket.queue.put_nowait(engineio.packet.Packet(engineio.packet.NOOP))
-        await super()._handle_eio_disconnect(eio_sid, reason)
 
 
 class RealTime:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         settings = ctx.settings
-        manager = socketio.AsyncRedisManager(settings.redis_url) if settings.redis_url else None
-        self.sio = _SocketServer(
+        # Redis pub/sub ignores the database number: REDIS_PREFIX keeps deployments that
+        # share a Redis off each other's channel.
+        channel = f"{settings.redis_prefix}:socketio"
+        manager = (
+            socketio.AsyncRedisManager(settings.redis_url, channel=channel)
+            if settings.redis_url else None
+        )
+        self.sio = SocketServer(
             async_mode="tornado",
             client_manager=manager,
             cors_allowed_origins=lambda origin, environ: origin_allowed(
@@ -74,7 +48,7 @@ class RealTime:
             logger=False,
             engineio_logger=False,
         )
-        self.presence = presence_board(settings.redis_url)
+        self.presence = presence_board(settings.redis_url, settings.redis_prefix)
         self.namespace = AuthNamespace(ctx, self.presence)
         self.sio.register_namespace(self.namespace)
         ctx.session_listeners.append(self.end_session)
@@ -121,7 +95,7 @@ class RealTime:
             if not session_ids:
                 continue
             try:
-                ended = await self.ctx.store.run(_ended_sessions, session_ids)
+                ended = await ended_sessions(self.ctx, session_ids)
             except Exception as exc:
                 log.warning("session sweep failed: %s", exc)
                 continue

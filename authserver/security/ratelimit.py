@@ -46,6 +46,10 @@ DEFAULT_LIMITS: Mapping[str, str] = {
     "chat_user": "30/10seconds;600/hour",
     # new Socket.IO (Engine.IO) connections from one client address
     "socket_connect_ip": "120/minute;3000/hour",
+    # unauthenticated `message` echoes on one socket
+    "echo_socket": "30/10seconds;600/hour",
+    # `message` echoes from one client address, whatever the sockets
+    "echo_ip": "120/10seconds;3000/hour",
 }
 
 
