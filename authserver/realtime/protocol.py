@@ -16,7 +16,7 @@ is kept. Here:
 - a client with MAX_QUEUED_PACKETS waiting for it is dropped instead of sent more.
 
 Each override of a python-socketio private method names it and why; they were read
-against python-socketio 5.18 and python-engineio 4.15 (setup.py bounds both).
+against python-socketio 5.18 and python-engineio 4.15.
 """
 
 import logging
