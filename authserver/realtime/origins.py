@@ -19,12 +19,16 @@ security headers as the rest of the site, and a WebSocket client that stops read
 dropped once OUTGOING_BUFFER_BYTES wait for it, rather than buffered without end.
 """
 
+import binascii
 import json
 from http.cookies import CookieError, SimpleCookie
 
+import engineio.packet
+import engineio.payload
 import socketio
 
 from authserver.errors import ServiceError
+from authserver.realtime.protocol import frame_log
 from authserver.services import audit
 from authserver.services.context import Caller
 from authserver.web.client import SESSION_COOKIE, client_ip
@@ -35,6 +39,7 @@ POLLING_REFUSED = (
     "Connect with the websocket transport, or see the README's reverse-proxy example."
 )
 JSONP_REFUSED = "JSONP polling is not served: connect with the websocket or polling transport."
+MALFORMED_PAYLOAD = "That was not an Engine.IO payload (at most 16 packets)."
 COOKIE_CHANGED = "This connection belongs to another session: reconnect."
 TOO_MANY_CONNECTIONS = "Too many new connections from your address. Try again in {wait}."
 # Room for the Engine.IO packet type and Socket.IO framing around a full-size payload.
@@ -75,6 +80,39 @@ def cookie_may_sign_in(environ: dict) -> bool:
     return environ.get("HTTP_SEC_FETCH_SITE") == "same-origin"
 
 
+# What a client may send: Engine.IO raises on the other types (and, over long-polling,
+# logs a traceback). PING only arrives as the WebSocket upgrade's probe.
+_CLIENT_PACKETS = frozenset({
+    engineio.packet.CLOSE, engineio.packet.PING, engineio.packet.PONG, engineio.packet.MESSAGE,
+    engineio.packet.UPGRADE,
+})
+
+
+def _engineio_packets_ok(packets: list[engineio.packet.Packet]) -> bool:
+    return all(pkt.packet_type in _CLIENT_PACKETS for pkt in packets)
+
+
+def engineio_frame_ok(frame: str | bytes) -> bool:
+    """Is a WebSocket frame an Engine.IO packet? (Engine.IO would raise on one that is not,
+    outside any handler, and log a traceback.) Binary frames pass to the Socket.IO layer,
+    which refuses them with an `error` event."""
+    if isinstance(frame, bytes):
+        return True
+    try:
+        return _engineio_packets_ok([engineio.packet.Packet(encoded_packet=frame)])
+    except (ValueError, IndexError, binascii.Error):
+        return False
+
+
+def engineio_payload_ok(body: bytes) -> bool:
+    """Is a long-polling POST body an Engine.IO payload of at most 16 known packets?"""
+    try:
+        packets = engineio.payload.Payload(encoded_payload=body.decode()).packets
+    except (ValueError, IndexError, binascii.Error):  # UnicodeDecodeError is a ValueError
+        return False
+    return _engineio_packets_ok(packets)
+
+
 def socket_handler(
     sio: socketio.AsyncServer,
     *,
@@ -98,6 +136,13 @@ def socket_handler(
             # writes WebSocket frames without waiting for them to drain.
             self.ws_connection.stream.max_write_buffer_size = OUTGOING_BUFFER_BYTES
             await super().open(*args, **kwargs)
+
+        async def on_message(self, message: str | bytes) -> None:
+            if not engineio_frame_ok(message):
+                frame_log.warning("closed a WebSocket that sent a frame Engine.IO cannot read")
+                self.close(1002, "not an Engine.IO packet")
+                return
+            await super().on_message(message)
 
         def _refuse(self, status: int, message: str, code: str, retry_after=None) -> None:
             self.set_status(status)
@@ -130,6 +175,9 @@ def socket_handler(
                 self._refuse(400, POLLING_REFUSED, "FAILED_PRECONDITION")
             elif sid and self._cookie_changed(sid):
                 self._refuse(403, COOKIE_CHANGED, "PERMISSION_DENIED")
+            elif self.request.method == "POST" and not engineio_payload_ok(self.request.body):
+                frame_log.warning("refused a long-polling POST Engine.IO cannot read")
+                self._refuse(400, MALFORMED_PAYLOAD, "INVALID_ARGUMENT")
             elif ctx is not None and not sid:
                 caller = Caller(
                     ip=client_ip(self.request, ctx.settings.trusted_proxies),

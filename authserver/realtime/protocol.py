@@ -89,6 +89,10 @@ def _decode(data) -> packet.Packet:
     return decoded
 
 
+# Frames refused before Engine.IO reads them (see origins.py) are logged here, as rarely.
+frame_log = RareLog(LOG_EVERY)
+
+
 class SocketServer(socketio.AsyncServer):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
