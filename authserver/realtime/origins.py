@@ -26,6 +26,7 @@ from http.cookies import CookieError, SimpleCookie
 import engineio.packet
 import engineio.payload
 import socketio
+import tornado.websocket
 
 from authserver.errors import ServiceError
 from authserver.realtime.protocol import frame_log
@@ -40,12 +41,13 @@ POLLING_REFUSED = (
 )
 JSONP_REFUSED = "JSONP polling is not served: connect with the websocket or polling transport."
 MALFORMED_PAYLOAD = "That was not an Engine.IO payload (at most 16 packets)."
+CONNECTION_ENDED = "This connection has ended: connect again."
 COOKIE_CHANGED = "This connection belongs to another session: reconnect."
 TOO_MANY_CONNECTIONS = "Too many new connections from your address. Try again in {wait}."
 # Room for the Engine.IO packet type and Socket.IO framing around a full-size payload.
 FRAME_OVERHEAD = 1024
-# What Tornado may hold for a WebSocket client that does not read: past it, the next
-# write fails and Engine.IO closes the connection.
+# What Tornado may hold for a WebSocket client that does not read: past it, the
+# connection is closed.
 OUTGOING_BUFFER_BYTES = 1024 * 1024
 
 
@@ -131,11 +133,30 @@ def socket_handler(
         def check_origin(self, origin: str) -> bool:
             return origin_allowed(origin, self.request.host, allowed_origins)
 
-        async def open(self, *args, **kwargs) -> None:
-            # `max_write_buffer_size` is a public attribute of Tornado's IOStream; Engine.IO
-            # writes WebSocket frames without waiting for them to drain.
-            self.ws_connection.stream.max_write_buffer_size = OUTGOING_BUFFER_BYTES
-            await super().open(*args, **kwargs)
+        _unsent = 0  # bytes written to this WebSocket and not yet flushed to the client
+
+        def write_message(self, message, binary: bool = False):
+            """Write a frame, unless OUTGOING_BUFFER_BYTES already wait for the client:
+            then close the connection (Tornado aborts it 5 s later if the client does not
+            answer the close) and refuse the frame as if it were closed.
+
+            Engine.IO writes without waiting for the returned future, so this is the
+            one place that sees how much a client has left unread.
+            """
+            if self._unsent > OUTGOING_BUFFER_BYTES:
+                frame_log.warning("closed a WebSocket whose client stopped reading")
+                self.close(1008, "too much unread")
+                raise tornado.websocket.WebSocketClosedError()
+            flushed = super().write_message(message, binary=binary)
+            size = len(message)
+            self._unsent += size
+            flushed.add_done_callback(lambda done: self._flushed(done, size))
+            return flushed
+
+        def _flushed(self, done, size: int) -> None:
+            self._unsent -= size
+            if not done.cancelled():
+                done.exception()  # a frame lost to a closed connection is not an error
 
         async def on_message(self, message: str | bytes) -> None:
             if not engineio_frame_ok(message):
@@ -152,6 +173,11 @@ def socket_handler(
                 self.set_header("Retry-After", str(retry_after))
                 body["retry_after"] = retry_after
             self.finish(json.dumps(body))
+
+        def _ended(self, sid: str) -> bool:
+            # Engine.IO answers a POST for a socket it has closed with a KeyError (a 500).
+            socket = sio.eio.sockets.get(sid)
+            return socket is not None and socket.closed
 
         def _cookie_changed(self, sid: str) -> bool:
             # `sio.environ` (python-socketio's public-by-name map of Engine.IO sid to
@@ -173,6 +199,8 @@ def socket_handler(
                 self._refuse(400, JSONP_REFUSED, "INVALID_ARGUMENT")
             elif not polling_allowed and transport == "polling":
                 self._refuse(400, POLLING_REFUSED, "FAILED_PRECONDITION")
+            elif sid and self._ended(sid):
+                self._refuse(400, CONNECTION_ENDED, "FAILED_PRECONDITION")
             elif sid and self._cookie_changed(sid):
                 self._refuse(403, COOKIE_CHANGED, "PERMISSION_DENIED")
             elif self.request.method == "POST" and not engineio_payload_ok(self.request.body):

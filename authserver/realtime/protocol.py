@@ -158,18 +158,34 @@ class SocketServer(socketio.AsyncServer):
             self._handler_log.error("socket event %r failed: %r", data[0], exc)
 
     async def _send_packet(self, eio_sid: str, pkt) -> None:
-        """Send, unless the client already has MAX_QUEUED_PACKETS waiting: then drop it.
+        """Send, unless the client is too far behind (see `_behind`).
 
-        Wraps python-socketio's private send path, the one place every outgoing packet
-        passes; Engine.IO's queue for a client that never polls has no bound of its own.
+        Wraps python-socketio's private send path for one packet (acks, connects, the
+        events sent to a single socket).
+        """
+        if not await self._behind(eio_sid):
+            await super()._send_packet(eio_sid, pkt)
+
+    async def _send_eio_packet(self, eio_sid: str, eio_pkt) -> None:
+        """Send, unless the client is too far behind (see `_behind`).
+
+        Wraps python-socketio's private send path for packets encoded once for many
+        recipients (room broadcasts and emits through the client manager).
+        """
+        if not await self._behind(eio_sid):
+            await super()._send_eio_packet(eio_sid, eio_pkt)
+
+    async def _behind(self, eio_sid: str) -> bool:
+        """Has the client MAX_QUEUED_PACKETS waiting unfetched? Then it is dropped.
+
+        Engine.IO's queue for a client that never polls has no bound of its own.
         """
         socket = self.eio.sockets.get(eio_sid)
-        if socket is not None and socket.queue.qsize() >= MAX_QUEUED_PACKETS:
-            self._protocol_log.warning("socket %s does not read its messages: closed",
-                                       eio_sid)
-            await self._drop(eio_sid)
-            return
-        await super()._send_packet(eio_sid, pkt)
+        if socket is None or socket.queue.qsize() < MAX_QUEUED_PACKETS:
+            return False
+        self._protocol_log.warning("socket %s does not fetch its messages: closed", eio_sid)
+        await self._drop(eio_sid)
+        return True
 
     async def _handle_eio_disconnect(self, eio_sid: str, reason) -> None:
         """Answer a long-polling client's pending GET when its connection ends.

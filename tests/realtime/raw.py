@@ -98,3 +98,52 @@ class RawPolling:
     async def get(self, headers: dict | None = None) -> tuple[int, str]:
         async with self.http.get(self.url(), headers=headers or {}) as reply:
             return reply.status, await reply.text()
+
+
+class SilentSocket:
+    """A WebSocket client over a bare TCP stream that writes and never reads, as a client
+    would that wants the server to buffer for it."""
+
+    def __init__(self, server) -> None:
+        self.server = server
+
+    async def open(self) -> "SilentSocket":
+        self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.server.port)
+        self.writer.write(
+            f"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\n"
+            f"Host: 127.0.0.1:{self.server.port}\r\nUpgrade: websocket\r\n"
+            "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+            "Sec-WebSocket-Version: 13\r\n\r\n".encode()
+        )
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 101"), head
+        await self.send("40")
+        return self
+
+    async def send(self, text: str) -> None:
+        """One masked text frame (a zero mask: the payload goes as it is)."""
+        data = text.encode()
+        if len(data) < 126:
+            header = bytes([0x81, 0x80 | len(data)])
+        elif len(data) < 65536:
+            header = bytes([0x81, 0x80 | 126]) + len(data).to_bytes(2, "big")
+        else:
+            header = bytes([0x81, 0x80 | 127]) + len(data).to_bytes(8, "big")
+        self.writer.write(header + b"\0\0\0\0" + data)
+        await self.writer.drain()
+
+    async def dropped_by_server(self, timeout: float) -> bool:
+        """Read at last: True if the server ends the connection within `timeout`."""
+        async def until_eof():
+            while await self.reader.read(1 << 20):
+                pass
+        try:
+            await asyncio.wait_for(until_eof(), timeout)
+        except TimeoutError:
+            return False
+        except ConnectionError:
+            pass
+        return True
+
+    def close(self) -> None:
+        self.writer.close()
