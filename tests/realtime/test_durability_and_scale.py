@@ -53,8 +53,10 @@ def two_processes(start_server, servers):
     """Two server processes sharing one PostgreSQL database and Redis."""
     need(_redis_available(), f"Redis is not reachable at {REDIS_URL}")
     database_url = servers.database_url("postgresql")
-    first = start_server("postgresql", database_url=database_url, REDIS_URL=REDIS_URL)
-    second = start_server("postgresql", database_url=database_url, REDIS_URL=REDIS_URL)
+    # one prefix per run: other runs on the same Redis stay off this pair's channel
+    shared = {"REDIS_URL": REDIS_URL, "REDIS_PREFIX": f"test-{uuid.uuid4().hex[:12]}"}
+    first = start_server("postgresql", database_url=database_url, **shared)
+    second = start_server("postgresql", database_url=database_url, **shared)
     return first, second
 
 
