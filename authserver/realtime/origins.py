@@ -159,6 +159,8 @@ def socket_handler(
                 done.exception()  # a frame lost to a closed connection is not an error
 
         async def on_message(self, message: str | bytes) -> None:
+            if self.ws_connection is None or self.ws_connection.is_closing():
+                return  # closed by us (see write_message): its frames are not read
             if not engineio_frame_ok(message):
                 frame_log.warning("closed a WebSocket that sent a frame Engine.IO cannot read")
                 self.close(1002, "not an Engine.IO packet")

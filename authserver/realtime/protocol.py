@@ -107,6 +107,9 @@ class SocketServer(socketio.AsyncServer):
         attachments and lets decoding errors escape as tracebacks; the dispatch below
         is its own, less the binary branch.
         """
+        socket = self.eio.sockets.get(eio_sid)
+        if socket is None or socket.closed:
+            return  # a dropped client: what it still sends would only queue answers
         try:
             pkt = _decode(data)
         except ProtocolError as error:
