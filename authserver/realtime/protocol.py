@@ -116,6 +116,7 @@ class SocketServer(socketio.AsyncServer):
             await self._protocol_error(eio_sid, error)
             return
         namespace = pkt.namespace
+        # python-socketio's private per-packet handlers, called as its own hook calls them.
         if pkt.packet_type == packet.CONNECT:
             await self._handle_connect(eio_sid, namespace, pkt.data)
         elif pkt.packet_type == packet.DISCONNECT:
@@ -181,7 +182,8 @@ class SocketServer(socketio.AsyncServer):
     async def _behind(self, eio_sid: str) -> bool:
         """Has the client MAX_QUEUED_PACKETS waiting unfetched? Then it is dropped.
 
-        Engine.IO's queue for a client that never polls has no bound of its own.
+        Engine.IO's queue for a client that never polls has no bound of its own. (Reads
+        the size of that queue, an attribute of python-engineio's socket object.)
         """
         socket = self.eio.sockets.get(eio_sid)
         if socket is None or socket.queue.qsize() < MAX_QUEUED_PACKETS:
