@@ -67,7 +67,7 @@ async def serve(settings: Settings, sockets: list[socket.socket]) -> None:
         enabled=settings.rate_limits,
         overrides=settings.limits,
         scale=settings.rate_limit_scale,
-        prefix=settings.rate_limit_prefix,
+        prefix=settings.redis_prefix,
     )
     mail = MailWorker(store, mail_sender(settings))
     ctx = Context(

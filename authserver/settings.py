@@ -67,6 +67,9 @@ def _port() -> validate.Range:
     return validate.Range(1, 65535)
 
 
+_REDIS_PREFIX = validate.Regexp(r"^[A-Za-z0-9_.:-]{1,64}$", error="1 to 64 of A-Z a-z 0-9 _ . : -")
+
+
 def setting(variable: str, default: Any, kind: type[kinds.Field], meaning: str, *,
             validator: Any = None, shown: str | None = None, secret: bool = False) -> Any:
     """Declare one setting: the variable that sets it, its default, the marshmallow field
@@ -157,10 +160,15 @@ class Settings:
     rate_limit_scale: float = setting("RATE_LIMIT_SCALE", 1.0, kinds.Float,
                                       "multiplies every limit's count",
                                       validator=validate.Range(0.0001, 10000))
-    rate_limit_prefix: str = setting(
-        "RATE_LIMIT_PREFIX", "authserver", kinds.String, "key prefix of the limits in Redis",
-        validator=validate.Regexp(r"^[A-Za-z0-9_.:-]{1,64}$",
-                                  error="1 to 64 of A-Z a-z 0-9 _ . : -"))
+    redis_prefix: str = setting(
+        "REDIS_PREFIX", "authserver", kinds.String,
+        "prefix of everything kept in Redis: the Socket.IO channel, presence keys and "
+        "rate-limit keys; deployments sharing one Redis need different ones",
+        validator=_REDIS_PREFIX)
+    rate_limit_prefix: str | None = setting(
+        "RATE_LIMIT_PREFIX", None, kinds.String,
+        "former name of `REDIS_PREFIX`, still read when `REDIS_PREFIX` is unset",
+        validator=_REDIS_PREFIX)
     # limit name (see security/ratelimit.py) -> its rates, each from LIMIT_<NAME>
     limits: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_LIMITS))
 
@@ -216,6 +224,8 @@ def load_settings(environ: dict[str, str] | None = None, **overrides) -> Setting
     values["limits"] = {
         name: values.pop(LIMITS_VARIABLE_PREFIX + name.upper()) for name in DEFAULT_LIMITS
     }
+    if "REDIS_PREFIX" not in raw and values["rate_limit_prefix"]:
+        values["redis_prefix"] = values["rate_limit_prefix"]
     if values["secret_key"] is None:
         if values["environment"] == "production":
             raise SettingsError("bad settings: SECRET_KEY: required when AUTHSERVER_ENV=production")

@@ -1,7 +1,9 @@
 """Socket.IO events: what a client may send, and what the server sends back.
 
 `CLIENT_EVENTS` is the socket counterpart of the REST service table: each event a client
-may emit, the payload model it must carry and the events the server may answer with.
+may emit, the payload model it must carry, whether it needs a signed-in socket, and the
+events the server may answer with. The server's namespace dispatches through it: an event
+missing here is refused, and the payload is validated against the model given here.
 """
 
 from dataclasses import dataclass

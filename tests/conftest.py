@@ -27,6 +27,7 @@ SHARED_ADDRESS_LIMITS = {
     "LIMIT_SOCKET_CONNECT_IP": "10000/minute",
     "LIMIT_FORGOT_IP": "10000/hour",
     "LIMIT_RESET_IP": "10000/hour",
+    "LIMIT_ECHO_IP": "100000/10seconds",
 }
 ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", "test-artifacts"))
 

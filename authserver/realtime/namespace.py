@@ -1,17 +1,23 @@
-"""The one Socket.IO namespace: one method per event, each a few lines over services."""
+"""The one Socket.IO namespace: one method per event, each a few lines over services.
+
+The event table in contracts (`CLIENT_EVENTS`) drives it, as the service table drives
+the REST handlers: an event not in the table is refused, one that needs a signed-in
+socket is refused to others with `auth_error`, and its payload is validated against the
+table's model before the event's method sees it.
+"""
 
 import logging
-from http.cookies import CookieError, SimpleCookie
 
 import socketio
 from pydantic import BaseModel, ValidationError
 
 from authserver.errors import ServiceError, describe
+from authserver.realtime.origins import cookie_may_sign_in, session_cookie
 from authserver.services import audit, chat, sessions
 from authserver.services.context import Caller, Context
 from authserver.services.login import check_credentials
 from authserver.services.users import as_reply
-from authserver.web.client import SESSION_COOKIE, client_ip
+from authserver.web.client import client_ip
 from contracts import Status
 from contracts import events as ev
 
@@ -19,19 +25,14 @@ log = logging.getLogger(__name__)
 
 MEMBERS = "members"
 TOO_MANY_CHATS = "You are sending messages too fast. Wait {wait}."
+TOO_MANY_ECHOES = "You are sending messages too fast. Wait {wait}."
+EVENTS = {event.name: event for event in ev.CLIENT_EVENTS}
+# The server's own events: it calls them while a socket connects or disconnects.
+RESERVED = frozenset({"connect", "disconnect"})
 
 
 def session_room(session_id: int) -> str:
     return f"session:{session_id}"
-
-
-def _cookie_token(environ: dict) -> str | None:
-    try:
-        cookie = SimpleCookie(environ.get("HTTP_COOKIE", ""))
-    except CookieError:
-        return None
-    morsel = cookie.get(SESSION_COOKIE)
-    return morsel.value if morsel else None
 
 
 def _dump(model: BaseModel) -> dict:
@@ -48,14 +49,15 @@ class AuthNamespace(socketio.AsyncNamespace):
 
     async def on_connect(self, sid: str, environ: dict, auth) -> None:
         token = auth.get("token") if isinstance(auth, dict) else None
-        token = token or _cookie_token(environ)
+        if token is None and cookie_may_sign_in(environ):
+            token = session_cookie(environ)
         user = None
         if token is not None:
             try:
                 signed_in = await sessions.authenticate(self.ctx, str(token))
             except ServiceError as error:
                 raise socketio.exceptions.ConnectionRefusedError(error.message) from None
-            await self._sign_in(sid, signed_in.user, signed_in.session_id, signed_in.expires_at)
+            await self._sign_in(sid, signed_in)
             user = as_reply(signed_in.user)
         await self.emit(
             "connected",
@@ -72,45 +74,63 @@ class AuthNamespace(socketio.AsyncNamespace):
             offline = ev.Presence(user=username, online=False)
             await self.emit("presence", _dump(offline), room=MEMBERS)
 
-    async def _sign_in(self, sid: str, user, session_id: int | None, expires_at,
+    async def _sign_in(self, sid: str, signed_in: sessions.SignedIn,
                        own_session: bool = False) -> None:
-        state = await self.get_session(sid)
-        if state.get("user_id") == user.id:
-            if own_session:  # signed in again by password: the new session is not needed
-                await self._close_own_session(session_id)
-            return
-        if state.get("session_id") is not None:  # signed in before, as someone else
-            await self.leave_room(sid, session_room(state["session_id"]))
-            if state.get("own_session"):
-                await self._close_own_session(state["session_id"])
+        """Tie the socket to a live session: its end (logout, expiry, deletion, the
+        sweep) ends the socket too. An `own_session` (opened for a password sign-in)
+        ends when the socket does."""
+        user = signed_in.user
         await self.save_session(
             sid,
             {"user_id": user.id, "username": user.username,
-             "session_id": session_id, "expires_at": expires_at, "own_session": own_session},
+             "session_id": signed_in.session_id, "expires_at": signed_in.expires_at,
+             "own_session": own_session},
         )
         await self.enter_room(sid, MEMBERS)
-        if session_id is not None:
-            await self.enter_room(sid, session_room(session_id))
+        await self.enter_room(sid, session_room(signed_in.session_id))
         if await self.presence.opened(user.username):
             await self.emit(
                 "presence", _dump(ev.Presence(user=user.username, online=True)), room=MEMBERS
             )
 
-    async def _close_own_session(self, session_id: int) -> None:
-        try:
-            await sessions.close_socket_session(self.ctx, session_id)
-        except ServiceError as error:  # the database is away; the session expires anyway
-            log.warning("could not end socket session %s: %s", session_id, error.message)
+    # --- dispatch ---------------------------------------------------------------
+
+    async def trigger_event(self, event: str, *args):
+        """Check an event against CLIENT_EVENTS, then call its method with the payload.
+
+        `connect` and `disconnect` are the server's own: it calls them while the socket is
+        still connecting or already disconnecting. Sent by a client on an open socket
+        they are refused, or they would run with the client's data as their arguments.
+        """
+        sid, payload = args[0], args[1:]
+        if event in RESERVED:
+            if self.server.manager.is_connected(sid, self.namespace):
+                return await self._refuse(sid, ServiceError(
+                    Status.INVALID_ARGUMENT, f"'{event}' is not an event to send."))
+            return await super().trigger_event(event, *args)
+        spec = EVENTS.get(event)
+        if spec is None:
+            return await self._refuse(
+                sid, ServiceError(Status.NOT_FOUND, f"There is no event called '{event}'.")
+            )
+        if len(payload) > 1:
+            return await self._refuse(sid, ServiceError(
+                Status.INVALID_ARGUMENT, f"'{event}' takes one payload, not {len(payload)}."))
+        state = await self.get_session(sid)
+        if spec.needs_auth and state.get("user_id") is None:
+            await self.emit(
+                "auth_error", _dump(ev.AuthError(error="Please authenticate first.")), to=sid
+            )
+            return None
+        data = payload[0] if payload else None
+        if spec.payload is not None:
+            try:
+                data = spec.payload.model_validate(data if data is not None else {})
+            except ValidationError as exc:
+                return await self._refuse(sid, describe(exc))
+        return await getattr(self, f"on_{event}")(sid, data, state)
 
     # --- helpers ----------------------------------------------------------------
-
-    async def _payload(self, sid: str, model: type[BaseModel], data):
-        """The validated payload, or None after telling the client what was wrong."""
-        try:
-            return model.model_validate(data if data is not None else {})
-        except ValidationError as exc:
-            await self._refuse(sid, describe(exc))
-            return None
 
     async def _answer(self, sid: str, event: str, reply: BaseModel) -> dict:
         """Send `reply` as `event` to the sender; the same body is the ack."""
@@ -130,34 +150,27 @@ class AuthNamespace(socketio.AsyncNamespace):
             channel="socket",
         )
 
-    async def _member(self, sid: str) -> dict | None:
-        state = await self.get_session(sid)
-        if state.get("user_id") is None:
-            await self.emit(
-                "auth_error", _dump(ev.AuthError(error="Please authenticate first.")), to=sid
-            )
-            return None
-        return state
+    async def _close_own_session(self, session_id: int) -> None:
+        try:
+            await sessions.close_socket_session(self.ctx, session_id)
+        except ServiceError as error:  # the database is away; the session expires anyway
+            log.warning("could not end socket session %s: %s", session_id, error.message)
 
-    # --- events -----------------------------------------------------------------
+    # --- events (payloads validated by trigger_event) ----------------------------
 
-    async def on_authenticate(self, sid: str, data=None):
-        request = await self._payload(sid, ev.Authenticate, data)
-        if request is None:
-            return None
+    async def on_authenticate(self, sid: str, request: ev.Authenticate, state: dict):
+        """Sign the socket in. One socket is one user: signing in as someone else on a
+        signed-in socket is refused (disconnect and connect again to switch)."""
+        signed_in = None
         try:
             if request.token is not None:
                 signed_in = await sessions.authenticate(self.ctx, request.token)
-                user, session_id, expires_at = (
-                    signed_in.user, signed_in.session_id, signed_in.expires_at
-                )
+                user = signed_in.user
             else:
                 caller = self._caller(sid)
                 user = await check_credentials(
                     self.ctx, request.username, request.password, caller
                 )
-                signed_in = await sessions.open_socket_session(self.ctx, user, caller)
-                session_id, expires_at = signed_in.session_id, signed_in.expires_at
         except ServiceError as error:
             refusal = ev.AuthError(error=error.message, code=error.status.value,
                                    retry_after=error.retry_after)
@@ -166,21 +179,34 @@ class AuthNamespace(socketio.AsyncNamespace):
                 # the seed's auth_error.
                 await self._refuse(sid, error)
             return await self._answer(sid, "auth_error", refusal)
-        await self._sign_in(sid, user, session_id, expires_at,
-                            own_session=request.token is None)
+        current = state.get("user_id")
+        if current is not None and current != user.id:
+            return await self._answer(sid, "auth_error", ev.AuthError(
+                error=f"This connection is signed in as {state['username']}. "
+                      "Disconnect and connect again to sign in as someone else.",
+                code=Status.FAILED_PRECONDITION.value,
+            ))
+        if current is None:
+            if signed_in is not None:
+                await self._sign_in(sid, signed_in)
+            else:
+                opened = await sessions.open_socket_session(self.ctx, user, self._caller(sid))
+                await self._sign_in(sid, opened, own_session=True)
         success = ev.AuthSuccess(message="Authenticated.", user=as_reply(user))
         return await self._answer(sid, "auth_success", success)
 
-    async def on_message(self, sid: str, data=None):
+    async def on_message(self, sid: str, data, state: dict):
+        try:
+            caller = self._caller(sid)
+            await audit.limit(self.ctx, caller, "echo_socket", sid, TOO_MANY_ECHOES)
+            await audit.limit(self.ctx, caller, "echo_ip", caller.client, TOO_MANY_ECHOES)
+        except ServiceError as error:
+            return await self._refuse(sid, error)
         echo = {"echo": data}
         await self.emit("message", echo, to=sid)
         return echo
 
-    async def on_chat(self, sid: str, data=None):
-        state = await self._member(sid)
-        request = state and await self._payload(sid, ev.Chat, data)
-        if request is None:
-            return None
+    async def on_chat(self, sid: str, request: ev.Chat, state: dict):
         try:
             await audit.limit(self.ctx, self._caller(sid), "chat_user", str(state["user_id"]),
                               TOO_MANY_CHATS)
@@ -193,38 +219,12 @@ class AuthNamespace(socketio.AsyncNamespace):
         await self.emit("chat", _dump(message), room=MEMBERS)
         return _dump(ev.ChatAck(id=message.id, ts=message.ts))
 
-    async def on_history(self, sid: str, data=None):
-        request = await self._member(sid) and await self._payload(sid, ev.HistoryRequest, data)
-        if request is None:
-            return None
+    async def on_history(self, sid: str, request: ev.HistoryRequest, state: dict):
         try:
             page = await self.ctx.store.run(chat.history_page, request)
         except ServiceError as error:
             return await self._refuse(sid, error)
         return await self._answer(sid, "history", page)
 
-    async def on_who(self, sid: str, data=None):
-        if await self._member(sid) is None:
-            return None
-        if await self._payload(sid, ev.EmptyPayload, data) is None:
-            return None
+    async def on_who(self, sid: str, request: ev.EmptyPayload, state: dict):
         return await self._answer(sid, "who", ev.Who(users=await self.presence.online()))
-
-    async def trigger_event(self, event: str, *args):
-        """Unknown events get an `error` rather than silence.
-
-        `connect` and `disconnect` are the server's own: it calls them while the socket is
-        still connecting or already disconnecting. Sent by a client on an open socket
-        they are refused, or they would run with the client's data as their arguments.
-        """
-        sid = args[0]
-        reserved = event in {"connect", "disconnect"}
-        if reserved and self.server.manager.is_connected(sid, self.namespace):
-            return await self._refuse(
-                sid, ServiceError(Status.INVALID_ARGUMENT, f"'{event}' is not an event to send.")
-            )
-        if not reserved and not hasattr(self, f"on_{event}"):
-            return await self._refuse(
-                sid, ServiceError(Status.NOT_FOUND, f"There is no event called '{event}'.")
-            )
-        return await super().trigger_event(event, *args)

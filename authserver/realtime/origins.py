@@ -1,28 +1,54 @@
-"""The Tornado handler for /socket.io, with the origin check Engine.IO leaves open.
+"""The Tornado handler for /socket.io: what Engine.IO leaves open, closed before it runs.
 
 Engine.IO's Tornado handler accepts a WebSocket upgrade from any Origin unless given an
 explicit list, and the server's own origin depends on the Host each request names. So
 every request (WebSocket upgrade or long-polling) is checked here first: no Origin
 (a non-browser client), our own origin, or one from ALLOWED_ORIGINS.
 
+Engine.IO also answers JSONP polling (`j=`): a `<script>` tag on any same-site page
+(another port, a sibling subdomain) would send our SameSite=Strict cookie without an
+Origin and read the reply, sid included. JSONP is refused, and a polling request for an
+existing sid must carry the session cookie its handshake carried (or none if it had none),
+so a sid learnt elsewhere is no use without the cookie. The cookie signs a socket in only
+when the handshake itself came from our own pages (`cookie_may_sign_in`).
+
 Each new Engine.IO connection (a request without a `sid`) also counts against the
 client address's `socket_connect_ip` limit, before Engine.IO does any work for it, and
-a WebSocket frame may be no larger than the Engine.IO buffer.
+a WebSocket frame may be no larger than the Engine.IO buffer. Replies carry the same
+security headers as the rest of the site, and a WebSocket client that stops reading is
+dropped once OUTGOING_BUFFER_BYTES wait for it, rather than buffered without end.
 """
 
+import binascii
 import json
+from http.cookies import CookieError, SimpleCookie
 
+import engineio.packet
+import engineio.payload
 import socketio
+import tornado.websocket
 
 from authserver.errors import ServiceError
+from authserver.realtime.protocol import frame_log
 from authserver.services import audit
 from authserver.services.context import Caller
-from authserver.web.client import client_ip
+from authserver.web.client import SESSION_COOKIE, client_ip
+from authserver.web.headers import apply_security_headers
 
 POLLING_REFUSED = (
     "Long-polling needs sticky sessions, which this multi-worker server does not have. "
     "Connect with the websocket transport, or see the README's reverse-proxy example."
 )
+JSONP_REFUSED = "JSONP polling is not served: connect with the websocket or polling transport."
+MALFORMED_PAYLOAD = "That was not an Engine.IO payload (at most 16 packets)."
+CONNECTION_ENDED = "This connection has ended: connect again."
+COOKIE_CHANGED = "This connection belongs to another session: reconnect."
+TOO_MANY_CONNECTIONS = "Too many new connections from your address. Try again in {wait}."
+# Room for the Engine.IO packet type and Socket.IO framing around a full-size payload.
+FRAME_OVERHEAD = 1024
+# What Tornado may hold for a WebSocket client that does not read: past it, the
+# connection is closed.
+OUTGOING_BUFFER_BYTES = 1024 * 1024
 
 
 def origin_allowed(origin: str | None, host: str, allowed: tuple[str, ...]) -> bool:
@@ -31,9 +57,62 @@ def origin_allowed(origin: str | None, host: str, allowed: tuple[str, ...]) -> b
     return origin in allowed or origin in (f"http://{host}", f"https://{host}")
 
 
-TOO_MANY_CONNECTIONS = "Too many new connections from your address. Try again in {wait}."
-# Room for the Engine.IO packet type and Socket.IO framing around a full-size payload.
-FRAME_OVERHEAD = 1024
+def session_cookie(environ: dict) -> str | None:
+    """The session cookie of a request, given as Engine.IO's environ."""
+    try:
+        cookie = SimpleCookie(environ.get("HTTP_COOKIE", ""))
+    except CookieError:
+        return None
+    morsel = cookie.get(SESSION_COOKIE)
+    return morsel.value if morsel else None
+
+
+def cookie_may_sign_in(environ: dict) -> bool:
+    """Did this handshake come from one of our own pages, so its cookie may sign it in?
+
+    A browser names the page's origin in `Origin` (always on a WebSocket handshake) or,
+    on a same-origin GET that carries no Origin, says `Sec-Fetch-Site: same-origin`. A
+    same-site page elsewhere (another port, a sibling subdomain) gets the cookie sent
+    along but neither of these.
+    """
+    host = environ.get("HTTP_HOST", "")
+    origin = environ.get("HTTP_ORIGIN")
+    if origin is not None:
+        return origin in (f"http://{host}", f"https://{host}")
+    return environ.get("HTTP_SEC_FETCH_SITE") == "same-origin"
+
+
+# What a client may send: Engine.IO raises on the other types (and, over long-polling,
+# logs a traceback). PING only arrives as the WebSocket upgrade's probe.
+_CLIENT_PACKETS = frozenset({
+    engineio.packet.CLOSE, engineio.packet.PING, engineio.packet.PONG, engineio.packet.MESSAGE,
+    engineio.packet.UPGRADE,
+})
+
+
+def _engineio_packets_ok(packets: list[engineio.packet.Packet]) -> bool:
+    return all(pkt.packet_type in _CLIENT_PACKETS for pkt in packets)
+
+
+def engineio_frame_ok(frame: str | bytes) -> bool:
+    """Is a WebSocket frame an Engine.IO packet? (Engine.IO would raise on one that is not,
+    outside any handler, and log a traceback.) Binary frames pass to the Socket.IO layer,
+    which refuses them with an `error` event."""
+    if isinstance(frame, bytes):
+        return True
+    try:
+        return _engineio_packets_ok([engineio.packet.Packet(encoded_packet=frame)])
+    except (ValueError, IndexError, binascii.Error):
+        return False
+
+
+def engineio_payload_ok(body: bytes) -> bool:
+    """Is a long-polling POST body an Engine.IO payload of at most 16 known packets?"""
+    try:
+        packets = engineio.payload.Payload(encoded_payload=body.decode()).packets
+    except (ValueError, IndexError, binascii.Error):  # UnicodeDecodeError is a ValueError
+        return False
+    return _engineio_packets_ok(packets)
 
 
 def socket_handler(
@@ -54,6 +133,40 @@ def socket_handler(
         def check_origin(self, origin: str) -> bool:
             return origin_allowed(origin, self.request.host, allowed_origins)
 
+        _unsent = 0  # bytes written to this WebSocket and not yet flushed to the client
+
+        def write_message(self, message, binary: bool = False):
+            """Write a frame, unless OUTGOING_BUFFER_BYTES already wait for the client:
+            then close the connection (Tornado aborts it 5 s later if the client does not
+            answer the close) and refuse the frame as if it were closed.
+
+            Engine.IO writes without waiting for the returned future, so this is the
+            one place that sees how much a client has left unread.
+            """
+            if self._unsent > OUTGOING_BUFFER_BYTES:
+                frame_log.warning("closed a WebSocket whose client stopped reading")
+                self.close(1008, "too much unread")
+                raise tornado.websocket.WebSocketClosedError()
+            flushed = super().write_message(message, binary=binary)
+            size = len(message)
+            self._unsent += size
+            flushed.add_done_callback(lambda done: self._flushed(done, size))
+            return flushed
+
+        def _flushed(self, done, size: int) -> None:
+            self._unsent -= size
+            if not done.cancelled():
+                done.exception()  # a frame lost to a closed connection is not an error
+
+        async def on_message(self, message: str | bytes) -> None:
+            if self.ws_connection is None or self.ws_connection.is_closing():
+                return  # closed by us (see write_message): its frames are not read
+            if not engineio_frame_ok(message):
+                frame_log.warning("closed a WebSocket that sent a frame Engine.IO cannot read")
+                self.close(1002, "not an Engine.IO packet")
+                return
+            await super().on_message(message)
+
         def _refuse(self, status: int, message: str, code: str, retry_after=None) -> None:
             self.set_status(status)
             self.set_header("Content-Type", "application/json; charset=utf-8")
@@ -63,13 +176,39 @@ def socket_handler(
                 body["retry_after"] = retry_after
             self.finish(json.dumps(body))
 
+        def _ended(self, sid: str) -> bool:
+            # Engine.IO answers a POST for a socket it has closed with a KeyError (a 500).
+            socket = sio.eio.sockets.get(sid)
+            return socket is not None and socket.closed
+
+        def _cookie_changed(self, sid: str) -> bool:
+            # `sio.environ` (python-socketio's public-by-name map of Engine.IO sid to
+            # the handshake's environ) is where the handshake's cookie is kept.
+            handshake = sio.environ.get(sid)
+            if handshake is None:
+                return False  # unknown sid: Engine.IO answers it
+            current = session_cookie({"HTTP_COOKIE": self.request.headers.get("Cookie", "")})
+            return current != session_cookie(handshake)
+
         async def prepare(self) -> None:
+            apply_security_headers(self)
             origin = self.request.headers.get("Origin")
+            transport = self.get_query_argument("transport", "polling")
+            sid = self.get_query_argument("sid", "")
             if not origin_allowed(origin, self.request.host, allowed_origins):
                 self._refuse(403, f"{origin} may not open a socket here.", "PERMISSION_DENIED")
-            elif not polling_allowed and self.get_query_argument("transport", "") == "polling":
+            elif "j" in self.request.query_arguments:
+                self._refuse(400, JSONP_REFUSED, "INVALID_ARGUMENT")
+            elif not polling_allowed and transport == "polling":
                 self._refuse(400, POLLING_REFUSED, "FAILED_PRECONDITION")
-            elif ctx is not None and not self.get_query_argument("sid", ""):
+            elif sid and self._ended(sid):
+                self._refuse(400, CONNECTION_ENDED, "FAILED_PRECONDITION")
+            elif sid and self._cookie_changed(sid):
+                self._refuse(403, COOKIE_CHANGED, "PERMISSION_DENIED")
+            elif self.request.method == "POST" and not engineio_payload_ok(self.request.body):
+                frame_log.warning("refused a long-polling POST Engine.IO cannot read")
+                self._refuse(400, MALFORMED_PAYLOAD, "INVALID_ARGUMENT")
+            elif ctx is not None and not sid:
                 caller = Caller(
                     ip=client_ip(self.request, ctx.settings.trusted_proxies),
                     user_agent=self.request.headers.get("User-Agent", "")[:300],

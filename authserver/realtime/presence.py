@@ -54,14 +54,16 @@ class MemoryPresence:
 
 
 class RedisPresence:
-    def __init__(self, redis_url: str) -> None:
+    def __init__(self, redis_url: str, prefix: str) -> None:
         self._redis = redis.from_url(redis_url, decode_responses=True)
-        self._key = f"{KEY_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        # REDIS_PREFIX keeps deployments that share a Redis out of each other's counts.
+        self._keys = f"{prefix}:presence:"
+        self._key = f"{self._keys}{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self._heartbeat: asyncio.Task | None = None
         self._local: Counter[str] = Counter()  # this process's connections, the truth
 
     async def _total(self, user: str) -> int:
-        keys = [key async for key in self._redis.scan_iter(match=KEY_PREFIX + "*")]
+        keys = [key async for key in self._redis.scan_iter(match=self._keys + "*")]
         if not keys:
             return 0
         async with self._redis.pipeline(transaction=False) as pipe:
@@ -97,7 +99,7 @@ class RedisPresence:
     async def online(self) -> list[str]:
         users: set[str] = set()
         try:
-            async for key in self._redis.scan_iter(match=KEY_PREFIX + "*"):
+            async for key in self._redis.scan_iter(match=self._keys + "*"):
                 counts = await self._redis.hgetall(key)
                 users.update(user for user, count in counts.items() if int(count) > 0)
         except redis.RedisError as exc:
@@ -137,5 +139,5 @@ class RedisPresence:
         await self._redis.aclose()
 
 
-def presence_board(redis_url: str | None):
-    return RedisPresence(redis_url) if redis_url else MemoryPresence()
+def presence_board(redis_url: str | None, prefix: str = "authserver"):
+    return RedisPresence(redis_url, prefix) if redis_url else MemoryPresence()

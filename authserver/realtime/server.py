@@ -10,109 +10,32 @@ import asyncio
 import contextlib
 import logging
 
-import engineio.packet
-import socketio
-
-from authserver.errors import ServiceError
 from authserver.realtime.fanout import FanOut
 from authserver.realtime.namespace import AuthNamespace, session_room
 from authserver.realtime.origins import origin_allowed, socket_handler
 from authserver.realtime.presence import presence_board
+from authserver.realtime.protocol import SocketServer
 from authserver.services.context import Context
-from authserver.store.models import Session, utcnow
-from contracts import Status
+from authserver.services.session_sweep import ended_sessions
 from contracts import events as ev
 
 log = logging.getLogger(__name__)
 
 MAX_SOCKET_MESSAGE = 64 * 1024
 SWEEP_SECONDS = 0.5
-SWEEP_BATCH = 500
 GOING_AWAY = 1001  # the WebSocket close code of a server that is stopping
 CLOSE_WAIT_SECONDS = 2.0
-INTERNAL = "Something went wrong on the server; try again."
-
-
-def _ended_sessions(session_ids: list[int]) -> list[int]:
-    """Those of `session_ids` that are no longer live: revoked, expired, or gone with their
-    user (`authserver users delete`)."""
-    live: set[int] = set()
-    for start in range(0, len(session_ids), SWEEP_BATCH):
-        batch = session_ids[start : start + SWEEP_BATCH]
-        live.update(
-            row.id
-            for row in Session.select(Session.id).where(
-                Session.id.in_(batch),
-                Session.revoked_at.is_null(),
-                Session.expires_at > utcnow(),
-            )
-        )
-    return [session_id for session_id in session_ids if session_id not in live]
-
-
-class _SocketServer(socketio.AsyncServer):
-    def __init__(self, **options) -> None:
-        super().__init__(**options)
-        self.events_in_flight: set[asyncio.Task] = set()
-
-    async def _trigger_event(self, event, namespace, *args):
-        """Every event handler, answered whatever happens inside it.
-
-        A refusal (ServiceError) that escapes a handler, say the database or Redis being
-        unavailable, becomes an `error` event and the ack; so does an unexpected error,
-        which is logged as the bug it is. Without this, python-socketio leaves the
-        handler's task failing unseen ("Task exception was never retrieved") and the
-        client without an answer. A refused `connect` refuses the connection.
-        """
-        task = asyncio.current_task()
-        self.events_in_flight.add(task)
-        try:
-            return await super()._trigger_event(event, namespace, *args)
-        except asyncio.CancelledError:
-            log.warning("socket event %r cancelled: the server is stopping", event)
-            return None
-        except ServiceError as error:
-            return await self._answer_failure(event, namespace, args, error)
-        except Exception:
-            if event == "connect":  # python-socketio retries legacy handler signatures
-                raise
-            log.exception("socket event %r failed", event)
-            return await self._answer_failure(
-                event, namespace, args, ServiceError(Status.INTERNAL, INTERNAL)
-            )
-        finally:
-            self.events_in_flight.discard(task)
-
-    async def _answer_failure(self, event: str, namespace: str, args: tuple,
-                              error: ServiceError):
-        if event == "connect":
-            raise socketio.exceptions.ConnectionRefusedError(error.message)
-        if event == "disconnect":
-            log.warning("socket disconnect not fully handled: %s", error.message)
-            return None
-        body = error.reply().model_dump(mode="json", exclude_none=True)
-        await self.emit("error", body, to=args[0], namespace=namespace)
-        return body
-
-    async def _handle_eio_disconnect(self, eio_sid: str, reason) -> None:
-        """Answer a long-polling client's pending GET when its connection ends.
-
-        Engine.IO leaves that request open until its timeout (25 s), and the Python client
-        waits for it inside disconnect() or a refused connect(); a no-op packet lets both
-        finish at once. (Overrides python-socketio's hook for Engine.IO disconnects.)
-        """
-        socket = self.eio.sockets.get(eio_sid)
-        if socket is not None and not socket.upgraded:
-            socket.queue.put_nowait(engineio.packet.Packet(engineio.packet.NOOP))
-        await super()._handle_eio_disconnect(eio_sid, reason)
 
 
 class RealTime:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         settings = ctx.settings
-        manager = FanOut(settings.redis_url) if settings.redis_url else None
-        self.sio = _SocketServer(
+        # Redis pub/sub ignores the database number: REDIS_PREFIX keeps deployments that
+        # share a Redis off each other's channel.
+        channel = f"{settings.redis_prefix}:socketio"
+        manager = FanOut(settings.redis_url, channel=channel) if settings.redis_url else None
+        self.sio = SocketServer(
             async_mode="tornado",
             client_manager=manager,
             cors_allowed_origins=lambda origin, environ: origin_allowed(
@@ -125,7 +48,7 @@ class RealTime:
             logger=False,
             engineio_logger=False,
         )
-        self.presence = presence_board(settings.redis_url)
+        self.presence = presence_board(settings.redis_url, settings.redis_prefix)
         self.namespace = AuthNamespace(ctx, self.presence)
         self.sio.register_namespace(self.namespace)
         ctx.session_listeners.append(self.end_session)
@@ -212,6 +135,6 @@ class RealTime:
         session_ids = self._local_session_ids()
         if not session_ids:
             return
-        ended = await self.ctx.store.run(_ended_sessions, session_ids)
+        ended = await ended_sessions(self.ctx, session_ids)
         for session_id in ended:
             await self.end_session(session_id, "Your session has ended.")

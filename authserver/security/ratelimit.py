@@ -63,6 +63,10 @@ DEFAULT_LIMITS: Mapping[str, str] = {
     "password_check_user": "5/15minutes;20/day",
     # email changes asked by one account: each mails a code to an address it names
     "email_change_user": "3/hour;10/day",
+    # unauthenticated `message` echoes on one socket
+    "echo_socket": "30/10seconds;600/hour",
+    # `message` echoes from one client address, whatever the sockets
+    "echo_ip": "120/10seconds;3000/hour",
 }
 
 

@@ -27,7 +27,8 @@ async def test_forgot_and_reset_ends_every_session_and_its_sockets(http, server,
     second = (await login(http, server, account.username, account.password)).body["token"]
     by_token = await clients(server).connect(token=account.token)
     by_cookie = await clients(server).connect(
-        headers={"Cookie": f"authserver_session={second}"})
+        # a page of the server itself: only its own pages sign a socket in by the cookie
+        headers={"Cookie": f"authserver_session={second}", "Origin": server.url})
     for socket in (by_token, by_cookie):
         assert (await socket.next("connected"))["user"]["username"] == account.username
 

@@ -53,8 +53,10 @@ def two_processes(start_server, servers):
     """Two server processes sharing one PostgreSQL database and Redis."""
     need(_redis_available(), f"Redis is not reachable at {REDIS_URL}")
     database_url = servers.database_url("postgresql")
-    first = start_server("postgresql", database_url=database_url, REDIS_URL=REDIS_URL)
-    second = start_server("postgresql", database_url=database_url, REDIS_URL=REDIS_URL)
+    # one prefix per run: other runs on the same Redis stay off this pair's channel
+    shared = {"REDIS_URL": REDIS_URL, "REDIS_PREFIX": f"test-{uuid.uuid4().hex[:12]}"}
+    first = start_server("postgresql", database_url=database_url, **shared)
+    second = start_server("postgresql", database_url=database_url, **shared)
     return first, second
 
 
@@ -90,9 +92,11 @@ async def test_chat_and_presence_cross_processes(two_processes, unique):
 async def test_workers_share_the_port_and_refuse_polling_clearly(start_server, unique):
     server = start_server("sqlite", WORKERS="2")
     async with aiohttp.ClientSession() as http:
-        async with http.get(server.url + "/socket.io/?EIO=4&transport=polling") as polling:
-            assert polling.status == 400
-            assert "sticky sessions" in (await polling.json())["error"]
+        # Engine.IO takes a request without `transport` as polling: so is it refused.
+        for query in ("EIO=4&transport=polling", "EIO=4"):
+            async with http.get(server.url + "/socket.io/?" + query) as polling:
+                assert polling.status == 400
+                assert "sticky sessions" in (await polling.json())["error"]
         account = await verified_account(http, server, unique)
     client = await LiveClient(server).connect(token=account.token)
     await client.sio.emit("message", "through a worker")
