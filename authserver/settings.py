@@ -85,6 +85,9 @@ class _EnvironmentSchema(Schema):
     TRUSTED_PROXIES = _CommaList(load_default=())
     WORKERS = fields.Integer(load_default=1, validate=validate.Range(1, 256))
     SESSION_TTL_HOURS = fields.Float(load_default=24.0, validate=validate.Range(0.001, 24 * 365))
+    UNVERIFIED_ACCOUNT_TTL_HOURS = fields.Float(
+        load_default=72.0, validate=validate.Range(0.0001, 24 * 365)
+    )
     RATE_LIMITS = fields.String(load_default="on", validate=validate.OneOf(["on", "off"]))
     RATE_LIMIT_SCALE = fields.Float(load_default=1.0, validate=validate.Range(0.0001, 10000))
     RATE_LIMIT_PREFIX = fields.String(
@@ -101,6 +104,11 @@ class _EnvironmentSchema(Schema):
     LIMIT_RESEND_IP = _limit("resend_ip")
     LIMIT_CHAT_USER = _limit("chat_user")
     LIMIT_SOCKET_CONNECT_IP = _limit("socket_connect_ip")
+    LIMIT_FORGOT_ADDRESS = _limit("forgot_address")
+    LIMIT_FORGOT_IP = _limit("forgot_ip")
+    LIMIT_RESET_IP = _limit("reset_ip")
+    LIMIT_PASSWORD_CHECK_USER = _limit("password_check_user")
+    LIMIT_EMAIL_CHANGE_USER = _limit("email_change_user")
 
     @post_load
     def _blank_is_unset(self, data, **kwargs):
@@ -129,6 +137,7 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()
     workers: int = 1
     session_ttl_hours: float = 24.0
+    unverified_account_ttl_hours: float = 72.0
     rate_limits: bool = True
     rate_limit_scale: float = 1.0
     rate_limit_prefix: str = "authserver"

@@ -24,6 +24,8 @@ SHARED_ADDRESS_LIMITS = {
     "LIMIT_LOGIN_IP": "10000/15minutes",
     "LIMIT_RESEND_IP": "10000/hour",
     "LIMIT_SOCKET_CONNECT_IP": "10000/minute",
+    "LIMIT_FORGOT_IP": "10000/hour",
+    "LIMIT_RESET_IP": "10000/hour",
 }
 ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", "test-artifacts"))
 

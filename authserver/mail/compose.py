@@ -12,14 +12,101 @@ class Letter:
     body: str
 
 
-def verification_letter(*, recipient: str, username: str, code: str, hours_valid: int) -> Letter:
+def _hours(hours: float) -> str:
+    whole = max(1, round(hours))
+    return f"{whole} hour{'' if whole == 1 else 's'}"
+
+
+def verification_letter(
+    *, recipient: str, username: str, code: str, hours_valid: int, unverified_ttl_hours: float
+) -> Letter:
+    """The code that proves an address; it names the account it verifies, so a person who
+    did not sign up knows someone else used their address, and what happens then."""
     return Letter(
         recipient=recipient,
         subject=f"Your verification code: {code}",
         body=(
             f"Hello {username},\n\n"
             f"Your {CODE_DIGITS}-digit verification code is: {code}\n\n"
-            f"It is valid for {hours_valid} hours and works once. If you did not sign up,\n"
-            "you can ignore this mail.\n"
+            f"It verifies the account '{username}' for this address. It is valid for\n"
+            f"{_hours(hours_valid)} and works once.\n\n"
+            f"If you did not sign up as '{username}', someone else typed your address.\n"
+            "Do not enter this code anywhere. Nobody can log in to that account without\n"
+            "it, and it is removed if it stays unverified for "
+            f"{_hours(unverified_ttl_hours)}.\n"
+            "You can sign up with this address yourself at any time: your sign-up\n"
+            "replaces the unverified one.\n"
+        ),
+    )
+
+
+def password_reset_letter(
+    *, recipient: str, username: str, code: str, minutes_valid: int
+) -> Letter:
+    return Letter(
+        recipient=recipient,
+        subject=f"Your password reset code: {code}",
+        body=(
+            f"Hello {username},\n\n"
+            f"Your {CODE_DIGITS}-digit password reset code is: {code}\n\n"
+            f"Enter it with a new password to reset the password of '{username}'.\n"
+            f"It is valid for {minutes_valid} minutes and works once. Resetting ends every\n"
+            "session of the account.\n\n"
+            "If you did not ask for it, ignore this mail: your password stays as it is.\n"
+        ),
+    )
+
+
+def password_changed_letter(*, recipient: str, username: str, how: str) -> Letter:
+    """The notice after a reset or a change, so a change the owner did not make is seen."""
+    return Letter(
+        recipient=recipient,
+        subject="Your password was changed",
+        body=(
+            f"Hello {username},\n\n"
+            f"The password of your account '{username}' was changed ({how}).\n\n"
+            "If that was not you, reset your password now with \"Forgot password?\" on\n"
+            "the login page: the reset ends every session of the account.\n"
+        ),
+    )
+
+
+def email_change_letter(*, recipient: str, username: str, code: str, hours_valid: int) -> Letter:
+    return Letter(
+        recipient=recipient,
+        subject=f"Your email change code: {code}",
+        body=(
+            f"Hello {username},\n\n"
+            f"Your {CODE_DIGITS}-digit email change code is: {code}\n\n"
+            f"Enter it while logged in as '{username}' to make this address the account's\n"
+            f"address. It is valid for {_hours(hours_valid)} and works once.\n\n"
+            "If you did not ask for it, ignore this mail: nothing changes.\n"
+        ),
+    )
+
+
+def email_changed_letter(*, recipient: str, username: str, new_email: str) -> Letter:
+    """Sent to the old address once the new one is proved."""
+    return Letter(
+        recipient=recipient,
+        subject="Your email address was changed",
+        body=(
+            f"Hello {username},\n\n"
+            f"The address of your account '{username}' is now {new_email}.\n"
+            "Mail for the account goes there from now on.\n\n"
+            "If that was not you, someone has your password: write to the operator of\n"
+            "this server.\n"
+        ),
+    )
+
+
+def account_deleted_letter(*, recipient: str, username: str) -> Letter:
+    return Letter(
+        recipient=recipient,
+        subject="Your account was deleted",
+        body=(
+            f"Hello {username},\n\n"
+            f"The account '{username}' and its sessions were deleted at its owner's\n"
+            "request. Its username and this address are free to use again.\n"
         ),
     )

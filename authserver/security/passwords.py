@@ -60,6 +60,11 @@ class PasswordHasher:
             self._pool, _hash, password, self.rounds
         )
 
+    def needs_rehash(self, password_hash: str) -> bool:
+        """Was this bcrypt hash made at another cost than the configured one?"""
+        parts = password_hash.split("$")  # $2b$12$<salt and hash>
+        return len(parts) < 4 or parts[2] != f"{self.rounds:02d}"
+
     async def check(self, password: str, password_hash: str | None) -> bool:
         """True when `password` matches; with no hash, spend the same time and say no."""
         matched = await asyncio.get_running_loop().run_in_executor(

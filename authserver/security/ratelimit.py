@@ -46,6 +46,17 @@ DEFAULT_LIMITS: Mapping[str, str] = {
     "chat_user": "30/10seconds;600/hour",
     # new Socket.IO (Engine.IO) connections from one client address
     "socket_connect_ip": "120/minute;3000/hour",
+    # password reset codes asked for one address string, known or not
+    "forgot_address": "1/minute;10/day",
+    # password reset codes asked from one client address, whatever the addresses
+    "forgot_ip": "30/hour;200/day",
+    # reset attempts (code + new password) from one client address
+    "reset_ip": "30/hour;200/day",
+    # wrong current passwords given by one signed-in account (change password or email,
+    # delete account): a stolen session cannot be turned into a password oracle
+    "password_check_user": "5/15minutes;20/day",
+    # email changes asked by one account: each mails a code to an address it names
+    "email_change_user": "3/hour;10/day",
 }
 
 

@@ -16,6 +16,10 @@ log = logging.getLogger(__name__)
 EVENTS = frozenset({
     "signup", "verify", "verify_failure", "login_success", "login_failure", "throttled",
     "resend", "logout", "revoked",
+    # the account lifecycle
+    "password_reset_requested", "password_reset", "password_changed",
+    "email_change_requested", "email_changed", "session_revoked", "account_deleted",
+    "password_reset_failure", "reauth_failure",
 })
 # A client hammering a closed limit is logged once a minute per limit and key, not per
 # request, so refusals cannot be turned into a flood of database writes.

@@ -6,6 +6,7 @@ per account from every address, and per address across accounts.
 """
 
 import hashlib
+import logging
 
 from authserver.errors import ServiceError, unauthenticated
 from authserver.services import audit
@@ -15,6 +16,8 @@ from authserver.services.users import as_reply, find_by_login_name
 from authserver.store.models import User
 from contracts import Status
 from contracts.messages import LoginReply, LoginRequest
+
+log = logging.getLogger(__name__)
 
 TOO_MANY_HERE = "Too many failed logins for this account from your address. Try again in {wait}."
 TOO_MANY_ACCOUNT = "Too many failed logins for this account today. Try again in {wait}."
@@ -67,12 +70,30 @@ async def check_credentials(ctx: Context, name: str, password: str, caller: Call
             "Please verify your email address first: enter the 6-digit code we mailed you.",
         )
     await audit.record(ctx, "login_success", caller, user=user)
+    if ctx.passwords.needs_rehash(user.password_hash):
+        await _rehash(ctx, user, password)
     return user
+
+
+def _replace_hash(user_id: int, old_hash: str, new_hash: str) -> None:
+    # Conditional: a password changed meanwhile is not overwritten with the old one.
+    User.update(password_hash=new_hash).where(
+        User.id == user_id, User.password_hash == old_hash
+    ).execute()
+
+
+async def _rehash(ctx: Context, user: User, password: str) -> None:
+    """Store the password again at the configured cost: raising BCRYPT_ROUNDS reaches
+    every account that logs in, and old hashes stop answering faster than unknown names
+    (which are checked against a dummy hash at the configured cost)."""
+    new_hash = await ctx.passwords.hash(password)
+    await ctx.store.run(_replace_hash, user.id, user.password_hash, new_hash)
+    log.info("rehashed the password of user %s at cost %s", user.id, ctx.passwords.rounds)
 
 
 async def login(ctx: Context, request: LoginRequest, caller: Caller) -> LoginReply:
     user = await check_credentials(ctx, request.username, request.password, caller)
-    token, expires_at = await open_session(ctx, user)
+    token, expires_at = await open_session(ctx, user, caller)
     return LoginReply(
         message=f"Welcome back, {user.username}.",
         token=token,

@@ -1,15 +1,21 @@
-"""Sessions: opened by login, found by token, ended by logout or expiry."""
+"""Sessions: opened by login, found by token, listed on the account page, ended by
+logout, by their owner from another device, by a password reset or change, or by expiry.
+
+Ending a session reaches its sockets in this process at once (the context's session
+listeners) and in every other process at the realtime layer's next sweep.
+"""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from authserver.errors import unauthenticated
+from authserver.errors import ServiceError, unauthenticated
 from authserver.security.tokens import new_token, token_digest
 from authserver.services import audit
 from authserver.services.context import Caller, Context
 from authserver.services.users import as_reply
 from authserver.store.models import Session, User, utcnow
-from contracts.messages import Empty, Notice
+from contracts import Status
+from contracts.messages import Empty, Notice, RevokeSessionRequest, SessionInfo, SessionList
 from contracts.messages import User as UserReply
 
 
@@ -22,22 +28,38 @@ class SignedIn:
     expires_at: datetime
 
 
-def _open(user_id: int, token_hash: str, expires_at: datetime) -> Session:
-    return Session.create(user=user_id, token_hash=token_hash, expires_at=expires_at)
+# Last-used times are kept to the minute: a busy session costs one write a minute.
+LAST_USED_PRECISION = timedelta(minutes=1)
 
 
-async def open_session(ctx: Context, user: User) -> tuple[str, datetime]:
-    """A new token for `user`; only its hash is stored."""
+def _open(user_id: int, token_hash: str, expires_at: datetime, caller: Caller) -> Session:
+    return Session.create(user=user_id, token_hash=token_hash, expires_at=expires_at,
+                          last_used_at=utcnow(), ip=caller.ip[:64],
+                          user_agent=caller.user_agent[:300])
+
+
+async def open_session(ctx: Context, user: User, caller: Caller) -> tuple[str, datetime]:
+    """A new token for `user`, noting where it logged in from; only its hash is stored."""
     token = new_token()
     expires_at = utcnow() + timedelta(hours=ctx.settings.session_ttl_hours)
-    await ctx.store.run(_open, user.id, token_digest(token), expires_at)
+    await ctx.store.run(_open, user.id, token_digest(token), expires_at, caller)
     return token, expires_at
 
 
 # What a signed-in caller needs of its user: never the password hash or the code's HMAC,
 # which this lookup, made on every authenticated request, has no reason to read.
-_CALLER_COLUMNS = (Session.id, Session.expires_at,
+_CALLER_COLUMNS = (Session.id, Session.expires_at, Session.last_used_at,
                    User.id, User.username, User.email, User.is_verified, User.created_at)
+
+
+def _touch(session_id: int, now: datetime) -> None:
+    """Note the session as used now, unless that was noted within the last minute; the
+    condition makes concurrent requests write once."""
+    stale = now - LAST_USED_PRECISION
+    Session.update(last_used_at=now).where(
+        Session.id == session_id,
+        Session.last_used_at.is_null() | (Session.last_used_at < stale),
+    ).execute()
 
 
 def _find_live(token_hash: str) -> SignedIn | None:
@@ -53,6 +75,9 @@ def _find_live(token_hash: str) -> SignedIn | None:
     )
     if found is None:
         return None
+    now = utcnow()
+    if found.last_used_at is None or found.last_used_at < now - LAST_USED_PRECISION:
+        _touch(found.id, now)
     return SignedIn(user=found.user, session_id=found.id, expires_at=found.expires_at)
 
 
@@ -74,6 +99,35 @@ def _revoke(session_id: int) -> int:
     )
 
 
+def _live(user_id: int):
+    return (Session.user == user_id) & Session.revoked_at.is_null() & (
+        Session.expires_at > utcnow()
+    )
+
+
+def revoke_all(user_id: int, *, keep: int | None = None) -> list[int]:
+    """End every live session of the account (but `keep`); the ids of those ended.
+
+    A data function: run it inside the transaction of the change that causes it (a
+    password reset or change), then tell the sockets with `ended`.
+    """
+    condition = _live(user_id)
+    if keep is not None:
+        condition &= Session.id != keep
+    ids = [row.id for row in Session.select(Session.id).where(condition)]
+    if ids:
+        Session.update(revoked_at=utcnow()).where(
+            Session.id.in_(ids), Session.revoked_at.is_null()
+        ).execute()
+    return ids
+
+
+async def ended(ctx: Context, session_ids: list[int], reason: str) -> None:
+    """Disconnect the sockets of sessions just ended, with `reason` as their notice."""
+    for session_id in session_ids:
+        await ctx.session_ended(session_id, reason)
+
+
 async def me(ctx: Context, request: Empty, caller: Caller) -> UserReply:
     signed_in = await authenticate(ctx, caller.token)
     return as_reply(signed_in.user)
@@ -85,3 +139,59 @@ async def logout(ctx: Context, request: Empty, caller: Caller) -> Notice:
         await audit.record(ctx, "logout", caller, user=signed_in.user)
         await ctx.session_ended(signed_in.session_id, "You logged out.")
     return Notice(message="You are logged out.")
+
+
+def _listed(user_id: int, current: int) -> list[SessionInfo]:
+    rows = Session.select().where(_live(user_id)).order_by(Session.created_at.desc(),
+                                                            Session.id.desc())
+    return [
+        SessionInfo(id=row.id, created_at=row.created_at, last_used_at=row.last_used_at,
+                    expires_at=row.expires_at, ip=row.ip or "", user_agent=row.user_agent or "",
+                    current=row.id == current)
+        for row in rows
+    ]
+
+
+async def list_sessions(ctx: Context, request: Empty, caller: Caller) -> SessionList:
+    signed_in = await authenticate(ctx, caller.token)
+    sessions = await ctx.store.run(_listed, signed_in.user.id, signed_in.session_id)
+    return SessionList(sessions=sessions)
+
+
+def _revoke_own(user_id: int, session_id: int) -> int:
+    return Session.update(revoked_at=utcnow()).where(
+        Session.id == session_id, _live(user_id)
+    ).execute()
+
+
+async def revoke_session(ctx: Context, request: RevokeSessionRequest, caller: Caller) -> Notice:
+    """End one session of the caller's own account; any other id is NOT_FOUND, whether
+    it belongs to someone else, ended already, or never existed."""
+    signed_in = await authenticate(ctx, caller.token)
+    if not await ctx.store.run(_revoke_own, signed_in.user.id, request.session_id):
+        raise ServiceError(Status.NOT_FOUND, "You have no live session with that id.",
+                           field="session_id")
+    await audit.record(ctx, "session_revoked", caller, user=signed_in.user,
+                       detail=f"session {request.session_id}")
+    await ctx.session_ended(request.session_id, "This session was ended from another device.")
+    if request.session_id == signed_in.session_id:
+        return Notice(message="This session has ended. You are logged out.")
+    return Notice(message="That session has ended.")
+
+
+async def revoke_other_sessions(ctx: Context, request: Empty, caller: Caller) -> Notice:
+    signed_in = await authenticate(ctx, caller.token)
+    ids = await ctx.store.run(revoke_all, signed_in.user.id, keep=signed_in.session_id)
+    await audit.record(ctx, "session_revoked", caller, user=signed_in.user,
+                       detail=f"every other session ({len(ids)})")
+    await ended(ctx, ids, "This session was ended from another device.")
+    return Notice(message=f"Ended {len(ids)} other session{'' if len(ids) == 1 else 's'}.")
+
+
+async def logout_all(ctx: Context, request: Empty, caller: Caller) -> Notice:
+    signed_in = await authenticate(ctx, caller.token)
+    ids = await ctx.store.run(revoke_all, signed_in.user.id)
+    await audit.record(ctx, "session_revoked", caller, user=signed_in.user,
+                       detail=f"every session ({len(ids)})")
+    await ended(ctx, ids, "You logged out everywhere.")
+    return Notice(message="You are logged out everywhere.")

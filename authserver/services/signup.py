@@ -1,21 +1,17 @@
 """Sign-up: create the account, its first code and the mail carrying it, atomically."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from peewee import IntegrityError
 
 from authserver.errors import ServiceError, invalid
-from authserver.mail import outbox
-from authserver.mail.compose import verification_letter
 from authserver.security.codes import code_digest, new_code
 from authserver.security.password_policy import password_problem
-from authserver.services import audit
+from authserver.services import audit, codes
 from authserver.services.context import Caller, Context
 from authserver.store.models import User, database_proxy, utcnow
 from contracts import Status
 from contracts.messages import SignupReply, SignupRequest
-
-CODE_LIFETIME = timedelta(hours=24)
 
 
 def _taken(field: str) -> ServiceError:
@@ -24,37 +20,43 @@ def _taken(field: str) -> ServiceError:
     )
 
 
-def _which_is_taken(username_key: str, email_key: str) -> str | None:
-    if User.select().where(User.username_key == username_key).exists():
+def _replaceable(email_key: str, expired_before: datetime):
+    """Unverified accounts a sign-up may take the place of: the one holding its address
+    (nobody proved that mailbox, so nobody can squat it), and any that outlived
+    UNVERIFIED_ACCOUNT_TTL_HOURS (their usernames are free again)."""
+    return (User.is_verified == False) & (  # noqa: E712
+        (User.email_key == email_key) | (User.created_at < expired_before)
+    )
+
+
+def _which_is_taken(username_key: str, email_key: str, expired_before: datetime) -> str | None:
+    free = _replaceable(email_key, expired_before)
+    if User.select().where(User.username_key == username_key, ~free).exists():
         return "username"
-    if User.select().where(User.email_key == email_key).exists():
+    if User.select().where(User.email_key == email_key, ~free).exists():
         return "email"
     return None
 
 
-def queue_code_mail(*, recipient: str, username: str, code: str) -> None:
-    """Queue the mail carrying a new code; call inside the transaction that stores it."""
-    outbox.queue(
-        verification_letter(
-            recipient=recipient,
-            username=username,
-            code=code,
-            hours_valid=int(CODE_LIFETIME.total_seconds() // 3600),
-        )
-    )
-
-
 def _create_account(
-    *, request: SignupRequest, password_hash: str, code: str, secret_key: str
-) -> User:
-    """Insert the user and queue its mail in one transaction.
+    *, request: SignupRequest, password_hash: str, code: str, secret_key: str,
+    unverified_ttl_hours: float,
+) -> tuple[User, int]:
+    """Insert the user and queue its mail in one transaction, in the place of the
+    unverified accounts it replaces (their codes die with them); returns the user and
+    how many it replaced.
 
     The unique indexes decide races: of two signups with one name, one insert fails with
-    IntegrityError, answered as 409.
+    IntegrityError, answered as 409, and the replaced accounts stay as they were.
     """
     email_key = request.email.lower()
+    expired_before = utcnow() - timedelta(hours=unverified_ttl_hours)
     try:
         with database_proxy.obj.atomic():
+            replaced = User.delete().where(
+                (User.username_key == request.username.lower()) | (User.email_key == email_key),
+                _replaceable(email_key, expired_before),
+            ).execute()
             user = User.create(
                 username=request.username,
                 username_key=request.username.lower(),
@@ -62,12 +64,15 @@ def _create_account(
                 email_key=email_key,
                 password_hash=password_hash,
                 verification_code=code_digest(secret_key, email_key, code),
-                verification_code_expires=utcnow() + CODE_LIFETIME,
+                verification_code_expires=utcnow() + codes.LIFETIMES[codes.VERIFICATION],
             )
-            queue_code_mail(recipient=request.email, username=request.username, code=code)
+            codes.queue_verification_mail(
+                recipient=request.email, username=request.username, code=code,
+                unverified_ttl_hours=unverified_ttl_hours,
+            )
     except IntegrityError as exc:
         raise _taken("username" if "username_key" in str(exc) else "email") from None
-    return user
+    return user, replaced
 
 
 TOO_MANY_SIGNUPS = "Too many sign-ups from your address. Try again in {wait}."
@@ -82,22 +87,26 @@ async def signup(ctx: Context, request: SignupRequest, caller: Caller) -> Signup
     # One at a time per address (per process), so a burst cannot pass the check together.
     async with ctx.limiter.serial.hold(f"signup:{caller.ip}"):
         await audit.limit(ctx, caller, "signup_ip", caller.ip, TOO_MANY_SIGNUPS, count=False)
+        ttl = ctx.settings.unverified_account_ttl_hours
         taken = await ctx.store.run(
-            _which_is_taken, request.username.lower(), request.email.lower()
+            _which_is_taken, request.username.lower(), request.email.lower(),
+            utcnow() - timedelta(hours=ttl),
         )
         if taken:
             raise _taken(taken)
         password_hash = await ctx.passwords.hash(request.password)
-        user = await ctx.store.run(
+        user, replaced = await ctx.store.run(
             _create_account,
             request=request,
             password_hash=password_hash,
             code=new_code(),
             secret_key=ctx.settings.secret_key,
+            unverified_ttl_hours=ttl,
         )
         await ctx.limiter.count("signup_ip", caller.ip)
     ctx.mail_queued()
-    await audit.record(ctx, "signup", caller, user=user)
+    await audit.record(ctx, "signup", caller, user=user,
+                       detail=f"replaced {replaced} unverified account(s)" if replaced else "")
     return SignupReply(
         message="Account created. We sent a 6-digit code to your email address.",
         user_id=user.id,

@@ -6,14 +6,13 @@ conditional UPDATE, so even 50 concurrent guesses get at most MAX_ATTEMPTS compa
 
 from authserver.errors import ServiceError, exhausted, invalid
 from authserver.security.codes import code_digest, code_matches, new_code
-from authserver.services import audit
+from authserver.services import audit, codes
+from authserver.services.codes import MAX_ATTEMPTS
 from authserver.services.context import Caller, Context
-from authserver.services.signup import CODE_LIFETIME, queue_code_mail
 from authserver.store.models import User, database_proxy, utcnow
 from contracts import Status
 from contracts.messages import Notice, ResendRequest, VerifyEmailRequest
 
-MAX_ATTEMPTS = 5
 RESEND_REPLY = (
     "If that address belongs to an account waiting for verification, "
     "a new code is on its way."
@@ -24,8 +23,7 @@ RESEND_TOO_SOON = "Please wait {wait} before asking for another code for this ad
 RESEND_TOO_MANY_HERE = "Too many code requests from your address. Try again in {wait}."
 
 
-def _wrong_code() -> ServiceError:
-    return invalid("That code is not right. Check the latest mail we sent you.", field="code")
+_wrong_code = codes.wrong_code
 
 
 def _use_code(*, email_key: str, code: str, secret_key: str) -> User:
@@ -90,13 +88,15 @@ async def verify_email(ctx: Context, request: VerifyEmailRequest, caller: Caller
     return Notice(message="Your email address is verified. You can log in now.")
 
 
-def _replace_code(*, email_key: str, code: str, secret_key: str) -> User | None:
+def _replace_code(
+    *, email_key: str, code: str, secret_key: str, unverified_ttl_hours: float
+) -> User | None:
     """Give an unverified account a new code (the old one dies) and queue its mail."""
     with database_proxy.obj.atomic():
         replaced = (
             User.update(
                 verification_code=code_digest(secret_key, email_key, code),
-                verification_code_expires=utcnow() + CODE_LIFETIME,
+                verification_code_expires=utcnow() + codes.LIFETIMES[codes.VERIFICATION],
                 verification_attempts=0,
             )
             .where(User.email_key == email_key, User.is_verified == False)  # noqa: E712
@@ -105,7 +105,10 @@ def _replace_code(*, email_key: str, code: str, secret_key: str) -> User | None:
         if not replaced:
             return None
         user = User.get(User.email_key == email_key)
-        queue_code_mail(recipient=user.email, username=user.username, code=code)
+        codes.queue_verification_mail(
+            recipient=user.email, username=user.username, code=code,
+            unverified_ttl_hours=unverified_ttl_hours,
+        )
     return user
 
 
@@ -119,7 +122,8 @@ async def resend_verification(ctx: Context, request: ResendRequest, caller: Call
     await audit.limit(ctx, caller, "resend_ip", caller.ip, RESEND_TOO_MANY_HERE)
     await audit.limit(ctx, caller, "resend_address", email_key, RESEND_TOO_SOON)
     queued = await ctx.store.run(
-        _replace_code, email_key=email_key, code=new_code(), secret_key=ctx.settings.secret_key
+        _replace_code, email_key=email_key, code=new_code(), secret_key=ctx.settings.secret_key,
+        unverified_ttl_hours=ctx.settings.unverified_account_ttl_hours,
     )
     if queued:
         ctx.mail_queued()

@@ -7,7 +7,17 @@ migrating at once.
 
 import logging
 
-from peewee import fn
+from peewee import (
+    AutoField,
+    CharField,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    fn,
+)
+from playhouse.migrate import SchemaMigrator
+from playhouse.migrate import migrate as apply_operations
 
 from authserver.store.models import (
     AuditEvent,
@@ -32,7 +42,45 @@ def _v2_audit_events(database) -> None:
     database.create_tables([AuditEvent], safe=True)
 
 
-MIGRATIONS = (_v1_initial_tables, _v2_audit_events)
+class AccountCode(Model):
+    """The account_code table as this step creates it; later changes are later steps."""
+
+    id = AutoField()
+    user = ForeignKeyField(User, on_delete="CASCADE")
+    purpose = CharField(max_length=20)
+    code_hash = CharField(max_length=64)
+    expires_at = DateTimeField()
+    attempts = IntegerField(default=0)
+    new_email = CharField(max_length=254, null=True)
+    created_at = DateTimeField()
+
+    class Meta:
+        database = database_proxy
+        table_name = "account_code"
+        indexes = ((("user", "purpose"), True),)
+
+
+_SESSION_COLUMNS_V3 = {
+    "last_used_at": DateTimeField(null=True),
+    "ip": CharField(max_length=64, null=True),
+    "user_agent": CharField(max_length=300, null=True),
+}
+
+
+def _account_lifecycle(database) -> None:
+    """Sessions learn where and when they were used; reset and email-change codes get a
+    table. Columns a fresh database already has (v1 built it from today's models) are
+    left alone."""
+    present = {column.name for column in database.get_columns("session")}
+    migrator = SchemaMigrator.from_database(database)
+    apply_operations(*(
+        migrator.add_column("session", name, column)
+        for name, column in _SESSION_COLUMNS_V3.items() if name not in present
+    ))
+    database.create_tables([AccountCode], safe=True)
+
+
+MIGRATIONS = (_v1_initial_tables, _v2_audit_events, _account_lifecycle)
 LATEST_VERSION = len(MIGRATIONS)
 
 

@@ -64,9 +64,36 @@ class Session(BaseModel):
     created_at = DateTimeField(default=utcnow)
     expires_at = DateTimeField(index=True)
     revoked_at = DateTimeField(null=True)
+    # Shown on the account page: written at most once a minute, and the client address
+    # and user agent it logged in from (null for sessions older than these columns).
+    last_used_at = DateTimeField(null=True)
+    ip = CharField(max_length=64, null=True)
+    user_agent = CharField(max_length=300, null=True)
 
     class Meta:
         table_name = "session"
+
+
+class AccountCode(BaseModel):
+    """A mailed code for one purpose ("password_reset", "email_change") of one account.
+
+    At most one live code per account and purpose (a new one replaces it); `code_hash` is
+    an HMAC bound to the purpose, so a code of one purpose never passes for another.
+    `new_email` is the address an email change is waiting to prove.
+    """
+
+    id = AutoField()
+    user = ForeignKeyField(User, backref="codes", on_delete="CASCADE")
+    purpose = CharField(max_length=20)
+    code_hash = CharField(max_length=64)
+    expires_at = DateTimeField()
+    attempts = IntegerField(default=0)
+    new_email = CharField(max_length=254, null=True)
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "account_code"
+        indexes = ((("user", "purpose"), True),)
 
 
 class OutboxMail(BaseModel):
@@ -117,4 +144,4 @@ class AuditEvent(BaseModel):
         table_name = "audit_event"
 
 
-ALL_MODELS = (SchemaVersion, User, Session, OutboxMail, ChatMessage, AuditEvent)
+ALL_MODELS = (SchemaVersion, User, Session, OutboxMail, ChatMessage, AuditEvent, AccountCode)

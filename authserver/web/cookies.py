@@ -1,4 +1,5 @@
-"""The web UI's session cookie: set by login, cleared by logout.
+"""The web UI's session cookie: set by login, cleared by logout (everywhere) and by
+deleting the account.
 
 HttpOnly keeps the token out of scripts' reach, SameSite=Strict keeps other sites from
 sending it, Secure follows HTTPS.
@@ -26,4 +27,9 @@ def clear_session_cookie(handler: RequestHandler, reply, settings: Settings) -> 
     handler.clear_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="Strict")
 
 
-COOKIE_EFFECTS = {"login": set_session_cookie, "logout": clear_session_cookie}
+COOKIE_EFFECTS = {
+    "login": set_session_cookie,
+    "logout": clear_session_cookie,
+    "logout_all": clear_session_cookie,
+    "delete_account": clear_session_cookie,
+}

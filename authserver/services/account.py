@@ -1,0 +1,36 @@
+"""Deleting one's own account: the user row goes, and with it (by the database's
+cascades) its sessions, its pending codes and its chat messages; its sockets are ended.
+The username and the address are free again at once.
+
+Chat messages go rather than stay under a "deleted user" name: a person who leaves takes
+what they wrote with them, and a message kept under a placeholder still says who wrote
+it through its content and its time.
+"""
+
+from authserver.mail import outbox
+from authserver.mail.compose import account_deleted_letter
+from authserver.services import audit, sessions
+from authserver.services.context import Caller, Context
+from authserver.services.reauth import confirm_password
+from authserver.store.models import User, database_proxy
+from contracts.messages import DeleteAccountRequest, Notice
+
+
+def _delete(user: User) -> list[int]:
+    """Delete the account and mail its address a last notice; the ids of the sessions
+    that ended with it."""
+    with database_proxy.obj.atomic():
+        ended = sessions.revoke_all(user.id)
+        outbox.queue(account_deleted_letter(recipient=user.email, username=user.username))
+        User.delete().where(User.id == user.id).execute()
+    return ended
+
+
+async def delete_account(ctx: Context, request: DeleteAccountRequest, caller: Caller) -> Notice:
+    signed_in = await sessions.authenticate(ctx, caller.token)
+    user = await confirm_password(ctx, caller, signed_in, request.current_password)
+    ended = await ctx.store.run(_delete, user)
+    ctx.mail_queued()
+    await audit.record(ctx, "account_deleted", caller, user=user)
+    await sessions.ended(ctx, ended, "This account was deleted.")
+    return Notice(message=f"The account {user.username} is deleted. Goodbye.")

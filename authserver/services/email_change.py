@@ -1,0 +1,112 @@
+"""Changing the account's address: a code goes to the new one, and the account keeps the
+old address until that code comes back; then the old address is told where mail goes now.
+
+An address held by a verified account is refused at once. One held only by an unverified
+account is not taken (nobody proved that mailbox): the change, once proved, replaces
+that account, as a sign-up would.
+"""
+
+from peewee import IntegrityError
+
+from authserver.errors import ServiceError, invalid
+from authserver.mail import outbox
+from authserver.mail.compose import email_change_letter, email_changed_letter
+from authserver.services import audit, codes
+from authserver.services.context import Caller, Context
+from authserver.services.reauth import confirm_password
+from authserver.services.sessions import authenticate
+from authserver.store.models import AccountCode, User, database_proxy
+from contracts import Status
+from contracts.messages import ChangeEmailRequest, ConfirmEmailRequest, Notice
+
+TOO_MANY_CHANGES = "Too many email changes asked. Try again in {wait}."
+
+
+def _taken() -> ServiceError:
+    return ServiceError(Status.ALREADY_EXISTS, "That email address is already taken.",
+                        field="new_email")
+
+
+def _held_by_verified(email_key: str, user_id: int) -> bool:
+    return User.select().where(
+        User.email_key == email_key, User.is_verified == True, User.id != user_id  # noqa: E712
+    ).exists()
+
+
+def _request_change(*, user: User, new_email: str, secret_key: str) -> None:
+    with database_proxy.obj.atomic():
+        code = codes.issue(user_id=user.id, purpose=codes.EMAIL_CHANGE, secret_key=secret_key,
+                           new_email=new_email)
+        outbox.queue(email_change_letter(
+            recipient=new_email, username=user.username, code=code,
+            hours_valid=codes.hours_valid(codes.EMAIL_CHANGE),
+        ))
+
+
+async def change_email(ctx: Context, request: ChangeEmailRequest, caller: Caller) -> Notice:
+    signed_in = await authenticate(ctx, caller.token)
+    user = await confirm_password(ctx, caller, signed_in, request.current_password)
+    new_key = request.new_email.lower()
+    if new_key == user.email_key:
+        raise invalid("That is already your address.", field="new_email")
+    if await ctx.store.run(_held_by_verified, new_key, user.id):
+        raise _taken()
+    await audit.limit(ctx, caller, "email_change_user", f"user:{user.id}", TOO_MANY_CHANGES,
+                      user=user)
+    await ctx.store.run(_request_change, user=user, new_email=request.new_email,
+                        secret_key=ctx.settings.secret_key)
+    ctx.mail_queued()
+    await audit.record(ctx, "email_change_requested", caller, user=user)
+    return Notice(
+        message=f"We sent a 6-digit code to {request.new_email}. Enter it to make that your "
+                f"address; until then it stays {user.email}."
+    )
+
+
+def _pending(user_id: int) -> bool:
+    return AccountCode.select().where(
+        AccountCode.user == user_id, AccountCode.purpose == codes.EMAIL_CHANGE
+    ).exists()
+
+
+def _apply_change(*, code: AccountCode, user_id: int) -> tuple[str, str]:
+    """Use the code, put the new address in place of the old (and of an unverified
+    account holding it), and mail the old address; returns (old, new)."""
+    new_email = code.new_email
+    try:
+        with database_proxy.obj.atomic():
+            codes.consume(code)
+            user = User.get_by_id(user_id)
+            User.delete().where(
+                User.email_key == new_email.lower(), User.is_verified == False,  # noqa: E712
+                User.id != user_id,
+            ).execute()
+            User.update(email=new_email, email_key=new_email.lower()).where(
+                User.id == user_id
+            ).execute()
+            outbox.queue(email_changed_letter(recipient=user.email, username=user.username,
+                                              new_email=new_email))
+    except IntegrityError:
+        # proved by another account while this code waited
+        raise _taken() from None
+    return user.email, new_email
+
+
+async def confirm_email(ctx: Context, request: ConfirmEmailRequest, caller: Caller) -> Notice:
+    signed_in = await authenticate(ctx, caller.token)
+    user = signed_in.user
+    if not await ctx.store.run(_pending, user.id):
+        raise ServiceError(Status.FAILED_PRECONDITION,
+                           "No email change is waiting for a code. Ask for one first.")
+    try:
+        code = await ctx.store.run(codes.check, user_id=user.id, purpose=codes.EMAIL_CHANGE,
+                                   code=request.code, secret_key=ctx.settings.secret_key)
+        old, new = await ctx.store.run(_apply_change, code=code, user_id=user.id)
+    except ServiceError as error:
+        if error.status is Status.RESOURCE_EXHAUSTED:
+            error.limit = "code_attempts"
+            await audit.throttled(ctx, caller, error, f"email_change:{user.id}", user=user)
+        raise
+    ctx.mail_queued()
+    await audit.record(ctx, "email_changed", caller, user=user)
+    return Notice(message=f"Your address is now {new}. We told {old} about the change.")

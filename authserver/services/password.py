@@ -1,0 +1,158 @@
+"""A forgotten password (a mailed reset code) and a changed one (the current password).
+
+Both end sessions: a reset ends every session of the account, since whoever held the old
+password may hold one; a change ends every session but the one asking. Both mail a
+notice, so an owner sees a change they did not make.
+"""
+
+from authserver.errors import ServiceError, invalid
+from authserver.mail import outbox
+from authserver.mail.compose import password_changed_letter, password_reset_letter
+from authserver.security.password_policy import password_problem
+from authserver.services import audit, codes, sessions
+from authserver.services.context import Caller, Context
+from authserver.services.reauth import confirm_password
+from authserver.store.models import AccountCode, User, database_proxy
+from contracts import Status
+from contracts.messages import (
+    ChangePasswordRequest,
+    ForgotPasswordRequest,
+    Notice,
+    ResetPasswordRequest,
+)
+
+FORGOT_REPLY = (
+    "If that address belongs to an account, a 6-digit reset code is on its way. "
+    f"It is valid for {codes.minutes_valid(codes.PASSWORD_RESET)} minutes."
+)
+FORGOT_TOO_SOON = "Please wait {wait} before asking for another reset code for this address."
+FORGOT_TOO_MANY_HERE = "Too many reset codes asked from your address. Try again in {wait}."
+RESET_TOO_MANY_HERE = "Too many password resets tried from your address. Try again in {wait}."
+
+
+def _owner(email_key: str) -> User | None:
+    return User.get_or_none(User.email_key == email_key)
+
+
+def _issue_reset(*, email_key: str, secret_key: str) -> User | None:
+    """A reset code for the account of the address, mailed; None (and no mail) when no
+    account has it. An unverified account gets one too: the reset proves the mailbox."""
+    with database_proxy.obj.atomic():
+        user = _owner(email_key)
+        if user is None:
+            return None
+        code = codes.issue(user_id=user.id, purpose=codes.PASSWORD_RESET, secret_key=secret_key)
+        outbox.queue(password_reset_letter(
+            recipient=user.email, username=user.username, code=code,
+            minutes_valid=codes.minutes_valid(codes.PASSWORD_RESET),
+        ))
+    return user
+
+
+async def forgot_password(ctx: Context, request: ForgotPasswordRequest, caller: Caller) -> Notice:
+    """Same reply, status and work whether or not the address has an account; only the
+    audit log tells them apart. The limits count the address string, known or not."""
+    email_key = request.email.lower()
+    await audit.limit(ctx, caller, "forgot_ip", caller.ip, FORGOT_TOO_MANY_HERE)
+    await audit.limit(ctx, caller, "forgot_address", email_key, FORGOT_TOO_SOON)
+    user = await ctx.store.run(_issue_reset, email_key=email_key,
+                               secret_key=ctx.settings.secret_key)
+    if user is None:
+        detail = "no account"
+    else:
+        ctx.mail_queued()
+        detail = "code sent" if user.is_verified else "code sent, address not verified yet"
+    await audit.record(ctx, "password_reset_requested", caller, user=user, detail=detail)
+    return Notice(message=FORGOT_REPLY)
+
+
+def _apply_reset(*, code: AccountCode, user_id: int, password_hash: str) -> list[int]:
+    """Use the code, set the password, mark the address proved, end every session, and
+    mail the notice, in one transaction; the ids of the sessions ended."""
+    with database_proxy.obj.atomic():
+        codes.consume(code)
+        user = User.get_by_id(user_id)
+        User.update(
+            password_hash=password_hash, is_verified=True,
+            verification_code=None, verification_code_expires=None,
+        ).where(User.id == user_id).execute()
+        ended = sessions.revoke_all(user_id)
+        outbox.queue(password_changed_letter(
+            recipient=user.email, username=user.username, how="with a reset code from this mail",
+        ))
+    return ended
+
+
+async def _refused_reset(ctx: Context, caller: Caller, user: User | None,
+                         error: ServiceError) -> None:
+    """Audit a refused reset of a known account (guesses at unknown addresses cannot
+    succeed, and a row each would let anyone grow the table)."""
+    if user is None or error.status is Status.UNAVAILABLE:
+        return
+    if error.status is Status.RESOURCE_EXHAUSTED:
+        error.limit = "code_attempts"
+        await audit.throttled(ctx, caller, error, f"reset:{user.id}", user=user)
+    else:
+        await audit.record(ctx, "password_reset_failure", caller, user=user, detail=error.message)
+
+
+async def reset_password(ctx: Context, request: ResetPasswordRequest, caller: Caller) -> Notice:
+    await audit.limit(ctx, caller, "reset_ip", caller.ip, RESET_TOO_MANY_HERE)
+    # The common-password rule needs nothing of the account, so it is said before the
+    # code is looked at; the rule about the account's own names only to its code's holder.
+    problem = password_problem(request.new_password, username="", email=request.email)
+    if problem:
+        raise invalid(problem, field="new_password")
+    user = await ctx.store.run(_owner, request.email.lower())
+    try:
+        code = await ctx.store.run(
+            codes.check, user_id=user.id if user else None, purpose=codes.PASSWORD_RESET,
+            code=request.code, secret_key=ctx.settings.secret_key,
+        )
+        problem = password_problem(request.new_password, username=user.username,
+                                   email=user.email)
+        if problem:
+            raise invalid(problem, field="new_password")
+        password_hash = await ctx.passwords.hash(request.new_password)
+        ended = await ctx.store.run(_apply_reset, code=code, user_id=user.id,
+                                    password_hash=password_hash)
+    except ServiceError as error:
+        await _refused_reset(ctx, caller, user, error)
+        raise
+    ctx.mail_queued()
+    await audit.record(ctx, "password_reset", caller, user=user,
+                       detail=f"{len(ended)} session(s) ended")
+    await sessions.ended(ctx, ended, "Your password was reset. Please log in again.")
+    return Notice(message="Your password is reset. You can log in with it now.")
+
+
+def _apply_change(*, user_id: int, keep: int, password_hash: str) -> list[int]:
+    with database_proxy.obj.atomic():
+        user = User.get_by_id(user_id)
+        User.update(password_hash=password_hash).where(User.id == user_id).execute()
+        ended = sessions.revoke_all(user_id, keep=keep)
+        outbox.queue(password_changed_letter(
+            recipient=user.email, username=user.username,
+            how="by someone logged in who knew the old password",
+        ))
+    return ended
+
+
+async def change_password(ctx: Context, request: ChangePasswordRequest, caller: Caller) -> Notice:
+    signed_in = await sessions.authenticate(ctx, caller.token)
+    user = await confirm_password(ctx, caller, signed_in, request.current_password)
+    if request.new_password == request.current_password:
+        raise invalid("The new password is the one you have now. Choose another.",
+                      field="new_password")
+    problem = password_problem(request.new_password, username=user.username, email=user.email)
+    if problem:
+        raise invalid(problem, field="new_password")
+    password_hash = await ctx.passwords.hash(request.new_password)
+    ended = await ctx.store.run(_apply_change, user_id=user.id, keep=signed_in.session_id,
+                                password_hash=password_hash)
+    ctx.mail_queued()
+    await audit.record(ctx, "password_changed", caller, user=user,
+                       detail=f"{len(ended)} other session(s) ended")
+    await sessions.ended(ctx, ended,
+                         "Your password was changed on another device. Please log in again.")
+    return Notice(message="Your password is changed. Your other sessions have ended.")
