@@ -3,7 +3,7 @@ channel."""
 
 import contextlib
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from cli.client import ApiClient
@@ -17,17 +17,28 @@ from contracts.messages import LoginReply
 
 @dataclass
 class Context:
-    """`server` is the URL the person named; `api.base_url` may be a tunnel's local end."""
+    """`server` is the URL the person named; `api.base_url` may be a tunnel's local end.
+
+    `interactive` is True in the REPL, where commands are typed without `authcli`;
+    `recent` keeps values typed earlier in the session, to offer them again.
+    """
 
     server: str
     api: ApiClient
     store: SessionStore
     via: str | None = None
     live: "LiveChannel | None" = None
+    interactive: bool = False
+    recent: dict[str, str] = field(default_factory=dict)
 
     @property
     def describe(self) -> str:
         return self.server if self.via is None else f"{self.server} via ssh {self.via}"
+
+    def hint(self, command_line: str) -> str:
+        """How to type `command_line` where the person is: bare in the REPL, after
+        `authcli` in a shell."""
+        return command_line if self.interactive else f"authcli {command_line}"
 
     def session(self) -> StoredSession | None:
         stored = self.store.load()
@@ -37,7 +48,7 @@ class Context:
     def require_session(self) -> StoredSession:
         stored = self.session()
         if stored is None:
-            raise NotLoggedIn(self.describe)
+            raise NotLoggedIn(self.describe, self.hint("login"))
         return stored
 
     def remember(self, reply: LoginReply) -> StoredSession:
@@ -61,6 +72,7 @@ class Context:
         from cli.live import LiveChannel  # Socket.IO is only imported by commands using it
 
         stored = self.require_session()
-        async with LiveChannel(self.api.base_url, stored.token,
-                               describe=self.describe) as channel:
+        # One command is not someone coming online: the channel does not announce itself.
+        async with LiveChannel(self.api.base_url, stored.token, describe=self.describe,
+                               presence=False) as channel:
             yield channel

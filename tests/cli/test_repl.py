@@ -75,8 +75,9 @@ async def test_help_lists_every_command_with_a_line(any_server, tmp_path):
     async with driven(any_server.url, tmp_path) as repl:
         repl.type("help\r")
         await repl.sees("quit")
-        for name in ("signup", "verify", "resend", "login", "logout", "whoami", "say",
-                     "history", "who"):
+        for name in ("signup", "verify", "resend", "login", "logout", "whoami", "forgot",
+                     "reset", "passwd", "email", "sessions", "revoke", "delete-account",
+                     "say", "history", "who"):
             assert f"  {name}" in repl.printed()
         repl.type("help login\r")
         await repl.sees("--username")
@@ -152,10 +153,19 @@ def completions(text: str) -> list[str]:
 
 
 @pytest.mark.parametrize(("typed", "expected"), [
-    ("", ["help", "signup", "verify", "resend", "login", "logout", "whoami", "say",
+    ("", ["help", "signup", "verify", "resend", "login", "logout", "whoami", "forgot",
+          "reset", "passwd", "email", "sessions", "revoke", "delete-account", "say",
           "history", "who", "quit"]),
     ("lo", ["login", "logout"]),
+    ("re", ["resend", "reset", "revoke"]),
     ("login ", ["--username"]),
+    ("logout ", ["--all"]),
+    ("reset --email a@b.c ", ["--code"]),
+    ("email --new-email a@b.c --", ["--code"]),
+    ("revoke ", ["--others"]),
+    ("revoke --others ", []),
+    ("passwd ", []),
+    ("help d", ["delete-account"]),
     ("history --", ["--limit", "--before"]),
     ("history --limit 5 --", ["--before"]),
     ("history --limit ", []),
