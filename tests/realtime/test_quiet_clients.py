@@ -2,6 +2,7 @@
 chat, but it is not someone coming online, so nobody hears it arrive or leave."""
 
 from tests.support.api import verified_account
+from tests.support.live import presence_of
 
 
 async def quiet(clients, server, token: str):
@@ -9,18 +10,6 @@ async def quiet(clients, server, token: str):
     await client.sio.connect(server.url, transports=client.transports,
                              auth={"token": token, "presence": False}, wait_timeout=5)
     return client
-
-
-async def presence_of(user: str, watcher, clients, server, http, unique) -> list[dict]:
-    """The presence events about `user` the watcher got, up to a marker account's going
-    offline: events are sent in order, so the marker's closes the window."""
-    marker = await verified_account(http, server, unique)
-    await (await clients(server).connect(token=marker.token)).close()
-    seen = []
-    while (event := await watcher.next("presence")) != {"user": marker.username,
-                                                         "online": False}:
-        seen.append(event)
-    return [event for event in seen if event["user"] == user]
 
 
 async def test_a_quiet_client_chats_without_announcing_itself(any_server, clients, http,
