@@ -184,7 +184,9 @@ class Repl:
             verb = "is online" if event.online else "left"
             self.echo(FormattedText([("class:presence", f"* {event.user} {verb}")]))
         elif name == "session_revoked":
-            if self._running:
+            if self.user is None:
+                pass  # already logged out here (the channel is closing)
+            elif self._running:
                 # Perhaps the running command's own doing (logout): it decides after.
                 self._revoked = event.reason
             else:
