@@ -12,7 +12,7 @@ from prompt_toolkit.formatted_text import FormattedText
 from cli.command import CODE, EMAIL, Asker, Option, Outcome, info, model, ok, value
 from cli.context import Context
 from cli.errors import UsageError
-from cli.times import moment
+from cli.times import day_and_time
 from contracts.messages import (
     ChangeEmailRequest,
     ChangePasswordRequest,
@@ -89,31 +89,35 @@ async def email(ctx: Context, args: argparse.Namespace, ask: Asker) -> Outcome:
              f"{new_email}")])
 
 
-COLUMNS = (("id", 6), ("logged in", 22), ("last used", 22), ("expires", 22), ("from", 16),
-           ("client", 0))
+TIME_COLUMN = 19
+AGENT_WIDTH = 50
 
 
-def _row(cells: tuple[str, ...]) -> str:
-    return "".join(cell.ljust(width)
-                   for cell, (_, width) in zip(cells, COLUMNS, strict=True)).rstrip()
-
-
-def _session_line(session: SessionInfo) -> FormattedText:
-    used = moment(session.last_used_at) if session.last_used_at else "-"
-    agent = session.user_agent[:40] or "-"
-    cells = (str(session.id), moment(session.created_at), used, moment(session.expires_at),
-             session.ip or "-", agent)
+def _session_lines(session: SessionInfo) -> list[FormattedText]:
+    """Two lines a session: its id and times, then the client and where it came from
+    (a browser's user agent is long: cut so that a session fits 80 columns)."""
+    used = day_and_time(session.last_used_at) if session.last_used_at else "-"
+    times = "".join(cell.ljust(TIME_COLUMN) for cell in (
+        day_and_time(session.created_at), used, day_and_time(session.expires_at)))
+    agent = session.user_agent or "unknown client"
+    if len(agent) > AGENT_WIDTH:
+        agent = agent[:AGENT_WIDTH - 1] + "…"
+    client = info(f"       {agent} from {session.ip or 'an unknown address'}")
     if session.current:
-        return FormattedText([("class:ok", "* "), ("bold", _row(cells))])
-    return FormattedText([("", "  " + _row(cells))])
+        return [FormattedText([("class:ok", "* "), ("bold", f"{session.id:<5}{times}"),
+                               ("class:ok", "this session")]), client]
+    return [info(f"  {session.id:<5}{times.rstrip()}"), client]
 
 
 async def sessions(ctx: Context, args: argparse.Namespace, ask: Asker) -> Outcome:
     ctx.require_session()
     listing: SessionList = await ctx.api.call("list_sessions")
-    lines = [info("  " + _row(tuple(name for name, _ in COLUMNS)))]
-    lines += [_session_line(session) for session in listing.sessions]
-    lines.append(info(f"* this session. End one: {ctx.hint('revoke ID')}; all others: "
+    header = "".join(name.ljust(TIME_COLUMN) for name in ("logged in", "last used",
+                                                           "expires"))
+    lines = [info(f"  {'id':<5}{header.rstrip()}")]
+    for session in listing.sessions:
+        lines += _session_lines(session)
+    lines.append(info(f"End one: {ctx.hint('revoke ID')}; all others: "
                       f"{ctx.hint('revoke --others')}; all: {ctx.hint('logout --all')}"))
     return Outcome(listing, lines)
 

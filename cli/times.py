@@ -12,6 +12,11 @@ def moment(ts: datetime) -> str:
     return ts.astimezone().strftime("%Y-%m-%d %H:%M %Z")
 
 
+def day_and_time(ts: datetime) -> str:
+    """A short date and time with its zone, e.g. `Dec 02 10:30 CET`, for tables."""
+    return ts.astimezone().strftime("%b %d %H:%M %Z")
+
+
 def clock(ts: datetime) -> str:
     """A clock time with its zone, e.g. `10:30 CET`, for chat lines."""
     return ts.astimezone().strftime("%H:%M %Z")

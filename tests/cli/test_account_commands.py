@@ -126,8 +126,11 @@ def test_sessions_lists_them_and_revoke_ends_one(authcli, other_authcli, any_ser
     assert theirs["user_agent"].startswith("authcli/") and theirs["ip"] == "127.0.0.1"
     table = authcli("sessions")
     assert table.code == 0, table.err
-    row = next(line for line in table.out.splitlines() if line.startswith("* "))
-    assert row.split()[1] == str(mine["id"]) and "UTC" in row  # the zone is named
+    lines = table.out.splitlines()
+    row = next(i for i, line in enumerate(lines) if line.startswith("* "))
+    assert lines[row].split()[1] == str(mine["id"])
+    assert lines[row].count("UTC") == 3  # each time names its zone
+    assert lines[row + 1].split() == [mine["user_agent"], "from", "127.0.0.1"]
 
     missing = authcli("revoke", str(theirs["id"] + mine["id"] + 1000))
     assert missing.code == 1 and "NOT_FOUND" in missing.err

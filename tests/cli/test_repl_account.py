@@ -98,7 +98,8 @@ async def test_account_commands_in_the_repl(any_server, tmp_path):
 
         repl.type("sessions\r")
         await repl.sees("revoke --others")
-        assert re.search(r"^\* \d+ +\d{4}-\d\d-\d\d \d\d:\d\d UTC", repl.printed(), re.M)
+        assert re.search(r"^\* \d+ +\w{3} \d\d \d\d:\d\d UTC .* this session$",
+                         repl.printed(), re.M)
         assert "authcli revoke" not in repl.printed()
 
         repl.type("passwd\r")

@@ -171,7 +171,8 @@ def test_account_lifecycle_in_a_terminal(tmux, authcli, any_server, tmp_path):
     tmux.type("sessions")
     tmux.keys("Enter")
     screen = tmux.wait_for("revoke --others")
-    assert re.search(r"^\* \d+ +\d{4}-\d\d-\d\d \d\d:\d\d UTC .*authcli/", screen, re.M), screen
+    assert re.search(r"^\* \d+ +\w{3} \d\d \d\d:\d\d UTC .* this session\n +authcli/\S+ from ",
+                     screen, re.M), screen
 
     tmux.type("passwd")
     tmux.keys("Enter")
