@@ -29,7 +29,7 @@ from pydantic import BaseModel
 from cli.command import Command
 from cli.commands import COMMANDS, chat_line
 from cli.context import Context
-from cli.errors import CliError, Refused, Unreachable, UsageError
+from cli.errors import CliError, Refused, Unreachable
 from cli.live import LiveChannel
 from cli.parser import HelpShown, repl_parser
 from cli.session_store import state_dir
@@ -107,18 +107,26 @@ class ReplAsker:
             input=input, output=output, history=InMemoryHistory())
 
     async def text(self, label: str, *, default: str = "") -> str:
+        """A value, never empty: an empty answer is asked again (Ctrl-C gives up), or
+        a person typing on would put the next answer, a password perhaps, at the
+        command prompt, in plain sight and into the history."""
         # A PromptSession keeps the options of its last prompt: after a password prompt
         # it would go on hiding what is typed unless told otherwise.
-        answer = (await self.session.prompt_async(f"{label}: ", default=default,
-                                                  is_password=False)).strip()
-        if not answer:
-            raise UsageError(f"{label} is required")
-        return answer
+        hint: FormattedText | str = ""
+        while True:
+            answer = (await self.session.prompt_async(
+                f"{label}: ", default=default, is_password=False, placeholder=hint)).strip()
+            if answer:
+                return answer
+            hint = FormattedText([("class:warn", f"{label.lower()} is required; "
+                                                 "Ctrl-C cancels")])
 
     async def secret(self, label: str, *, confirm: bool = False) -> str:
-        first = await self.session.prompt_async(f"{label}: ", is_password=True)
+        first = await self.session.prompt_async(f"{label}: ", is_password=True,
+                                                placeholder="")
         if confirm:
-            again = await self.session.prompt_async(f"{label} again: ", is_password=True)
+            again = await self.session.prompt_async(f"{label} again: ", is_password=True,
+                                                    placeholder="")
             if again != first:
                 raise Refused("the passwords do not match")
         return first
@@ -253,6 +261,7 @@ class Repl:
         stored = self.ctx.session()
         if stored is None:
             return
+        self.ctx.recent.setdefault("username", stored.username)  # offered by a later login
         try:
             await COMMANDS["whoami"].run(self.ctx, repl_parser(COMMANDS["whoami"]).parse_args([]),
                                          self.asker)

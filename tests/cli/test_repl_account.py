@@ -5,6 +5,7 @@ import io
 import re
 
 from prompt_toolkit.data_structures import Size
+from prompt_toolkit.formatted_text import fragment_list_to_text, to_formatted_text
 from prompt_toolkit.output.vt100 import Vt100_Output
 
 from cli.client import ApiClient
@@ -42,9 +43,14 @@ async def test_verify_offers_the_address_just_signed_up_with_and_refuses_none(an
                                                                               tmp_path):
     account = new_account("offer")
     async with driven(any_server.url, tmp_path) as repl:
+        asker = repl.repl.asker.session
         repl.type("verify\r")
         await repl.answer("Email", "")
-        await repl.sees("Email is required")
+        await until(lambda: asker.app.is_running and "email is required" in
+                    fragment_list_to_text(to_formatted_text(asker.placeholder)))
+        repl.type("\x03")  # Ctrl-C gives up
+        await repl.sees("cancelled")
+        assert "✓" not in repl.printed() and "✗" not in repl.printed()  # nothing was sent
 
         repl.type("signup\r")
         await repl.answer("Username", account.username)
@@ -55,7 +61,6 @@ async def test_verify_offers_the_address_just_signed_up_with_and_refuses_none(an
         assert "authcli verify" not in repl.printed()
 
         repl.type("verify\r")
-        asker = repl.repl.asker.session
         await until(lambda: asker.app.is_running and asker.message == "Email: ")
         assert asker.default_buffer.text == account.email  # offered, to accept with Enter
         repl.type("\r")
