@@ -191,10 +191,8 @@ class Repl:
         elif name == "presence":
             verb = "is online" if event.online else "left"
             self.echo(FormattedText([("class:presence", f"* {event.user} {verb}")]))
-        elif name == "session_revoked":
-            if self.user is None:
-                pass  # already logged out here (the channel is closing)
-            elif self._running:
+        elif name == "session_revoked" and self.user is not None:  # else: already out
+            if self._running:
                 # Perhaps the running command's own doing (logout): it decides after.
                 self._revoked = event.reason
             else:
