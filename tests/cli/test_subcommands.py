@@ -11,7 +11,7 @@ def test_whole_flow_signup_verify_login_whoami_say_history_who_logout(authcli, a
     signup = authcli("signup", "--username", account.username, "--email", account.email,
                      "--password-stdin", stdin=account.password + "\n")
     assert signup.code == 0, signup.err
-    assert "verify --email" in signup.out
+    assert f"Next: authcli verify --email {account.email}" in signup.out
 
     not_yet = authcli.login(account)
     assert not_yet.code == 1
