@@ -59,7 +59,7 @@ async def passwd(ctx: Context, args: argparse.Namespace, ask: Asker) -> Outcome:
     ctx.require_session()
     current = await ask.secret("Current password")
     new = await ask.secret("New password", confirm=True)
-    reply: Notice = await ctx.api.call("change_password", model(
+    reply: Notice = await ctx.signed_in("change_password", model(
         ChangePasswordRequest, current_password=current, new_password=new))
     return Outcome(reply, [ok(reply.message)])
 
@@ -72,7 +72,7 @@ async def email(ctx: Context, args: argparse.Namespace, ask: Asker) -> Outcome:
         raise UsageError("email: give --new-email to ask for the change, or --code to "
                          "confirm it, not both")
     if args.code is not None:
-        confirmed: Notice = await ctx.api.call(
+        confirmed: Notice = await ctx.signed_in(
             "confirm_email", model(ConfirmEmailRequest, code=args.code))
         return Outcome(confirmed, [ok(confirmed.message)])
     if args.new_email is None and not ctx.interactive:
@@ -81,7 +81,7 @@ async def email(ctx: Context, args: argparse.Namespace, ask: Asker) -> Outcome:
     new_email = model(ForgotPasswordRequest,
                       email=await value(ctx, args, ask, NEW_EMAIL)).email
     password = await ask.secret("Current password")
-    reply: Notice = await ctx.api.call("change_email", model(
+    reply: Notice = await ctx.signed_in("change_email", model(
         ChangeEmailRequest, current_password=password, new_email=new_email))
     return Outcome(reply, [
         ok(reply.message),
@@ -111,7 +111,7 @@ def _session_lines(session: SessionInfo) -> list[FormattedText]:
 
 async def sessions(ctx: Context, args: argparse.Namespace, ask: Asker) -> Outcome:
     ctx.require_session()
-    listing: SessionList = await ctx.api.call("list_sessions")
+    listing: SessionList = await ctx.signed_in("list_sessions")
     header = "".join(name.ljust(TIME_COLUMN) for name in ("logged in", "last used",
                                                            "expires"))
     lines = [info(f"  {'id':<5}{header.rstrip()}")]
@@ -127,15 +127,15 @@ async def revoke(ctx: Context, args: argparse.Namespace, ask: Asker) -> Outcome:
     if args.others:
         if args.id is not None:
             raise UsageError("revoke: give a session id or --others, not both")
-        others: Notice = await ctx.api.call("revoke_other_sessions")
+        others: Notice = await ctx.signed_in("revoke_other_sessions")
         return Outcome(others, [ok(others.message)])
     if args.id is None and not ctx.interactive:
         raise UsageError(f"revoke: give a session id ({ctx.hint('sessions')} lists them) "
                          "or --others")
     request = model(RevokeSessionRequest, session_id=await value(ctx, args, ask, SESSION_ID))
-    listing: SessionList = await ctx.api.call("list_sessions")
+    listing: SessionList = await ctx.signed_in("list_sessions")
     current = next((s.id for s in listing.sessions if s.current), None)
-    reply: Notice = await ctx.api.call("revoke_session", request)
+    reply: Notice = await ctx.signed_in("revoke_session", request)
     lines = [ok(reply.message)]
     if request.session_id == current:
         # The token kept here is dead now: forget it rather than fail on the next command.
@@ -147,7 +147,7 @@ async def revoke(ctx: Context, args: argparse.Namespace, ask: Asker) -> Outcome:
 async def delete_account(ctx: Context, args: argparse.Namespace, ask: Asker) -> Outcome:
     stored = ctx.require_session()
     password = await ask.secret(f"Password, to delete {stored.username} for good")
-    reply: Notice = await ctx.api.call(
+    reply: Notice = await ctx.signed_in(
         "delete_account", model(DeleteAccountRequest, current_password=password))
     ctx.forget()
     return Outcome(reply, [ok(reply.message)])

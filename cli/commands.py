@@ -21,7 +21,7 @@ from cli.command import (
     value,
 )
 from cli.context import Context
-from cli.errors import ApiError, Refused, UsageError
+from cli.errors import ApiError, UsageError
 from cli.times import clock, moment
 from contracts import Status
 from contracts.events import History, HistoryRequest
@@ -87,15 +87,7 @@ async def logout(ctx: Context, args: argparse.Namespace, ask: Asker) -> Outcome:
 
 
 async def whoami(ctx: Context, args: argparse.Namespace, ask: Asker) -> Outcome:
-    ctx.require_session()
-    try:
-        user: User = await ctx.api.call("me")
-    except ApiError as exc:
-        if exc.code is Status.UNAUTHENTICATED:
-            ctx.forget()
-            raise Refused(f"the session on {ctx.describe} has expired or was revoked; "
-                          f"run '{ctx.hint('login')}' again") from exc
-        raise
+    user: User = await ctx.signed_in("me")
     state = "verified" if user.is_verified else "not verified"
     return Outcome(user, [info(f"{user.username} <{user.email}> ({state}), id {user.id}, "
                                f"since {user.created_at.astimezone():%Y-%m-%d}")])

@@ -4,14 +4,17 @@ channel."""
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel
 
 from cli.client import ApiClient
-from cli.errors import NotLoggedIn
+from cli.errors import ApiError, NotLoggedIn, Refused
 from cli.session_store import SessionStore, StoredSession
 
 if TYPE_CHECKING:
     from cli.live import LiveChannel
+from contracts import Status
 from contracts.messages import LoginReply
 
 
@@ -50,6 +53,19 @@ class Context:
         if stored is None:
             raise NotLoggedIn(self.describe, self.hint("login"))
         return stored
+
+    async def signed_in(self, name: str, request: BaseModel | None = None) -> Any:
+        """Make a call that needs the session. A session the server no longer knows
+        (ended elsewhere, expired) is forgotten here too, and said so."""
+        self.require_session()
+        try:
+            return await self.api.call(name, request)
+        except ApiError as exc:
+            if exc.code is not Status.UNAUTHENTICATED:
+                raise
+            self.forget()
+            raise Refused(f"the session on {self.describe} has expired or was revoked; "
+                          f"run '{self.hint('login')}' again") from exc
 
     def remember(self, reply: LoginReply) -> StoredSession:
         stored = StoredSession(server=self.store.key, token=reply.token,

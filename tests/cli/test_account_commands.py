@@ -136,7 +136,10 @@ def test_sessions_lists_them_and_revoke_ends_one(authcli, other_authcli, any_ser
     assert missing.code == 1 and "NOT_FOUND" in missing.err
     revoked = authcli("revoke", str(theirs["id"]))
     assert revoked.code == 0, revoked.err
-    assert other_authcli("whoami").code == 1
+    ended = other_authcli("sessions")
+    assert ended.code == 1 and one_line(ended)
+    assert "expired or was revoked; run 'authcli login' again" in ended.err
+    assert other_authcli.token_files() == []  # a dead token is not kept
     assert authcli("whoami").code == 0
 
     this_one = authcli("revoke", str(mine["id"]))
