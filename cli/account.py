@@ -78,6 +78,7 @@ async def email(ctx: Context, args: argparse.Namespace, ask: Asker) -> Outcome:
     if args.new_email is None and not ctx.interactive:
         raise UsageError("email: give --new-email ADDRESS to ask for the change, then "
                          "--code CODE (from the mail to that address) to confirm it")
+    # The address's shape is checked before the password is asked for.
     new_email = model(ForgotPasswordRequest,
                       email=await value(ctx, args, ask, NEW_EMAIL)).email
     password = await ask.secret("Current password")
@@ -110,7 +111,6 @@ def _session_lines(session: SessionInfo) -> list[FormattedText]:
 
 
 async def sessions(ctx: Context, args: argparse.Namespace, ask: Asker) -> Outcome:
-    ctx.require_session()
     listing: SessionList = await ctx.signed_in("list_sessions")
     header = "".join(name.ljust(TIME_COLUMN) for name in ("logged in", "last used",
                                                            "expires"))
