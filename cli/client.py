@@ -6,6 +6,7 @@ types all come from the table, so nothing here names a route or a JSON shape.
 """
 
 import logging
+from importlib import metadata
 from typing import Any
 
 import aiohttp
@@ -18,6 +19,17 @@ log = logging.getLogger(__name__)
 
 TIMEOUT = aiohttp.ClientTimeout(total=30, connect=10)
 DEVICE_COOKIE = "authserver_device"
+
+
+def _user_agent() -> str:
+    """`authcli/<version>`: how this client's sessions are named in a sessions list."""
+    try:
+        return f"authcli/{metadata.version('authserver')}"
+    except metadata.PackageNotFoundError:
+        return "authcli"
+
+
+USER_AGENT = _user_agent()
 
 
 def _status_for(http_status: int) -> Status:
@@ -69,7 +81,7 @@ class ApiClient:
         request = request if request is not None else call.request()
         if not isinstance(request, call.request):
             raise TypeError(f"{name} takes {call.request.__name__}, not {type(request).__name__}")
-        headers = {"Accept": "application/json"}
+        headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
         if self.device:
             headers["Cookie"] = f"{DEVICE_COOKIE}={self.device}"
         if call.authenticated:

@@ -48,9 +48,14 @@ class AuthNamespace(socketio.AsyncNamespace):
     # --- connection -------------------------------------------------------------
 
     async def on_connect(self, sid: str, environ: dict, auth) -> None:
-        token = auth.get("token") if isinstance(auth, dict) else None
+        auth = auth if isinstance(auth, dict) else {}
+        token = auth.get("token")
         if token is None and cookie_may_sign_in(environ):
             token = session_cookie(environ)
+        if auth.get("presence") is False:
+            # A one-shot client (`authcli say`) is not someone coming online: it chats
+            # without announcing itself, and `who` does not list it.
+            await self.save_session(sid, {"quiet": True})
         user = None
         if token is not None:
             try:
@@ -70,7 +75,7 @@ class AuthNamespace(socketio.AsyncNamespace):
         if state.get("own_session"):
             await self._close_own_session(state["session_id"])
         username = state.get("username")
-        if username and await self.presence.closed(username):
+        if username and not state.get("quiet") and await self.presence.closed(username):
             offline = ev.Presence(user=username, online=False)
             await self.emit("presence", _dump(offline), room=MEMBERS)
 
@@ -78,17 +83,18 @@ class AuthNamespace(socketio.AsyncNamespace):
                        own_session: bool = False) -> None:
         """Tie the socket to a live session: its end (logout, expiry, deletion, the
         sweep) ends the socket too. An `own_session` (opened for a password sign-in)
-        ends when the socket does."""
+        ends when the socket does. A quiet socket (a one-shot client) is not announced."""
         user = signed_in.user
+        quiet = (await self.get_session(sid)).get("quiet", False)
         await self.save_session(
             sid,
             {"user_id": user.id, "username": user.username,
              "session_id": signed_in.session_id, "expires_at": signed_in.expires_at,
-             "own_session": own_session},
+             "own_session": own_session, "quiet": quiet},
         )
         await self.enter_room(sid, MEMBERS)
         await self.enter_room(sid, session_room(signed_in.session_id))
-        if await self.presence.opened(user.username):
+        if not quiet and await self.presence.opened(user.username):
             await self.emit(
                 "presence", _dump(ev.Presence(user=user.username, online=True)), room=MEMBERS
             )
