@@ -87,15 +87,16 @@ def test_forgot_password_through_to_login_with_the_new_password(open_page, web_s
     expect_connected(page)
 
 
-@pytest.mark.parametrize("width", ["phone", "desktop"])
+@pytest.mark.parametrize(("width", "scheme"), [("phone", "light"), ("desktop", "light"),
+                                               ("desktop", "dark")])
 def test_change_password_keeps_this_session_and_ends_the_others(open_page, verified,
-                                                                screenshot, width):
+                                                                screenshot, width, scheme):
     name, _ = verified("cp")
     other = signed_in(open_page, name, "desktop")
-    page = signed_in(open_page, name, width)
+    page = signed_in(open_page, name, width, color_scheme=scheme)
     account = account_view(page)
     expect(account.get_by_text(name, exact=True)).to_be_visible()
-    screenshot(page, f"{width}-light-14-account")
+    screenshot(page, f"{width}-{scheme}-14-account")
 
     form = view(account, "Change password")
     form.get_by_label("Current password").fill("not my password")
@@ -113,7 +114,7 @@ def test_change_password_keeps_this_session_and_ends_the_others(open_page, verif
     form.get_by_role("button", name="Change password").click()
     expect(form.get_by_role("status")).to_contain_text("password")
     expect(form.get_by_label("Current password")).to_have_value("")
-    screenshot(page, f"{width}-light-15-account-password-changed")
+    screenshot(page, f"{width}-{scheme}-15-account-password-changed")
 
     # The other browser was logged out live; this one stays, with one session left.
     expect(view(other, "Welcome back")).to_be_visible()

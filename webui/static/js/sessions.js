@@ -6,8 +6,8 @@ import * as api from "./api.js";
 import { timeElement } from "./times.js";
 
 const BROWSERS = [["Edg", "Edge"], ["OPR", "Opera"], ["Firefox", "Firefox"], ["Chrome", "Chrome"],
-  ["Safari", "Safari"], ["authcli", "authcli"], ["python-requests", "Python"], ["aiohttp", "Python"],
-  ["curl", "curl"]];
+  ["Safari", "Safari"], ["authcli", "authcli"], ["python-requests", "Python client"],
+  ["aiohttp", "Python client"], ["curl", "curl"]];
 const SYSTEMS = [["Android", "Android"], ["iPhone", "iPhone"], ["iPad", "iPad"],
   ["Windows", "Windows"], ["Mac OS X", "macOS"], ["CrOS", "ChromeOS"], ["Linux", "Linux"]];
 
