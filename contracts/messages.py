@@ -114,7 +114,8 @@ class SessionList(Message):
 
 
 class RevokeSessionRequest(Message):
-    session_id: int = Field(ge=1, le=2**63 - 1)
+    # Session ids are the database's 32-bit serial numbers.
+    session_id: int = Field(ge=1, le=2**31 - 1)
 
 
 class DeleteAccountRequest(Message):

@@ -1,4 +1,5 @@
-"""Uniqueness is the database's job: of 100 racing signups for one name, one wins."""
+"""Uniqueness is the database's job: of 100 racing signups for one name, one wins; of
+100 for one (unverified) address, one holds it at the end."""
 
 import asyncio
 
@@ -29,8 +30,13 @@ async def test_one_of_a_hundred_racing_signups_wins(server, unique, shared):
             *(call(http, server, "signup", payload(n)) for n in range(RACERS))
         )
     statuses = sorted(reply.status for reply in replies)
-    assert statuses.count(201) == 1, statuses
-    assert statuses.count(409) == RACERS - 1, statuses
+    if shared == "username":
+        assert statuses.count(201) == 1, statuses
+        assert statuses.count(409) == RACERS - 1, statuses
+    else:
+        # A sign-up for an address held only by an unverified account replaces it, so
+        # several may win in turn; a loser is one whose insert lost a race.
+        assert set(statuses) <= {201, 409} and 201 in statuses, statuses
     users = (await snapshot(server.database_url))["user"]
     column = 1 if shared == "username" else 2
     wanted = base_name if shared == "username" else base_email

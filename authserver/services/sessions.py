@@ -33,8 +33,9 @@ LAST_USED_PRECISION = timedelta(minutes=1)
 
 
 def _open(user_id: int, token_hash: str, expires_at: datetime, caller: Caller) -> Session:
+    now = utcnow()
     return Session.create(user=user_id, token_hash=token_hash, expires_at=expires_at,
-                          last_used_at=utcnow(), ip=caller.ip[:64],
+                          created_at=now, last_used_at=now, ip=caller.ip[:64],
                           user_agent=caller.user_agent[:300])
 
 

@@ -96,6 +96,66 @@ REST_ROWS = [
     ("resend_verification", {"email": None}, 400, "email"),
     ("resend_verification", {"email": "no-at-sign"}, 400, "email"),
     ("resend_verification", b"[]", 400, None),
+    *[
+        # the account lifecycle calls (issue 18); the request is checked before the
+        # session, so these are refused with or without one
+        ("forgot_password", {}, 400, "email"),
+        ("forgot_password", {"email": "not-an-address"}, 400, "email"),
+        ("forgot_password", {"email": "abuse@example.com\r\nBcc: x@example.com"}, 400, "email"),
+        ("forgot_password", {"email": "abuse@example.com", "username": "x"}, 400, "username"),
+        ("reset_password", {"email": "abuse@example.com", "code": "12345",
+                            "new_password": "a fresh new passphrase"}, 400, "code"),
+        ("reset_password", {"email": "abuse@example.com", "code": "１２３４５６",
+                            "new_password": "a fresh new passphrase"}, 400, "code"),
+        ("reset_password", {"email": "abuse@example.com", "code": "123456"}, 400,
+         "new_password"),
+        ("reset_password", {"email": "abuse@example.com", "code": "123456",
+                            "new_password": "short"}, 400, "new_password"),
+        ("reset_password", {"email": "abuse@example.com", "code": "123456",
+                            "new_password": "password123"}, 400, "new_password"),
+        ("reset_password", {"email": "nobody-at-all@example.com", "code": "123456",
+                            "new_password": "a fresh new passphrase"}, 400, "code"),
+        ("change_password", {"current_password": "a good long password"}, 400,
+         "new_password"),
+        ("change_password", {"current_password": "short",
+                             "new_password": "a fresh new passphrase"}, 400, "current_password"),
+        ("change_password", {"current_password": None,
+                             "new_password": "a fresh new passphrase"}, 400, "current_password"),
+        ("change_email", {"current_password": "a good long password"}, 400, "new_email"),
+        ("change_email", {"current_password": "a good long password",
+                          "new_email": "no-at-sign"}, 400, "new_email"),
+        ("confirm_email", {}, 400, "code"),
+        ("confirm_email", {"code": "12345a"}, 400, "code"),
+        ("revoke_session", {}, 400, "session_id"),
+        ("revoke_session", {"session_id": 0}, 400, "session_id"),
+        ("revoke_session", {"session_id": 1.5}, 400, "session_id"),
+        ("revoke_session", {"session_id": 2**31}, 400, "session_id"),
+        ("revoke_session", {"session_id": [1]}, 400, "session_id"),
+        ("revoke_other_sessions", {"keep": 1}, 400, "keep"),
+        ("logout_all", b"[]", 400, None),
+        ("delete_account", {}, 400, "current_password"),
+        ("delete_account", {"current_password": ["a good long password"]}, 400,
+         "current_password"),
+    ],
+]
+
+SIGNED_IN_ROWS = [
+    # (call, payload, expected status, expected code, expected field): refused for the
+    # signed-in account, which stays as it was
+    ("change_password", {"current_password": "not the password at all",
+                         "new_password": "a fresh new passphrase"}, 400, "INVALID_ARGUMENT",
+     "current_password"),
+    ("change_password", {"current_password": "a good long password",
+                         "new_password": "a good long password"}, 400, "INVALID_ARGUMENT",
+     "new_password"),
+    ("change_password", {"current_password": "a good long password",
+                         "new_password": "qwertyuiop"}, 400, "INVALID_ARGUMENT", "new_password"),
+    ("change_email", {"current_password": "a good long password", "new_email": "SELF"}, 400,
+     "INVALID_ARGUMENT", "new_email"),
+    ("confirm_email", {"code": "123456"}, 400, "FAILED_PRECONDITION", None),
+    ("revoke_session", {"session_id": 2**31 - 1}, 404, "NOT_FOUND", "session_id"),
+    ("delete_account", {"current_password": "not the password at all"}, 400,
+     "INVALID_ARGUMENT", "current_password"),
 ]
 
 SOCKET_ROWS = [
@@ -152,6 +212,21 @@ async def test_rest_refused_and_nothing_changed(http, server, name, body, status
     assert reply.body["error"] and reply.body["code"] == "INVALID_ARGUMENT"
     assert reply.body.get("field") == field, reply.body
     assert await snapshot(server.database_url) == before
+
+
+@pytest.mark.parametrize(("name", "payload", "status", "code", "field"), SIGNED_IN_ROWS)
+async def test_signed_in_refused_and_nothing_changed(http, server, unique, name, payload,
+                                                     status, code, field):
+    account = await _account(http, server, unique)
+    if payload.get("new_email") == "SELF":
+        payload = {**payload, "new_email": account.email}
+    before = await snapshot(server.database_url)
+    reply = await call(http, server, name, payload, token=account.token)
+    assert reply.status == status, reply.body
+    assert reply.body["error"] and reply.body["code"] == code
+    assert reply.body.get("field") == field, reply.body
+    assert await snapshot(server.database_url) == before
+    assert (await call(http, server, "me", token=account.token)).status == 200
 
 
 @pytest.mark.parametrize(("event", "payload", "answer", "signed_in"), SOCKET_ROWS)

@@ -62,6 +62,7 @@ TABLE_COLUMNS = {
     "session": "id, user_id, token_hash, revoked_at",
     "outbox_mail": "id, recipient, subject",
     "chat_message": "id, user_id, text",
+    "account_code": "id, user_id, purpose, code_hash, attempts, new_email",
 }
 
 

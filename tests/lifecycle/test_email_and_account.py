@@ -1,0 +1,117 @@
+"""Changing the address (proved by a code to the new one, announced to the old one) and
+deleting the account (sessions, codes, sockets and chat go; the names are free again)."""
+
+import asyncio
+
+from cli.client import ApiClient
+from contracts import messages as m
+from tests.lifecycle.support import code, login, mail, rows
+from tests.support.api import call, verified_account
+
+
+async def test_change_email_keeps_the_old_address_until_the_code_comes_back(http, server,
+                                                                           unique):
+    account = await verified_account(http, server, unique)
+    _, new_email = unique("moved")
+    asked = await call(http, server, "change_email", {
+        "current_password": account.password, "new_email": new_email}, token=account.token)
+    assert asked.status == 200, asked.body
+    assert (await call(http, server, "me", token=account.token)).body["email"] == account.email
+    change_code = await code(server, new_email, "email_change")
+    wrong = f"{(int(change_code) + 1) % 1_000_000:06d}"
+    refused = await call(http, server, "confirm_email", {"code": wrong}, token=account.token)
+    assert refused.status == 400 and refused.body["field"] == "code"
+    confirmed = await call(http, server, "confirm_email", {"code": change_code},
+                           token=account.token)
+    assert confirmed.status == 200, confirmed.body
+    assert (await call(http, server, "me", token=account.token)).body["email"] == new_email
+    notice = await mail(server, account.email, "Your email address was changed")
+    assert new_email in notice
+    assert (await login(http, server, new_email, account.password)).status == 200
+    assert (await login(http, server, account.email, account.password)).status == 401
+    used = await call(http, server, "confirm_email", {"code": change_code}, token=account.token)
+    assert used.status == 400 and used.body["code"] == "FAILED_PRECONDITION"
+
+
+async def test_change_email_refuses_a_taken_address_and_a_wrong_password(http, server,
+                                                                          unique):
+    account = await verified_account(http, server, unique)
+    other = await verified_account(http, server, unique, login=False)
+    taken = await call(http, server, "change_email", {
+        "current_password": account.password, "new_email": other.email.upper()},
+        token=account.token)
+    assert taken.status == 409 and taken.body["field"] == "new_email"
+    _, free = unique()
+    wrong = await call(http, server, "change_email", {
+        "current_password": "not my password", "new_email": free}, token=account.token)
+    assert wrong.status == 400 and wrong.body["field"] == "current_password"
+    same = await call(http, server, "change_email", {
+        "current_password": account.password, "new_email": account.email},
+        token=account.token)
+    assert same.status == 400 and same.body["field"] == "new_email"
+    assert not server.mailbox.messages_for(free)
+
+
+async def test_change_email_through_the_typed_client(http, server, unique):
+    account = await verified_account(http, server, unique)
+    _, new_email = unique("typed")
+    async with ApiClient(server.url, token=account.token) as api:
+        await api.call("change_email", m.ChangeEmailRequest(
+            current_password=account.password, new_email=new_email))
+        change_code = await code(server, new_email, "email_change")
+        await api.call("confirm_email", m.ConfirmEmailRequest(code=change_code))
+        assert (await api.call("me")).email == new_email
+
+
+async def test_delete_account_frees_its_names_and_ends_its_sockets(http, server, unique,
+                                                                   clients):
+    account = await verified_account(http, server, unique)
+    other = (await login(http, server, account.username, account.password)).body["token"]
+    socket = await clients(server).connect(token=other)
+    await socket.next("connected")
+    said = await socket.call("chat", {"text": "soon gone"})
+    assert said["id"]
+    wrong = await call(http, server, "delete_account", {"current_password": "not mine at all"},
+                       token=account.token)
+    assert wrong.status == 400 and wrong.body["field"] == "current_password"
+
+    deleted = await call(http, server, "delete_account",
+                         {"current_password": account.password}, token=account.token)
+    assert deleted.status == 200, deleted.body
+    assert "deleted" in (await socket.next("session_revoked", timeout=1))["reason"]
+    await asyncio.wait_for(socket.disconnected.wait(), 1)
+    for token in (account.token, other):
+        assert (await call(http, server, "me", token=token)).status == 401
+    assert "deleted" in await mail(server, account.email, "Your account was deleted")
+    for table, column in (("session", "user_id"), ("account_code", "user_id"),
+                          ("chat_message", "user_id")):
+        assert await rows(server.database_url,
+                          f"SELECT id FROM {table} WHERE {column} = ?", account.user_id) == []
+    again = await call(http, server, "signup", {"username": account.username,
+                                                "email": account.email,
+                                                "password": account.password})
+    assert again.status == 201, again.body
+
+
+async def test_delete_account_through_the_typed_client(http, server, unique):
+    account = await verified_account(http, server, unique)
+    async with ApiClient(server.url, token=account.token) as api:
+        await api.call("delete_account", m.DeleteAccountRequest(
+            current_password=account.password))
+    assert (await login(http, server, account.username, account.password)).status == 401
+
+
+async def test_wrong_current_passwords_are_limited_per_account(http, start_server, unique):
+    server = start_server(LIMIT_PASSWORD_CHECK_USER="2/2second")
+    account = await verified_account(http, server, unique)
+
+    async def delete(password):
+        return await call(http, server, "delete_account", {"current_password": password},
+                          token=account.token)
+
+    for _ in range(2):
+        assert (await delete("not my password")).status == 400
+    refused = await delete(account.password)
+    assert refused.status == 429 and 1 <= refused.body["retry_after"] <= 2
+    await asyncio.sleep(refused.body["retry_after"] + 0.2)
+    assert (await delete(account.password)).status == 200
