@@ -2,9 +2,12 @@
 the Account view (password, address, sessions, deleting the account), and sessions
 ended elsewhere reaching this browser live."""
 
+import json
 import re
+from contextlib import suppress
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
 from tests.webui.support import (
@@ -285,17 +288,28 @@ def test_a_page_notice_gives_way_to_a_later_error(open_page, unique):
 def test_long_names_online_end_in_an_ellipsis_with_the_whole_name_on_hover(open_page,
                                                                            verified,
                                                                            screenshot, width):
+    # Someone else with a long name is online too: on a phone the strip of names must
+    # scroll within the screen, not push the page wider.
+    signed_in(open_page, verified("M" * 20)[0], "desktop")
     name, _ = verified("W" * 20)
     page = signed_in(open_page, name, width)
+    expect(chat_view(page).get_by_role("complementary").get_by_role("listitem")).to_have_count(2)
     entry = chat_view(page).get_by_role("complementary").get_by_role("listitem").filter(
         has_text=name)
     expect(entry).to_have_attribute("title", name)
     shown = entry.locator(".name")
-    cut = shown.evaluate("""node => ({
+    measure = """node => ({
         clipped: node.scrollWidth > node.clientWidth,
         overflow: getComputedStyle(node).textOverflow,
         fits: node.closest("aside").getBoundingClientRect().right <= window.innerWidth,
-    })""")
-    assert cut == {"clipped": True, "overflow": "ellipsis", "fits": True}, cut
+    })"""
+    good = {"clipped": True, "overflow": "ellipsis", "fits": True}
+    # Layout settles after the list is drawn: wait for it, then say what was seen.
+    with suppress(PlaywrightTimeoutError):
+        page.wait_for_function(f"node => JSON.stringify(({measure})(node)) === "
+                               f"JSON.stringify({json.dumps(good)})",
+                               arg=shown.element_handle(), timeout=5_000)
+    cut = shown.evaluate(measure)
+    assert cut == good, cut
     expect(entry.get_by_text("(you)")).to_be_visible()
     screenshot(page, f"{width}-light-21-chat-long-name")
