@@ -146,7 +146,9 @@ def test_end_another_session_logs_that_browser_out_live(open_page, verified, scr
     screenshot(here, "desktop-light-16-account-sessions")
     other_row = rows.filter(has_not_text="This browser")
     expect(other_row).to_contain_text("127.0.0.1")
-    other_row.get_by_role("button", name=re.compile("^End the session of Chrome")).click()
+    # By keyboard: the button, then Enter; the keyboard stays in the sessions panel.
+    other_row.get_by_role("button", name=re.compile("^End the session of Chrome")).focus()
+    here.keyboard.press("Enter")
 
     expect(view(there, "Welcome back")).to_be_visible()
     expect(there.get_by_text("This session was ended from another device.")).to_be_visible()
@@ -154,6 +156,7 @@ def test_end_another_session_logs_that_browser_out_live(open_page, verified, scr
     expect(rows).to_have_count(1)
     expect(view(account, "Where you are logged in").get_by_role("status")).to_contain_text(
         "Ended the session of Chrome")
+    expect(account.get_by_role("button", name="Log out everywhere")).to_be_focused()
     assert there.request.get("/api/me").status == 401
     assert here.request.get("/api/me").status == 200
 

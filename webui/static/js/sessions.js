@@ -109,6 +109,8 @@ export class Sessions {
   }
 
   async end(id, name, button) {
+    // Disabling the button takes the focus away from it: note first whether it had it.
+    const focused = document.activeElement === button;
     button.disabled = true;
     try {
       await api.revokeSession(id);
@@ -118,8 +120,13 @@ export class Sessions {
       return;
     }
     await this.load(`Ended the session of ${name}. It is logged out now.`);
-    // The row is gone: keep the keyboard in the table's neighbourhood, not on <body>.
-    if (!document.activeElement || document.activeElement === document.body) this.others.focus();
+    // The row and its button are gone: keep the keyboard in the table, not on <body>.
+    if (focused) this.nextStop().focus();
+  }
+
+  /** The first "End" button left, or "Log out everywhere". */
+  nextStop() {
+    return this.body.querySelector("button:not(:disabled)") || this.everywhere;
   }
 
   async endOthers() {
@@ -133,7 +140,9 @@ export class Sessions {
       return;
     }
     await this.load(`${reply.message} This one stays.`);
-    this.everywhere.focus();
+    if (document.activeElement === this.others || document.activeElement === document.body) {
+      this.everywhere.focus();
+    }
   }
 
   async endAll() {
