@@ -193,6 +193,9 @@ def test_change_email_with_the_code_sent_to_the_new_address(open_page, web_serve
     expect(form.get_by_role("status")).to_contain_text(f"Your address is now {new_email}")
     expect(view(account, "Profile").get_by_text(new_email, exact=True)).to_be_visible()
     expect(form.get_by_label("New email")).to_be_visible()
+    page.reload()
+    expect(view(view(page, "Your account"), "Profile").get_by_text(new_email, exact=True)
+           ).to_be_visible()
     status, _ = post_json(web_server, "/api/login", {"username": email, "password": PASSWORD})
     assert status == 401
     status, _ = post_json(web_server, "/api/login", {"username": new_email, "password": PASSWORD})
