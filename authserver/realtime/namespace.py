@@ -65,19 +65,28 @@ class AuthNamespace(socketio.AsyncNamespace):
 
     async def on_disconnect(self, sid: str, reason=None) -> None:
         state = await self.get_session(sid)
+        if state.get("own_session"):
+            await self._close_own_session(state["session_id"])
         username = state.get("username")
         if username and await self.presence.closed(username):
             offline = ev.Presence(user=username, online=False)
             await self.emit("presence", _dump(offline), room=MEMBERS)
 
-    async def _sign_in(self, sid: str, user, session_id: int | None, expires_at) -> None:
+    async def _sign_in(self, sid: str, user, session_id: int | None, expires_at,
+                       own_session: bool = False) -> None:
         state = await self.get_session(sid)
         if state.get("user_id") == user.id:
+            if own_session:  # signed in again by password: the new session is not needed
+                await self._close_own_session(session_id)
             return
+        if state.get("session_id") is not None:  # signed in before, as someone else
+            await self.leave_room(sid, session_room(state["session_id"]))
+            if state.get("own_session"):
+                await self._close_own_session(state["session_id"])
         await self.save_session(
             sid,
             {"user_id": user.id, "username": user.username,
-             "session_id": session_id, "expires_at": expires_at},
+             "session_id": session_id, "expires_at": expires_at, "own_session": own_session},
         )
         await self.enter_room(sid, MEMBERS)
         if session_id is not None:
@@ -86,6 +95,12 @@ class AuthNamespace(socketio.AsyncNamespace):
             await self.emit(
                 "presence", _dump(ev.Presence(user=user.username, online=True)), room=MEMBERS
             )
+
+    async def _close_own_session(self, session_id: int) -> None:
+        try:
+            await sessions.close_socket_session(self.ctx, session_id)
+        except ServiceError as error:  # the database is away; the session expires anyway
+            log.warning("could not end socket session %s: %s", session_id, error.message)
 
     # --- helpers ----------------------------------------------------------------
 
@@ -137,10 +152,12 @@ class AuthNamespace(socketio.AsyncNamespace):
                     signed_in.user, signed_in.session_id, signed_in.expires_at
                 )
             else:
+                caller = self._caller(sid)
                 user = await check_credentials(
-                    self.ctx, request.username, request.password, self._caller(sid)
+                    self.ctx, request.username, request.password, caller
                 )
-                session_id = expires_at = None
+                signed_in = await sessions.open_socket_session(self.ctx, user, caller)
+                session_id, expires_at = signed_in.session_id, signed_in.expires_at
         except ServiceError as error:
             refusal = ev.AuthError(error=error.message, code=error.status.value,
                                    retry_after=error.retry_after)
@@ -149,7 +166,8 @@ class AuthNamespace(socketio.AsyncNamespace):
                 # the seed's auth_error.
                 await self._refuse(sid, error)
             return await self._answer(sid, "auth_error", refusal)
-        await self._sign_in(sid, user, session_id, expires_at)
+        await self._sign_in(sid, user, session_id, expires_at,
+                            own_session=request.token is None)
         success = ev.AuthSuccess(message="Authenticated.", user=as_reply(user))
         return await self._answer(sid, "auth_success", success)
 

@@ -92,6 +92,21 @@ async def authenticate(ctx: Context, token: str | None) -> SignedIn:
     return signed_in
 
 
+async def open_socket_session(ctx: Context, user: User, caller: Caller) -> SignedIn:
+    """A session for a socket that signed in with a password (the seed's `authenticate`).
+
+    Its token is never given out; it exists so that such a socket is listed among the
+    account's sessions and ends with them (logout everywhere, a reset, a deleted account),
+    on every worker. The socket closes it when it disconnects.
+    """
+    token, _ = await open_session(ctx, user, caller)
+    return await authenticate(ctx, token)
+
+
+async def close_socket_session(ctx: Context, session_id: int) -> None:
+    await ctx.store.run(_revoke, session_id)
+
+
 def _revoke(session_id: int) -> int:
     return (
         Session.update(revoked_at=utcnow())

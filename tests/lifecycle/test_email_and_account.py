@@ -115,3 +115,17 @@ async def test_wrong_current_passwords_are_limited_per_account(http, start_serve
     assert refused.status == 429 and 1 <= refused.body["retry_after"] <= 2
     await asyncio.sleep(refused.body["retry_after"] + 0.2)
     assert (await delete(account.password)).status == 200
+
+
+async def test_delete_account_ends_a_socket_signed_in_by_password(http, server, unique,
+                                                                  clients):
+    account = await verified_account(http, server, unique)
+    socket = await clients(server).connect()
+    await socket.next("connected")
+    await socket.call("authenticate", {"username": account.username,
+                                       "password": account.password})
+    deleted = await call(http, server, "delete_account",
+                         {"current_password": account.password}, token=account.token)
+    assert deleted.status == 200
+    assert "deleted" in (await socket.next("session_revoked", timeout=1))["reason"]
+    await asyncio.wait_for(socket.disconnected.wait(), 1)

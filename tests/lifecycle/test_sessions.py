@@ -131,3 +131,35 @@ async def test_sessions_through_the_typed_client(http, server, unique):
         await api.call("logout_all")
     assert (await call(http, server, "me", token=other)).status == 401
     assert (await call(http, server, "me", token=account.token)).status == 401
+
+
+async def test_a_socket_signed_in_by_password_is_a_session_that_ends_with_the_others(
+        http, server, unique, clients):
+    account = await verified_account(http, server, unique)
+    socket = await clients(server).connect(headers={"User-Agent": "SeedClient/0.1"})
+    await socket.next("connected")
+    signed_in = await socket.call("authenticate", {"username": account.username,
+                                                   "password": account.password})
+    assert signed_in["user"]["username"] == account.username
+    listed = (await call(http, server, "list_sessions", token=account.token)).body["sessions"]
+    assert [s["user_agent"] for s in listed if not s["current"]] == ["SeedClient/0.1"]
+    assert (await call(http, server, "logout_all", token=account.token)).status == 200
+    assert "everywhere" in (await socket.next("session_revoked", timeout=1))["reason"]
+    await asyncio.wait_for(socket.disconnected.wait(), 1)
+
+
+async def test_a_password_socket_closes_its_session_when_it_leaves(http, server, unique,
+                                                                   clients):
+    account = await verified_account(http, server, unique)
+    socket = await clients(server).connect()
+    await socket.next("connected")
+    await socket.call("authenticate", {"username": account.username,
+                                       "password": account.password})
+    assert len((await call(http, server, "list_sessions",
+                           token=account.token)).body["sessions"]) == 2
+    await socket.close()
+    deadline = time.monotonic() + 5
+    while len((await call(http, server, "list_sessions",
+                          token=account.token)).body["sessions"]) == 2:
+        assert time.monotonic() < deadline, "the socket's session outlived it"
+        await asyncio.sleep(0.05)
