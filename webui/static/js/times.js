@@ -23,7 +23,7 @@ export function timeElement(ts, how = "absolute") {
 }
 
 /** "just now", "5 minutes ago", "yesterday"... */
-export function ago(when, now = new Date()) {
+function ago(when, now = new Date()) {
   let amount = (when.getTime() - now.getTime()) / 1000;
   if (Math.abs(amount) < 45) return "just now";
   for (const [unit, size] of STEPS) {
