@@ -14,28 +14,15 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.support.ports import free_port
-from tests.webui.support import PASSWORD, post_json
-
-
-def view(page, title: str):
-    """The view on screen whose heading is `title`."""
-    return page.get_by_role("region", name=title)
-
-
-def start(page) -> None:
-    page.goto("/")
-    page.wait_for_selector("html[data-ready]")
-
-
-def log_in(page, name: str, password: str = PASSWORD) -> None:
-    form = view(page, "Welcome back")
-    form.get_by_label("Username or email").fill(name)
-    form.get_by_label("Password", exact=True).fill(password)
-    form.get_by_role("button", name="Log in").click()
-
-
-def chat_view(page):
-    return view(page, "Chat")
+from tests.webui.support import (
+    PASSWORD,
+    chat_view,
+    expect_connected,
+    log_in,
+    post_json,
+    start,
+    view,
+)
 
 
 def say(page, text: str) -> None:
@@ -48,10 +35,6 @@ def message(page, author: str, text: str):
     """The chat message by `author` reading `text`, in the message log."""
     return (chat_view(page).get_by_role("log").get_by_role("listitem")
             .filter(has_text=text).filter(has_text=author))
-
-
-def expect_connected(page) -> None:
-    expect(chat_view(page).get_by_role("status")).to_contain_text("Connected")
 
 
 @pytest.mark.parametrize(("width", "scheme"), [("phone", "light"), ("desktop", "light"),

@@ -70,6 +70,33 @@ export const login = (username, password) =>
 
 export const logout = () => call("/api/logout", { method: "POST" });
 
+const post = (path, body) => call(path, { method: "POST", body });
+
+export const forgotPassword = (email) => post("/api/password/forgot", { email });
+
+export const resetPassword = (email, code, newPassword) =>
+  post("/api/password/reset", { email, code, new_password: newPassword });
+
+export const changePassword = (currentPassword, newPassword) =>
+  post("/api/password/change", { current_password: currentPassword, new_password: newPassword });
+
+export const changeEmail = (currentPassword, newEmail) =>
+  post("/api/email/change", { current_password: currentPassword, new_email: newEmail });
+
+export const confirmEmail = (code) => post("/api/email/confirm", { code });
+
+/** This account's live sessions, newest first, the caller's marked `current`. */
+export const sessions = async () => (await call("/api/sessions")).sessions;
+
+export const revokeSession = (sessionId) => post("/api/sessions/revoke", { session_id: sessionId });
+
+export const revokeOtherSessions = () => call("/api/sessions/revoke-others", { method: "POST" });
+
+export const logoutAll = () => call("/api/logout-all", { method: "POST" });
+
+export const deleteAccount = (currentPassword) =>
+  post("/api/account/delete", { current_password: currentPassword });
+
 /** The signed-in user, or null when there is no session. */
 export async function me() {
   try {

@@ -3,10 +3,11 @@
 // only tells us the server stored what we sent.
 
 import { io } from "../vendor/socket.io.esm.min.js";
+import { CHAT_MAX_LENGTH as MAX_LENGTH } from "./rules.js";
+import { parseTime } from "./times.js";
 
 const ACK_TIMEOUT_MS = 10000;
 const PAGE_SIZE = 50;
-const MAX_LENGTH = 2000;
 const NEAR_EDGE_PX = 96;
 const RUN_GAP_MS = 5 * 60 * 1000;
 
@@ -20,12 +21,6 @@ const CONNECTION_TEXT = {
 const timeFormat = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
 const fullFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "full", timeStyle: "short" });
 const dayFormat = new Intl.DateTimeFormat(undefined, { weekday: "long", day: "numeric", month: "long", year: "numeric" });
-
-/** Server timestamps are UTC; one written without an offset is read as UTC too. */
-function parseTime(ts) {
-  const text = String(ts);
-  return new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text}Z`);
-}
 
 function dayKey(date) {
   return `${date.getFullYear()}-${date.getMonth()}-${date.getDate()}`;
@@ -101,8 +96,7 @@ export class Chat {
       }
     });
     this.input.addEventListener("input", () => {
-      this.composerError.hidden = true;
-      this.input.removeAttribute("aria-invalid");
+      this.clearComposerError();
       this.fitComposer();
     });
     this.scroller.addEventListener("scroll", () => this.onScroll(), { passive: true });
@@ -164,7 +158,7 @@ export class Chat {
     this.earlier.hidden = true;
     this.historyStatus.textContent = "";
     this.newBelow.hidden = true;
-    this.composerError.hidden = true;
+    this.clearComposerError();
     this.input.value = "";
   }
 
@@ -201,8 +195,7 @@ export class Chat {
       return;
     }
     this.setState("connected");
-    this.composerError.hidden = true;
-    this.input.removeAttribute("aria-invalid");
+    this.clearComposerError();
     this.refreshWho();
     // On a reconnect, fetch the latest page again: anything new while away joins the end.
     this.loadHistory({ latest: true });
@@ -236,7 +229,10 @@ export class Chat {
     const names = [...this.online].sort((a, b) => (a === me ? -1 : b === me ? 1 : a.localeCompare(b)));
     this.onlineList.replaceChildren(
       ...names.map((name) => {
-        const item = el("li", null, name);
+        // A long name is cut with an ellipsis; the whole of it shows on hover.
+        const item = el("li");
+        item.title = name;
+        item.append(el("span", "name", name));
         if (name === me) item.append(" ", el("span", "you", "(you)"));
         return item;
       }),
@@ -435,6 +431,14 @@ export class Chat {
     this.composerError.textContent = message;
     this.composerError.hidden = false;
     this.input.setAttribute("aria-invalid", "true");
+  }
+
+  // Emptied, not only hidden: a description names hidden text too, so a screen reader
+  // would go on reading the old error.
+  clearComposerError() {
+    this.composerError.hidden = true;
+    this.composerError.textContent = "";
+    this.input.removeAttribute("aria-invalid");
   }
 
   // Grow the composer with its text where CSS `field-sizing` is not supported.

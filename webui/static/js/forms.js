@@ -1,6 +1,16 @@
 // Showing errors where they belong: under the field at fault, or above the form's button.
-// A form `<form id="login-form">` has fields `#login-<name>`, their messages
-// `#login-<name>-error` and a form-wide message `#login-form-error`.
+// A form `<form id="login-form">` has fields `#login-<name>` (`<name>` as the API names
+// it), their messages `#login-<name>-error`, a form-wide message `#login-form-error` and,
+// where a form stays on screen after success, `#login-form-done`.
+
+// An error replaces any good news shown before it: a green "done" or the page's notice
+// above a red error reads as if the error did not count.
+function dropGoodNews(form) {
+  const notice = document.getElementById("page-notice");
+  if (notice) notice.hidden = true;
+  const done = form.querySelector(`#${prefix(form)}-form-done`);
+  if (done) done.hidden = true;
+}
 
 function prefix(form) {
   return form.id.replace(/-form$/, "");
@@ -19,6 +29,7 @@ export function showError(form, name, message) {
     showFormError(form, message);
     return null;
   }
+  dropGoodNews(form);
   input.setAttribute("aria-invalid", "true");
   slot.textContent = message;
   slot.hidden = false;
@@ -28,13 +39,21 @@ export function showError(form, name, message) {
 /** Show `message` (a string or a node) above the form's submit button. */
 export function showFormError(form, message) {
   const slot = form.querySelector(`#${prefix(form)}-form-error`);
+  dropGoodNews(form);
   slot.replaceChildren(message);
+  slot.hidden = false;
+}
+
+/** Say that `form`'s request succeeded, in its `-form-done` status line. */
+export function showDone(form, message) {
+  const slot = form.querySelector(`#${prefix(form)}-form-done`);
+  slot.textContent = message;
   slot.hidden = false;
 }
 
 /** Clear every message in `form`. */
 export function clearErrors(form) {
-  for (const slot of form.querySelectorAll(".error")) {
+  for (const slot of form.querySelectorAll(".error, .done")) {
     slot.hidden = true;
     slot.textContent = "";
   }
@@ -48,7 +67,11 @@ export function clearOnInput(form) {
     if (!input.id || input.getAttribute("aria-invalid") !== "true") return;
     input.removeAttribute("aria-invalid");
     const slot = form.querySelector(`#${input.id}-error`);
-    if (slot) slot.hidden = true;
+    if (!slot) return;
+    // Emptied, not only hidden: the field's description (aria-describedby) takes in
+    // hidden text too, so a screen reader would go on reading the error just fixed.
+    slot.hidden = true;
+    slot.textContent = "";
   });
 }
 

@@ -1,20 +1,29 @@
-// The page: four views behind the URL's hash (#signup, #verify, #login, #chat) and the
-// flow between them. The session is an HttpOnly cookie; the page only asks the server
-// who is signed in (`GET /api/me`) and never holds a token.
+// The page: views behind the URL's hash and the flow between them. Signed out: #signup,
+// #verify, #login, #forgot, #reset; signed in: #chat, #account. The session is an
+// HttpOnly cookie; the page only asks the server who is signed in (`GET /api/me`) and
+// never holds a token. While signed in, one live connection (chat.js) stays open on every
+// view, so a session ended elsewhere brings the page back to log in at once.
 
+import { wireAccount } from "./account.js";
 import * as api from "./api.js";
 import { Chat } from "./chat.js";
+import { Resend, codeRefusal, readCode, wireCodeInput } from "./codes.js";
+import { wireDeleteAccount } from "./delete-account.js";
 import {
   busy, clearErrors, clearOnInput, concealPasswords, field, report, reportApiError,
   showError, showFormError, wirePasswordToggles,
 } from "./forms.js";
-import { MIN_LENGTH, strength } from "./strength.js";
+import { wirePasswordReset } from "./password-reset.js";
+import { EMAIL, USERNAME } from "./rules.js";
+import { MIN_LENGTH, wireStrength } from "./strength.js";
 
-const VIEWS = ["signup", "verify", "login", "chat"];
-const TITLES = { signup: "Sign up", verify: "Verify your email", login: "Log in", chat: "Chat" };
-const USERNAME = /^[A-Za-z0-9_.-]{3,32}$/;
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-const RESEND_COOLDOWN_S = 60;
+const SIGNED_OUT = ["signup", "verify", "login", "forgot", "reset"];
+const SIGNED_IN = ["chat", "account"];
+const VIEWS = [...SIGNED_OUT, ...SIGNED_IN];
+const TITLES = {
+  signup: "Sign up", verify: "Verify your email", login: "Log in", forgot: "Forgot password",
+  reset: "Set a new password", chat: "Chat", account: "Your account",
+};
 // The address waiting for its code survives a reload of the Verify view (not a secret).
 const PENDING_EMAIL_KEY = "authserver.pending-email";
 // A flag, not a credential: this browser logged in and has not logged out since. Without
@@ -28,7 +37,6 @@ const state = {
   notice: null,
   focus: null,
   signedUpAs: null,
-  resendTimer: null,
 };
 
 const $ = (id) => document.getElementById(id);
@@ -39,13 +47,38 @@ const forms = {
 };
 
 const chat = new Chat({
-  onSessionEnded: (reason) => {
-    state.user = null;
-    markSignedIn(false);
-    go("login", { notice: reason, focus: "login-username" });
-  },
+  onSessionEnded: (reason) => leave(reason),
   checkSession: () => api.me(),
 });
+
+/** This browser's session is over (ended here or elsewhere): back to log in, saying why. */
+function leave(notice) {
+  chat.stop();
+  state.user = null;
+  markSignedIn(false);
+  go("login", { notice, focus: "login-username" });
+}
+
+// What the view modules may do to the page as a whole.
+const app = {
+  get user() {
+    return state.user;
+  },
+  go,
+  leave,
+  setUser(user) {
+    state.user = user;
+    renderAccountCorner();
+  },
+  pause: () => chat.stop(),
+  resume: () => state.user && chat.start(state.user),
+  passwordReset(email, notice) {
+    field(forms.login, "username").value = email;
+    clearErrors(forms.login);
+    go("login", { notice, focus: "login-password" });
+  },
+};
+let views = {};
 
 function pendingEmail() {
   try {
@@ -92,8 +125,8 @@ function go(view, { notice = null, focus = null } = {}) {
 function route() {
   let view = location.hash.replace(/^#/, "");
   if (!VIEWS.includes(view)) view = state.user ? "chat" : "signup";
-  if (state.user && view !== "chat") view = "chat";
-  if (!state.user && view === "chat") view = "login";
+  if (state.user && !SIGNED_IN.includes(view)) view = "chat";
+  if (!state.user && SIGNED_IN.includes(view)) view = "login";
   if (location.hash !== `#${view}`) history.replaceState(null, "", `#${view}`);
   show(view);
 }
@@ -109,21 +142,34 @@ function show(view) {
   notice.hidden = !state.notice;
   state.notice = null;
 
-  $("account").hidden = !state.user;
-  $("account-name").textContent = state.user ? state.user.username : "";
-  if (previous && previous !== view && forms[previous]) concealPasswords(forms[previous]);
+  renderAccountCorner();
+  if (previous && previous !== view) {
+    if (forms[previous]) concealPasswords(forms[previous]);
+    views[previous]?.hide?.();
+  }
 
   if (view === "verify") {
     const email = field(forms.verify, "email");
     if (!email.value) email.value = pendingEmail();
     describeVerify(email.value);
   }
-  if (view === "chat") chat.start(state.user);
+  views[view]?.show?.();
+  if (state.user) chat.start(state.user);
   else chat.stop();
 
   const target = state.focus ? $(state.focus) : previous ? $(`${view}-title`) : null;
   state.focus = null;
   if (target) target.focus();
+}
+
+function renderAccountCorner() {
+  $("account").hidden = !state.user;
+  $("account-name").textContent = state.user ? state.user.username : "";
+  // A long name is cut with an ellipsis in the corner; the whole of it shows on hover.
+  $("account-name").title = state.user ? state.user.username : "";
+  const link = $("account-link");
+  if (state.view === "account") link.setAttribute("aria-current", "page");
+  else link.removeAttribute("aria-current");
 }
 
 function describeVerify(email) {
@@ -141,13 +187,8 @@ function describeVerify(email) {
 
 function wireSignup(form) {
   const password = field(form, "password");
-  const meter = form.querySelector(".strength");
-  const hint = $("signup-password-strength");
-  password.addEventListener("input", () => {
-    const rating = strength(password.value, [field(form, "username").value, field(form, "email").value.split("@")[0]]);
-    meter.dataset.level = String(rating.level);
-    hint.textContent = rating.text;
-  });
+  const rate = wireStrength(password,
+    () => [field(form, "username").value, field(form, "email").value.split("@")[0]]);
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -168,13 +209,13 @@ function wireSignup(form) {
       try {
         await api.signup(username, email, secret);
       } catch (error) {
-        reportApiError(form, error, guessField(error));
+        reportApiError(form, error);
+        if (error.code === "ALREADY_EXISTS" && error.field === "email") offerReset(form, email);
         return;
       }
       concealPasswords(form);
       form.reset();
-      form.querySelector(".strength").dataset.level = "0";
-      hint.textContent = strength("").text;
+      rate();
       state.signedUpAs = username;
       rememberEmail(email);
       field(forms.verify, "email").value = email;
@@ -185,46 +226,50 @@ function wireSignup(form) {
   });
 }
 
-// A 409 without a field still says which one is taken.
-function guessField(error) {
-  if (error.field) return error.field;
-  if (error.status !== 409) return null;
-  if (/e-?mail/i.test(error.message)) return "email";
-  if (/user/i.test(error.message)) return "username";
-  return null;
+// The address belongs to a verified account: most likely the person's own, forgotten.
+function offerReset(form, email) {
+  const link = document.createElement("a");
+  link.href = "#forgot";
+  link.textContent = "reset its password";
+  link.addEventListener("click", () => {
+    views.forgot.prefill(email);
+    state.focus = "forgot-email";
+  });
+  $("signup-email-error").append(" If it is yours, ", link, ".");
 }
 
 // Verify
 
+const resendVerification = new Resend({
+  button: $("resend"), status: $("resend-status"), problem: $("resend-error"),
+});
+
 function wireVerify(form) {
   const code = field(form, "code");
-  code.addEventListener("input", () => {
-    // People paste "123 456" or "123-456": keep the digits.
-    const digits = code.value.replace(/\D/g, "").slice(0, 6);
-    if (digits !== code.value) code.value = digits;
-  });
+  wireCodeInput(code);
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     clearErrors(form);
     const email = field(form, "email").value.trim();
-    const digits = code.value.replace(/\D/g, "");
+    const entered = readCode(code, "Enter the 6‑digit code from the email.");
     const problems = {};
     if (!email) problems.email = "Enter the email address you signed up with.";
     else if (!EMAIL.test(email)) problems.email = "That does not look like an email address.";
-    if (!digits) problems.code = "Enter the 6‑digit code from the email.";
-    else if (digits.length !== 6) problems.code = `The code has 6 digits; this has ${digits.length}.`;
+    if (entered.problem) problems.code = entered.problem;
     if (report(form, problems)) return;
 
     await busy(form, async () => {
       try {
-        await api.verifyEmail(email, digits);
+        await api.verifyEmail(email, entered.digits);
       } catch (error) {
-        if (error.code === "FAILED_PRECONDITION" && /already verified/i.test(error.message)) {
+        // The one precondition of verifying: the address is verified already.
+        if (error.code === "FAILED_PRECONDITION") {
           finishVerify(email, error.message);
           return;
         }
-        reportApiError(form, error, error.status === 429 ? "code" : null);
+        if (error.field === "code") showError(form, "code", codeRefusal(error)).focus();
+        else reportApiError(form, error, error.status === 429 ? "code" : null);
         return;
       }
       finishVerify(email, "Your email is confirmed. Log in to start chatting.");
@@ -237,7 +282,7 @@ function wireVerify(form) {
 function finishVerify(email, notice) {
   rememberEmail(null);
   field(forms.verify, "code").value = "";
-  stopCooldown();
+  resendVerification.stop();
   const login = field(forms.login, "username");
   login.value = state.signedUpAs || email;
   clearErrors(forms.login);
@@ -245,63 +290,19 @@ function finishVerify(email, notice) {
 }
 
 async function resend(form) {
-  const button = $("resend");
-  const status = $("resend-status");
-  const problem = $("resend-error");
-  problem.hidden = true;
   clearErrors(form);
   const email = field(form, "email").value.trim();
   if (!email || !EMAIL.test(email)) {
     report(form, { email: "Enter the email address you signed up with, then ask for a new code." });
     return;
   }
-  button.disabled = true;
-  status.textContent = "Sending…";
-  try {
+  const sent = await resendVerification.run(async () => {
     await api.resendCode(email);
-  } catch (error) {
-    status.textContent = "";
-    if (error.field === "email") showError(form, "email", error.message);
-    else {
-      problem.textContent = error.message;
-      problem.hidden = false;
-    }
-    if (error.retryAfter) cooldown(error.retryAfter, "");
-    else button.disabled = false;
-    return;
-  }
+    return `We sent a new code to ${email}. It replaces the previous one.`;
+  });
+  if (!sent) return;
   rememberEmail(email);
   describeVerify(email);
-  cooldown(RESEND_COOLDOWN_S, `We sent a new code to ${email}. It replaces the previous one.`);
-}
-
-function cooldown(seconds, message) {
-  const button = $("resend");
-  const status = $("resend-status");
-  stopCooldown();
-  const until = Date.now() + seconds * 1000;
-  const tick = () => {
-    const left = Math.ceil((until - Date.now()) / 1000);
-    if (left <= 0) {
-      stopCooldown();
-      return;
-    }
-    button.disabled = true;
-    button.textContent = `send a new code (in ${left} s)`;
-    status.textContent = message;
-  };
-  tick();
-  state.resendTimer = setInterval(tick, 1000);
-}
-
-function stopCooldown() {
-  clearInterval(state.resendTimer);
-  state.resendTimer = null;
-  const button = $("resend");
-  button.disabled = false;
-  button.textContent = "send a new code";
-  $("resend-error").hidden = true;
-  $("resend-status").textContent = "";
 }
 
 // Log in
@@ -371,9 +372,7 @@ async function logOut() {
     }
   }
   button.disabled = false;
-  state.user = null;
-  markSignedIn(false);
-  go("login", { notice: "You have logged out.", focus: "login-username" });
+  leave("You have logged out.");
 }
 
 async function start() {
@@ -382,6 +381,8 @@ async function start() {
   wireSignup(forms.signup);
   wireVerify(forms.verify);
   wireLogin(forms.login);
+  views = { ...wirePasswordReset(app), account: wireAccount(app) };
+  wireDeleteAccount(app);
   $("logout").addEventListener("click", logOut);
   window.addEventListener("hashchange", route);
 

@@ -8,7 +8,9 @@ const COMMON = [
 ];
 const SEQUENCES = ["abcdefghijklmnopqrstuvwxyz", "0123456789", "qwertyuiopasdfghjklzxcvbnm"];
 
-export const MIN_LENGTH = 8;
+import { PASSWORD_MIN_LENGTH as MIN_LENGTH } from "./rules.js";
+
+export { MIN_LENGTH };
 
 function poolSize(password) {
   let pool = 0;
@@ -51,4 +53,22 @@ export function strength(password, avoid = []) {
   if (bits < 55) return { level: 2, text: "Fair: a few more characters or another word would help." };
   if (bits < 72) return { level: 3, text: "Good password." };
   return { level: 4, text: "Strong password." };
+}
+
+/**
+ * Rate `input` as it is typed, in the meter and live hint of its field. `avoid()` gives
+ * the words (a username, an address) a password should not contain.
+ * Returns a function that puts the meter back to empty (after the form is reset).
+ */
+export function wireStrength(input, avoid = () => []) {
+  const field = input.closest(".field");
+  const meter = field.querySelector(".strength");
+  const hint = field.querySelector(".help[aria-live]");
+  const rate = () => {
+    const rating = strength(input.value, avoid());
+    meter.dataset.level = String(rating.level);
+    hint.textContent = rating.text;
+  };
+  input.addEventListener("input", rate);
+  return rate;
 }

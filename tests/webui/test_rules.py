@@ -1,0 +1,93 @@
+"""The web UI's field rules are the contracts' rules: the constants in js/rules.js and the
+attributes of every input in index.html are read here and compared with the request
+models each form sends, so a rule changed on one side fails until the other follows."""
+
+import json
+import re
+from html.parser import HTMLParser
+
+import pytest
+
+from contracts import events, fields
+from contracts import messages as m
+from contracts.events import CHAT_MAX_LENGTH
+from webui import STATIC_DIR
+
+FORMS = {
+    "signup-form": m.SignupRequest,
+    "verify-form": m.VerifyEmailRequest,
+    "login-form": m.LoginRequest,
+    "forgot-form": m.ForgotPasswordRequest,
+    "reset-form": m.ResetPasswordRequest,
+    "password-form": m.ChangePasswordRequest,
+    "email-form": m.ChangeEmailRequest,
+    "confirm-form": m.ConfirmEmailRequest,
+    "delete-form": m.DeleteAccountRequest,
+    "composer": events.Chat,
+}
+"""Each form of the page and the request model (or socket event) its fields are sent as."""
+
+
+class _Inputs(HTMLParser):
+    """The named inputs and textareas of the page, by the id of the form holding them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.form: str | None = None
+        self.by_form: dict[str | None, dict[str, dict]] = {}
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            self.form = attrs["id"]
+        elif tag in {"input", "textarea"} and attrs.get("name"):
+            self.by_form.setdefault(self.form, {})[attrs["name"]] = attrs
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.form = None
+
+
+@pytest.fixture(scope="module")
+def inputs() -> dict[str | None, dict[str, dict]]:
+    parser = _Inputs()
+    parser.feed((STATIC_DIR / "index.html").read_text(encoding="utf-8"))
+    return parser.by_form
+
+
+def test_the_scripts_rules_are_the_contracts():
+    source = (STATIC_DIR / "js" / "rules.js").read_text(encoding="utf-8")
+    declared = json.loads(re.search(r"export const RULES = (\{.*?\});", source, re.S).group(1))
+    assert declared == {
+        "username_pattern": fields.USERNAME_PATTERN,
+        "code_pattern": fields.CODE_PATTERN,
+        "password_min_length": fields.PASSWORD_MIN_LENGTH,
+        "password_max_length": fields.PASSWORD_MAX_LENGTH,
+        "email_max_length": fields.EMAIL_MAX_LENGTH,
+        "chat_max_length": CHAT_MAX_LENGTH,
+    }
+
+
+def test_every_form_of_the_page_is_known_here(inputs):
+    assert set(inputs) - {None} == set(FORMS)
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_each_input_carries_the_rules_of_its_request_field(inputs, form):
+    schema = FORMS[form].model_json_schema()
+    fields_ = schema["properties"]
+    assert set(inputs[form]) == set(fields_), "the form's inputs are the request's fields"
+    for name, attrs in inputs[form].items():
+        rule = fields_[name]
+        if "pattern" in rule:
+            # An HTML pattern is anchored at both ends already.
+            assert f"^{attrs.get('pattern')}$" == rule["pattern"], f"{form} {name}: pattern"
+        if "maxLength" in rule:
+            assert int(attrs.get("maxlength", -1)) == rule["maxLength"], f"{form} {name}: maxlength"
+        if "minLength" in rule and (attrs.get("autocomplete") == "new-password"
+                                    or "minlength" in attrs):
+            assert int(attrs.get("minlength", -1)) == rule["minLength"], f"{form} {name}: minlength"
+        bounds = re.search(r"\{(\d+),(\d+)\}\$$", rule.get("pattern", ""))
+        if bounds and "pattern" in attrs and rule["pattern"] != fields.CODE_PATTERN:
+            assert (int(attrs["minlength"]), int(attrs["maxlength"])) == tuple(
+                map(int, bounds.groups())), f"{form} {name}: lengths beside the pattern"
