@@ -7,7 +7,7 @@ import socketio
 from pydantic import BaseModel, ValidationError
 
 from authserver.errors import ServiceError, describe
-from authserver.services import audit, chat, sessions
+from authserver.services import chat, sessions, throttling
 from authserver.services.context import Caller, Context
 from authserver.services.login import check_credentials
 from authserver.services.users import as_reply
@@ -164,7 +164,7 @@ class AuthNamespace(socketio.AsyncNamespace):
         if request is None:
             return None
         try:
-            await audit.limit(self.ctx, self._caller(sid), "chat_user", str(state["user_id"]),
+            await throttling.hit(self.ctx, self._caller(sid), "chat_user", str(state["user_id"]),
                               TOO_MANY_CHATS)
             message = await self.ctx.store.run(
                 chat.store_message,

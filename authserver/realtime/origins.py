@@ -15,7 +15,7 @@ import json
 import socketio
 
 from authserver.errors import ServiceError
-from authserver.services import audit
+from authserver.services import throttling
 from authserver.services.context import Caller
 from authserver.web.client import client_ip
 
@@ -76,7 +76,7 @@ def socket_handler(
                     channel="socket",
                 )
                 try:
-                    await audit.limit(
+                    await throttling.hit(
                         ctx, caller, "socket_connect_ip", caller.ip, TOO_MANY_CONNECTIONS
                     )
                 except ServiceError as error:

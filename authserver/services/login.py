@@ -8,7 +8,7 @@ per account from every address, and per address across accounts.
 import hashlib
 
 from authserver.errors import ServiceError, unauthenticated
-from authserver.services import audit
+from authserver.services import audit, throttling
 from authserver.services.context import Caller, Context
 from authserver.services.sessions import open_session
 from authserver.services.users import as_reply, find_by_login_name
@@ -34,7 +34,7 @@ async def _admit(ctx: Context, caller: Caller, account: str, pair: str, user: Us
         ("login_account", account, TOO_MANY_ACCOUNT),
         ("login_ip", caller.ip, TOO_MANY_ADDRESS),
     ):
-        await audit.limit(ctx, caller, name, key, message, user=user, count=False)
+        await throttling.check(ctx, caller, name, key, message, user=user)
 
 
 async def check_credentials(ctx: Context, name: str, password: str, caller: Caller) -> User:

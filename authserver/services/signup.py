@@ -9,7 +9,7 @@ from authserver.mail import outbox
 from authserver.mail.compose import verification_letter
 from authserver.security.codes import code_digest, new_code
 from authserver.security.password_policy import password_problem
-from authserver.services import audit
+from authserver.services import audit, throttling
 from authserver.services.context import Caller, Context
 from authserver.store.models import User, database_proxy, utcnow
 from contracts import Status
@@ -81,7 +81,7 @@ async def signup(ctx: Context, request: SignupRequest, caller: Caller) -> Signup
     # name create one account and use one sign-up of the address.
     # One at a time per address (per process), so a burst cannot pass the check together.
     async with ctx.limiter.serial.hold(f"signup:{caller.ip}"):
-        await audit.limit(ctx, caller, "signup_ip", caller.ip, TOO_MANY_SIGNUPS, count=False)
+        await throttling.check(ctx, caller, "signup_ip", caller.ip, TOO_MANY_SIGNUPS)
         taken = await ctx.store.run(
             _which_is_taken, request.username.lower(), request.email.lower()
         )

@@ -6,7 +6,7 @@ conditional UPDATE, so even 50 concurrent guesses get at most MAX_ATTEMPTS compa
 
 from authserver.errors import ServiceError, exhausted, invalid
 from authserver.security.codes import code_digest, code_matches, new_code
-from authserver.services import audit
+from authserver.services import audit, throttling
 from authserver.services.context import Caller, Context
 from authserver.services.signup import CODE_LIFETIME, queue_code_mail
 from authserver.store.models import User, database_proxy, utcnow
@@ -82,7 +82,7 @@ async def verify_email(ctx: Context, request: VerifyEmailRequest, caller: Caller
         if owner is not None and error.status is Status.RESOURCE_EXHAUSTED:
             # A dead code: logged like any throttling, once a minute, not once a guess.
             error.limit = "code_attempts"
-            await audit.throttled(ctx, caller, error, f"code:{owner.id}", user=owner)
+            await throttling.refused(ctx, caller, error, f"code:{owner.id}", user=owner)
         elif owner is not None:
             await audit.record(ctx, "verify_failure", caller, user=owner, detail=error.message)
         raise
@@ -116,8 +116,8 @@ async def resend_verification(ctx: Context, request: ResendRequest, caller: Call
     nothing about the address either; the sign-up mail does not count.
     """
     email_key = request.email.lower()
-    await audit.limit(ctx, caller, "resend_ip", caller.ip, RESEND_TOO_MANY_HERE)
-    await audit.limit(ctx, caller, "resend_address", email_key, RESEND_TOO_SOON)
+    await throttling.hit(ctx, caller, "resend_ip", caller.ip, RESEND_TOO_MANY_HERE)
+    await throttling.hit(ctx, caller, "resend_address", email_key, RESEND_TOO_SOON)
     queued = await ctx.store.run(
         _replace_code, email_key=email_key, code=new_code(), secret_key=ctx.settings.secret_key
     )
