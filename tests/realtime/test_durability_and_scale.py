@@ -2,26 +2,15 @@
 through Redis."""
 
 import asyncio
-import os
 import signal
 import uuid
 
 import aiohttp
 import pytest
-import redis
 
-from tests.need import need
 from tests.support.api import verified_account
 from tests.support.live import LiveClient
-
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-
-
-def _redis_available() -> bool:
-    try:
-        return redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
-    except redis.RedisError:
-        return False
+from tests.support.redis import need_redis
 
 
 async def test_acknowledged_chat_survives_a_kill(start_server, unique):
@@ -51,10 +40,11 @@ async def test_acknowledged_chat_survives_a_kill(start_server, unique):
 @pytest.fixture
 def two_processes(start_server, servers):
     """Two server processes sharing one PostgreSQL database and Redis."""
-    need(_redis_available(), f"Redis is not reachable at {REDIS_URL}")
+    redis_url = need_redis()
     database_url = servers.database_url("postgresql")
-    first = start_server("postgresql", database_url=database_url, REDIS_URL=REDIS_URL)
-    second = start_server("postgresql", database_url=database_url, REDIS_URL=REDIS_URL)
+    env = {"REDIS_URL": redis_url, "RATE_LIMIT_PREFIX": f"test-{uuid.uuid4().hex[:12]}"}
+    first = start_server("postgresql", database_url=database_url, **env)
+    second = start_server("postgresql", database_url=database_url, **env)
     return first, second
 
 
