@@ -157,6 +157,8 @@ def main(argv: list[str] | None = None) -> NoReturn:
     try:
         code = run(args)
     except CliError as exc:
+        if args.debug:  # what led to the refusal (a transport error, say), for a bug report
+            traceback.print_exc()
         report(exc, as_json=args.json)
         code = exc.exit_code
     except KeyboardInterrupt:
