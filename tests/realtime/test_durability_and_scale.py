@@ -6,6 +6,7 @@ import signal
 import uuid
 
 import aiohttp
+import psutil
 import pytest
 
 from tests.support.api import verified_account
@@ -77,15 +78,40 @@ async def test_chat_and_presence_cross_processes(two_processes, unique):
         await asyncio.sleep(0)
 
 
+def socket_holders(server) -> dict[int, int]:
+    """Each worker process of `server` and how many client connections it holds open."""
+    holders = {}
+    for worker in psutil.Process(server.process.pid).children():
+        holders[worker.pid] = sum(
+            1 for connection in worker.net_connections(kind="tcp")
+            if connection.status == psutil.CONN_ESTABLISHED
+            and connection.laddr.port == server.port
+        )
+    return holders
+
+
 async def test_workers_share_the_port_and_refuse_polling_clearly(start_server, unique):
+    """Two worker processes serve one port, and both take sockets: the kernel hands
+    each new connection to one of them, so a few dozen land on both."""
     server = start_server("sqlite", WORKERS="2")
     async with aiohttp.ClientSession() as http:
         async with http.get(server.url + "/socket.io/?EIO=4&transport=polling") as polling:
             assert polling.status == 400
             assert "sticky sessions" in (await polling.json())["error"]
         account = await verified_account(http, server, unique)
-    client = await LiveClient(server).connect(token=account.token)
-    await client.sio.emit("message", "through a worker")
-    assert await client.next("message") == {"echo": "through a worker"}
-    await client.close()
+    clients = []
+    try:
+        for n in range(40):
+            client = await LiveClient(server).connect(token=account.token)
+            clients.append(client)
+            await client.sio.emit("message", f"through a worker {n}")
+            assert await client.next("message") == {"echo": f"through a worker {n}"}
+            holders = socket_holders(server)
+            if len([held for held in holders.values() if held]) == 2:
+                break
+        assert len(holders) == 2, holders
+        assert all(holders.values()), f"one worker served all {len(clients)} sockets"
+    finally:
+        for client in clients:
+            await client.close()
     assert server.stop() == 0
