@@ -5,11 +5,12 @@ import json
 import os
 import subprocess
 import sys
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from loadtests.payloads import Account, new_account
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -22,13 +23,6 @@ class Result:
 
     def json(self) -> dict:
         return json.loads(self.out)
-
-
-@dataclass
-class Account:
-    username: str
-    email: str
-    password: str
 
 
 class Authcli:
@@ -74,11 +68,6 @@ class Authcli:
     def login(self, account: Account) -> Result:
         return self("login", "--username", account.username, "--password-stdin",
                     stdin=account.password + "\n")
-
-
-def new_account(prefix: str = "u") -> Account:
-    name = f"{prefix}{uuid.uuid4().hex[:10]}"
-    return Account(name, f"{name}@example.com", f"pw-{uuid.uuid4().hex}")
 
 
 @pytest.fixture

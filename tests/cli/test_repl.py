@@ -20,7 +20,7 @@ from cli.context import Context
 from cli.live import LiveChannel
 from cli.repl import CommandCompleter, Repl
 from cli.session_store import SessionStore
-from tests.cli.conftest import new_account
+from loadtests.payloads import new_account
 
 
 async def until(check: Callable[[], bool], timeout: float = 15) -> None:

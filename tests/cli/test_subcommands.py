@@ -3,7 +3,7 @@
 import stat
 
 from contracts.fields import FIELD_RULES
-from tests.cli.conftest import new_account
+from loadtests.payloads import new_account
 
 
 def test_whole_flow_signup_verify_login_whoami_say_history_who_logout(authcli, any_server):

@@ -4,14 +4,9 @@ import contextlib
 import socket
 from collections.abc import Iterator
 
-from tornado.testing import bind_unused_port
+from loadtests.servers import free_port
 
-
-def free_port() -> int:
-    """A port nothing listens on now (another process may take it later)."""
-    sock, port = bind_unused_port()
-    sock.close()
-    return port
+__all__ = ["free_port", "refusing_port"]
 
 
 @contextlib.contextmanager
