@@ -13,6 +13,12 @@ PASSWORD_MAX_LENGTH = 1024
 EMAIL_MAX_LENGTH = 254
 
 
+def lookup_key(value: str) -> str:
+    """The form under which a username or email address is unique and looked up: case
+    never tells two accounts apart."""
+    return value.lower()
+
+
 def _normalised_email(value: str) -> str:
     """Check the address's shape and lower-case its domain; no DNS look-up."""
     try:

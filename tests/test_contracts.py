@@ -47,3 +47,20 @@ def test_document_is_derived_not_written():
     document = openapi_document("test")
     assert document["info"]["version"] == "test"
     assert "SignupRequest" in document["components"]["schemas"]
+
+
+def test_a_bare_http_status_is_named_once_for_server_and_client():
+    from contracts import Status
+
+    assert Status.of_http(400) is Status.INVALID_ARGUMENT  # not FAILED_PRECONDITION
+    assert Status.of_http(429) is Status.RESOURCE_EXHAUSTED
+    assert Status.of_http(418) is Status.INVALID_ARGUMENT
+    assert Status.of_http(502) is Status.INTERNAL
+    assert all(Status.of_http(status.http_status).http_status == status.http_status
+               for status in Status)
+
+
+def test_usernames_and_addresses_are_keyed_without_case():
+    from contracts.fields import lookup_key
+
+    assert lookup_key("Ada.Lovelace@Example.COM") == lookup_key("ada.lovelace@example.com")

@@ -18,6 +18,7 @@ from authserver.errors import describe
 from authserver.security.passwords import PasswordHasher
 from authserver.store.database import Store
 from authserver.store.models import User, database_proxy
+from contracts.fields import lookup_key
 from contracts.messages import SignupRequest
 
 
@@ -55,9 +56,9 @@ def _insert(rows: list[dict]) -> None:
 def _row(request: SignupRequest, password_hash: str, verified: bool) -> dict:
     return {
         "username": request.username,
-        "username_key": request.username.lower(),
+        "username_key": lookup_key(request.username),
         "email": request.email,
-        "email_key": request.email.lower(),
+        "email_key": lookup_key(request.email),
         "password_hash": password_hash,
         "is_verified": verified,
     }
@@ -130,7 +131,7 @@ async def _list(settings, args) -> int:
 
 
 def _delete(username: str) -> int:
-    return User.delete().where(User.username_key == username.lower()).execute()
+    return User.delete().where(User.username_key == lookup_key(username)).execute()
 
 
 async def _delete_user(settings, args) -> int:

@@ -11,7 +11,7 @@ from authserver.services import chat, sessions, throttling
 from authserver.services.context import Caller, Context
 from authserver.services.login import check_credentials
 from authserver.services.users import as_reply
-from authserver.web.client import SESSION_COOKIE, client_ip
+from authserver.web.client import SESSION_COOKIE, caller_of
 from contracts import Status
 from contracts import events as ev
 
@@ -109,11 +109,7 @@ class AuthNamespace(socketio.AsyncNamespace):
     def _caller(self, sid: str) -> Caller:
         """Who is on this socket, from the request that opened it (proxy-aware)."""
         request = self.server.get_environ(sid, self.namespace)["tornado.handler"].request
-        return Caller(
-            ip=client_ip(request, self.ctx.settings.trusted_proxies),
-            user_agent=request.headers.get("User-Agent", "")[:300],
-            channel="socket",
-        )
+        return caller_of(request, self.ctx.settings.trusted_proxies, channel="socket")
 
     async def _member(self, sid: str) -> dict | None:
         state = await self.get_session(sid)

@@ -10,14 +10,13 @@ client address's `socket_connect_ip` limit, before Engine.IO does any work for i
 a WebSocket frame may be no larger than the Engine.IO buffer.
 """
 
-import json
-
 import socketio
 
 from authserver.errors import ServiceError
 from authserver.services import throttling
-from authserver.services.context import Caller
-from authserver.web.client import client_ip
+from authserver.web.base import send_refusal
+from authserver.web.client import caller_of
+from contracts import Status
 
 POLLING_REFUSED = (
     "Long-polling needs sticky sessions, which this multi-worker server does not have. "
@@ -54,33 +53,20 @@ def socket_handler(
         def check_origin(self, origin: str) -> bool:
             return origin_allowed(origin, self.request.host, allowed_origins)
 
-        def _refuse(self, status: int, message: str, code: str, retry_after=None) -> None:
-            self.set_status(status)
-            self.set_header("Content-Type", "application/json; charset=utf-8")
-            body = {"error": message, "code": code}
-            if retry_after is not None:
-                self.set_header("Retry-After", str(retry_after))
-                body["retry_after"] = retry_after
-            self.finish(json.dumps(body))
-
         async def prepare(self) -> None:
             origin = self.request.headers.get("Origin")
             if not origin_allowed(origin, self.request.host, allowed_origins):
-                self._refuse(403, f"{origin} may not open a socket here.", "PERMISSION_DENIED")
+                send_refusal(self, ServiceError(Status.PERMISSION_DENIED,
+                                                f"{origin} may not open a socket here."))
             elif not polling_allowed and self.get_query_argument("transport", "") == "polling":
-                self._refuse(400, POLLING_REFUSED, "FAILED_PRECONDITION")
+                send_refusal(self, ServiceError(Status.FAILED_PRECONDITION, POLLING_REFUSED))
             elif ctx is not None and not self.get_query_argument("sid", ""):
-                caller = Caller(
-                    ip=client_ip(self.request, ctx.settings.trusted_proxies),
-                    user_agent=self.request.headers.get("User-Agent", "")[:300],
-                    channel="socket",
-                )
+                caller = caller_of(self.request, ctx.settings.trusted_proxies, channel="socket")
                 try:
                     await throttling.hit(
                         ctx, caller, "socket_connect_ip", caller.ip, TOO_MANY_CONNECTIONS
                     )
                 except ServiceError as error:
-                    self._refuse(error.status.http_status, error.message, error.status.value,
-                                 error.retry_after)
+                    send_refusal(self, error)
 
     return SocketHandler

@@ -14,6 +14,7 @@ from authserver.services.sessions import open_session
 from authserver.services.users import as_reply, find_by_login_name
 from authserver.store.models import User
 from contracts import Status
+from contracts.fields import lookup_key
 from contracts.messages import LoginReply, LoginRequest
 
 TOO_MANY_HERE = "Too many failed logins for this account from your address. Try again in {wait}."
@@ -47,7 +48,7 @@ async def check_credentials(ctx: Context, name: str, password: str, caller: Call
     past a limit before the first failures are counted.
     """
     user = await ctx.store.run(find_by_login_name, name)
-    account = f"user:{user.id}" if user else f"name:{_digest(name.lower())}"
+    account = f"user:{user.id}" if user else f"name:{_digest(lookup_key(name))}"
     pair = f"{account}|{caller.ip}"
     async with ctx.limiter.serial.hold(pair), ctx.limiter.per_address.hold(caller.ip):
         await _admit(ctx, caller, account, pair, user)

@@ -13,6 +13,7 @@ from authserver.services import audit, throttling
 from authserver.services.context import Caller, Context
 from authserver.store.models import User, database_proxy, utcnow
 from contracts import Status
+from contracts.fields import lookup_key
 from contracts.messages import SignupReply, SignupRequest
 
 CODE_LIFETIME = timedelta(hours=24)
@@ -52,12 +53,12 @@ def _create_account(
     The unique indexes decide races: of two signups with one name, one insert fails with
     IntegrityError, answered as 409.
     """
-    email_key = request.email.lower()
+    email_key = lookup_key(request.email)
     try:
         with database_proxy.obj.atomic():
             user = User.create(
                 username=request.username,
-                username_key=request.username.lower(),
+                username_key=lookup_key(request.username),
                 email=request.email,
                 email_key=email_key,
                 password_hash=password_hash,
@@ -83,7 +84,7 @@ async def signup(ctx: Context, request: SignupRequest, caller: Caller) -> Signup
     async with ctx.limiter.serial.hold(f"signup:{caller.ip}"):
         await throttling.check(ctx, caller, "signup_ip", caller.ip, TOO_MANY_SIGNUPS)
         taken = await ctx.store.run(
-            _which_is_taken, request.username.lower(), request.email.lower()
+            _which_is_taken, lookup_key(request.username), lookup_key(request.email)
         )
         if taken:
             raise _taken(taken)

@@ -11,6 +11,7 @@ from authserver.services.context import Caller, Context
 from authserver.services.signup import CODE_LIFETIME, queue_code_mail
 from authserver.store.models import User, database_proxy, utcnow
 from contracts import Status
+from contracts.fields import lookup_key
 from contracts.messages import Notice, ResendRequest, VerifyEmailRequest
 
 MAX_ATTEMPTS = 5
@@ -68,7 +69,7 @@ def _owner(email_key: str) -> User | None:
 
 
 async def verify_email(ctx: Context, request: VerifyEmailRequest, caller: Caller) -> Notice:
-    email_key = request.email.lower()
+    email_key = lookup_key(request.email)
     try:
         user = await ctx.store.run(
             _use_code, email_key=email_key, code=request.code, secret_key=ctx.settings.secret_key
@@ -115,7 +116,7 @@ async def resend_verification(ctx: Context, request: ResendRequest, caller: Call
     The limits count requests for the address string, known or not, so a refusal says
     nothing about the address either; the sign-up mail does not count.
     """
-    email_key = request.email.lower()
+    email_key = lookup_key(request.email)
     await throttling.hit(ctx, caller, "resend_ip", caller.ip, RESEND_TOO_MANY_HERE)
     await throttling.hit(ctx, caller, "resend_address", email_key, RESEND_TOO_SOON)
     queued = await ctx.store.run(

@@ -12,7 +12,7 @@ from authserver.web.client import (
     SAFE_METHODS,
     SESSION_COOKIE,
     bearer_token,
-    client_ip,
+    caller_of,
     same_origin,
 )
 from authserver.web.cookies import COOKIE_EFFECTS
@@ -69,11 +69,7 @@ class ApiHandler(JsonHandler):
                     Status.PERMISSION_DENIED,
                     "A request carrying the session cookie must come from this site's own pages.",
                 )
-        return Caller(
-            ip=client_ip(self.request, self.ctx.settings.trusted_proxies),
-            user_agent=self.request.headers.get("User-Agent", "")[:300],
-            token=token,
-        )
+        return caller_of(self.request, self.ctx.settings.trusted_proxies, token=token)
 
     async def _serve(self) -> None:
         if self._size > MAX_BODY_BYTES:
