@@ -8,6 +8,7 @@ environment after start-up.
 import os
 import secrets
 import stat
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -135,10 +136,6 @@ class Settings:
     # limit name (see security/ratelimit.py) -> its rates, from LIMIT_<NAME>
     limits: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_LIMITS))
 
-    @property
-    def production(self) -> bool:
-        return self.environment == "production"
-
 
 _ENV_TO_FIELD = {
     "AUTHSERVER_ENV": "environment",
@@ -150,21 +147,22 @@ def _known_variables() -> set[str]:
     return set(_EnvironmentSchema().fields)
 
 
-def load_settings(environ: dict[str, str] | None = None, **overrides) -> Settings:
+def load_settings(environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
     """Read and check the environment; `overrides` (from flags) win over variables.
 
     Raises SettingsError naming every bad variable. In development an unset SECRET_KEY
     is generated once and kept in a 0600 file beside the SQLite database (or in the
     working directory for PostgreSQL), so codes and sessions survive restarts.
     """
-    environ = os.environ if environ is None else environ
-    raw = {name: environ[name] for name in _known_variables() if name in environ}
+    source = os.environ if environ is None else environ
+    raw = {name: source[name] for name in _known_variables() if name in source}
     raw.update({name: str(value) for name, value in overrides.items() if value is not None})
     try:
         loaded = _EnvironmentSchema().load(raw)
     except ValidationError as exc:
         problems = "; ".join(
-            f"{name}: {' '.join(messages)}" for name, messages in sorted(exc.messages.items())
+            f"{name}: {' '.join(messages)}"
+            for name, messages in sorted(exc.normalized_messages().items())
         )
         raise SettingsError(f"bad settings: {problems}") from None
     values = {_ENV_TO_FIELD.get(name, name.lower()): value for name, value in loaded.items()}

@@ -9,7 +9,7 @@ import argparse
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from prompt_toolkit.formatted_text import FormattedText
 from pydantic import BaseModel, ValidationError
@@ -17,17 +17,18 @@ from pydantic import BaseModel, ValidationError
 from cli.context import Context
 from cli.errors import ApiError, Refused, UsageError
 from contracts import Status
+from contracts import service as calls
 from contracts.events import History, HistoryRequest
 from contracts.fields import FIELD_RULES
 from contracts.messages import (
-    LoginReply,
     LoginRequest,
     Notice,
     ResendRequest,
     SignupRequest,
-    User,
     VerifyEmailRequest,
 )
+
+M = TypeVar("M", bound=BaseModel)
 
 
 class Asker(Protocol):
@@ -79,7 +80,7 @@ def info(text: str) -> FormattedText:
     return FormattedText([("", text)])
 
 
-def model(cls: type[BaseModel], **values: object) -> BaseModel:
+def model(cls: type[M], **values: object) -> M:
     """Build a request, turning the model's complaint into a one-line usage error."""
     try:
         return cls(**values)
@@ -110,7 +111,7 @@ async def signup(ctx: Context, args: argparse.Namespace, ask: Asker) -> Outcome:
     email = await value(args, ask, EMAIL)
     password = await ask.secret("Password", confirm=True)
     request = model(SignupRequest, username=username, email=email, password=password)
-    reply = await ctx.api.call("signup", request)
+    reply = await ctx.api.call(calls.SIGNUP, request)
     return Outcome(reply, [ok(reply.message),
                            info(f"Next: verify --email {request.email} --code <6 digits>")])
 
@@ -118,21 +119,21 @@ async def signup(ctx: Context, args: argparse.Namespace, ask: Asker) -> Outcome:
 async def verify(ctx: Context, args: argparse.Namespace, ask: Asker) -> Outcome:
     request = model(VerifyEmailRequest, email=await value(args, ask, EMAIL),
                     code=await value(args, ask, CODE))
-    reply: Notice = await ctx.api.call("verify_email", request)
+    reply = await ctx.api.call(calls.VERIFY_EMAIL, request)
     return Outcome(reply, [ok(reply.message), info("Next: login")])
 
 
 async def resend(ctx: Context, args: argparse.Namespace, ask: Asker) -> Outcome:
     request = model(ResendRequest, email=await value(args, ask, EMAIL))
-    reply: Notice = await ctx.api.call("resend_verification", request)
+    reply = await ctx.api.call(calls.RESEND_VERIFICATION, request)
     return Outcome(reply, [ok(reply.message)])
 
 
 async def login(ctx: Context, args: argparse.Namespace, ask: Asker) -> Outcome:
     username = await value(args, ask, USERNAME)
     password = await ask.secret("Password")
-    reply: LoginReply = await ctx.api.call(
-        "login", model(LoginRequest, username=username, password=password))
+    reply = await ctx.api.call(
+        calls.LOGIN, model(LoginRequest, username=username, password=password))
     ctx.remember(reply)
     until = reply.expires_at.astimezone().strftime("%Y-%m-%d %H:%M")
     return Outcome(reply, [ok(f"Logged in as {reply.user.username} ({reply.user.email}) "
@@ -142,7 +143,7 @@ async def login(ctx: Context, args: argparse.Namespace, ask: Asker) -> Outcome:
 async def logout(ctx: Context, args: argparse.Namespace, ask: Asker) -> Outcome:
     ctx.require_session()
     try:
-        reply: Notice = await ctx.api.call("logout")
+        reply = await ctx.api.call(calls.LOGOUT)
     except ApiError as exc:
         if exc.code is not Status.UNAUTHENTICATED:
             raise
@@ -154,7 +155,7 @@ async def logout(ctx: Context, args: argparse.Namespace, ask: Asker) -> Outcome:
 async def whoami(ctx: Context, args: argparse.Namespace, ask: Asker) -> Outcome:
     ctx.require_session()
     try:
-        user: User = await ctx.api.call("me")
+        user = await ctx.api.call(calls.ME)
     except ApiError as exc:
         if exc.code is Status.UNAUTHENTICATED:
             ctx.forget()

@@ -32,6 +32,9 @@ from cli.errors import CliError, Refused, Unreachable
 from cli.live import LiveChannel
 from cli.parser import HelpShown, repl_parser
 from cli.session_store import state_dir
+from contracts import ErrorReply
+from contracts.events import AuthError, ChatMessage, Presence, SessionRevoked
+from contracts.messages import LoginReply
 
 STYLE = Style.from_dict({
     "ok": "ansigreen bold",
@@ -80,9 +83,10 @@ class CommandCompleter(Completer):
                         yield Completion(command.name, -len(current),
                                          display_meta=command.summary)
             return
-        command = COMMANDS.get(name)
-        if command is None:
+        found = COMMANDS.get(name)
+        if found is None:
             return
+        command = found
         previous = words[-2] if current else words[-1]
         flags = {option.flag for option in command.options}
         if previous in flags and (not current or not current.startswith("-")):
@@ -167,17 +171,18 @@ class Repl:
     # -- the live channel -----------------------------------------------------------------
 
     def _on_event(self, name: str, event: BaseModel) -> None:
-        if name == "chat":
+        """Show an event the live channel validated (its model tells which it is)."""
+        if isinstance(event, ChatMessage):
             self.echo(chat_line(event.user, event.text, event.ts, mine=event.user == self.user))
-        elif name == "presence":
+        elif isinstance(event, Presence):
             verb = "is online" if event.online else "left"
             self.echo(FormattedText([("class:presence", f"* {event.user} {verb}")]))
-        elif name == "session_revoked":
+        elif isinstance(event, SessionRevoked):
             self.echo(error_line(f"session ended by the server: {event.reason}; log in again"))
             self.ctx.forget()
             self.user = None
             asyncio.get_running_loop().create_task(self._drop_live())
-        elif name in ("error", "auth_error"):
+        elif isinstance(event, ErrorReply | AuthError):
             self.echo(error_line(event.error))
         self._redraw()
 
@@ -277,7 +282,7 @@ class Repl:
         if not (command.name == "say" and live_before):  # the chat event itself shows it
             for printed in outcome.lines:
                 self.echo(printed)
-        if command.name == "login":
+        if isinstance(outcome.reply, LoginReply):
             self.user = outcome.reply.user.username
             await self.go_live()
         elif command.name == "logout":

@@ -1,7 +1,9 @@
 """The one Socket.IO namespace: one method per event, each a few lines over services."""
 
 import logging
+from datetime import datetime
 from http.cookies import CookieError, SimpleCookie
+from typing import TypeVar
 
 import socketio
 from pydantic import BaseModel, ValidationError
@@ -14,6 +16,8 @@ from authserver.services.users import as_reply
 from authserver.web.client import SESSION_COOKIE, caller_of
 from contracts import Status
 from contracts import events as ev
+
+M = TypeVar("M", bound=BaseModel)
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +93,7 @@ class AuthNamespace(socketio.AsyncNamespace):
 
     # --- helpers ----------------------------------------------------------------
 
-    async def _payload(self, sid: str, model: type[BaseModel], data):
+    async def _payload(self, sid: str, model: type[M], data: object) -> M | None:
         """The validated payload, or None after telling the client what was wrong."""
         try:
             return model.model_validate(data if data is not None else {})
@@ -126,6 +130,8 @@ class AuthNamespace(socketio.AsyncNamespace):
         request = await self._payload(sid, ev.Authenticate, data)
         if request is None:
             return None
+        session_id: int | None = None
+        expires_at: datetime | None = None
         try:
             if request.token is not None:
                 signed_in = await sessions.authenticate(self.ctx, request.token)
@@ -133,10 +139,11 @@ class AuthNamespace(socketio.AsyncNamespace):
                     signed_in.user, signed_in.session_id, signed_in.expires_at
                 )
             else:
+                # The model holds either a token or both of these.
+                assert request.username is not None and request.password is not None
                 user = await check_credentials(
                     self.ctx, request.username, request.password, self._caller(sid)
                 )
-                session_id = expires_at = None
         except ServiceError as error:
             refusal = ev.AuthError(error=error.message, code=error.status.value,
                                    retry_after=error.retry_after)
@@ -156,7 +163,9 @@ class AuthNamespace(socketio.AsyncNamespace):
 
     async def on_chat(self, sid: str, data=None):
         state = await self._member(sid)
-        request = state and await self._payload(sid, ev.Chat, data)
+        if state is None:
+            return None
+        request = await self._payload(sid, ev.Chat, data)
         if request is None:
             return None
         try:

@@ -10,6 +10,8 @@ client address's `socket_connect_ip` limit, before Engine.IO does any work for i
 a WebSocket frame may be no larger than the Engine.IO buffer.
 """
 
+from typing import Any
+
 import socketio
 
 from authserver.errors import ServiceError
@@ -42,7 +44,7 @@ def socket_handler(
     polling_allowed: bool,
     ctx=None,
 ):
-    base = socketio.get_tornado_handler(sio)
+    base: Any = socketio.get_tornado_handler(sio)  # a class made at run time
 
     class SocketHandler(base):
         @property

@@ -86,7 +86,7 @@ class RedisPresence:
         users: set[str] = set()
         async for key in self._redis.scan_iter(match=KEY_PREFIX + "*"):
             counts = await self._redis.hgetall(key)
-            users.update(user for user, count in counts.items() if int(count) > 0)
+            users.update(str(user) for user, count in counts.items() if int(count) > 0)
         return sorted(users)
 
     async def _beat(self) -> None:

@@ -10,10 +10,12 @@ import hashlib
 from authserver.errors import ServiceError, unauthenticated
 from authserver.services import audit, throttling
 from authserver.services.context import Caller, Context
+from authserver.services.registry import serves
 from authserver.services.sessions import open_session
 from authserver.services.users import as_reply, find_by_login_name
 from authserver.store.models import User
 from contracts import Status
+from contracts import service as calls
 from contracts.fields import lookup_key
 from contracts.messages import LoginReply, LoginRequest
 
@@ -61,6 +63,7 @@ async def check_credentials(ctx: Context, name: str, password: str, caller: Call
                                detail="wrong password" if user else "unknown name")
             raise unauthenticated("Wrong username or password.")
         await ctx.limiter.clear("login_account_ip", pair)
+    assert user is not None  # a password matched, so the account exists
     if not user.is_verified:
         await audit.record(ctx, "login_failure", caller, user=user, detail="email not verified")
         raise ServiceError(
@@ -71,6 +74,7 @@ async def check_credentials(ctx: Context, name: str, password: str, caller: Call
     return user
 
 
+@serves(calls.LOGIN)
 async def login(ctx: Context, request: LoginRequest, caller: Caller) -> LoginReply:
     user = await check_credentials(ctx, request.username, request.password, caller)
     token, expires_at = await open_session(ctx, user)

@@ -11,8 +11,10 @@ from authserver.security.codes import code_digest, new_code
 from authserver.security.password_policy import password_problem
 from authserver.services import audit, throttling
 from authserver.services.context import Caller, Context
+from authserver.services.registry import serves
 from authserver.store.models import User, database_proxy, utcnow
 from contracts import Status
+from contracts import service as calls
 from contracts.fields import lookup_key
 from contracts.messages import SignupReply, SignupRequest
 
@@ -74,6 +76,7 @@ def _create_account(
 TOO_MANY_SIGNUPS = "Too many sign-ups from your address. Try again in {wait}."
 
 
+@serves(calls.SIGNUP)
 async def signup(ctx: Context, request: SignupRequest, caller: Caller) -> SignupReply:
     problem = password_problem(request.password, username=request.username, email=request.email)
     if problem:

@@ -8,9 +8,11 @@ from authserver.errors import ServiceError, exhausted, invalid
 from authserver.security.codes import code_digest, code_matches, new_code
 from authserver.services import audit, throttling
 from authserver.services.context import Caller, Context
+from authserver.services.registry import serves
 from authserver.services.signup import CODE_LIFETIME, queue_code_mail
 from authserver.store.models import User, database_proxy, utcnow
 from contracts import Status
+from contracts import service as calls
 from contracts.fields import lookup_key
 from contracts.messages import Notice, ResendRequest, VerifyEmailRequest
 
@@ -37,7 +39,7 @@ def _use_code(*, email_key: str, code: str, secret_key: str) -> User:
         raise ServiceError(
             Status.FAILED_PRECONDITION, "This email address is already verified. You can log in."
         )
-    if user.verification_code is None:
+    if user.verification_code is None or user.verification_code_expires is None:
         raise _wrong_code()
     if user.verification_code_expires <= utcnow():
         raise invalid("That code has expired. Ask for a new one.", field="code")
@@ -68,6 +70,7 @@ def _owner(email_key: str) -> User | None:
     return User.get_or_none(User.email_key == email_key)
 
 
+@serves(calls.VERIFY_EMAIL)
 async def verify_email(ctx: Context, request: VerifyEmailRequest, caller: Caller) -> Notice:
     email_key = lookup_key(request.email)
     try:
@@ -110,6 +113,7 @@ def _replace_code(*, email_key: str, code: str, secret_key: str) -> User | None:
     return user
 
 
+@serves(calls.RESEND_VERIFICATION)
 async def resend_verification(ctx: Context, request: ResendRequest, caller: Caller) -> Notice:
     """Same reply whether or not the address exists, so it reveals nothing.
 

@@ -88,11 +88,12 @@ async def verified(url: str, any_server) -> tuple[str, str]:
     account = new_account("repl")
     async with ApiClient(url) as api:
         from contracts.messages import SignupRequest, VerifyEmailRequest
+        from contracts.service import SIGNUP, VERIFY_EMAIL
 
-        await api.call("signup", SignupRequest(username=account.username, email=account.email,
+        await api.call(SIGNUP, SignupRequest(username=account.username, email=account.email,
                                                password=account.password))
         code = await any_server.acode_for(account.email)
-        await api.call("verify_email", VerifyEmailRequest(email=account.email, code=code))
+        await api.call(VERIFY_EMAIL, VerifyEmailRequest(email=account.email, code=code))
     return account.username, account.password
 
 
