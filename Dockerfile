@@ -14,7 +14,9 @@ COPY contracts ./contracts
 COPY cli ./cli
 COPY webui ./webui
 COPY loadtests ./loadtests
-RUN pip install --no-cache-dir . \
+COPY requirements/runtime.txt ./requirements/
+RUN pip install --no-cache-dir --require-hashes -r requirements/runtime.txt \
+    && pip install --no-cache-dir --no-deps . \
     && useradd --create-home --uid 10001 authserver \
     && mkdir -p /data \
     && chown authserver:authserver /data

@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> None:
     os.umask(0o077)
     args = _parser().parse_args(argv)
     try:
-        settings = load_settings(**_overrides(args))
+        settings = load_settings(None, **_overrides(args))
     except SettingsError as exc:
         print(f"authserver: {exc}", file=sys.stderr)
         sys.exit(2)

@@ -11,6 +11,7 @@ reads the environment after start-up.
 import os
 import secrets
 import stat
+from collections.abc import Mapping
 from dataclasses import Field, dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -172,10 +173,6 @@ class Settings:
     # limit name (see security/ratelimit.py) -> its rates, each from LIMIT_<NAME>
     limits: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_LIMITS))
 
-    @property
-    def production(self) -> bool:
-        return self.environment == "production"
-
 
 LIMITS_VARIABLE_PREFIX = "LIMIT_"
 
@@ -202,15 +199,15 @@ def _known_variables() -> set[str]:
         LIMITS_VARIABLE_PREFIX + name.upper() for name in DEFAULT_LIMITS}
 
 
-def load_settings(environ: dict[str, str] | None = None, **overrides) -> Settings:
+def load_settings(environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
     """Read and check the environment; `overrides` (from flags) win over variables.
 
     Raises SettingsError naming every bad variable. In development an unset SECRET_KEY
     is generated once and kept in a 0600 file beside the SQLite database (or in the
     working directory for PostgreSQL), so codes and sessions survive restarts.
     """
-    environ = os.environ if environ is None else environ
-    raw = {name: environ[name] for name in _known_variables() if name in environ}
+    source = os.environ if environ is None else environ
+    raw = {name: source[name] for name in _known_variables() if name in source}
     # A variable set but empty means "unset": its default applies.
     raw = {name: value for name, value in raw.items() if value != ""}
     raw.update({name: str(value) for name, value in overrides.items() if value is not None})
@@ -218,7 +215,8 @@ def load_settings(environ: dict[str, str] | None = None, **overrides) -> Setting
         values = _schema().load(raw)
     except ValidationError as exc:
         problems = "; ".join(
-            f"{name}: {' '.join(messages)}" for name, messages in sorted(exc.messages.items())
+            f"{name}: {' '.join(messages)}"
+            for name, messages in sorted(exc.normalized_messages().items())
         )
         raise SettingsError(f"bad settings: {problems}") from None
     values["limits"] = {

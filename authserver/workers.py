@@ -62,10 +62,10 @@ def supervise(count: int, run_child: Callable[[int], None]) -> None:
             pid, status = os.wait()
         except ChildProcessError:
             break
-        worker = children.pop(pid, None)
-        if worker is None:
+        ended = children.pop(pid, None)
+        if ended is None:
             continue
         if not stopping and os.waitstatus_to_exitcode(status) != 0:
-            log.warning("worker %d (pid %d) died; starting another", worker, pid)
-            start(worker)
+            log.warning("worker %d (pid %d) died; starting another", ended, pid)
+            start(ended)
     sys.exit(0)

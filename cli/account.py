@@ -13,6 +13,7 @@ from cli.command import CODE, EMAIL, Asker, Option, Outcome, info, model, ok, va
 from cli.context import Context
 from cli.errors import UsageError
 from cli.times import day_and_time
+from contracts import service as calls
 from contracts.messages import (
     ChangeEmailRequest,
     ChangePasswordRequest,
@@ -38,7 +39,7 @@ REVOKE = (SESSION_ID, OTHERS)
 
 async def forgot(ctx: Context, args: argparse.Namespace, ask: Asker) -> Outcome:
     request = model(ForgotPasswordRequest, email=await value(ctx, args, ask, EMAIL))
-    reply: Notice = await ctx.api.call("forgot_password", request)
+    reply: Notice = await ctx.api.call(calls.FORGOT_PASSWORD, request)
     return Outcome(reply, [
         ok(reply.message),
         info("Next: " + ctx.hint(f"reset --email {request.email} --code <6 digits>"))])
@@ -49,7 +50,7 @@ async def reset(ctx: Context, args: argparse.Namespace, ask: Asker) -> Outcome:
     checked = model(VerifyEmailRequest, email=await value(ctx, args, ask, EMAIL),
                     code=await value(ctx, args, ask, CODE))
     new_password = await ask.secret("New password", confirm=True)
-    reply: Notice = await ctx.api.call("reset_password", model(
+    reply: Notice = await ctx.api.call(calls.RESET_PASSWORD, model(
         ResetPasswordRequest, email=checked.email, code=checked.code,
         new_password=new_password))
     return Outcome(reply, [ok(reply.message), info("Next: " + ctx.hint("login"))])
@@ -59,7 +60,7 @@ async def passwd(ctx: Context, args: argparse.Namespace, ask: Asker) -> Outcome:
     ctx.require_session()
     current = await ask.secret("Current password")
     new = await ask.secret("New password", confirm=True)
-    reply: Notice = await ctx.signed_in("change_password", model(
+    reply: Notice = await ctx.signed_in(calls.CHANGE_PASSWORD, model(
         ChangePasswordRequest, current_password=current, new_password=new))
     return Outcome(reply, [ok(reply.message)])
 
@@ -73,7 +74,7 @@ async def email(ctx: Context, args: argparse.Namespace, ask: Asker) -> Outcome:
                          "confirm it, not both")
     if args.code is not None:
         confirmed: Notice = await ctx.signed_in(
-            "confirm_email", model(ConfirmEmailRequest, code=args.code))
+            calls.CONFIRM_EMAIL, model(ConfirmEmailRequest, code=args.code))
         return Outcome(confirmed, [ok(confirmed.message)])
     if args.new_email is None and not ctx.interactive:
         raise UsageError("email: give --new-email ADDRESS to ask for the change, then "
@@ -82,7 +83,7 @@ async def email(ctx: Context, args: argparse.Namespace, ask: Asker) -> Outcome:
     new_email = model(ForgotPasswordRequest,
                       email=await value(ctx, args, ask, NEW_EMAIL)).email
     password = await ask.secret("Current password")
-    reply: Notice = await ctx.signed_in("change_email", model(
+    reply: Notice = await ctx.signed_in(calls.CHANGE_EMAIL, model(
         ChangeEmailRequest, current_password=password, new_email=new_email))
     return Outcome(reply, [
         ok(reply.message),
@@ -111,7 +112,7 @@ def _session_lines(session: SessionInfo) -> list[FormattedText]:
 
 
 async def sessions(ctx: Context, args: argparse.Namespace, ask: Asker) -> Outcome:
-    listing: SessionList = await ctx.signed_in("list_sessions")
+    listing: SessionList = await ctx.signed_in(calls.LIST_SESSIONS)
     header = "".join(name.ljust(TIME_COLUMN) for name in ("logged in", "last used",
                                                            "expires"))
     lines = [info(f"  {'id':<5}{header.rstrip()}")]
@@ -127,15 +128,15 @@ async def revoke(ctx: Context, args: argparse.Namespace, ask: Asker) -> Outcome:
     if args.others:
         if args.id is not None:
             raise UsageError("revoke: give a session id or --others, not both")
-        others: Notice = await ctx.signed_in("revoke_other_sessions")
+        others: Notice = await ctx.signed_in(calls.REVOKE_OTHER_SESSIONS)
         return Outcome(others, [ok(others.message)])
     if args.id is None and not ctx.interactive:
         raise UsageError(f"revoke: give a session id ({ctx.hint('sessions')} lists them) "
                          "or --others")
     request = model(RevokeSessionRequest, session_id=await value(ctx, args, ask, SESSION_ID))
-    listing: SessionList = await ctx.signed_in("list_sessions")
+    listing: SessionList = await ctx.signed_in(calls.LIST_SESSIONS)
     current = next((s.id for s in listing.sessions if s.current), None)
-    reply: Notice = await ctx.signed_in("revoke_session", request)
+    reply: Notice = await ctx.signed_in(calls.REVOKE_SESSION, request)
     lines = [ok(reply.message)]
     if request.session_id == current:
         # The token kept here is dead now: forget it rather than fail on the next command.
@@ -148,6 +149,6 @@ async def delete_account(ctx: Context, args: argparse.Namespace, ask: Asker) -> 
     stored = ctx.require_session()
     password = await ask.secret(f"Password, to delete {stored.username} for good")
     reply: Notice = await ctx.signed_in(
-        "delete_account", model(DeleteAccountRequest, current_password=password))
+        calls.DELETE_ACCOUNT, model(DeleteAccountRequest, current_password=password))
     ctx.forget()
     return Outcome(reply, [ok(reply.message)])

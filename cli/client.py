@@ -1,19 +1,23 @@
 """The typed REST client stub, derived from the service table `contracts.CALLS`.
 
-`await client.call("login", LoginRequest(...))` returns a `LoginReply`; a refusal raises
+`await client.call(LOGIN, LoginRequest(...))` returns a `LoginReply` (the types follow
+from the `Call`, so mypy checks both); a refusal raises
 `ApiError` with the server's status code and message. Routes, methods, request and reply
 types all come from the table, so nothing here names a route or a JSON shape.
 """
 
 import logging
 from importlib import metadata
-from typing import Any
+from typing import TypeVar
 
 import aiohttp
 from pydantic import BaseModel, ValidationError
 
 from cli.errors import ApiError, Unreachable
-from contracts import CALLS, Call, ErrorReply, Status
+from contracts import Call, ErrorReply, Status
+
+Request = TypeVar("Request", bound=BaseModel)
+Reply = TypeVar("Reply", bound=BaseModel)
 
 log = logging.getLogger(__name__)
 
@@ -32,14 +36,6 @@ def _user_agent() -> str:
 USER_AGENT = _user_agent()
 
 
-def _status_for(http_status: int) -> Status:
-    """The status that best names an HTTP status the server sent without an error body."""
-    for status in Status:
-        if status.http_status == http_status:
-            return status
-    return Status.INTERNAL if http_status >= 500 else Status.INVALID_ARGUMENT
-
-
 class ApiClient:
     """One HTTP session to one server; `token` is sent on calls that need a session.
 
@@ -54,7 +50,6 @@ class ApiClient:
         self.device: str | None = None
         # What to call the server in messages: the URL the person gave, not a tunnel port.
         self.describe = describe or self.base_url
-        self._calls: dict[str, Call] = {call.name: call for call in CALLS}
         self._http: aiohttp.ClientSession | None = None
 
     async def __aenter__(self) -> "ApiClient":
@@ -75,12 +70,12 @@ class ApiClient:
                                                cookie_jar=aiohttp.DummyCookieJar())
         return self._http
 
-    async def call(self, name: str, request: BaseModel | None = None) -> Any:
-        """Make the call `name` of `CALLS` and return its reply model, validated."""
-        call = self._calls[name]
+    async def call(self, call: Call[Request, Reply], request: Request | None = None) -> Reply:
+        """Make `call` (one of `contracts.CALLS`) and return its reply model, validated."""
         request = request if request is not None else call.request()
         if not isinstance(request, call.request):
-            raise TypeError(f"{name} takes {call.request.__name__}, not {type(request).__name__}")
+            raise TypeError(
+                f"{call.name} takes {call.request.__name__}, not {type(request).__name__}")
         headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
         if self.device:
             headers["Cookie"] = f"{DEVICE_COOKIE}={self.device}"
@@ -102,7 +97,7 @@ class ApiClient:
             raise Unreachable(f"cannot reach {self.describe}: {_reason(exc)}") from exc
         return self._decode(call, status, text)
 
-    def _decode(self, call: Call, status: int, text: str) -> BaseModel:
+    def _decode(self, call: Call[Request, Reply], status: int, text: str) -> Reply:
         if status == call.status:
             try:
                 return call.reply.model_validate_json(text)
@@ -117,7 +112,7 @@ class ApiClient:
                 raise Unreachable(
                     f"cannot reach {self.describe}: HTTP {status} from a proxy") from None
             error = ErrorReply(error=f"HTTP {status} from {self.describe}",
-                               code=_status_for(status))
+                               code=Status.of_http(status))
         raise ApiError(error, status)
 
 

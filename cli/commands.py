@@ -24,9 +24,9 @@ from cli.context import Context
 from cli.errors import ApiError, UsageError
 from cli.times import clock, moment
 from contracts import Status
+from contracts import service as calls
 from contracts.events import History, HistoryRequest
 from contracts.messages import (
-    LoginReply,
     LoginRequest,
     Notice,
     ResendRequest,
@@ -45,7 +45,7 @@ async def signup(ctx: Context, args: argparse.Namespace, ask: Asker) -> Outcome:
     email = await value(ctx, args, ask, EMAIL)
     password = await ask.secret("Password", confirm=True)
     request = model(SignupRequest, username=username, email=email, password=password)
-    reply = await ctx.api.call("signup", request)
+    reply = await ctx.api.call(calls.SIGNUP, request)
     return Outcome(reply, [
         ok(reply.message),
         info("Next: " + ctx.hint(f"verify --email {request.email} --code <6 digits>"))])
@@ -54,21 +54,21 @@ async def signup(ctx: Context, args: argparse.Namespace, ask: Asker) -> Outcome:
 async def verify(ctx: Context, args: argparse.Namespace, ask: Asker) -> Outcome:
     request = model(VerifyEmailRequest, email=await value(ctx, args, ask, EMAIL),
                     code=await value(ctx, args, ask, CODE))
-    reply: Notice = await ctx.api.call("verify_email", request)
+    reply: Notice = await ctx.api.call(calls.VERIFY_EMAIL, request)
     return Outcome(reply, [ok(reply.message), info("Next: " + ctx.hint("login"))])
 
 
 async def resend(ctx: Context, args: argparse.Namespace, ask: Asker) -> Outcome:
     request = model(ResendRequest, email=await value(ctx, args, ask, EMAIL))
-    reply: Notice = await ctx.api.call("resend_verification", request)
+    reply: Notice = await ctx.api.call(calls.RESEND_VERIFICATION, request)
     return Outcome(reply, [ok(reply.message)])
 
 
 async def login(ctx: Context, args: argparse.Namespace, ask: Asker) -> Outcome:
     username = await value(ctx, args, ask, USERNAME)
     password = await ask.secret("Password")
-    reply: LoginReply = await ctx.api.call(
-        "login", model(LoginRequest, username=username, password=password))
+    reply = await ctx.api.call(
+        calls.LOGIN, model(LoginRequest, username=username, password=password))
     ctx.remember(reply)
     return Outcome(reply, [ok(f"Logged in as {reply.user.username} ({reply.user.email}) "
                               f"until {moment(reply.expires_at)}")], json_exclude={"token"})
@@ -77,7 +77,7 @@ async def login(ctx: Context, args: argparse.Namespace, ask: Asker) -> Outcome:
 async def logout(ctx: Context, args: argparse.Namespace, ask: Asker) -> Outcome:
     ctx.require_session()
     try:
-        reply: Notice = await ctx.api.call("logout_all" if args.all else "logout")
+        reply: Notice = await ctx.api.call(calls.LOGOUT_ALL if args.all else calls.LOGOUT)
     except ApiError as exc:
         if exc.code is not Status.UNAUTHENTICATED:
             raise
@@ -87,7 +87,7 @@ async def logout(ctx: Context, args: argparse.Namespace, ask: Asker) -> Outcome:
 
 
 async def whoami(ctx: Context, args: argparse.Namespace, ask: Asker) -> Outcome:
-    user: User = await ctx.signed_in("me")
+    user: User = await ctx.signed_in(calls.ME)
     state = "verified" if user.is_verified else "not verified"
     return Outcome(user, [info(f"{user.username} <{user.email}> ({state}), id {user.id}, "
                                f"since {user.created_at.astimezone():%Y-%m-%d}")])

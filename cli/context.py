@@ -4,7 +4,7 @@ channel."""
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypeVar
 
 from pydantic import BaseModel
 
@@ -14,8 +14,11 @@ from cli.session_store import SessionStore, StoredSession
 
 if TYPE_CHECKING:
     from cli.live import LiveChannel
-from contracts import Status
+from contracts import Call, Status
 from contracts.messages import LoginReply
+
+Request = TypeVar("Request", bound=BaseModel)
+Reply = TypeVar("Reply", bound=BaseModel)
 
 
 @dataclass
@@ -57,12 +60,12 @@ class Context:
             raise NotLoggedIn(self.describe, self.hint("login"))
         return stored
 
-    async def signed_in(self, name: str, request: BaseModel | None = None) -> Any:
+    async def signed_in(self, call: Call[Request, Reply], request: Request | None = None) -> Reply:
         """Make a call that needs the session. A session the server no longer knows
         (ended elsewhere, expired) is forgotten here too, and said so."""
         self.require_session()
         try:
-            return await self.api.call(name, request)
+            return await self.api.call(call, request)
         except ApiError as exc:
             if exc.code is not Status.UNAUTHENTICATED:
                 raise

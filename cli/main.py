@@ -21,7 +21,7 @@ from cli.context import Context
 from cli.errors import ApiError, CliError, NotLoggedIn, Unreachable, UsageError
 from cli.parser import DEFAULT_SERVER, build_parser, remote_address
 from cli.session_store import SessionStore
-from contracts import Status
+from contracts import ErrorReply, Status
 
 log = logging.getLogger("cli")
 
@@ -95,8 +95,9 @@ def report(exc: CliError, *, as_json: bool) -> None:
     """One line on stderr; with --json also the error body on stdout."""
     print(f"authcli: {exc}", file=sys.stderr)
     if as_json:
-        body = (exc.reply.model_dump(mode="json", exclude_none=True)
-                if isinstance(exc, ApiError) else {"error": exc.message, "code": _status_of(exc)})
+        reply = (exc.reply if isinstance(exc, ApiError)
+                 else ErrorReply(error=exc.message, code=_status_of(exc)))
+        body = reply.model_dump(mode="json", exclude_none=True)
         print(json.dumps(body))
 
 
@@ -158,6 +159,8 @@ def main(argv: list[str] | None = None) -> NoReturn:
     try:
         code = run(args)
     except CliError as exc:
+        if args.debug:  # what led to the refusal (a transport error, say), for a bug report
+            traceback.print_exc()
         report(exc, as_json=args.json)
         code = exc.exit_code
     except KeyboardInterrupt:

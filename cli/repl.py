@@ -33,6 +33,9 @@ from cli.errors import CliError, Refused, Unreachable
 from cli.live import LiveChannel
 from cli.parser import HelpShown, repl_parser
 from cli.session_store import state_dir
+from contracts import ErrorReply
+from contracts.events import AuthError, ChatMessage, Presence, SessionRevoked
+from contracts.messages import LoginReply
 
 STYLE = Style.from_dict({
     "ok": "ansigreen bold",
@@ -81,9 +84,10 @@ class CommandCompleter(Completer):
                         yield Completion(command.name, -len(current),
                                          display_meta=command.summary)
             return
-        command = COMMANDS.get(name)
-        if command is None:
+        found = COMMANDS.get(name)
+        if found is None:
             return
+        command = found
         previous = words[-2] if current else words[-1]
         options = [option for option in command.options if not option.positional]
         taking_values = {option.flag for option in options if option.kind is not bool}
@@ -186,18 +190,19 @@ class Repl:
     # -- the live channel -----------------------------------------------------------------
 
     def _on_event(self, name: str, event: BaseModel) -> None:
-        if name == "chat":
+        """Show an event the live channel validated (its model tells which it is)."""
+        if isinstance(event, ChatMessage):
             self.echo(chat_line(event.user, event.text, event.ts, mine=event.user == self.user))
-        elif name == "presence":
+        elif isinstance(event, Presence):
             verb = "is online" if event.online else "left"
             self.echo(FormattedText([("class:presence", f"* {event.user} {verb}")]))
-        elif name == "session_revoked" and self.user is not None:  # else: already out
+        elif isinstance(event, SessionRevoked) and self.user is not None:  # else: already out
             if self._running:
                 # Perhaps the running command's own doing (logout): it decides after.
                 self._revoked = event.reason
             else:
                 self._session_revoked(event.reason)
-        elif name in ("error", "auth_error"):
+        elif isinstance(event, ErrorReply | AuthError):
             self.echo(error_line(event.error))
         self._redraw()
 
@@ -314,7 +319,7 @@ class Repl:
         if not (command.name == "say" and live_before):  # the chat event itself shows it
             for printed in outcome.lines:
                 self.echo(printed)
-        if command.name == "login":
+        if isinstance(outcome.reply, LoginReply):
             self.user = outcome.reply.user.username
             await self.go_live()
 

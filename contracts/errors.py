@@ -25,6 +25,15 @@ class Status(StrEnum):
     def http_status(self) -> int:
         return _HTTP_STATUS[self]
 
+    @classmethod
+    def of_http(cls, http_status: int) -> "Status":
+        """The status that best names an HTTP status sent without our error body (400 is
+        INVALID_ARGUMENT; an unknown 5xx is INTERNAL, any other INVALID_ARGUMENT)."""
+        for status in cls:  # declaration order: INVALID_ARGUMENT before FAILED_PRECONDITION
+            if status.http_status == http_status:
+                return status
+        return cls.INTERNAL if http_status >= 500 else cls.INVALID_ARGUMENT
+
 
 _HTTP_STATUS = {
     Status.INVALID_ARGUMENT: 400,

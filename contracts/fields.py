@@ -39,6 +39,10 @@ Text = BeforeValidator(_no_control_characters)
 # An RFC 2047 encoded word ("=?utf-8?q?alice?=") in an address: mail software may
 # decode it into another mailbox than the one the address names.
 _ENCODED_WORD = re.compile(r"=\?")
+def lookup_key(value: str) -> str:
+    """The form under which a username or email address is unique and looked up: case
+    never tells two accounts apart."""
+    return value.lower()
 
 
 def _normalised_email(value: str) -> str:

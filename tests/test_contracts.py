@@ -3,14 +3,14 @@
 import aiohttp
 import pytest
 
-from authserver.services.registry import SERVICES
+from authserver.services.registry import services
 from authserver.web.app import api_routes
 from contracts import CALLS
 from contracts.openapi import openapi_document
 
 
 def test_every_call_has_a_service_and_a_route():
-    assert set(SERVICES) == {call.name for call in CALLS}
+    assert set(services()) == {call.name for call in CALLS}
     served = {route[0] for route in api_routes(ctx=_NoContext())} - {"/api/openapi.json"}
     assert served == {call.route for call in CALLS}
 
@@ -47,3 +47,21 @@ def test_document_is_derived_not_written():
     document = openapi_document("test")
     assert document["info"]["version"] == "test"
     assert "SignupRequest" in document["components"]["schemas"]
+
+
+def test_a_bare_http_status_is_named_once_for_server_and_client():
+    from contracts import Status
+
+    assert Status.of_http(400) is Status.INVALID_ARGUMENT  # not FAILED_PRECONDITION
+    assert Status.of_http(429) is Status.RESOURCE_EXHAUSTED
+    assert Status.of_http(418) is Status.INVALID_ARGUMENT
+    assert Status.of_http(502) is Status.INTERNAL
+    assert all(Status.of_http(status.http_status).http_status == status.http_status
+               for status in Status)
+
+
+def test_usernames_and_addresses_are_keyed_without_case():
+    from contracts.fields import lookup_key
+
+    assert lookup_key("Ada.Lovelace@Example.COM") == lookup_key("ada.lovelace@example.com")
+

@@ -51,6 +51,7 @@ class SmtpSender:
     def send(self, letter: Letter) -> None:
         message = build_message(letter, self.sender)
         context = ssl.create_default_context()
+        client: smtplib.SMTP
         if self.security == "ssl":
             client = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
         else:

@@ -15,6 +15,7 @@ from peewee import fn
 from authserver.errors import ServiceError
 from authserver.store.database import Store
 from authserver.store.models import AuditEvent, utcnow
+from contracts.fields import lookup_key
 
 FOLLOW_POLL_SECONDS = 1.0
 PAGE = 1000
@@ -46,7 +47,7 @@ def _events(*, after_id: int, since, username: str | None) -> list[AuditEvent]:
     if since is not None:
         query = query.where(AuditEvent.created_at >= utcnow() - since)
     if username:
-        query = query.where(fn.LOWER(AuditEvent.username) == username.lower())
+        query = query.where(fn.LOWER(AuditEvent.username) == lookup_key(username))
     return list(query.order_by(AuditEvent.id).limit(PAGE))
 
 

@@ -19,6 +19,7 @@ from authserver.security.lookalikes import skeleton
 from authserver.security.passwords import PasswordHasher
 from authserver.store.database import Store
 from authserver.store.models import User, database_proxy
+from contracts.fields import lookup_key
 from contracts.messages import SignupRequest
 
 
@@ -56,9 +57,9 @@ def _insert(rows: list[dict]) -> None:
 def _row(request: SignupRequest, password_hash: str, verified: bool) -> dict:
     return {
         "username": request.username,
-        "username_key": request.username.lower(),
+        "username_key": lookup_key(request.username),
         "email": request.email,
-        "email_key": request.email.lower(),
+        "email_key": lookup_key(request.email),
         "username_skeleton": skeleton(request.username),
         "password_hash": password_hash,
         "is_verified": verified,
@@ -132,7 +133,7 @@ async def _list(settings, args) -> int:
 
 
 def _delete(username: str) -> int:
-    return User.delete().where(User.username_key == username.lower()).execute()
+    return User.delete().where(User.username_key == lookup_key(username)).execute()
 
 
 async def _delete_user(settings, args) -> int:

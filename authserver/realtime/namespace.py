@@ -13,11 +13,11 @@ from pydantic import BaseModel, ValidationError
 
 from authserver.errors import ServiceError, describe
 from authserver.realtime.origins import cookie_may_sign_in, session_cookie
-from authserver.services import audit, chat, sessions
+from authserver.services import chat, sessions, throttling
 from authserver.services.context import Caller, Context
 from authserver.services.login import check_credentials
 from authserver.services.users import as_reply
-from authserver.web.client import client_ip
+from authserver.web.client import caller_of
 from contracts import Status
 from contracts import events as ev
 
@@ -150,11 +150,7 @@ class AuthNamespace(socketio.AsyncNamespace):
     def _caller(self, sid: str) -> Caller:
         """Who is on this socket, from the request that opened it (proxy-aware)."""
         request = self.server.get_environ(sid, self.namespace)["tornado.handler"].request
-        return Caller(
-            ip=client_ip(request, self.ctx.settings.trusted_proxies),
-            user_agent=request.headers.get("User-Agent", "")[:300],
-            channel="socket",
-        )
+        return caller_of(request, self.ctx.settings.trusted_proxies, channel="socket")
 
     async def _close_own_session(self, session_id: int) -> None:
         try:
@@ -204,8 +200,8 @@ class AuthNamespace(socketio.AsyncNamespace):
     async def on_message(self, sid: str, data, state: dict):
         try:
             caller = self._caller(sid)
-            await audit.limit(self.ctx, caller, "echo_socket", sid, TOO_MANY_ECHOES)
-            await audit.limit(self.ctx, caller, "echo_ip", caller.client, TOO_MANY_ECHOES)
+            await throttling.hit(self.ctx, caller, "echo_socket", sid, TOO_MANY_ECHOES)
+            await throttling.hit(self.ctx, caller, "echo_ip", caller.client, TOO_MANY_ECHOES)
         except ServiceError as error:
             return await self._refuse(sid, error)
         echo = {"echo": data}
@@ -214,7 +210,7 @@ class AuthNamespace(socketio.AsyncNamespace):
 
     async def on_chat(self, sid: str, request: ev.Chat, state: dict):
         try:
-            await audit.limit(self.ctx, self._caller(sid), "chat_user", str(state["user_id"]),
+            await throttling.hit(self.ctx, self._caller(sid), "chat_user", str(state["user_id"]),
                               TOO_MANY_CHATS)
             message = await self.ctx.store.run(
                 chat.store_message,

@@ -20,8 +20,8 @@ dropped once OUTGOING_BUFFER_BYTES wait for it, rather than buffered without end
 """
 
 import binascii
-import json
 from http.cookies import CookieError, SimpleCookie
+from typing import Any
 
 import engineio.packet
 import engineio.payload
@@ -30,10 +30,11 @@ import tornado.websocket
 
 from authserver.errors import ServiceError
 from authserver.realtime.protocol import frame_log
-from authserver.services import audit
-from authserver.services.context import Caller
-from authserver.web.client import SESSION_COOKIE, client_ip
+from authserver.services import throttling
+from authserver.web.base import send_refusal
+from authserver.web.client import SESSION_COOKIE, caller_of
 from authserver.web.headers import apply_security_headers
+from contracts import Status
 
 POLLING_REFUSED = (
     "Long-polling needs sticky sessions, which this multi-worker server does not have. "
@@ -122,7 +123,7 @@ def socket_handler(
     polling_allowed: bool,
     ctx=None,
 ):
-    base = socketio.get_tornado_handler(sio)
+    base: Any = socketio.get_tornado_handler(sio)  # a class made at run time
 
     class SocketHandler(base):
         @property
@@ -167,14 +168,8 @@ def socket_handler(
                 return
             await super().on_message(message)
 
-        def _refuse(self, status: int, message: str, code: str, retry_after=None) -> None:
-            self.set_status(status)
-            self.set_header("Content-Type", "application/json; charset=utf-8")
-            body = {"error": message, "code": code}
-            if retry_after is not None:
-                self.set_header("Retry-After", str(retry_after))
-                body["retry_after"] = retry_after
-            self.finish(json.dumps(body))
+        def _refuse(self, status: Status, message: str) -> None:
+            send_refusal(self, ServiceError(status, message))
 
         def _ended(self, sid: str) -> bool:
             # Engine.IO answers a POST for a socket it has closed with a KeyError (a 500).
@@ -196,30 +191,25 @@ def socket_handler(
             transport = self.get_query_argument("transport", "polling")
             sid = self.get_query_argument("sid", "")
             if not origin_allowed(origin, self.request.host, allowed_origins):
-                self._refuse(403, f"{origin} may not open a socket here.", "PERMISSION_DENIED")
+                self._refuse(Status.PERMISSION_DENIED, f"{origin} may not open a socket here.")
             elif "j" in self.request.query_arguments:
-                self._refuse(400, JSONP_REFUSED, "INVALID_ARGUMENT")
+                self._refuse(Status.INVALID_ARGUMENT, JSONP_REFUSED)
             elif not polling_allowed and transport == "polling":
-                self._refuse(400, POLLING_REFUSED, "FAILED_PRECONDITION")
+                self._refuse(Status.FAILED_PRECONDITION, POLLING_REFUSED)
             elif sid and self._ended(sid):
-                self._refuse(400, CONNECTION_ENDED, "FAILED_PRECONDITION")
+                self._refuse(Status.FAILED_PRECONDITION, CONNECTION_ENDED)
             elif sid and self._cookie_changed(sid):
-                self._refuse(403, COOKIE_CHANGED, "PERMISSION_DENIED")
+                self._refuse(Status.PERMISSION_DENIED, COOKIE_CHANGED)
             elif self.request.method == "POST" and not engineio_payload_ok(self.request.body):
                 frame_log.warning("refused a long-polling POST Engine.IO cannot read")
-                self._refuse(400, MALFORMED_PAYLOAD, "INVALID_ARGUMENT")
+                self._refuse(Status.INVALID_ARGUMENT, MALFORMED_PAYLOAD)
             elif ctx is not None and not sid:
-                caller = Caller(
-                    ip=client_ip(self.request, ctx.settings.trusted_proxies),
-                    user_agent=self.request.headers.get("User-Agent", "")[:300],
-                    channel="socket",
-                )
+                caller = caller_of(self.request, ctx.settings.trusted_proxies, channel="socket")
                 try:
-                    await audit.limit(
+                    await throttling.hit(
                         ctx, caller, "socket_connect_ip", caller.client, TOO_MANY_CONNECTIONS
                     )
                 except ServiceError as error:
-                    self._refuse(error.status.http_status, error.message, error.status.value,
-                                 error.retry_after)
+                    send_refusal(self, error)
 
     return SocketHandler

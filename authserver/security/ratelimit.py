@@ -15,11 +15,11 @@ import logging
 import math
 import os
 import time
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 
 from limits import RateLimitItem, parse_many
-from limits.aio.storage import MemoryStorage
+from limits.aio.storage import MovingWindowSupport, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
 
@@ -27,6 +27,9 @@ from authserver.errors import ServiceError, exhausted
 from contracts import Status
 
 log = logging.getLogger(__name__)
+
+Clock = Callable[[], float]
+SWEEP_SECONDS = 60
 
 # name -> default rates; each is a setting, LIMIT_<NAME> (see authserver/settings.py).
 DEFAULT_LIMITS: Mapping[str, str] = {
@@ -78,19 +81,85 @@ def parse_rates(spec: str) -> list[RateLimitItem]:
     return rates
 
 
-class _MemoryStorage(MemoryStorage):
-    """limits' in-process storage, with a `clear` that cannot break its expiry task.
+class ClockedMemoryStorage(Storage, MovingWindowSupport):
+    """Moving windows in this process's memory, read against an injectable clock.
 
-    The stock `clear` deletes the key while the background expiry task may hold it in a
-    list of keys still to visit; the task then fails with KeyError. Leaving an empty
-    window in place lets that task drop the key itself.
+    limits' own MemoryStorage reads `time.time()` itself, so a test could only see a
+    window pass by sleeping through it; this storage asks `clock`. Each key (one rate
+    of one limit for one caller) keeps the times of its hits, newest first, and drops
+    those older than its window when touched; keys nobody touched for a while are swept
+    at most once a minute, on a hit, so nothing needs a background task.
     """
 
+    STORAGE_SCHEME = ["async+clocked-memory"]
+
+    def __init__(self, clock: Clock = time.time) -> None:
+        super().__init__()
+        self.clock = clock
+        self._hits: dict[str, list[float]] = {}
+        self._ends: dict[str, float] = {}  # key -> when its newest hit leaves its window
+        self._next_sweep = clock() + SWEEP_SECONDS
+
+    @property
+    def base_exceptions(self) -> type[Exception]:
+        return ValueError
+
+    async def acquire_entry(self, key: str, limit: int, expiry: int, amount: int = 1) -> bool:
+        now = self.clock()
+        hits = self._recent(key, now, expiry)
+        if len(hits) + amount > limit:
+            return False
+        self._hits[key] = [now] * amount + hits
+        self._ends[key] = now + expiry
+        if now >= self._next_sweep:
+            self._sweep(now)
+        return True
+
+    def _sweep(self, now: float) -> None:
+        for key in [key for key, end in self._ends.items() if end <= now]:
+            self.clear_now(key)
+        self._next_sweep = now + SWEEP_SECONDS
+
+    async def get_moving_window(self, key: str, limit: int, expiry: int) -> tuple[float, int]:
+        now = self.clock()
+        hits = self._recent(key, now, expiry)
+        return (hits[-1], len(hits)) if hits else (now, 0)
+
+    def _recent(self, key: str, now: float, expiry: int) -> list[float]:
+        """The hits of `key` still in its window, newest first; a key left with none
+        is forgotten."""
+        hits = [at for at in self._hits.get(key, ()) if at > now - expiry]
+        if hits:
+            self._hits[key] = hits
+        else:
+            self.clear_now(key)
+        return hits
+
+    def clear_now(self, key: str) -> None:
+        self._hits.pop(key, None)
+        self._ends.pop(key, None)
+
     async def clear(self, key: str) -> None:
-        had_window = key in self.events
-        await super().clear(key)
-        if had_window:
-            self.events[key] = []
+        self.clear_now(key)
+
+    # Counters of fixed windows: this limiter uses moving windows only.
+    async def incr(self, key: str, expiry: int, amount: int = 1) -> int:
+        raise NotImplementedError
+
+    async def get(self, key: str) -> int:
+        raise NotImplementedError
+
+    async def get_expiry(self, key: str) -> float:
+        raise NotImplementedError
+
+    async def check(self) -> bool:
+        return True
+
+    async def reset(self) -> int | None:
+        count = len(self._hits)
+        self._hits.clear()
+        self._ends.clear()
+        return count
 
 
 def _scaled(rate: RateLimitItem, scale: float) -> RateLimitItem:
@@ -144,13 +213,17 @@ class RateLimiter:
         overrides: Mapping[str, str] | None = None,
         scale: float = 1.0,
         prefix: str = "authserver",
+        clock: Clock = time.time,
     ) -> None:
+        """`clock` (seconds, like time.time) serves in-memory limits; tests pass their
+        own to move past a window without waiting. Redis keeps its own time."""
+        self._clock = clock
         if redis_url:
             storage = storage_from_string(
                 "async+" + redis_url, implementation="redispy", key_prefix=f"{prefix}:limits"
             )
         else:
-            storage = _MemoryStorage()
+            storage = ClockedMemoryStorage(clock)
         self._strategy = MovingWindowRateLimiter(storage)
         self.serial = KeyedLocks(enabled=enabled)
         self.per_address = KeyedLocks(width=os.cpu_count() or 1, enabled=enabled)
@@ -166,7 +239,7 @@ class RateLimiter:
 
     async def _retry_after(self, rate: RateLimitItem, limit: str, key: str) -> int:
         stats = await self._strategy.get_window_stats(rate, limit, key)
-        return max(1, math.ceil(stats.reset_time - time.time()))
+        return max(1, math.ceil(stats.reset_time - self._clock()))
 
     async def hit(self, limit: str, key: str, message: str) -> None:
         """Count one hit; raise a 429-style ServiceError when a rate is exceeded.

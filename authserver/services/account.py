@@ -12,7 +12,9 @@ from authserver.mail.compose import account_deleted_letter
 from authserver.services import audit, sessions
 from authserver.services.context import Caller, Context
 from authserver.services.reauth import confirm_password
+from authserver.services.registry import serves
 from authserver.store.models import User, database_proxy
+from contracts import service as calls
 from contracts.messages import DeleteAccountRequest, Notice
 
 
@@ -27,6 +29,7 @@ def _delete(user: User) -> list[int]:
     return ended
 
 
+@serves(calls.DELETE_ACCOUNT)
 async def delete_account(ctx: Context, request: DeleteAccountRequest, caller: Caller) -> Notice:
     signed_in = await sessions.authenticate(ctx, caller.token)
     user = await confirm_password(ctx, caller, signed_in, request.current_password)

@@ -7,7 +7,6 @@ their password into the name field.
 
 import logging
 
-from authserver.errors import ServiceError
 from authserver.services.context import Caller, Context
 from authserver.store.models import AuditEvent
 
@@ -21,9 +20,6 @@ EVENTS = frozenset({
     "email_change_requested", "email_changed", "session_revoked", "account_deleted",
     "password_reset_failure", "reauth_failure",
 })
-# A client hammering a closed limit is logged once a minute per limit and key, not per
-# request, so refusals cannot be turned into a flood of database writes.
-THROTTLED_LOG_WINDOW = "1/minute"
 
 
 def _write(row: dict) -> None:
@@ -49,30 +45,3 @@ async def record(ctx: Context, event: str, caller: Caller, *, user=None, detail:
     await ctx.store.run(_write, event_row(event, caller, user=user, detail=detail[:150]))
     log.info("audit %s user=%s ip=%s %s", event, user.id if user is not None else "-",
              caller.ip, detail)
-
-
-async def throttled(
-    ctx: Context, caller: Caller, error: ServiceError, key: str, *, user=None
-) -> None:
-    """Record a rate-limit refusal (at most once a minute per limit and key)."""
-    limit = error.limit or "limit"
-    if await ctx.limiter.first_in(THROTTLED_LOG_WINDOW, f"audit:{limit}:{key}"):
-        detail = f"{limit}, retry after {error.retry_after}s"
-        await record(ctx, "throttled", caller, user=user, detail=detail)
-
-
-async def limit(
-    ctx: Context, caller: Caller, name: str, key: str, message: str, *, user=None,
-    count: bool = True,
-) -> None:
-    """Count a hit on rate limit `name` (or with count=False only check it); a refusal
-    is recorded, then raised."""
-    try:
-        if count:
-            await ctx.limiter.hit(name, key, message)
-        else:
-            await ctx.limiter.check(name, key, message)
-    except ServiceError as error:
-        if error.limit is not None:
-            await throttled(ctx, caller, error, key, user=user)
-        raise

@@ -14,6 +14,7 @@ from authserver.mail import outbox
 from authserver.mail.compose import verification_letter
 from authserver.security.codes import code_digest, code_matches, new_code
 from authserver.store.models import AccountCode, utcnow
+from contracts.fields import lookup_key
 
 VERIFICATION = "verification"
 PASSWORD_RESET = "password_reset"  # noqa: S105 - a purpose name, not a secret
@@ -57,7 +58,7 @@ def wrong_code() -> ServiceError:
 
 def _owner(user_id: int, new_email: str | None) -> str:
     # An email change code is bound to the address it proves as well as to the account.
-    return f"{user_id}:{(new_email or '').lower()}"
+    return f"{user_id}:{lookup_key(new_email or '')}"
 
 
 def issue(*, user_id: int, purpose: str, secret_key: str, new_email: str | None = None) -> str:

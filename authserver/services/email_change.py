@@ -11,12 +11,15 @@ from peewee import IntegrityError
 from authserver.errors import ServiceError, invalid
 from authserver.mail import outbox
 from authserver.mail.compose import email_change_letter, email_changed_letter
-from authserver.services import audit, codes
+from authserver.services import audit, codes, throttling
 from authserver.services.context import Caller, Context
 from authserver.services.reauth import confirm_password
+from authserver.services.registry import serves
 from authserver.services.sessions import authenticate
 from authserver.store.models import AccountCode, User, database_proxy
 from contracts import Status
+from contracts import service as calls
+from contracts.fields import lookup_key
 from contracts.messages import ChangeEmailRequest, ConfirmEmailRequest, Notice
 
 TOO_MANY_CHANGES = "Too many email changes asked. Try again in {wait}."
@@ -43,15 +46,16 @@ def _request_change(*, user: User, new_email: str, secret_key: str) -> None:
         ))
 
 
+@serves(calls.CHANGE_EMAIL)
 async def change_email(ctx: Context, request: ChangeEmailRequest, caller: Caller) -> Notice:
     signed_in = await authenticate(ctx, caller.token)
     user = await confirm_password(ctx, caller, signed_in, request.current_password)
-    new_key = request.new_email.lower()
+    new_key = lookup_key(request.new_email)
     if new_key == user.email_key:
         raise invalid("That is already your address.", field="new_email")
     if await ctx.store.run(_held_by_verified, new_key, user.id):
         raise _taken()
-    await audit.limit(ctx, caller, "email_change_user", f"user:{user.id}", TOO_MANY_CHANGES,
+    await throttling.hit(ctx, caller, "email_change_user", f"user:{user.id}", TOO_MANY_CHANGES,
                       user=user)
     await ctx.store.run(_request_change, user=user, new_email=request.new_email,
                         secret_key=ctx.settings.secret_key)
@@ -78,10 +82,10 @@ def _apply_change(*, code: AccountCode, user_id: int) -> tuple[str, str]:
             codes.consume(code)
             user = User.get_by_id(user_id)
             User.delete().where(
-                User.email_key == new_email.lower(), User.is_verified == False,  # noqa: E712
+                User.email_key == lookup_key(new_email), User.is_verified == False,  # noqa: E712
                 User.id != user_id,
             ).execute()
-            User.update(email=new_email, email_key=new_email.lower()).where(
+            User.update(email=new_email, email_key=lookup_key(new_email)).where(
                 User.id == user_id
             ).execute()
             outbox.queue(email_changed_letter(recipient=user.email, username=user.username,
@@ -92,6 +96,7 @@ def _apply_change(*, code: AccountCode, user_id: int) -> tuple[str, str]:
     return user.email, new_email
 
 
+@serves(calls.CONFIRM_EMAIL)
 async def confirm_email(ctx: Context, request: ConfirmEmailRequest, caller: Caller) -> Notice:
     signed_in = await authenticate(ctx, caller.token)
     user = signed_in.user
@@ -105,7 +110,7 @@ async def confirm_email(ctx: Context, request: ConfirmEmailRequest, caller: Call
     except ServiceError as error:
         if error.status is Status.RESOURCE_EXHAUSTED:
             error.limit = "code_attempts"
-            await audit.throttled(ctx, caller, error, f"email_change:{user.id}", user=user)
+            await throttling.refused(ctx, caller, error, f"email_change:{user.id}", user=user)
         raise
     ctx.mail_queued()
     await audit.record(ctx, "email_changed", caller, user=user)

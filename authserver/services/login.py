@@ -12,12 +12,15 @@ import logging
 
 from authserver.errors import ServiceError, unauthenticated
 from authserver.security.devices import device_of
-from authserver.services import audit
+from authserver.services import audit, throttling
 from authserver.services.context import Caller, Context
+from authserver.services.registry import serves
 from authserver.services.sessions import open_session
 from authserver.services.users import as_reply, find_by_login_name
 from authserver.store.models import User
 from contracts import Status
+from contracts import service as calls
+from contracts.fields import lookup_key
 from contracts.messages import LoginReply, LoginRequest
 
 log = logging.getLogger(__name__)
@@ -54,7 +57,7 @@ async def _admit(ctx: Context, caller: Caller, limits: tuple[Limit, ...],
                  user: User | None) -> None:
     """Refuse an attempt that a spent limit forbids, before any hashing."""
     for name, key, message in limits:
-        await audit.limit(ctx, caller, name, key, message, user=user, count=False)
+        await throttling.check(ctx, caller, name, key, message, user=user)
 
 
 async def check_credentials(ctx: Context, name: str, password: str, caller: Caller) -> User:
@@ -67,7 +70,7 @@ async def check_credentials(ctx: Context, name: str, password: str, caller: Call
     past a limit before the first failures are counted.
     """
     user = await ctx.store.run(find_by_login_name, name)
-    account = f"user:{user.id}" if user else f"name:{_digest(name.lower())}"
+    account = f"user:{user.id}" if user else f"name:{_digest(lookup_key(name))}"
     pair = f"{account}|{caller.client}"
     device = device_of(ctx.settings.secret_key, caller.device, user.id) if user else None
     limits = _limits(caller, account, pair, device)
@@ -81,6 +84,7 @@ async def check_credentials(ctx: Context, name: str, password: str, caller: Call
                                detail="wrong password" if user else "unknown name")
             raise unauthenticated("Wrong username or password.")
         await ctx.limiter.clear("login_account_ip", pair)
+    assert user is not None  # a password matched, so the account exists
     if not user.is_verified:
         await audit.record(ctx, "login_failure", caller, user=user, detail="email not verified")
         raise ServiceError(
@@ -109,6 +113,7 @@ async def _rehash(ctx: Context, user: User, password: str) -> None:
     log.info("rehashed the password of user %s at cost %s", user.id, ctx.passwords.rounds)
 
 
+@serves(calls.LOGIN)
 async def login(ctx: Context, request: LoginRequest, caller: Caller) -> LoginReply:
     user = await check_credentials(ctx, request.username, request.password, caller)
     token, expires_at = await open_session(ctx, user, caller)

@@ -8,9 +8,11 @@ sweep's next pass (within a second) in every other.
 from authserver.errors import ServiceError
 from authserver.services import audit
 from authserver.services.context import Caller, Context
+from authserver.services.registry import serves
 from authserver.services.sessions import authenticate, ended, live, revoke_all
 from authserver.store.models import Session, utcnow
 from contracts import Status
+from contracts import service as calls
 from contracts.messages import Empty, Notice, RevokeSessionRequest, SessionInfo, SessionList
 
 
@@ -25,6 +27,7 @@ def _listed(user_id: int, current: int) -> list[SessionInfo]:
     ]
 
 
+@serves(calls.LIST_SESSIONS)
 async def list_sessions(ctx: Context, request: Empty, caller: Caller) -> SessionList:
     signed_in = await authenticate(ctx, caller.token)
     sessions = await ctx.store.run(_listed, signed_in.user.id, signed_in.session_id)
@@ -37,6 +40,7 @@ def _revoke_own(user_id: int, session_id: int) -> int:
     ).execute()
 
 
+@serves(calls.REVOKE_SESSION)
 async def revoke_session(ctx: Context, request: RevokeSessionRequest, caller: Caller) -> Notice:
     """End one session of the caller's own account; any other id is NOT_FOUND, whether
     it belongs to someone else, ended already, or never existed."""
@@ -52,6 +56,7 @@ async def revoke_session(ctx: Context, request: RevokeSessionRequest, caller: Ca
     return Notice(message="That session has ended.")
 
 
+@serves(calls.REVOKE_OTHER_SESSIONS)
 async def revoke_other_sessions(ctx: Context, request: Empty, caller: Caller) -> Notice:
     signed_in = await authenticate(ctx, caller.token)
     ids = await ctx.store.run(revoke_all, signed_in.user.id, keep=signed_in.session_id)
@@ -61,6 +66,7 @@ async def revoke_other_sessions(ctx: Context, request: Empty, caller: Caller) ->
     return Notice(message=f"Ended {len(ids)} other session{'' if len(ids) == 1 else 's'}.")
 
 
+@serves(calls.LOGOUT_ALL)
 async def logout_all(ctx: Context, request: Empty, caller: Caller) -> Notice:
     signed_in = await authenticate(ctx, caller.token)
     ids = await ctx.store.run(revoke_all, signed_in.user.id)

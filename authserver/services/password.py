@@ -11,11 +11,14 @@ from authserver.errors import ServiceError, invalid
 from authserver.mail import outbox
 from authserver.mail.compose import password_changed_letter, password_reset_letter
 from authserver.security.password_policy import password_problem
-from authserver.services import audit, codes, sessions
+from authserver.services import audit, codes, sessions, throttling
 from authserver.services.context import Caller, Context
 from authserver.services.reauth import confirm_password
+from authserver.services.registry import serves
 from authserver.store.models import AccountCode, User, database_proxy
 from contracts import Status
+from contracts import service as calls
+from contracts.fields import lookup_key
 from contracts.messages import (
     ChangePasswordRequest,
     ForgotPasswordRequest,
@@ -55,6 +58,7 @@ def _issue_reset(*, email_key: str, secret_key: str) -> User | None:
     return user
 
 
+@serves(calls.FORGOT_PASSWORD)
 async def forgot_password(ctx: Context, request: ForgotPasswordRequest, caller: Caller) -> Notice:
     """Same reply, status and timing whether or not the address has an account; only the
     audit log tells them apart. The limits count the address string, known or not.
@@ -63,9 +67,9 @@ async def forgot_password(ctx: Context, request: ForgotPasswordRequest, caller: 
     a code and queueing its mail happen after, so how long the reply takes says nothing
     about whether there was an account to write a code for.
     """
-    email_key = request.email.lower()
-    await audit.limit(ctx, caller, "forgot_ip", caller.client, FORGOT_TOO_MANY_HERE)
-    await audit.limit(ctx, caller, "forgot_address", email_key, FORGOT_TOO_SOON)
+    email_key = lookup_key(request.email)
+    await throttling.hit(ctx, caller, "forgot_ip", caller.client, FORGOT_TOO_MANY_HERE)
+    await throttling.hit(ctx, caller, "forgot_address", email_key, FORGOT_TOO_SOON)
     ctx.after_reply(_send_reset_code(ctx, email_key, caller))
     return Notice(message=FORGOT_REPLY)
 
@@ -109,19 +113,20 @@ async def _refused_reset(ctx: Context, caller: Caller, user: User | None,
         return
     if error.status is Status.RESOURCE_EXHAUSTED:
         error.limit = "code_attempts"
-        await audit.throttled(ctx, caller, error, f"reset:{user.id}", user=user)
+        await throttling.refused(ctx, caller, error, f"reset:{user.id}", user=user)
     else:
         await audit.record(ctx, "password_reset_failure", caller, user=user, detail=error.message)
 
 
+@serves(calls.RESET_PASSWORD)
 async def reset_password(ctx: Context, request: ResetPasswordRequest, caller: Caller) -> Notice:
-    await audit.limit(ctx, caller, "reset_ip", caller.client, RESET_TOO_MANY_HERE)
+    await throttling.hit(ctx, caller, "reset_ip", caller.client, RESET_TOO_MANY_HERE)
     # The common-password rule needs nothing of the account, so it is said before the
     # code is looked at; the rule about the account's own names only to its code's holder.
     problem = password_problem(request.new_password, username="", email=request.email)
     if problem:
         raise invalid(problem, field="new_password")
-    user = await ctx.store.run(_owner, request.email.lower())
+    user = await ctx.store.run(_owner, lookup_key(request.email))
     try:
         code = await ctx.store.run(
             codes.check, user_id=user.id if user else None, purpose=codes.PASSWORD_RESET,
@@ -161,6 +166,7 @@ def _apply_change(*, user_id: int, keep: int, password_hash: str) -> list[int]:
     return ended
 
 
+@serves(calls.CHANGE_PASSWORD)
 async def change_password(ctx: Context, request: ChangePasswordRequest, caller: Caller) -> Notice:
     signed_in = await sessions.authenticate(ctx, caller.token)
     user = await confirm_password(ctx, caller, signed_in, request.current_password)

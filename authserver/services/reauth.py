@@ -6,7 +6,7 @@ so a session cannot be turned into a way of guessing the password.
 """
 
 from authserver.errors import invalid, unauthenticated
-from authserver.services import audit
+from authserver.services import audit, throttling
 from authserver.services.context import Caller, Context
 from authserver.services.sessions import SignedIn
 from authserver.store.models import User
@@ -24,8 +24,8 @@ async def confirm_password(ctx: Context, caller: Caller, signed_in: SignedIn,
     `current_password` field) when it is not, RESOURCE_EXHAUSTED after too many."""
     key = f"user:{signed_in.user.id}"
     async with ctx.limiter.serial.hold(f"reauth:{key}"):
-        await audit.limit(ctx, caller, "password_check_user", key, TOO_MANY_WRONG,
-                          user=signed_in.user, count=False)
+        await throttling.check(ctx, caller, "password_check_user", key, TOO_MANY_WRONG,
+                          user=signed_in.user)
         user = await ctx.store.run(_stored, signed_in.user.id)
         if user is None:  # deleted since the session was looked up
             raise unauthenticated("This account no longer exists.")

@@ -1,36 +1,48 @@
-"""Which function serves each call of the contracts' service table."""
+"""Which function serves each call of the contracts' service table.
 
-from authserver.services.account import delete_account
-from authserver.services.email_change import change_email, confirm_email
-from authserver.services.health import health
-from authserver.services.login import login
-from authserver.services.my_sessions import (
-    list_sessions,
-    logout_all,
-    revoke_other_sessions,
-    revoke_session,
-)
-from authserver.services.password import change_password, forgot_password, reset_password
-from authserver.services.sessions import logout, me
-from authserver.services.signup import signup
-from authserver.services.verification import resend_verification, verify_email
+A service module marks the function that serves a call with `@serves(CALL)`, next to
+its code; `services()` imports every module of this package and so finds them all.
+Adding a REST call therefore touches its contract and one service module, and mypy
+checks that the function takes the call's request and returns its reply.
+"""
 
-SERVICES = {
-    "health": health,
-    "signup": signup,
-    "verify_email": verify_email,
-    "login": login,
-    "resend_verification": resend_verification,
-    "me": me,
-    "logout": logout,
-    "forgot_password": forgot_password,
-    "reset_password": reset_password,
-    "change_password": change_password,
-    "change_email": change_email,
-    "confirm_email": confirm_email,
-    "list_sessions": list_sessions,
-    "revoke_session": revoke_session,
-    "revoke_other_sessions": revoke_other_sessions,
-    "logout_all": logout_all,
-    "delete_account": delete_account,
-}
+import importlib
+import pkgutil
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+
+import authserver.services as package
+from authserver.services.context import Caller, Context
+from contracts import CALLS, Call
+
+Request = TypeVar("Request", bound=BaseModel)
+Reply = TypeVar("Reply", bound=BaseModel)
+Service = Callable[[Context, Request, Caller], Awaitable[Reply]]
+
+_SERVED: dict[str, Service[Any, Any]] = {}
+
+
+def serves(
+    call: Call[Request, Reply],
+) -> Callable[[Service[Request, Reply]], Service[Request, Reply]]:
+    """Mark the decorated function as the one that serves `call`."""
+
+    def register(function: Service[Request, Reply]) -> Service[Request, Reply]:
+        if _SERVED.setdefault(call.name, function) is not function:
+            raise RuntimeError(f"the call {call.name!r} is served twice")
+        return function
+
+    return register
+
+
+def services() -> dict[str, Service[Any, Any]]:
+    """The function of every call in the table, by call name; a call nobody serves stops
+    the server at start rather than answering 404 at run time."""
+    for module in pkgutil.iter_modules(package.__path__, prefix=f"{package.__name__}."):
+        importlib.import_module(module.name)
+    missing = [call.name for call in CALLS if call.name not in _SERVED]
+    if missing:
+        raise RuntimeError(f"no service function for the call(s): {', '.join(missing)}")
+    return dict(_SERVED)

@@ -12,8 +12,10 @@ from authserver.errors import unauthenticated
 from authserver.security.tokens import new_token, token_digest
 from authserver.services import audit
 from authserver.services.context import Caller, Context
+from authserver.services.registry import serves
 from authserver.services.users import as_reply
 from authserver.store.models import Session, User, utcnow
+from contracts import service as calls
 from contracts.messages import Empty, Notice
 from contracts.messages import User as UserReply
 
@@ -144,11 +146,13 @@ async def ended(ctx: Context, session_ids: list[int], reason: str) -> None:
         await ctx.session_ended(session_id, reason)
 
 
+@serves(calls.ME)
 async def me(ctx: Context, request: Empty, caller: Caller) -> UserReply:
     signed_in = await authenticate(ctx, caller.token)
     return as_reply(signed_in.user)
 
 
+@serves(calls.LOGOUT)
 async def logout(ctx: Context, request: Empty, caller: Caller) -> Notice:
     signed_in = await authenticate(ctx, caller.token)
     if await ctx.store.run(_revoke, signed_in.session_id):

@@ -8,10 +8,13 @@ from authserver.errors import ServiceError, invalid
 from authserver.security.codes import code_digest, new_code
 from authserver.security.lookalikes import skeleton
 from authserver.security.password_policy import password_problem
-from authserver.services import audit, codes
+from authserver.services import audit, codes, throttling
 from authserver.services.context import Caller, Context
+from authserver.services.registry import serves
 from authserver.store.models import User, database_proxy, utcnow
 from contracts import Status
+from contracts import service as calls
+from contracts.fields import lookup_key
 from contracts.messages import SignupReply, SignupRequest
 
 
@@ -33,7 +36,9 @@ def _replaceable(email_key: str, expired_before: datetime):
 
 def _same_name(username: str):
     """The accounts holding this username or one that looks like it."""
-    return (User.username_key == username.lower()) | (User.username_skeleton == skeleton(username))
+    return (User.username_key == lookup_key(username)) | (
+        User.username_skeleton == skeleton(username)
+    )
 
 
 def _which_is_taken(username: str, email_key: str, expired_before: datetime) -> str | None:
@@ -58,7 +63,7 @@ def _create_account(
     The unique indexes decide races: of two signups with one name, one insert fails with
     IntegrityError, answered as 409, and the replaced accounts stay as they were.
     """
-    email_key = request.email.lower()
+    email_key = lookup_key(request.email)
     expired_before = utcnow() - timedelta(hours=unverified_ttl_hours)
     try:
         with database_proxy.obj.atomic():
@@ -68,7 +73,7 @@ def _create_account(
             ).execute()
             user = User.create(
                 username=request.username,
-                username_key=request.username.lower(),
+                username_key=lookup_key(request.username),
                 username_skeleton=skeleton(request.username),
                 email=request.email,
                 email_key=email_key,
@@ -94,6 +99,7 @@ async def _refused(ctx: Context, caller: Caller, error: ServiceError) -> None:
     await audit.record(ctx, "signup_refused", caller, detail=f"{error.field} taken")
 
 
+@serves(calls.SIGNUP)
 async def signup(ctx: Context, request: SignupRequest, caller: Caller) -> SignupReply:
     problem = password_problem(request.password, username=request.username, email=request.email)
     if problem:
@@ -102,11 +108,11 @@ async def signup(ctx: Context, request: SignupRequest, caller: Caller) -> Signup
     # and addresses exist is as slow as creating accounts.
     # One at a time per address (per process), so a burst cannot pass the check together.
     async with ctx.limiter.serial.hold(f"signup:{caller.client}"):
-        await audit.limit(ctx, caller, "signup_ip", caller.client, TOO_MANY_SIGNUPS, count=False)
+        await throttling.check(ctx, caller, "signup_ip", caller.client, TOO_MANY_SIGNUPS)
         ttl = ctx.settings.unverified_account_ttl_hours
         try:
             taken = await ctx.store.run(
-                _which_is_taken, request.username, request.email.lower(),
+                _which_is_taken, request.username, lookup_key(request.email),
                 utcnow() - timedelta(hours=ttl),
             )
             if taken:

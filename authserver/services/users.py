@@ -1,6 +1,7 @@
 """Turning stored users into wire users, and finding them by the names people type."""
 
 from authserver.store.models import User
+from contracts.fields import lookup_key
 from contracts.messages import User as UserReply
 
 
@@ -16,5 +17,5 @@ def as_reply(user: User) -> UserReply:
 
 def find_by_login_name(name: str) -> User | None:
     """The user whose username or email is `name`, whatever its case."""
-    key = name.lower()
+    key = lookup_key(name)
     return User.get_or_none((User.username_key == key) | (User.email_key == key))

@@ -16,9 +16,12 @@ from authserver.security.codes import (
     code_matches,
     new_code,
 )
-from authserver.services import audit, codes
+from authserver.services import audit, codes, throttling
 from authserver.services.context import Caller, Context
+from authserver.services.registry import serves
 from authserver.store.models import User, database_proxy, utcnow
+from contracts import service as calls
+from contracts.fields import lookup_key
 from contracts.messages import Notice, ResendRequest, VerifyEmailRequest
 
 RESEND_REPLY = (
@@ -78,15 +81,15 @@ async def _failed(ctx: Context, caller: Caller, user: User | None, key: str) -> 
         await audit.record(ctx, "verify_failure", caller, user=user, detail="wrong code")
 
 
+@serves(calls.VERIFY_EMAIL)
 async def verify_email(ctx: Context, request: VerifyEmailRequest, caller: Caller) -> Notice:
-    email_key = request.email.lower()
-    await audit.limit(ctx, caller, "verify_ip", caller.client, TOO_MANY_CHECKS)
+    email_key = lookup_key(request.email)
+    await throttling.hit(ctx, caller, "verify_ip", caller.client, TOO_MANY_CHECKS)
     user = await ctx.store.run(_pending, email_key)
     key = attempt_key("verification", email_key, user and user.verification_code,
                       caller.client)
     async with ctx.limiter.serial.hold(key):
-        await audit.limit(ctx, caller, CODE_CLIENT_LIMIT, key, TOO_MANY_WRONG, user=user,
-                          count=False)
+        await throttling.check(ctx, caller, CODE_CLIENT_LIMIT, key, TOO_MANY_WRONG, user=user)
         verified = user is not None and await ctx.store.run(
             _use_code, user=user, email_key=email_key, code=request.code,
             secret_key=ctx.settings.secret_key,
@@ -122,15 +125,16 @@ def _replace_code(
     return user
 
 
+@serves(calls.RESEND_VERIFICATION)
 async def resend_verification(ctx: Context, request: ResendRequest, caller: Caller) -> Notice:
     """Same reply whether or not the address exists, so it reveals nothing.
 
     The limits count requests for the address string, known or not, so a refusal says
     nothing about the address either; the sign-up mail does not count.
     """
-    email_key = request.email.lower()
-    await audit.limit(ctx, caller, "resend_ip", caller.client, RESEND_TOO_MANY_HERE)
-    await audit.limit(ctx, caller, "resend_address", email_key, RESEND_TOO_SOON)
+    email_key = lookup_key(request.email)
+    await throttling.hit(ctx, caller, "resend_ip", caller.client, RESEND_TOO_MANY_HERE)
+    await throttling.hit(ctx, caller, "resend_address", email_key, RESEND_TOO_SOON)
     queued = await ctx.store.run(
         _replace_code, email_key=email_key, code=new_code(), secret_key=ctx.settings.secret_key,
         unverified_ttl_hours=ctx.settings.unverified_account_ttl_hours,

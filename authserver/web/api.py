@@ -13,7 +13,7 @@ from authserver.web.client import (
     SAFE_METHODS,
     SESSION_COOKIE,
     bearer_token,
-    client_ip,
+    caller_of,
     cross_site,
     same_origin,
 )
@@ -94,12 +94,8 @@ class ApiHandler(JsonHandler):
             raise ServiceError(
                 Status.PERMISSION_DENIED, "Signing in is only possible from this site's pages."
             )
-        return Caller(
-            ip=client_ip(self.request, settings.trusted_proxies),
-            user_agent=self.request.headers.get("User-Agent", "")[:300],
-            token=token,
-            device=self.get_cookie(DEVICE_COOKIE),
-        )
+        return caller_of(self.request, settings.trusted_proxies, token=token,
+                         device=self.get_cookie(DEVICE_COOKIE))
 
     async def _serve(self) -> None:
         if self._size > MAX_BODY_BYTES:

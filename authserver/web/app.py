@@ -2,12 +2,13 @@
 document, Socket.IO, and the web UI."""
 
 import json
+from collections.abc import Sequence
 
 from tornado.web import Application
 
 from authserver import __version__
 from authserver.services.context import Context
-from authserver.services.registry import SERVICES
+from authserver.services.registry import services
 from authserver.web.api import ApiHandler
 from authserver.web.base import JsonHandler, NotFoundHandler, log_request
 from authserver.web.inflight import InFlight
@@ -24,8 +25,9 @@ class OpenApiHandler(JsonHandler):
 
 
 def api_routes(ctx: Context) -> list[tuple]:
-    routes = [
-        (call.route, ApiHandler, {"call": call, "service": SERVICES[call.name], "ctx": ctx})
+    served = services()
+    routes: list[tuple] = [
+        (call.route, ApiHandler, {"call": call, "service": served[call.name], "ctx": ctx})
         for call in CALLS
     ]
     document = json.dumps(openapi_document(__version__))
@@ -33,7 +35,7 @@ def api_routes(ctx: Context) -> list[tuple]:
     return routes
 
 
-def make_app(ctx: Context, extra_routes: list[tuple] = ()) -> Application:
+def make_app(ctx: Context, extra_routes: Sequence[tuple] = ()) -> Application:
     """The whole HTTP surface; `extra_routes` come first (Socket.IO, the web UI)."""
     return Application(
         [*extra_routes, *api_routes(ctx)],

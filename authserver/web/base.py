@@ -12,10 +12,6 @@ from contracts import ErrorReply, Status
 
 log = logging.getLogger(__name__)
 
-_STATUS_OF_HTTP = {status.http_status: status for status in Status}
-_STATUS_OF_HTTP[400] = Status.INVALID_ARGUMENT
-
-
 class JsonHandler(RequestHandler):
     """Answers in JSON, including Tornado's own 404, 405 and 500 answers."""
 
@@ -54,15 +50,13 @@ class JsonHandler(RequestHandler):
         self.finish(body)
 
     def refuse(self, error: ServiceError) -> None:
-        if error.retry_after is not None:
-            self.set_header("Retry-After", str(error.retry_after))
-        self.write_json(error.status.http_status, error.reply().model_dump_json(exclude_none=True))
+        send_refusal(self, error)
 
     def write_error(self, status_code: int, **kwargs) -> None:
         """Tornado's own refusals (404, 405, 413, 500 ...) in our JSON shape."""
         if status_code == 405:
             self.set_header("Allow", ", ".join(self.allowed_methods()))
-        status = _STATUS_OF_HTTP.get(status_code, Status.INVALID_ARGUMENT)
+        status = Status.of_http(status_code)
         if status_code == 503:
             message, status = kwargs["exc_info"][1].log_message, Status.UNAVAILABLE
             self.set_header("Retry-After", "1")
@@ -81,6 +75,16 @@ class JsonHandler(RequestHandler):
         self.set_header("Content-Type", "application/json; charset=utf-8")
         body = ErrorReply(error=message, code=status).model_dump(exclude_none=True)
         self.finish(json.dumps(body))
+
+
+def send_refusal(handler: RequestHandler, error: ServiceError) -> None:
+    """Answer with `error`: its HTTP status, Retry-After when it has one, and the error
+    body every client reads. Handlers that are not JsonHandlers (the socket one) too."""
+    if error.retry_after is not None:
+        handler.set_header("Retry-After", str(error.retry_after))
+    handler.set_status(error.status.http_status)
+    handler.set_header("Content-Type", "application/json; charset=utf-8")
+    handler.finish(error.reply().model_dump_json(exclude_none=True))
 
 
 def log_request(handler: RequestHandler) -> None:

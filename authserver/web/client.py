@@ -7,6 +7,8 @@ from urllib.parse import urlsplit
 
 from tornado.httputil import HTTPServerRequest
 
+from authserver.services.context import Caller
+
 SESSION_COOKIE = "authserver_session"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -25,6 +27,19 @@ def _is_trusted(address: str, trusted: tuple[str, ...]) -> bool:
     except ValueError:
         return False
     return any(ip in network for network in _networks(trusted))
+
+
+def caller_of(request: HTTPServerRequest, trusted_proxies: tuple[str, ...], *,
+              channel: str = "rest", token: str | None = None,
+              device: str | None = None) -> Caller:
+    """The Caller record of a request (REST, or the one that opened a socket)."""
+    return Caller(
+        ip=client_ip(request, trusted_proxies),
+        user_agent=request.headers.get("User-Agent", "")[:300],
+        token=token,
+        channel=channel,
+        device=device,
+    )
 
 
 def client_ip(request: HTTPServerRequest, trusted_proxies: tuple[str, ...]) -> str:

@@ -6,12 +6,12 @@ import os
 import subprocess
 import sys
 import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from loadtests.payloads import Account, new_account
 from tests.lifecycle.support import CODE_OF, mails
 
 REPO = Path(__file__).resolve().parents[2]
@@ -25,13 +25,6 @@ class Result:
 
     def json(self) -> dict:
         return json.loads(self.out)
-
-
-@dataclass
-class Account:
-    username: str
-    email: str
-    password: str
 
 
 class Authcli:
@@ -91,11 +84,6 @@ def mailed_code(server, email: str, kind: str, *, count: int = 1,
             return CODE_OF[kind].search(found[count - 1]).group(1)
         time.sleep(0.02)
     raise AssertionError(f"no {subject} mail number {count} for {email} within {timeout}s")
-
-
-def new_account(prefix: str = "u") -> Account:
-    name = f"{prefix}{uuid.uuid4().hex[:10]}"
-    return Account(name, f"{name}@example.com", f"pw-{uuid.uuid4().hex}")
 
 
 @pytest.fixture

@@ -2,22 +2,25 @@
 
 import asyncio
 import contextlib
+import io
+import re
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
 from prompt_toolkit.completion import CompleteEvent
+from prompt_toolkit.data_structures import Size
 from prompt_toolkit.document import Document
 from prompt_toolkit.history import InMemoryHistory
 from prompt_toolkit.input import create_pipe_input
-from prompt_toolkit.output import DummyOutput, Output
+from prompt_toolkit.output.vt100 import Vt100_Output
 
 from cli.client import ApiClient
 from cli.context import Context
 from cli.live import LiveChannel
 from cli.repl import CommandCompleter, Repl
 from cli.session_store import SessionStore
-from tests.cli.conftest import new_account
+from loadtests.payloads import new_account
 
 
 async def until(check: Callable[[], bool], timeout: float = 15) -> None:
@@ -28,15 +31,35 @@ async def until(check: Callable[[], bool], timeout: float = 15) -> None:
         await asyncio.sleep(0.05)
 
 
+ESCAPES = re.compile(r"\x1b(\[[0-9;?]*[A-Za-z]|\][^\x07]*\x07|[()][A-Z0-9]|[=>])")
+
+
+class Terminal(io.StringIO):
+    """What a terminal would have been sent: the prompts and the echo of what was typed."""
+
+    encoding = "utf-8"
+
+    def isatty(self) -> bool:
+        return True
+
+    def text(self) -> str:
+        return ESCAPES.sub("", self.getvalue())
+
+
 class Driven:
-    def __init__(self, repl: Repl, pipe, task: asyncio.Task) -> None:
-        self.repl, self.pipe, self.task = repl, pipe, task
+    def __init__(self, repl: Repl, pipe, task: asyncio.Task, terminal: Terminal) -> None:
+        self.repl, self.pipe, self.task, self.terminal = repl, pipe, task, terminal
 
     def type(self, text: str) -> None:
         self.pipe.send_text(text)
 
     def printed(self) -> str:
+        """The lines the REPL printed (replies, messages), without prompts or echo."""
         return "\n".join(self.repl.printed)
+
+    def screen(self) -> str:
+        """Everything the terminal was sent, prompts and echoed input included."""
+        return self.terminal.text()
 
     async def sees(self, text: str) -> None:
         await until(lambda: text in self.printed())
@@ -49,15 +72,16 @@ class Driven:
 
 
 @contextlib.asynccontextmanager
-async def driven(url: str, root: Path, output: Output | None = None) -> AsyncIterator[Driven]:
+async def driven(url: str, root: Path) -> AsyncIterator[Driven]:
+    terminal = Terminal()
+    output = Vt100_Output(terminal, lambda: Size(rows=40, columns=160), term="xterm")
     with create_pipe_input() as pipe:
         async with ApiClient(url) as api:
             ctx = Context(server=url, api=api, store=SessionStore(url, root=root))
-            repl = Repl(ctx, input=pipe, output=output or DummyOutput(),
-                        history=InMemoryHistory())
+            repl = Repl(ctx, input=pipe, output=output, history=InMemoryHistory())
             task = asyncio.create_task(repl.run())
             try:
-                yield Driven(repl, pipe, task)
+                yield Driven(repl, pipe, task, terminal)
             finally:
                 if not task.done():
                     pipe.send_text("\x04")
@@ -70,11 +94,12 @@ async def verified(url: str, any_server) -> tuple[str, str]:
     account = new_account("repl")
     async with ApiClient(url) as api:
         from contracts.messages import SignupRequest, VerifyEmailRequest
+        from contracts.service import SIGNUP, VERIFY_EMAIL
 
-        await api.call("signup", SignupRequest(username=account.username, email=account.email,
+        await api.call(SIGNUP, SignupRequest(username=account.username, email=account.email,
                                                password=account.password))
         code = await any_server.acode_for(account.email)
-        await api.call("verify_email", VerifyEmailRequest(email=account.email, code=code))
+        await api.call(VERIFY_EMAIL, VerifyEmailRequest(email=account.email, code=code))
     return account.username, account.password
 
 
@@ -96,11 +121,13 @@ async def test_login_asks_for_missing_values_then_chats_live(any_server, tmp_pat
         repl.type("login\r")
         await until(lambda: repl.repl.asker.session.app.is_running)
         repl.type(f"{username}\r")
-        await asyncio.sleep(0.3)
+        await until(lambda: "Password" in repl.screen().rsplit(username, 1)[-1])
         repl.type(f"{password}\r")
         await repl.sees(f"Logged in as {username}")
         await until(lambda: repl.repl.state == "online")
-        assert password not in repl.printed()
+        screen = repl.screen()
+        assert username in screen  # typed input is echoed to the terminal...
+        assert password not in screen and "*" * len(password) in screen  # ...but not this
         toolbar = "".join(text for _, text, *_ in repl.repl.toolbar())
         assert username in toolbar and "online" in toolbar
 
@@ -134,10 +161,11 @@ async def test_not_a_command_when_logged_out_says_so(any_server, tmp_path):
 async def test_ctrl_c_cancels_the_line_and_ctrl_d_leaves(any_server, tmp_path):
     async with driven(any_server.url, tmp_path) as repl:
         repl.type("half a line")
+        await until(lambda: "half a line" in repl.screen())
         repl.type("\x03")
         repl.type("help\r")
-        await repl.sees("quit")
-        assert "half a line" not in repl.printed()
+        await repl.sees("quit")  # "help" ran alone: the half line was dropped, not sent
+        assert "'half'" not in repl.printed()
         assert not repl.task.done()
         repl.type("\x04")
         assert await asyncio.wait_for(repl.task, 10) == 0

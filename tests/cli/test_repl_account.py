@@ -1,14 +1,12 @@
 """The account commands in the REPL, driven through prompt_toolkit's pipe input against
 the real server: what the prompts show, what they offer, and live revocation."""
 
-import io
 import re
 
-from prompt_toolkit.data_structures import Size
 from prompt_toolkit.formatted_text import fragment_list_to_text, to_formatted_text
-from prompt_toolkit.output.vt100 import Vt100_Output
 
 from cli.client import ApiClient
+from contracts import service as calls
 from contracts.messages import RevokeSessionRequest
 from tests.cli.conftest import mailed_code, new_account
 from tests.cli.test_repl import driven, until, verified
@@ -26,14 +24,12 @@ async def logged_in(repl, username: str, password: str) -> None:
 
 async def test_prompts_after_a_password_prompt_show_what_is_typed(any_server, tmp_path):
     username, password = await verified(any_server.url, any_server)
-    screen = io.StringIO()
-    terminal = Vt100_Output(screen, lambda: Size(rows=40, columns=120), term="xterm")
-    async with driven(any_server.url, tmp_path, output=terminal) as repl:
+    async with driven(any_server.url, tmp_path) as repl:
         await logged_in(repl, username, password)
         repl.type("resend\r")
         await repl.answer("Email", "someone.typed@example.com")
         await repl.sees("✓")
-    shown = ESCAPES.sub("", screen.getvalue())
+    shown = repl.terminal.text()
     assert "Email: someone.typed@example.com" in shown
     assert f"Password: {'*' * len(password)}" in shown
     assert password not in shown
@@ -82,12 +78,12 @@ async def test_a_session_ended_elsewhere_is_told_in_a_sentence(any_server, tmp_p
         from contracts.messages import LoginRequest
 
         async with ApiClient(any_server.url) as elsewhere:
-            other = await elsewhere.call("login", LoginRequest(username=username,
+            other = await elsewhere.call(calls.LOGIN, LoginRequest(username=username,
                                                                password=password))
             elsewhere.token = other.token
-            listing = await elsewhere.call("list_sessions")
+            listing = await elsewhere.call(calls.LIST_SESSIONS)
             [repl_session] = [s for s in listing.sessions if not s.current]
-            await elsewhere.call("revoke_session",
+            await elsewhere.call(calls.REVOKE_SESSION,
                                  RevokeSessionRequest(session_id=repl_session.id))
         await repl.sees("You are logged out here; type login to go on.")
         await until(lambda: repl.repl.user is None and repl.repl.ctx.live is None)

@@ -1,9 +1,12 @@
 """authcli's subcommands end to end: a real process against the real server."""
 
+import json
 import stat
 
+import socketio
+
 from contracts.fields import FIELD_RULES
-from tests.cli.conftest import new_account
+from loadtests.payloads import new_account
 
 
 def test_whole_flow_signup_verify_login_whoami_say_history_who_logout(authcli, any_server):
@@ -33,7 +36,18 @@ def test_whole_flow_signup_verify_login_whoami_say_history_who_logout(authcli, a
     history = authcli("--json", "history", "--limit", "100").json()
     assert any(m["text"] == "hello from the shell" and m["user"] == account.username
                for m in history["messages"])
-    assert account.username not in authcli("who").err
+    # `who` lists people online (a one-shot command is not one of them): this account,
+    # signed in on a socket of its own while the command asks.
+    token = json.loads(authcli.token_files()[0].read_text())["token"]
+    watcher = socketio.Client()
+    watcher.connect(any_server.url, auth={"token": token}, transports=["websocket"],
+                    wait_timeout=5)
+    try:
+        who = authcli("who")
+    finally:
+        watcher.disconnect()
+    assert who.code == 0, who.err
+    assert who.out.startswith("online (1)") and account.username in who.out
 
     logout = authcli("logout")
     assert logout.code == 0, logout.err
@@ -96,10 +110,15 @@ def test_taken_username_and_wrong_code_are_refused(authcli, any_server):
     assert refused.code == 1 and refused.err.count("\n") == 1
 
 
-def test_resend_answers_the_same_for_unknown_addresses(authcli):
-    known = authcli("--json", "resend", "--email", "nobody-here@example.com")
-    assert known.code == 0, known.err
-    assert "message" in known.json()
+def test_resend_answers_the_same_for_unknown_addresses(authcli, any_server):
+    account = new_account("resend")
+    assert authcli("signup", "--username", account.username, "--email", account.email,
+                   "--password-stdin", stdin=account.password + "\n").code == 0
+    known = authcli("--json", "resend", "--email", account.email)
+    unknown = authcli("--json", "resend", "--email", f"nobody-{account.email}")
+    assert known.code == unknown.code == 0, (known.err, unknown.err)
+    assert known.json() == unknown.json() and known.json()["message"]
+    assert known.out == unknown.out and known.err == unknown.err == ""
 
 
 def test_usage_errors_exit_2(authcli):
@@ -131,7 +150,10 @@ def test_debug_shows_the_traceback(authcli):
     down = authcli("--debug", "--server", "http://127.0.0.1:9", "resend", "--email",
                    "a@example.com")
     assert down.code == 3
-    assert "DEBUG" in down.err
+    assert "DEBUG" in down.err  # the traffic is logged
+    assert "Traceback (most recent call last)" in down.err
+    assert "ConnectionRefusedError" in down.err or "ClientConnectorError" in down.err
+    assert down.err.endswith("authcli: cannot reach http://127.0.0.1:9: connection refused\n")
 
 
 def test_revoked_session_is_forgotten(authcli, other_authcli, any_server):

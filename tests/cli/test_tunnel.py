@@ -20,6 +20,7 @@ import pytest
 
 from tests.cli.conftest import Authcli
 from tests.need import need
+from tests.support.ports import free_port, refusing_port
 
 SSHD = "/usr/sbin/sshd"
 
@@ -27,12 +28,6 @@ SSHD = "/usr/sbin/sshd"
 def email() -> str:
     """A fresh address each time: resending to one address is rate limited."""
     return f"t{uuid.uuid4().hex[:10]}@example.com"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def keygen(path: Path, passphrase: str = "") -> Path:
@@ -144,11 +139,16 @@ def test_a_session_through_the_tunnel_is_not_the_direct_one(via_ssh, authcli, an
 
 
 def test_ssh_settings_from_the_environment(via_ssh, any_server, sshd):
+    """SSH_HOST and friends alone open the tunnel: the server is reachable directly too,
+    so only sshd's log can tell the request went through it."""
+    before = len(sshd.log_text())
     plain = Authcli(via_ssh.home, any_server.url)
     result = plain("--json", "resend", "--email", email(), env={
         "SSH_HOST": "127.0.0.1", "SSH_PORT": str(sshd.port), "SSH_USER": "root",
         "SSH_KEY_PATH": str(sshd.user_key)})
     assert result.code == 0, result.err
+    forwarded = sshd.log_text()[before:]
+    assert f"target 127.0.0.1 port {urlsplit(any_server.url).port}" in forwarded, forwarded
 
 
 def test_wrong_key_is_refused_in_one_line(via_ssh, sshd, tmp_path):
@@ -185,8 +185,9 @@ def test_changed_host_key_is_refused_even_with_accept_new(via_ssh, sshd, tmp_pat
 
 
 def test_unreachable_ssh_host_exits_3(via_ssh, any_server):
-    result = Authcli(via_ssh.home, any_server.url,
-                     ("--ssh", f"root@127.0.0.1:{free_port()}"))("whoami")
+    with refusing_port() as port:
+        result = Authcli(via_ssh.home, any_server.url, ("--ssh", f"root@127.0.0.1:{port}"))(
+            "whoami")
     assert result.code == 3
     assert "unreachable" in result.err and result.err.count("\n") == 1
 

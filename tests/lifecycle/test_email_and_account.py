@@ -5,6 +5,7 @@ import asyncio
 
 from cli.client import ApiClient
 from contracts import messages as m
+from contracts import service as calls
 from tests.lifecycle.support import code, login, mail, rows
 from tests.support.api import call, verified_account
 
@@ -56,11 +57,11 @@ async def test_change_email_through_the_typed_client(http, server, unique):
     account = await verified_account(http, server, unique)
     _, new_email = unique("typed")
     async with ApiClient(server.url, token=account.token) as api:
-        await api.call("change_email", m.ChangeEmailRequest(
+        await api.call(calls.CHANGE_EMAIL, m.ChangeEmailRequest(
             current_password=account.password, new_email=new_email))
         change_code = await code(server, new_email, "email_change")
-        await api.call("confirm_email", m.ConfirmEmailRequest(code=change_code))
-        assert (await api.call("me")).email == new_email
+        await api.call(calls.CONFIRM_EMAIL, m.ConfirmEmailRequest(code=change_code))
+        assert (await api.call(calls.ME)).email == new_email
 
 
 async def test_delete_account_frees_its_names_and_ends_its_sockets(http, server, unique,
@@ -97,7 +98,7 @@ async def test_delete_account_frees_its_names_and_ends_its_sockets(http, server,
 async def test_delete_account_through_the_typed_client(http, server, unique):
     account = await verified_account(http, server, unique)
     async with ApiClient(server.url, token=account.token) as api:
-        await api.call("delete_account", m.DeleteAccountRequest(
+        await api.call(calls.DELETE_ACCOUNT, m.DeleteAccountRequest(
             current_password=account.password))
     assert (await login(http, server, account.username, account.password)).status == 401
 

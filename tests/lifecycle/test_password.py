@@ -9,6 +9,7 @@ from datetime import datetime
 from cli.client import ApiClient
 from cli.errors import ApiError
 from contracts import messages as m
+from contracts import service as calls
 from tests.lifecycle.support import (
     NEW_PASSWORD,
     audit_details,
@@ -57,19 +58,19 @@ async def test_forgot_and_reset_ends_every_session_and_its_sockets(http, server,
 async def test_reset_through_the_typed_client(server, unique, http):
     account = await verified_account(http, server, unique, login=False)
     async with ApiClient(server.url) as api:
-        reply = await api.call("forgot_password", m.ForgotPasswordRequest(email=account.email))
+        reply = await api.call(calls.FORGOT_PASSWORD, m.ForgotPasswordRequest(email=account.email))
         assert isinstance(reply, m.Notice)
         reset_code = await code(server, account.email, "reset")
-        await api.call("reset_password", m.ResetPasswordRequest(
+        await api.call(calls.RESET_PASSWORD, m.ResetPasswordRequest(
             email=account.email, code=reset_code, new_password=NEW_PASSWORD))
         try:
-            await api.call("reset_password", m.ResetPasswordRequest(
+            await api.call(calls.RESET_PASSWORD, m.ResetPasswordRequest(
                 email=account.email, code=reset_code, new_password=NEW_PASSWORD))
         except ApiError as refused:
             assert refused.http_status == 400 and refused.field == "code"
         else:
             raise AssertionError("a used reset code was accepted again")
-        logged_in = await api.call("login", m.LoginRequest(username=account.username,
+        logged_in = await api.call(calls.LOGIN, m.LoginRequest(username=account.username,
                                                            password=NEW_PASSWORD))
         assert logged_in.user.email == account.email
 
@@ -244,9 +245,9 @@ async def test_change_password_keeps_this_session_and_ends_the_others(http, serv
 async def test_change_password_through_the_typed_client(server, unique, http):
     account = await verified_account(http, server, unique)
     async with ApiClient(server.url, token=account.token) as api:
-        await api.call("change_password", m.ChangePasswordRequest(
+        await api.call(calls.CHANGE_PASSWORD, m.ChangePasswordRequest(
             current_password=account.password, new_password=NEW_PASSWORD))
-        assert (await api.call("me")).username == account.username
+        assert (await api.call(calls.ME)).username == account.username
     assert (await login(http, server, account.username, NEW_PASSWORD)).status == 200
 
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from cli.client import ApiClient
 from cli.errors import ApiError
 from contracts import messages as m
+from contracts import service as calls
 from tests.lifecycle.support import login, rows
 from tests.support.api import call, verified_account
 
@@ -119,17 +120,17 @@ async def test_sessions_through_the_typed_client(http, server, unique):
     account = await verified_account(http, server, unique)
     other = (await login(http, server, account.username, account.password)).body["token"]
     async with ApiClient(server.url, token=account.token) as api:
-        listed = await api.call("list_sessions")
+        listed = await api.call(calls.LIST_SESSIONS)
         assert isinstance(listed, m.SessionList) and len(listed.sessions) == 2
         other_id = next(s.id for s in listed.sessions if not s.current)
-        await api.call("revoke_session", m.RevokeSessionRequest(session_id=other_id))
+        await api.call(calls.REVOKE_SESSION, m.RevokeSessionRequest(session_id=other_id))
         try:
-            await api.call("revoke_session", m.RevokeSessionRequest(session_id=other_id))
+            await api.call(calls.REVOKE_SESSION, m.RevokeSessionRequest(session_id=other_id))
         except ApiError as refused:
             assert refused.http_status == 404
         else:
             raise AssertionError("an ended session was ended again")
-        await api.call("logout_all")
+        await api.call(calls.LOGOUT_ALL)
     assert (await call(http, server, "me", token=other)).status == 401
     assert (await call(http, server, "me", token=account.token)).status == 401
 

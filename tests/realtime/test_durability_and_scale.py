@@ -2,26 +2,16 @@
 through Redis."""
 
 import asyncio
-import os
 import signal
 import uuid
 
 import aiohttp
+import psutil
 import pytest
-import redis
 
-from tests.need import need
 from tests.support.api import verified_account
 from tests.support.live import LiveClient
-
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-
-
-def _redis_available() -> bool:
-    try:
-        return redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
-    except redis.RedisError:
-        return False
+from tests.support.redis import need_redis
 
 
 async def test_acknowledged_chat_survives_a_kill(start_server, unique):
@@ -51,10 +41,10 @@ async def test_acknowledged_chat_survives_a_kill(start_server, unique):
 @pytest.fixture
 def two_processes(start_server, servers):
     """Two server processes sharing one PostgreSQL database and Redis."""
-    need(_redis_available(), f"Redis is not reachable at {REDIS_URL}")
+    redis_url = need_redis()
     database_url = servers.database_url("postgresql")
     # one prefix per run: other runs on the same Redis stay off this pair's channel
-    shared = {"REDIS_URL": REDIS_URL, "REDIS_PREFIX": f"test-{uuid.uuid4().hex[:12]}"}
+    shared = {"REDIS_URL": redis_url, "REDIS_PREFIX": f"test-{uuid.uuid4().hex[:12]}"}
     first = start_server("postgresql", database_url=database_url, **shared)
     second = start_server("postgresql", database_url=database_url, **shared)
     return first, second
@@ -89,7 +79,21 @@ async def test_chat_and_presence_cross_processes(two_processes, unique):
         await asyncio.sleep(0)
 
 
+def socket_holders(server) -> dict[int, int]:
+    """Each worker process of `server` and how many client connections it holds open."""
+    holders = {}
+    for worker in psutil.Process(server.process.pid).children():
+        holders[worker.pid] = sum(
+            1 for connection in worker.net_connections(kind="tcp")
+            if connection.status == psutil.CONN_ESTABLISHED
+            and connection.laddr.port == server.port
+        )
+    return holders
+
+
 async def test_workers_share_the_port_and_refuse_polling_clearly(start_server, unique):
+    """Two worker processes serve one port, and both take sockets: the kernel hands
+    each new connection to one of them, so a few dozen land on both."""
     server = start_server("sqlite", WORKERS="2")
     async with aiohttp.ClientSession() as http:
         # Engine.IO takes a request without `transport` as polling: so is it refused.
@@ -98,8 +102,19 @@ async def test_workers_share_the_port_and_refuse_polling_clearly(start_server, u
                 assert polling.status == 400
                 assert "sticky sessions" in (await polling.json())["error"]
         account = await verified_account(http, server, unique)
-    client = await LiveClient(server).connect(token=account.token)
-    await client.sio.emit("message", "through a worker")
-    assert await client.next("message") == {"echo": "through a worker"}
-    await client.close()
+    clients = []
+    try:
+        for n in range(40):
+            client = await LiveClient(server).connect(token=account.token)
+            clients.append(client)
+            await client.sio.emit("message", f"through a worker {n}")
+            assert await client.next("message") == {"echo": f"through a worker {n}"}
+            holders = socket_holders(server)
+            if len([held for held in holders.values() if held]) == 2:
+                break
+        assert len(holders) == 2, holders
+        assert all(holders.values()), f"one worker served all {len(clients)} sockets"
+    finally:
+        for client in clients:
+            await client.close()
     assert server.stop() == 0

@@ -7,6 +7,7 @@ from typing import Any
 import aiohttp
 
 from contracts import call_named
+from loadtests import payloads
 
 
 @dataclass
@@ -42,12 +43,11 @@ async def call(
         return Reply(response.status, body, response.headers)
 
 
-@dataclass
-class Account:
-    username: str
-    email: str
-    password: str
-    user_id: int
+@dataclass(frozen=True)
+class Account(payloads.Account):
+    """An account made through the server: its identity, id and (if logged in) token."""
+
+    user_id: int = 0
     token: str | None = None
 
 
@@ -61,9 +61,9 @@ async def verified_account(http, server, unique, *, login: bool = True) -> Accou
     code = await server.acode_for(email)
     verify = await call(http, server, "verify_email", {"email": email, "code": code})
     assert verify.status == 200, verify.body
-    account = Account(username, email, password, signup.body["user_id"])
+    token = None
     if login:
         reply = await call(http, server, "login", {"username": username, "password": password})
         assert reply.status == 200, reply.body
-        account.token = reply.body["token"]
-    return account
+        token = reply.body["token"]
+    return Account(username, email, password, signup.body["user_id"], token)

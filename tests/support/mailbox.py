@@ -27,10 +27,10 @@ class _Collector:
 class Mailbox:
     """Every mail the sink received, by recipient (lower-cased)."""
 
-    def __init__(self) -> None:
+    def __init__(self, port: int | None = None) -> None:
         self._lock = threading.Lock()
         self._messages: list[tuple[str, Message]] = []
-        self.port = free_port()
+        self.port = port or free_port()
         self._controller = Controller(_Collector(self), hostname="127.0.0.1", port=self.port)
 
     def start(self) -> "Mailbox":

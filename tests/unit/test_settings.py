@@ -58,7 +58,7 @@ def test_variables_and_overrides_are_read_and_typed(tmp_path):
     assert settings.rate_limits is False
     assert settings.allowed_origins == ("https://a.example", "https://b.example")
     assert settings.limits["login_ip"] == "3/minute"
-    assert settings.production
+    assert settings.environment == "production"
 
 
 def test_every_bad_variable_is_named_in_one_message(tmp_path):

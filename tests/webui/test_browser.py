@@ -9,6 +9,8 @@ import statistics
 import threading
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect
@@ -23,6 +25,11 @@ from tests.webui.support import (
     start,
     view,
 )
+
+STATIC = Path(__file__).resolve().parents[2] / "webui" / "static"
+# What a first visit needs: the page and every file of webui/static but itself.
+PAGE_FILES = sorted(str(path.relative_to(STATIC)) for path in STATIC.rglob("*")
+                    if path.is_file() and path.name != "index.html")
 
 
 def say(page, text: str) -> None:
@@ -407,6 +414,9 @@ def test_page_weight_and_time_to_interactive(open_page, artifacts):
         page = open_page("desktop")
         finished = []
         page.on("requestfinished", lambda request, finished=finished: finished.append(request))
+        fetched: dict[str, int] = {}
+        page.on("response", lambda response, fetched=fetched: fetched.__setitem__(
+            urlsplit(response.url).path, response.status))
         page.goto("/")
         page.wait_for_selector("html[data-ready]")
         page.wait_for_load_state("networkidle")
@@ -423,6 +433,12 @@ def test_page_weight_and_time_to_interactive(open_page, artifacts):
         timing["requests"] = len(finished)
         loads.append(timing)
         assert not page.watch.api_refusals, "a first visit should make no request bound to fail"
+        assert fetched.get("/") == 200, fetched
+        for name in PAGE_FILES:  # each file came over the wire, and was served
+            assert [status for path, status in fetched.items()
+                    if path.endswith("/" + name)] == [200], (name, fetched)
+        assert len(fetched) == len(PAGE_FILES) + 1, fetched  # and nothing else
+        assert timing["bytes_body"] > 0 and timing["interactive_ms"] > 0
         page.context.close()
 
     figures = {key: statistics.median(load[key] for load in loads) for key in loads[0]}
@@ -430,4 +446,3 @@ def test_page_weight_and_time_to_interactive(open_page, artifacts):
     figures = {key: round(value, 1) for key, value in figures.items()}
     (artifacts / "webui-figures.json").write_text(json.dumps(figures, indent=2))
     print(f"web UI first load (median of {len(loads)}): {json.dumps(figures)}")
-    assert figures["requests"] > 0
