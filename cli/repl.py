@@ -173,7 +173,8 @@ class Repl:
             verb = "is online" if event.online else "left"
             self.echo(FormattedText([("class:presence", f"* {event.user} {verb}")]))
         elif name == "session_revoked":
-            self.echo(error_line(f"session ended by the server: {event.reason}; log in again"))
+            reason = event.reason.rstrip(".")
+            self.echo(error_line(f"session ended by the server: {reason}; log in again"))
             self.ctx.forget()
             self.user = None
             asyncio.get_running_loop().create_task(self._drop_live())

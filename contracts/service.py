@@ -41,6 +41,17 @@ CALLS: tuple[Call, ...] = (
         summary="Is the server up and its database reachable?",
     ),
     Call(
+        name="ready",
+        method="GET",
+        route="/api/ready",
+        request=m.Empty,
+        reply=m.Ready,
+        status=200,
+        errors=(Status.UNAVAILABLE,),
+        summary="Can this process serve: database reachable, schema current, mail sender "
+        "running, not stopping?",
+    ),
+    Call(
         name="signup",
         method="POST",
         route="/api/signup",

@@ -7,6 +7,7 @@ conditional UPDATE, so two worker processes never send the same mail twice.
 from datetime import datetime, timedelta
 
 from authserver.mail.compose import Letter
+from authserver.observability.metrics import MAIL
 from authserver.store.models import OutboxMail, utcnow
 
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
@@ -18,6 +19,7 @@ MAX_RETRY_SECONDS = 300
 
 def queue(letter: Letter) -> OutboxMail:
     """Add a mail to the outbox; call inside the transaction of the change it reports."""
+    MAIL.labels("queued").inc()
     return OutboxMail.create(recipient=letter.recipient, subject=letter.subject, body=letter.body)
 
 

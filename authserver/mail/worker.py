@@ -11,6 +11,7 @@ import contextlib
 import logging
 
 from authserver.mail import outbox
+from authserver.observability.metrics import MAIL
 from authserver.store.database import Store
 from authserver.store.models import utcnow
 
@@ -28,6 +29,10 @@ class MailWorker:
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._run(), name="mail-worker")
+
+    def running(self) -> bool:
+        """Is the sending task alive? (Readiness asks.)"""
+        return self._task is not None and not self._task.done()
 
     def notify(self) -> None:
         """A mail was queued: send it now rather than at the next poll."""
@@ -64,8 +69,10 @@ class MailWorker:
                 await loop.run_in_executor(None, self.sender.send, letter)
             except Exception as exc:  # Any failure of the SMTP exchange is a retry.
                 status = await self.store.run(outbox.mark_failed_attempt, mail, repr(exc))
+                MAIL.labels("failed" if status == outbox.FAILED else "retry").inc()
                 logger = log.error if status == outbox.FAILED else log.warning
                 logger("mail %d not sent (%s): %s", mail.id, status, exc)
             else:
                 await self.store.run(outbox.mark_sent, mail.id)
+                MAIL.labels("sent").inc()
                 log.info("mail %d sent", mail.id)

@@ -7,6 +7,7 @@ import socketio
 from pydantic import BaseModel, ValidationError
 
 from authserver.errors import ServiceError, describe
+from authserver.observability.metrics import SOCKETS
 from authserver.services import audit, chat, sessions
 from authserver.services.context import Caller, Context
 from authserver.services.login import check_credentials
@@ -62,8 +63,10 @@ class AuthNamespace(socketio.AsyncNamespace):
             _dump(ev.Connected(message="Connected to authserver.", sid=sid, user=user)),
             to=sid,
         )
+        SOCKETS.inc()
 
     async def on_disconnect(self, sid: str, reason=None) -> None:
+        SOCKETS.dec()
         state = await self.get_session(sid)
         username = state.get("username")
         if username and await self.presence.closed(username):

@@ -8,6 +8,7 @@ their password into the name field.
 import logging
 
 from authserver.errors import ServiceError
+from authserver.observability import metrics
 from authserver.services.context import Caller, Context
 from authserver.store.models import AuditEvent
 
@@ -16,6 +17,8 @@ log = logging.getLogger(__name__)
 EVENTS = frozenset({
     "signup", "verify", "verify_failure", "login_success", "login_failure", "throttled",
     "resend", "logout", "revoked",
+    # by the operator, from the shell (the detail names their OS user)
+    "admin_granted", "verified_by_operator", "account_deleted", "accounts_imported",
 })
 # A client hammering a closed limit is logged once a minute per limit and key, not per
 # request, so refusals cannot be turned into a flood of database writes.
@@ -43,6 +46,7 @@ def event_row(event: str, caller: Caller, *, user=None, detail: str = "") -> dic
 async def record(ctx: Context, event: str, caller: Caller, *, user=None, detail: str = "") -> None:
     """Write one event; the reason of a refusal goes in `detail`, never a secret."""
     await ctx.store.run(_write, event_row(event, caller, user=user, detail=detail[:150]))
+    metrics.audit_event(event, detail, caller.channel)
     log.info("audit %s user=%s ip=%s %s", event, user.id if user is not None else "-",
              caller.ip, detail)
 

@@ -18,6 +18,7 @@ class Context:
     passwords: PasswordHasher
     limiter: RateLimiter
     mail_queued: Callable[[], None] = lambda: None
+    mail_running: Callable[[], bool] = lambda: False
     session_listeners: list[SessionListener] = field(default_factory=list)
 
     async def session_ended(self, session_id: int, reason: str) -> None:

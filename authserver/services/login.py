@@ -10,6 +10,7 @@ import hashlib
 from authserver.errors import ServiceError, unauthenticated
 from authserver.services import audit
 from authserver.services.context import Caller, Context
+from authserver.services.legacy import upgrade_hash
 from authserver.services.sessions import open_session
 from authserver.services.users import as_reply, find_by_login_name
 from authserver.store.models import User
@@ -60,6 +61,7 @@ async def check_credentials(ctx: Context, name: str, password: str, caller: Call
                                detail="wrong password" if user else "unknown name")
             raise unauthenticated("Wrong username or password.")
         await ctx.limiter.clear("login_account_ip", pair)
+    await upgrade_hash(ctx, user, password)  # a hash from the original app becomes bcrypt
     if not user.is_verified:
         await audit.record(ctx, "login_failure", caller, user=user, detail="email not verified")
         raise ServiceError(

@@ -1,6 +1,6 @@
 """Which function serves each call of the contracts' service table."""
 
-from authserver.services.health import health
+from authserver.services.health import health, ready
 from authserver.services.login import login
 from authserver.services.sessions import logout, me
 from authserver.services.signup import signup
@@ -8,6 +8,7 @@ from authserver.services.verification import resend_verification, verify_email
 
 SERVICES = {
     "health": health,
+    "ready": ready,
     "signup": signup,
     "verify_email": verify_email,
     "login": login,

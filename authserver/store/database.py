@@ -15,6 +15,7 @@ from peewee import InterfaceError, OperationalError
 from playhouse.pwasyncio import AsyncPostgresqlDatabase, AsyncSqliteDatabase
 
 from authserver.errors import ServiceError
+from authserver.observability.metrics import DATABASE_ERRORS
 from authserver.store.coalesce import Coalesced
 from authserver.store.models import database_proxy
 from authserver.store.urls import sqlite_path
@@ -77,11 +78,11 @@ class Store:
             return await self.database.run(self._on_a_connection, function, args, kwargs)
         except UNAVAILABLE_ERRORS as exc:
             log.warning("database unavailable: %s", exc)
-            raise ServiceError(
-                Status.UNAVAILABLE,
-                "The database is unavailable right now; try again shortly.",
-                retry_after=5,
-            ) from exc
+            DATABASE_ERRORS.inc()
+            message = "The database is unavailable right now; try again shortly."
+            if isinstance(exc, asyncpg.InvalidCatalogNameError):
+                message = "The database does not exist: create it, or fix DATABASE_URL."
+            raise ServiceError(Status.UNAVAILABLE, message, retry_after=5) from exc
 
     async def _ping(self) -> None:
         await self.run(self.database.execute_sql, "SELECT 1")

@@ -7,7 +7,8 @@ migrating at once.
 
 import logging
 
-from peewee import fn
+from peewee import CharField, fn
+from playhouse import migrate as schema
 
 from authserver.store.models import (
     AuditEvent,
@@ -32,7 +33,17 @@ def _v2_audit_events(database) -> None:
     database.create_tables([AuditEvent], safe=True)
 
 
-MIGRATIONS = (_v1_initial_tables, _v2_audit_events)
+def _user_role(database) -> None:
+    """Every account gets a role, "user" unless made "admin" by the operator."""
+    # Version 1 still creates `user` from today's model, so a fresh database has the
+    # column already; once version 1's DDL is frozen this check always passes.
+    if "role" in {column.name for column in database.get_columns("user")}:
+        return
+    migrator = schema.SchemaMigrator.from_database(database)
+    schema.migrate(migrator.add_column("user", "role", CharField(max_length=16, default="user")))
+
+
+MIGRATIONS = (_v1_initial_tables, _v2_audit_events, _user_role)
 LATEST_VERSION = len(MIGRATIONS)
 
 
