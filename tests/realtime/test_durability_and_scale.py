@@ -88,7 +88,10 @@ async def test_chat_and_presence_cross_processes(two_processes, unique):
 
 
 async def test_workers_share_the_port_and_refuse_polling_clearly(start_server, unique):
-    server = start_server("sqlite", WORKERS="2")
+    need(_redis_available(), f"Redis is not reachable at {REDIS_URL}")
+    # More than one worker refuses to start without Redis (see tests/operations).
+    server = start_server("sqlite", WORKERS="2", REDIS_URL=REDIS_URL,
+                          RATE_LIMIT_PREFIX=f"test-{uuid.uuid4().hex[:8]}")
     async with aiohttp.ClientSession() as http:
         async with http.get(server.url + "/socket.io/?EIO=4&transport=polling") as polling:
             assert polling.status == 400
