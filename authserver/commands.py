@@ -12,6 +12,7 @@ from tornado.netutil import bind_sockets
 
 from authserver import __version__
 from authserver.observability.logs import configure_logging
+from authserver.observability.multiprocess import share_metrics_between_workers
 from authserver.settings import Settings, SettingsError, load_settings
 from authserver.store.urls import sqlite_path, without_password
 
@@ -50,6 +51,17 @@ def _with_command(argv: list[str]) -> list[str]:
     if not argv or (argv[0].startswith("-") and argv[0] not in _TOP_LEVEL_OPTIONS):
         return ["serve", *argv]
     return argv
+
+
+def _several_workers(argv: list[str]) -> bool:
+    """Will this serve with more than one worker? Asked before anything imports
+    prometheus_client, which fixes its storage on import (see observability/multiprocess)."""
+    if argv[0] != "serve":
+        return False
+    peek = argparse.ArgumentParser(add_help=False)
+    peek.add_argument("--workers", dest="WORKERS")
+    value = peek.parse_known_args(argv[1:])[0].WORKERS or os.environ.get("WORKERS", "1")
+    return value.strip().isdigit() and int(value) > 1
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, str]:
@@ -102,7 +114,10 @@ def _exit(message: str, status: int) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     configure_logging("text")
-    args = _parser().parse_args(_with_command(sys.argv[1:] if argv is None else argv))
+    argv = _with_command(sys.argv[1:] if argv is None else argv)
+    if _several_workers(argv):
+        share_metrics_between_workers()
+    args = _parser().parse_args(argv)
     overrides = _overrides(args)
     database = _named(_database_url(overrides))
     path = sqlite_path(_database_url(overrides))
@@ -117,10 +132,6 @@ def main(argv: list[str] | None = None) -> None:
     serving = args.command == "serve"
     if serving and (problem := _serve_problem(settings)):
         _exit(problem, 2)
-    if serving and settings.workers > 1:
-        from authserver.observability.multiprocess import share_metrics_between_workers
-
-        share_metrics_between_workers()
     if serving:
         log.info("database: %s", database)
     else:

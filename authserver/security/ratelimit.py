@@ -24,7 +24,6 @@ from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
 
 from authserver.errors import ServiceError, exhausted
-from authserver.observability.metrics import THROTTLED
 from contracts import Status
 
 log = logging.getLogger(__name__)
@@ -214,7 +213,6 @@ def _refusal(message: str, retry_after: int, limit: str) -> ServiceError:
     text = message.replace("{wait}", wait_in_words(retry_after))
     error = exhausted(text, retry_after=retry_after)
     error.limit = limit
-    THROTTLED.labels(limit).inc()
     return error
 
 

@@ -74,5 +74,6 @@ async def limit(
             await ctx.limiter.check(name, key, message)
     except ServiceError as error:
         if error.limit is not None:
+            metrics.THROTTLED.labels(error.limit).inc()
             await throttled(ctx, caller, error, key, user=user)
         raise
