@@ -119,7 +119,7 @@ def test_list_shows_state_role_and_times_with_their_zone(authserver, sqlite_url)
     [row] = [json.loads(text) for text in
              authserver(sqlite_url, "users", "list", "--json").stdout.splitlines()]
     assert row["role"] == "admin" and row["verified"] is True
-    assert row["created_at"].endswith("+00:00")
+    assert row["created_at"].endswith("Z")
 
 
 def test_an_admin_can_be_made_at_creation(authserver, sqlite_url):
@@ -141,7 +141,7 @@ def test_operator_actions_are_audited_with_the_os_user(authserver, sqlite_url, o
     assert [event["event"] for event in events] == [
         "signup", "verified_by_operator", "admin_granted", "account_deleted"]
     assert {event["detail"] for event in events} == {f"operator {os_user}"}
-    assert all(event["time"].endswith("+00:00") for event in events)
+    assert all(event["time"].endswith("Z") for event in events)
     text = authserver(sqlite_url, "audit").stdout.splitlines()
     assert text[0].split("\t")[0].endswith(" UTC")
 
