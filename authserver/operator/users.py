@@ -48,7 +48,8 @@ def add_commands(commands, add_setting_flags) -> None:
     listing.set_defaults(read_only=True)
     add_setting_flags(listing)
     delete = actions.add_parser("delete", help="delete an account with its sessions and chat")
-    delete.add_argument("account", help="its username, email or id")
+    delete.add_argument("account", nargs="?", help="its username, email or id")
+    delete.add_argument("--username", help="the first version's spelling of the same")
     add_setting_flags(delete)
     grant = actions.add_parser("grant-admin", help="give an account the admin role")
     grant.add_argument("account", help="its username, email or id")
@@ -166,10 +167,13 @@ async def _list(settings, args) -> int:
 
 
 async def _delete(settings, args) -> int:
+    reference = args.account or args.username
+    if not reference:
+        return _fail("delete", "name the account: its username, email or id", 2)
     async with operator_context(settings) as ctx:
-        user = await accounts.find(ctx, args.account)
+        user = await accounts.find(ctx, reference)
         if user is None:
-            return _fail("delete", f"no account has the username, email or id {args.account!r}")
+            return _fail("delete", f"no account has the username, email or id {reference!r}")
         await accounts.delete(ctx, user)
         await audit.record(ctx, "account_deleted", operator_caller("users delete"), user=user)
     print(f"deleted {user.username} <{user.email}> (id {user.id})")

@@ -90,17 +90,17 @@ async def test_an_unverified_account_is_mailed_its_code(start_server, authserver
     assert login.status == 200
 
 
-@pytest.mark.parametrize("reference", ["Grace", "GRACE@example.com", "id"])
+@pytest.mark.parametrize("reference", ["Grace", "GRACE@example.com", "id", "--username"])
 def test_delete_takes_a_username_an_email_or_an_id(authserver, sqlite_url, reference):
     created = authserver(sqlite_url, "users", "create", "--username", "Grace", "--email",
                          "grace@example.com", "--password-stdin", "--verified", stdin=PASSWORD)
     assert created.returncode == 0, created.stderr
     user_id = authserver(sqlite_url, "users", "list").stdout.split("\t")[0]
-    reference = user_id if reference == "id" else reference
-    deleted = authserver(sqlite_url, "users", "delete", reference)
+    given = {"id": [user_id], "--username": ["--username", "grace"]}.get(reference, [reference])
+    deleted = authserver(sqlite_url, "users", "delete", *given)
     assert deleted.returncode == 0, deleted.stderr
     assert authserver(sqlite_url, "users", "list").stdout == ""
-    missing = authserver(sqlite_url, "users", "delete", reference)
+    missing = authserver(sqlite_url, "users", "delete", *given)
     assert missing.returncode == 1 and "no account has" in missing.stderr
 
 
