@@ -33,11 +33,13 @@ def os_user() -> str:
 
 @pytest.fixture
 def authserver():
-    """Run `authserver ARGS` against `database_url` (extra variables as keywords)."""
+    """Run `authserver ARGS` against `database_url` (extra variables as keywords; None
+    leaves a variable unset)."""
 
     def run(database_url: str | None, *args: str, stdin: str = "", cwd=None,
-            **env: str) -> subprocess.CompletedProcess:
+            **env: str | None) -> subprocess.CompletedProcess:
         base = {"SECRET_KEY": TEST_SECRET, "BCRYPT_ROUNDS": "4", **env}
+        base = {name: value for name, value in base.items() if value is not None}
         if database_url is not None:
             base["DATABASE_URL"] = database_url
         return run_authserver(base, *args, stdin=stdin, cwd=cwd)

@@ -148,7 +148,7 @@ def test_operator_actions_are_audited_with_the_os_user(authserver, sqlite_url, o
 
 def test_read_only_commands_refuse_a_missing_database_and_write_nothing(authserver, tmp_path):
     for command in (("users", "list"), ("audit",), ("db", "export", "out.jsonl")):
-        refused = authserver(None, *command, cwd=tmp_path, SECRET_KEY="")
+        refused = authserver(None, *command, cwd=tmp_path, SECRET_KEY=None)
         assert refused.returncode == 1, command
         assert refused.stderr.strip() == (
             f"authserver: no database at {tmp_path / 'auth.db'}: run this where the "
