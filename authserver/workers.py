@@ -12,6 +12,8 @@ import signal
 import sys
 from collections.abc import Callable
 
+from authserver.observability.multiprocess import forget_worker
+
 log = logging.getLogger(__name__)
 
 
@@ -50,6 +52,7 @@ def supervise(count: int, run_child: Callable[[int], None]) -> None:
         worker = children.pop(pid, None)
         if worker is None:
             continue
+        forget_worker(pid)
         if not stopping and os.waitstatus_to_exitcode(status) != 0:
             log.warning("worker %d (pid %d) died; starting another", worker, pid)
             start(worker)

@@ -28,3 +28,11 @@ def share_metrics_between_workers() -> str:
 
 def in_use() -> bool:
     return bool(os.environ.get(ENVIRONMENT_VARIABLE))
+
+
+def forget_worker(pid: int) -> None:
+    """A worker is gone: its live gauges (sockets open, hashes queued) stop counting."""
+    if in_use():
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(pid)

@@ -8,6 +8,7 @@ from tornado.web import RequestHandler
 
 from authserver.observability import metrics
 from authserver.observability.logs import request_id
+from authserver.web.client import client_ip
 
 REQUEST_ID_HEADER = "X-Request-Id"
 # An id from the proxy in front (nginx's $request_id) is kept if it looks like one.
@@ -37,10 +38,13 @@ def call_name(handler: RequestHandler) -> str:
 
 
 def request_fields(handler: RequestHandler) -> dict:
-    """The access-log line's structured fields (read by the JSON log format)."""
+    """The access-log line's structured fields (read by the JSON log format); the client
+    is the one a trusted proxy names, as the services see it."""
+    ctx = getattr(handler, "ctx", None)
+    trusted = ctx.settings.trusted_proxies if ctx is not None else ()
     return {
         "request_id": getattr(handler, "request_id", None),
-        "client": handler.request.remote_ip,
+        "client": client_ip(handler.request, trusted),
         "call": call_name(handler),
         "status": handler.get_status(),
         "duration_ms": round(1000.0 * handler.request.request_time(), 2),

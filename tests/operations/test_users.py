@@ -2,6 +2,7 @@
 grant-admin` and `authserver audit`, on real databases, each leaving audit rows."""
 
 import json
+import sqlite3
 import stat
 
 import aiohttp
@@ -174,3 +175,18 @@ def test_a_missing_postgresql_database_is_said_not_to_exist(authserver, postgres
     assert refused.returncode == 1
     assert refused.stderr.splitlines()[-1] == (
         f"authserver: {url}: The database does not exist: create it, or fix DATABASE_URL.")
+
+
+def test_a_database_from_before_roles_gets_the_role_column(authserver, tmp_path, sqlite_url):
+    made = authserver(sqlite_url, "users", "create", "--username", "older", "--email",
+                      "older@example.com", "--password-stdin", "--verified", stdin=PASSWORD)
+    assert made.returncode == 0, made.stderr
+    # Back to the schema of version 2, as the previous release left it.
+    with sqlite3.connect(tmp_path / "operator.db") as connection:
+        connection.execute('ALTER TABLE "user" DROP COLUMN role')
+        connection.execute("DELETE FROM schema_version WHERE version > 2")
+    connection.close()
+    listed = authserver(sqlite_url, "users", "list")
+    assert listed.returncode == 0, listed.stderr
+    assert "applying schema version 3 (_user_role)" in listed.stderr
+    assert listed.stdout.split("\t")[1:5] == ["older", "older@example.com", "verified", "user"]
