@@ -3,6 +3,7 @@
 import asyncio
 import json
 import re
+import signal
 import uuid
 
 import aiohttp
@@ -127,3 +128,36 @@ async def test_json_logs_carry_the_request_id_sent_back_to_the_client(start_serv
     assert any(line["logger"] == "authserver.services.audit" and
                line.get("request_id") == request_id for line in lines)
     assert any(line.get("request_id") == "from-the-proxy-123" for line in lines)
+
+
+async def test_ready_is_503_while_stopping(start_server, unique):
+    """A load balancer's probe on a kept-alive connection is told to go elsewhere as soon
+    as SIGTERM arrives, while a slow login still finishes."""
+    server = start_server(BCRYPT_ROUNDS="15")
+    async with aiohttp.ClientSession() as http, aiohttp.ClientSession() as prober:
+        account = await verified_account(http, server, unique, login=False)
+        assert (await call(prober, server, "ready")).status == 200
+        _, text = await scrape(prober, server)
+        hashed = samples(text, "authserver_hash_wait_seconds_count")[""]
+        login = asyncio.create_task(call(http, server, "login", {
+            "username": account.username, "password": account.password}))
+
+        async def until(condition) -> None:
+            while not await condition():
+                await asyncio.sleep(0.02)
+
+        async def hashing() -> bool:
+            _, text = await scrape(prober, server)
+            return samples(text, "authserver_hash_wait_seconds_count")[""] > hashed
+
+        async def stopping() -> bool:
+            return "stopping: finishing" in server.log()
+
+        await asyncio.wait_for(until(hashing), 10)
+        server.process.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(until(stopping), 10)
+        assert not login.done()
+        probe = await call(prober, server, "ready")
+        assert probe.status == 503 and probe.body["code"] == "UNAVAILABLE"
+        assert (await login).status == 200
+    assert server.stop() == 0
