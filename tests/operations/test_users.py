@@ -29,6 +29,9 @@ async def test_accounts_made_in_bulk_can_log_in_and_their_file_is_private(
     assert stat.S_IMODE(credentials.stat().st_mode) == 0o600
     rows = [line.split(",") for line in credentials.read_text().splitlines()]
     assert [row[0] for row in rows] == ["bulk0", "bulk1", "bulk2"]
+    with sqlite3.connect(tmp_path / "operator.db") as connection:  # nobody is mailed a code
+        assert connection.execute("SELECT COUNT(*) FROM outbox_mail").fetchone() == (0,)
+    connection.close()
     server = start_server(database_url=sqlite_url)
     async with aiohttp.ClientSession() as http:
         reply = await call(http, server, "login", {"username": rows[1][0], "password": rows[1][2]})
