@@ -56,7 +56,12 @@ def _serve_until_ready(env: dict[str, str], *args: str) -> tuple[subprocess.Pope
 
 def _stop(process: subprocess.Popen) -> None:
     process.send_signal(signal.SIGTERM)
-    process.communicate(timeout=20)
+    try:
+        process.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()  # leave no server behind, then report the hang
+        process.communicate()
+        raise
 
 
 def test_production_may_print_mail_when_asked_and_the_start_up_url_opens(tmp_path):
