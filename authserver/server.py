@@ -12,6 +12,7 @@ from tornado.httpserver import HTTPServer
 
 from authserver.mail.senders import ConsoleSender, SmtpSender
 from authserver.mail.worker import MailWorker
+from authserver.observability.endpoint import routes as metrics_routes
 from authserver.realtime.server import RealTime
 from authserver.security.passwords import PasswordHasher
 from authserver.security.ratelimit import RateLimiter
@@ -35,7 +36,7 @@ FORCED_EXIT = 70  # EX_SOFTWARE
 
 
 def mail_sender(settings: Settings):
-    if not settings.smtp_server:
+    if settings.mail_to_console:
         return ConsoleSender(settings.from_email)
     return SmtpSender(
         host=settings.smtp_server,
@@ -72,11 +73,11 @@ async def serve(settings: Settings, sockets: list[socket.socket]) -> None:
     mail = MailWorker(store, mail_sender(settings))
     ctx = Context(
         settings=settings, store=store, passwords=passwords, limiter=limiter,
-        mail_queued=mail.notify,
+        mail_queued=mail.notify, mail_running=mail.running,
     )
     realtime = RealTime(ctx)
     pruner = Pruner(ctx)
-    app = make_app(ctx, [*realtime.routes(), *webui_routes()])
+    app = make_app(ctx, [*realtime.routes(), *metrics_routes(ctx), *webui_routes()])
     http_server = HTTPServer(
         app,
         max_body_size=MAX_HTTP_BODY,
@@ -157,5 +158,10 @@ def _hard_deadline(seconds: float) -> None:
 
 
 def _describe(sock: socket.socket) -> str:
+    """A URL one can open: a wildcard address (0.0.0.0, ::) is reached as localhost."""
     host, port = sock.getsockname()[:2]
+    if host in ("0.0.0.0", "::"):
+        host = "localhost"
+    elif ":" in host:
+        host = f"[{host}]"
     return f"http://{host}:{port}"

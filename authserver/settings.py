@@ -8,6 +8,7 @@ operator fixes them all at once. The settings object is passed down explicitly; 
 reads the environment after start-up.
 """
 
+import ipaddress
 import os
 import secrets
 import stat
@@ -34,6 +35,19 @@ class _CommaList(kinds.Field):
         if not isinstance(value, str):
             raise self.make_error("invalid")
         return tuple(item.strip() for item in value.split(",") if item.strip())
+
+
+class _Networks(_CommaList):
+    """Addresses or networks such as "127.0.0.1/8,10.0.0.0/8,::1"."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        items = super()._deserialize(value, attr, data, **kwargs)
+        for item in items:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValidationError(f"{item!r} is not an address or network") from None
+        return items
 
 
 class _OnOff(kinds.Field):
@@ -104,7 +118,8 @@ class Settings:
         validator=validate.Length(min=16), shown="generated", secret=True)
     environment: str = setting(
         "AUTHSERVER_ENV", "development", kinds.String,
-        "`production` refuses to start without `SECRET_KEY`",
+        "`production` refuses to start without `SECRET_KEY`, and without `SMTP_SERVER` "
+        "unless `MAIL_BACKEND=console`",
         validator=validate.OneOf(["development", "production"]))
     bcrypt_rounds: int = setting("BCRYPT_ROUNDS", 12, kinds.Integer, "bcrypt cost, 4 to 16",
                                  validator=validate.Range(4, 16))
@@ -131,6 +146,10 @@ class Settings:
                                   "seconds per SMTP exchange", validator=validate.Range(0.1, 300))
     from_email: str = setting("FROM_EMAIL", "authserver@localhost", kinds.String,
                               "sender address")
+    mail_backend: str | None = setting(
+        "MAIL_BACKEND", None, kinds.String,
+        "`smtp` or `console`; unset: SMTP when `SMTP_SERVER` is set, else the console",
+        validator=validate.OneOf(["smtp", "console"]))
     redis_url: str | None = setting(
         "REDIS_URL", None, kinds.String,
         "unset: one process, rate limits and presence in memory; set: Socket.IO rooms, "
@@ -154,8 +173,19 @@ class Settings:
         "audit rows and sent mail older than this are deleted (hourly); expired sessions are "
         "deleted too",
         validator=validate.Range(0.001, 36500))
-    workers: int = setting("WORKERS", 1, kinds.Integer, "worker processes sharing the port",
+    workers: int = setting("WORKERS", 1, kinds.Integer,
+                           "worker processes sharing the port; more than 1 needs `REDIS_URL`",
                            validator=validate.Range(1, 256))
+    metrics_allow: tuple[str, ...] = setting(
+        "METRICS_ALLOW", ("127.0.0.1/8", "::1/128"), _Networks,
+        "addresses or networks that may read `/metrics`", shown="`127.0.0.1/8,::1/128`")
+    metrics_token: str | None = setting(
+        "METRICS_TOKEN", None, kinds.String,
+        "a bearer token (16+ characters) that may read `/metrics` from anywhere",
+        validator=validate.Length(min=16), secret=True)
+    log_format: str = setting("LOG_FORMAT", "text", kinds.String,
+                              "`json`: one JSON object per log line",
+                              validator=validate.OneOf(["text", "json"]))
     rate_limits: bool = setting("RATE_LIMITS", True, _OnOff,
                                 "`off` disables every rate limit (load tests only)")
     rate_limit_scale: float = setting("RATE_LIMIT_SCALE", 1.0, kinds.Float,
@@ -172,6 +202,13 @@ class Settings:
         validator=_REDIS_PREFIX)
     # limit name (see security/ratelimit.py) -> its rates, each from LIMIT_<NAME>
     limits: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_LIMITS))
+
+    @property
+    def mail_to_console(self) -> bool:
+        """Is mail printed rather than sent? (Asked for, or no SMTP server named.)"""
+        if self.mail_backend is not None:
+            return self.mail_backend == "console"
+        return not self.smtp_server
 
 
 LIMITS_VARIABLE_PREFIX = "LIMIT_"

@@ -14,6 +14,8 @@ import signal
 import sys
 from collections.abc import Callable
 
+from authserver.observability.multiprocess import forget_worker
+
 log = logging.getLogger(__name__)
 
 CHILD_STOP_SECONDS = 25
@@ -65,6 +67,7 @@ def supervise(count: int, run_child: Callable[[int], None]) -> None:
         ended = children.pop(pid, None)
         if ended is None:
             continue
+        forget_worker(pid)
         if not stopping and os.waitstatus_to_exitcode(status) != 0:
             log.warning("worker %d (pid %d) died; starting another", ended, pid)
             start(ended)

@@ -21,6 +21,15 @@ class Health(Message):
     version: str
 
 
+class Ready(Message):
+    """Ready to serve: database reachable, schema current, mail sender running."""
+
+    status: str
+    database: str
+    migrations: str
+    mail: str
+
+
 class SignupRequest(Message):
     username: Username
     email: Email

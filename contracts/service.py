@@ -51,6 +51,18 @@ HEALTH = Call(
     summary="Is the server up and its database reachable?",
 )
 
+READY = Call(
+    name="ready",
+    method="GET",
+    route="/api/ready",
+    request=m.Empty,
+    reply=m.Ready,
+    status=200,
+    errors=(Status.UNAVAILABLE,),
+    summary="Can this process serve: database reachable, schema current, mail sender "
+    "running, not stopping?",
+)
+
 SIGNUP = Call(
     name="signup",
     method="POST",
@@ -244,6 +256,7 @@ DELETE_ACCOUNT = Call(
 # The table itself: routes, OpenAPI and clients are derived from it, in this order.
 CALLS: tuple[Call[Any, Any], ...] = (
     HEALTH,
+    READY,
     SIGNUP,
     VERIFY_EMAIL,
     LOGIN,

@@ -9,6 +9,7 @@ worker that dies (kill -9) holds it only until the lease runs out, a few seconds
 from datetime import datetime, timedelta
 
 from authserver.mail.compose import Letter
+from authserver.observability.metrics import MAIL
 from authserver.store.models import OutboxMail, utcnow
 
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
@@ -21,6 +22,7 @@ MAX_RETRY_SECONDS = 300
 
 def queue(letter: Letter) -> OutboxMail:
     """Add a mail to the outbox; call inside the transaction of the change it reports."""
+    MAIL.labels("queued").inc()
     return OutboxMail.create(recipient=letter.recipient, subject=letter.subject, body=letter.body)
 
 

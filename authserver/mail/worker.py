@@ -19,6 +19,7 @@ import threading
 
 from authserver.errors import ServiceError
 from authserver.mail import outbox
+from authserver.observability.metrics import MAIL
 from authserver.store.database import Store
 from authserver.store.models import utcnow
 
@@ -73,6 +74,10 @@ class MailWorker:
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._run(), name="mail-worker")
+
+    def running(self) -> bool:
+        """Is the sending task alive? (Readiness asks.)"""
+        return self._task is not None and not self._task.done()
 
     def notify(self) -> None:
         """A mail was queued: send it now rather than at the next poll."""
@@ -141,6 +146,7 @@ class MailWorker:
         except Exception as exc:  # Any failure of the SMTP exchange is a retry.
             await self._record_failure(mail, exc)
         else:
+            MAIL.labels("sent").inc()
             log.info("mail %d sent", mail.id)
             self._sent_unmarked.add(mail.id)
             await self._mark_sent_ones()
@@ -164,6 +170,7 @@ class MailWorker:
                         "lease", mail.id, exc, error.message)
             return
         logger = log.error if status == outbox.FAILED else log.warning
+        MAIL.labels("failed" if status == outbox.FAILED else "retry").inc()
         logger("mail %d not sent (%s): %s", mail.id, status, exc)
 
     async def _mark_sent_ones(self) -> None:

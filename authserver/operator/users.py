@@ -1,26 +1,31 @@
-"""`authserver users create|list|delete`: accounts managed from the shell.
+"""`authserver users create|list|delete|grant-admin`: accounts managed from the shell.
 
-`create --count N --prefix P --out FILE` makes N verified accounts at once and writes
-`username,email,password` lines, for load tests.
+Accounts are made by the sign-up service itself, so the password policy holds and an
+unverified account is mailed its code, as from the web. `create --count N --prefix P
+--out FILE` makes N verified accounts at once and writes `username,email,password`
+lines (for load tests). Every change is audited under the operator's OS user.
 """
 
 import argparse
 import asyncio
 import csv
+import json
 import os
 import secrets
 import sys
 
-from peewee import IntegrityError
 from pydantic import ValidationError
 
-from authserver.errors import describe
-from authserver.security.lookalikes import skeleton
-from authserver.security.passwords import PasswordHasher
-from authserver.store.database import Store
-from authserver.store.models import User, database_proxy
-from contracts.fields import lookup_key
+from authserver.errors import ServiceError, describe
+from authserver.operator.output import timestamp
+from authserver.server import mail_sender
+from authserver.services import accounts, audit
+from authserver.services.operator_session import operator_caller, operator_context
+from authserver.services.signup import signup
 from contracts.messages import SignupRequest
+
+# Sign-ups in flight at once in bulk: enough to keep the hashing pool busy.
+BULK_CONCURRENCY = 2 * (os.cpu_count() or 1)
 
 
 def add_commands(commands, add_setting_flags) -> None:
@@ -33,15 +38,22 @@ def add_commands(commands, add_setting_flags) -> None:
         "--password-stdin", action="store_true", help="read the password from stdin"
     )
     create.add_argument("--verified", action="store_true", help="mark the email verified")
-    create.add_argument("--count", type=int, help="create this many accounts")
+    create.add_argument("--admin", action="store_true", help="give the account the admin role")
+    create.add_argument("--count", type=int, help="create this many verified accounts")
     create.add_argument("--prefix", default="load", help="username prefix with --count")
     create.add_argument("--out", help="with --count: write username,email,password lines here")
     add_setting_flags(create)
     listing = actions.add_parser("list", help="list accounts")
+    listing.add_argument("--json", action="store_true", help="one JSON object per line")
+    listing.set_defaults(read_only=True)
     add_setting_flags(listing)
-    delete = actions.add_parser("delete", help="delete an account")
-    delete.add_argument("--username", required=True)
+    delete = actions.add_parser("delete", help="delete an account with its sessions and chat")
+    delete.add_argument("account", nargs="?", help="its username, email or id")
+    delete.add_argument("--username", help="the first version's spelling of the same")
     add_setting_flags(delete)
+    grant = actions.add_parser("grant-admin", help="give an account the admin role")
+    grant.add_argument("account", help="its username, email or id")
+    add_setting_flags(grant)
     users.set_defaults(run=run)
 
 
@@ -49,59 +61,81 @@ def run(settings, args: argparse.Namespace) -> int:
     return asyncio.run(_ACTIONS[args.action](settings, args))
 
 
-def _insert(rows: list[dict]) -> None:
-    with database_proxy.obj.atomic():
-        User.insert_many(rows).execute()
+def _fail(action: str, message: str, status: int = 1) -> int:
+    print(f"users {action}: {message}", file=sys.stderr)
+    return status
 
 
-def _row(request: SignupRequest, password_hash: str, verified: bool) -> dict:
-    return {
-        "username": request.username,
-        "username_key": lookup_key(request.username),
-        "email": request.email,
-        "email_key": lookup_key(request.email),
-        "username_skeleton": skeleton(request.username),
-        "password_hash": password_hash,
-        "is_verified": verified,
-    }
+def _requests(args) -> list[SignupRequest] | str:
+    """The sign-ups asked for, or what is wrong with the arguments."""
+    if args.count is not None:
+        if args.count < 1:
+            return "--count must be at least 1"
+        if not args.out:
+            return "--count needs --out FILE, or nobody would ever see the passwords"
+        return [
+            SignupRequest(
+                username=f"{args.prefix}{number}",
+                email=f"{args.prefix}{number}@example.com",
+                password=secrets.token_urlsafe(12),
+            )
+            for number in range(args.count)
+        ]
+    if not (args.username and args.email and args.password_stdin):
+        return "give --username, --email and --password-stdin, or --count with --out"
+    password = sys.stdin.readline().rstrip("\n")
+    return [SignupRequest(username=args.username, email=args.email, password=password)]
+
+
+async def _sign_up_all(ctx, requests: list[SignupRequest], caller, *, verified: bool
+                       ) -> list[int]:
+    """Each through the sign-up service; a verified one at once, so that its code mail is
+    withdrawn before any mail worker sends it."""
+    gate = asyncio.Semaphore(BULK_CONCURRENCY)
+
+    async def one(request: SignupRequest) -> int:
+        async with gate:
+            user_id = (await signup(ctx, request, caller)).user_id
+            if verified:
+                await accounts.mark_verified(ctx, [user_id])
+            return user_id
+
+    return list(await asyncio.gather(*(one(request) for request in requests)))
 
 
 async def _create(settings, args) -> int:
-    store = Store(settings.database_url)
-    hasher = PasswordHasher(settings.bcrypt_rounds)
     try:
-        if args.count:
-            requests = [
-                SignupRequest(
-                    username=f"{args.prefix}{number}",
-                    email=f"{args.prefix}{number}@example.com",
-                    password=secrets.token_urlsafe(12),
-                )
-                for number in range(args.count)
-            ]
-        else:
-            if not (args.username and args.email and args.password_stdin):
-                print("users create: give --username, --email and --password-stdin, or --count",
-                      file=sys.stderr)
-                return 2
-            password = sys.stdin.readline().rstrip("\n")
-            requests = [SignupRequest(username=args.username, email=args.email, password=password)]
-        hashes = await asyncio.gather(*(hasher.hash(request.password) for request in requests))
-        verified = args.verified or bool(args.count)
-        rows = [_row(r, h, verified) for r, h in zip(requests, hashes, strict=True)]
-        await store.run(_insert, rows)
+        requests = _requests(args)
     except ValidationError as exc:
-        print(f"users create: {describe(exc).message}", file=sys.stderr)
-        return 1
-    except IntegrityError:
-        print("users create: that username or email is already taken", file=sys.stderr)
-        return 1
-    finally:
-        hasher.close()
-        await store.close()
+        return _fail("create", describe(exc).message)
+    if isinstance(requests, str):
+        return _fail("create", requests, 2)
+    verified = args.verified or args.count is not None
+    caller = operator_caller("users create")
+    async with operator_context(settings, mail_sender(settings)) as ctx:
+        taken = await accounts.taken(ctx, (r.username for r in requests),
+                                     (r.email for r in requests))
+        if taken:
+            names = ", ".join(f"{value} ({field})" for value, field in taken)
+            return _fail("create", f"already taken, nothing created: {names}")
+        try:
+            user_ids = await _sign_up_all(ctx, requests, caller, verified=verified)
+        except ServiceError as error:
+            return _fail("create", error.message)
+        if args.admin:
+            await accounts.set_role(ctx, user_ids, "admin")
+        for user_id in user_ids:
+            user = await accounts.find(ctx, str(user_id))
+            if verified:
+                await audit.record(ctx, "verified_by_operator", caller, user=user)
+            if args.admin:
+                await audit.record(ctx, "admin_granted", caller, user=user)
     if args.out:
         await asyncio.to_thread(_write_credentials, args.out, requests)
-    print(f"created {len(requests)} account(s)")
+    print(f"created {len(requests)} account(s)" + (" with the admin role" if args.admin else ""))
+    if not verified:
+        how = "printed above" if settings.mail_to_console else f"mailed to {requests[0].email}"
+        print(f"its 6-digit code was {how}; the account can log in once it is verified")
     return 0
 
 
@@ -115,38 +149,51 @@ def _write_credentials(path: str, requests: list[SignupRequest]) -> None:
             writer.writerow([request.username, request.email, request.password])
 
 
-def _all_users() -> list[User]:
-    return list(User.select().order_by(User.id))
+def _as_dict(user) -> dict:
+    return {
+        "id": user.id, "username": user.username, "email": user.email,
+        "verified": user.is_verified, "role": user.role,
+        "created_at": timestamp(user.created_at, iso=True),
+    }
 
 
 async def _list(settings, args) -> int:
-    store = Store(settings.database_url)
-    try:
-        users = await store.run(_all_users)
-    finally:
-        await store.close()
+    async with operator_context(settings) as ctx:
+        users = await accounts.all_accounts(ctx)
     for user in users:
+        if args.json:
+            print(json.dumps(_as_dict(user)))
+            continue
         state = "verified" if user.is_verified else "unverified"
-        created = f"{user.created_at:%Y-%m-%d %H:%M}"
-        print(f"{user.id}\t{user.username}\t{user.email}\t{state}\t{created}")
+        print(f"{user.id}\t{user.username}\t{user.email}\t{state}\t{user.role}\t"
+              f"{timestamp(user.created_at)}")
     return 0
 
 
-def _delete(username: str) -> int:
-    return User.delete().where(User.username_key == lookup_key(username)).execute()
-
-
-async def _delete_user(settings, args) -> int:
-    store = Store(settings.database_url)
-    try:
-        deleted = await store.run(_delete, args.username)
-    finally:
-        await store.close()
-    if not deleted:
-        print(f"users delete: no user called {args.username}", file=sys.stderr)
-        return 1
-    print(f"deleted {args.username}")
+async def _delete(settings, args) -> int:
+    reference = args.account or args.username
+    if not reference:
+        return _fail("delete", "name the account: its username, email or id", 2)
+    async with operator_context(settings) as ctx:
+        user = await accounts.find(ctx, reference)
+        if user is None:
+            return _fail("delete", f"no account has the username, email or id {reference!r}")
+        await accounts.delete(ctx, user)
+        await audit.record(ctx, "account_deleted", operator_caller("users delete"), user=user)
+    print(f"deleted {user.username} <{user.email}> (id {user.id})")
     return 0
 
 
-_ACTIONS = {"create": _create, "list": _list, "delete": _delete_user}
+async def _grant_admin(settings, args) -> int:
+    async with operator_context(settings) as ctx:
+        user = await accounts.find(ctx, args.account)
+        if user is None:
+            return _fail("grant-admin",
+                         f"no account has the username, email or id {args.account!r}")
+        await accounts.set_role(ctx, [user.id], "admin")
+        await audit.record(ctx, "admin_granted", operator_caller("users grant-admin"), user=user)
+    print(f"{user.username} is now an admin")
+    return 0
+
+
+_ACTIONS = {"create": _create, "list": _list, "delete": _delete, "grant-admin": _grant_admin}

@@ -12,6 +12,7 @@ import socketio
 from pydantic import BaseModel, ValidationError
 
 from authserver.errors import ServiceError, describe
+from authserver.observability.metrics import SOCKETS
 from authserver.realtime.origins import cookie_may_sign_in, session_cookie
 from authserver.services import chat, sessions, throttling
 from authserver.services.context import Caller, Context
@@ -69,8 +70,10 @@ class AuthNamespace(socketio.AsyncNamespace):
             _dump(ev.Connected(message="Connected to authserver.", sid=sid, user=user)),
             to=sid,
         )
+        SOCKETS.inc()
 
     async def on_disconnect(self, sid: str, reason=None) -> None:
+        SOCKETS.dec()
         state = await self.get_session(sid)
         if state.get("own_session"):
             await self._close_own_session(state["session_id"])

@@ -21,6 +21,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import bcrypt
 
+from authserver.observability.metrics import HashTimer, hash_queued
+from authserver.security import legacy_hashes
+
 HASHING_NICENESS = 10
 
 
@@ -39,7 +42,14 @@ def _yield_to_the_loop() -> None:
 
 
 def _check(password: str, password_hash: str) -> bool:
+    if legacy_hashes.is_legacy(password_hash):  # imported from the original app
+        return legacy_hashes.matches(password, password_hash)
     return bcrypt.checkpw(_prehash(password), password_hash.encode("ascii"))
+
+
+def _timed(timer: HashTimer, function, *args):
+    timer.started()
+    return function(*args)
 
 
 class PasswordHasher:
@@ -55,10 +65,14 @@ class PasswordHasher:
         # unknown username costs as much time as a wrong password.
         self._dummy_hash = _hash("not a password of anyone's", rounds)
 
+    async def _in_pool(self, function, *args):
+        with hash_queued() as timer:
+            return await asyncio.get_running_loop().run_in_executor(
+                self._pool, _timed, timer, function, *args
+            )
+
     async def hash(self, password: str) -> str:
-        return await asyncio.get_running_loop().run_in_executor(
-            self._pool, _hash, password, self.rounds
-        )
+        return await self._in_pool(_hash, password, self.rounds)
 
     def needs_rehash(self, password_hash: str) -> bool:
         """Was this bcrypt hash made at another cost than the configured one?"""
@@ -66,10 +80,9 @@ class PasswordHasher:
         return len(parts) < 4 or parts[2] != f"{self.rounds:02d}"
 
     async def check(self, password: str, password_hash: str | None) -> bool:
-        """True when `password` matches; with no hash, spend the same time and say no."""
-        matched = await asyncio.get_running_loop().run_in_executor(
-            self._pool, _check, password, password_hash or self._dummy_hash
-        )
+        """True when `password` matches; with no hash, spend the same time and say no.
+        A legacy (Werkzeug) hash is checked too, in the same pool."""
+        matched = await self._in_pool(_check, password, password_hash or self._dummy_hash)
         return matched and password_hash is not None
 
     def close(self) -> None:

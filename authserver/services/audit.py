@@ -7,6 +7,7 @@ their password into the name field.
 
 import logging
 
+from authserver.observability import metrics
 from authserver.services.context import Caller, Context
 from authserver.store.models import AuditEvent
 
@@ -19,6 +20,8 @@ EVENTS = frozenset({
     "password_reset_requested", "password_reset", "password_changed",
     "email_change_requested", "email_changed", "session_revoked", "account_deleted",
     "password_reset_failure", "reauth_failure",
+    # by the operator, from the shell (the detail names their OS user)
+    "admin_granted", "verified_by_operator", "accounts_imported",
 })
 
 
@@ -43,5 +46,6 @@ def event_row(event: str, caller: Caller, *, user=None, detail: str = "") -> dic
 async def record(ctx: Context, event: str, caller: Caller, *, user=None, detail: str = "") -> None:
     """Write one event; the reason of a refusal goes in `detail`, never a secret."""
     await ctx.store.run(_write, event_row(event, caller, user=user, detail=detail[:150]))
+    metrics.audit_event(event, detail, caller.channel)
     log.info("audit %s user=%s ip=%s %s", event, user.id if user is not None else "-",
              caller.ip, detail)

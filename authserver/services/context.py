@@ -20,6 +20,7 @@ class Context:
     passwords: PasswordHasher
     limiter: RateLimiter
     mail_queued: Callable[[], None] = lambda: None
+    mail_running: Callable[[], bool] = lambda: False
     session_listeners: list[SessionListener] = field(default_factory=list)
     background: set[asyncio.Task] = field(default_factory=set)
 

@@ -107,7 +107,8 @@ def _replace_hash(user_id: int, old_hash: str, new_hash: str) -> None:
 async def _rehash(ctx: Context, user: User, password: str) -> None:
     """Store the password again at the configured cost: raising BCRYPT_ROUNDS reaches
     every account that logs in, and old hashes stop answering faster than unknown names
-    (which are checked against a dummy hash at the configured cost)."""
+    (which are checked against a dummy hash at the configured cost). A hash imported from
+    the original app (Werkzeug's scrypt or pbkdf2) becomes bcrypt the same way."""
     new_hash = await ctx.passwords.hash(password)
     await ctx.store.run(_replace_hash, user.id, user.password_hash, new_hash)
     log.info("rehashed the password of user %s at cost %s", user.id, ctx.passwords.rounds)

@@ -7,6 +7,7 @@ writes.
 """
 
 from authserver.errors import ServiceError
+from authserver.observability import metrics
 from authserver.services import audit
 from authserver.services.context import Caller, Context
 
@@ -51,4 +52,5 @@ async def _audit_refusal(
 ) -> None:
     # A storage outage (503) is no refusal of the caller: only limits' own are audited.
     if error.limit is not None:
+        metrics.THROTTLED.labels(error.limit).inc()
         await refused(ctx, caller, error, key, user=user)

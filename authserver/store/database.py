@@ -16,6 +16,7 @@ from peewee import DatabaseError, DataError, InterfaceError, OperationalError
 from playhouse.pwasyncio import AsyncPostgresqlDatabase, AsyncSqliteDatabase
 
 from authserver.errors import ServiceError
+from authserver.observability.metrics import DATABASE_ERRORS
 from authserver.store.coalesce import Coalesced
 from authserver.store.models import database_proxy
 from authserver.store.urls import sqlite_path
@@ -125,11 +126,11 @@ class Store:
                 raise
             cause = exc.__cause__ if isinstance(exc, _AcquireFailed) else exc
             log.warning("database unavailable: %s: %s", type(cause).__name__, cause)
-            raise ServiceError(
-                Status.UNAVAILABLE,
-                "The database is unavailable right now; try again shortly.",
-                retry_after=5,
-            ) from exc
+            DATABASE_ERRORS.inc()
+            message = "The database is unavailable right now; try again shortly."
+            if _is_one_of(cause, (asyncpg.InvalidCatalogNameError,)):
+                message = "The database does not exist: create it, or fix DATABASE_URL."
+            raise ServiceError(Status.UNAVAILABLE, message, retry_after=5) from exc
 
     async def _ping(self) -> None:
         await self.run(self.database.execute_sql, "SELECT 1")

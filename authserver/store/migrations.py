@@ -14,6 +14,7 @@ from authserver.store.schema import (
     v2_audit_events,
     v3_username_skeletons,
     v4_account_lifecycle,
+    v5_user_role,
 )
 
 log = logging.getLogger(__name__)
@@ -25,6 +26,7 @@ MIGRATIONS = (
     v2_audit_events.apply,
     v3_username_skeletons.apply,
     v4_account_lifecycle.apply,
+    v5_user_role.apply,
 )
 LATEST_VERSION = len(MIGRATIONS)
 

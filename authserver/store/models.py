@@ -56,6 +56,7 @@ class User(BaseModel):
     verification_code_expires = DateTimeField(null=True)
     verification_attempts = IntegerField(default=0)
     created_at = DateTimeField(default=utcnow)
+    role = CharField(max_length=16, default="user")  # "user" or "admin"
 
     class Meta:
         table_name = "user"

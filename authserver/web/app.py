@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from tornado.web import Application
 
 from authserver import __version__
+from authserver.observability.requests import count_request
 from authserver.services.context import Context
 from authserver.services.registry import services
 from authserver.web.api import ApiHandler
@@ -35,13 +36,18 @@ def api_routes(ctx: Context) -> list[tuple]:
     return routes
 
 
+def _answered(handler) -> None:
+    count_request(handler)
+    log_request(handler)
+
+
 def make_app(ctx: Context, extra_routes: Sequence[tuple] = ()) -> Application:
     """The whole HTTP surface; `extra_routes` come first (Socket.IO, the web UI)."""
     return Application(
         [*extra_routes, *api_routes(ctx)],
         default_handler_class=NotFoundHandler,
         compress_response=True,
-        log_function=log_request,
+        log_function=_answered,
         in_flight=InFlight(),
         # Read by every JSON handler as it sets its headers, before its initialize() runs.
         allowed_origins=ctx.settings.allowed_origins,

@@ -7,6 +7,7 @@ import logging
 from tornado.web import HTTPError, RequestHandler
 
 from authserver.errors import ServiceError
+from authserver.observability.requests import assign_request_id, enter_request, request_fields
 from authserver.web.headers import apply_security_headers
 from contracts import ErrorReply, Status
 
@@ -19,11 +20,13 @@ class JsonHandler(RequestHandler):
 
     def prepare(self) -> None:
         """Once the server is stopping, new requests are turned away."""
+        enter_request(self)
         if self.application.settings["in_flight"].closing:
             raise HTTPError(503, "The server is restarting; try again in a moment.")
 
     def set_default_headers(self) -> None:
         apply_security_headers(self)
+        assign_request_id(self)
         self.set_header("Cache-Control", "no-store")
         # CORS for the API only, and only for ALLOWED_ORIGINS: never "*", since the
         # session cookie makes replies credentialed.
@@ -100,7 +103,7 @@ def log_request(handler: RequestHandler) -> None:
     access = logging.getLogger("tornado.access")
     if access.isEnabledFor(level):
         access.log(level, "%d %s %.2fms", status, handler._request_summary(),
-                   1000.0 * handler.request.request_time())
+                   1000.0 * handler.request.request_time(), extra=request_fields(handler))
 
 
 class NotFoundHandler(JsonHandler):

@@ -93,8 +93,11 @@ def socket_holders(server) -> dict[int, int]:
 
 async def test_workers_share_the_port_and_refuse_polling_clearly(start_server, unique):
     """Two worker processes serve one port, and both take sockets: the kernel hands
-    each new connection to one of them, so a few dozen land on both."""
-    server = start_server("sqlite", WORKERS="2")
+    each new connection to one of them, so a few dozen land on both. More than one
+    worker refuses to start without Redis (see tests/operations)."""
+    redis_url = need_redis()
+    server = start_server("sqlite", WORKERS="2", REDIS_URL=redis_url,
+                          REDIS_PREFIX=f"test-{uuid.uuid4().hex[:8]}")
     async with aiohttp.ClientSession() as http:
         # Engine.IO takes a request without `transport` as polling: so is it refused.
         for query in ("EIO=4&transport=polling", "EIO=4"):

@@ -90,10 +90,10 @@ class ServerProcess:
 
 
 def run_authserver(env: dict[str, str], *args: str, stdin: str = "",
-                   timeout: float = 30) -> subprocess.CompletedProcess:
-    """`python -m authserver ARGS` to its end, with `env` over this environment (less its
-    server settings); its output captured as text."""
+                   timeout: float = 30, cwd=None) -> subprocess.CompletedProcess:
+    """`python -m authserver ARGS` to its end (in folder `cwd`), with `env` over this
+    environment (less its server settings); its output captured as text."""
     environ = {key: value for key, value in os.environ.items() if key not in SERVER_SETTINGS}
     return subprocess.run([sys.executable, "-m", "authserver", *args], input=stdin,
                           env={**environ, **env}, capture_output=True, text=True,
-                          timeout=timeout)
+                          timeout=timeout, cwd=cwd)

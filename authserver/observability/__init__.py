@@ -1,0 +1,1 @@
+"""Seeing how the server is doing: Prometheus metrics, structured logs, request ids."""

@@ -1,0 +1,56 @@
+"""Each HTTP request: an id (sent back as X-Request-Id, on every log line it causes),
+its access-log fields, and its count and latency in the metrics."""
+
+import re
+import uuid
+
+from tornado.web import RequestHandler
+
+from authserver.observability import metrics
+from authserver.observability.logs import request_id
+from authserver.web.client import client_ip
+
+REQUEST_ID_HEADER = "X-Request-Id"
+# An id from the proxy in front (nginx's $request_id) is kept if it looks like one.
+_GIVEN_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+def assign_request_id(handler: RequestHandler) -> None:
+    """Give the request its id and put it in the response headers."""
+    given = handler.request.headers.get(REQUEST_ID_HEADER, "")
+    # Tornado sets default headers again when it clears a reply for an error: same id.
+    handler.request_id = getattr(handler, "request_id", None) or (
+        given if _GIVEN_ID.match(given) else uuid.uuid4().hex)
+    handler.set_header(REQUEST_ID_HEADER, handler.request_id)
+
+
+def enter_request(handler: RequestHandler) -> None:
+    """From here on, what this request's task logs carries its id."""
+    request_id.set(getattr(handler, "request_id", None))
+
+
+def call_name(handler: RequestHandler) -> str:
+    """The contract's call name, else the kind of handler: a label of few values."""
+    call = getattr(handler, "call", None)
+    if call is not None:
+        return call.name
+    return type(handler).__name__.removesuffix("Handler").lower() or "other"
+
+
+def request_fields(handler: RequestHandler) -> dict:
+    """The access-log line's structured fields (read by the JSON log format); the client
+    is the one a trusted proxy names, as the services see it."""
+    ctx = getattr(handler, "ctx", None)
+    trusted = ctx.settings.trusted_proxies if ctx is not None else ()
+    return {
+        "request_id": getattr(handler, "request_id", None),
+        "client": client_ip(handler.request, trusted),
+        "call": call_name(handler),
+        "status": handler.get_status(),
+        "duration_ms": round(1000.0 * handler.request.request_time(), 2),
+    }
+
+
+def count_request(handler: RequestHandler) -> None:
+    metrics.request_answered(call_name(handler), handler.get_status(),
+                             handler.request.request_time())

@@ -1,0 +1,107 @@
+"""Moving data in and out: `authserver db export FILE`, `authserver db import FILE`
+(the portable JSON-lines format of services/portable.py), and `authserver import-legacy
+PATH` (the users of the original Flask app)."""
+
+import argparse
+import asyncio
+import os
+import sqlite3
+import sys
+
+from authserver.services import audit, legacy, portable
+from authserver.services.operator_session import operator_caller, operator_context
+
+
+def add_commands(commands, add_setting_flags) -> None:
+    database = commands.add_parser("db", help="export or import the whole database")
+    actions = database.add_subparsers(dest="action", required=True)
+    export = actions.add_parser("export", help="write every table to FILE as JSON lines")
+    export.add_argument("file")
+    export.set_defaults(run=_export, read_only=True)
+    add_setting_flags(export)
+    load = actions.add_parser("import", help="load an export into an empty database")
+    load.add_argument("file")
+    load.set_defaults(run=_import)
+    add_setting_flags(load)
+    original = commands.add_parser(
+        "import-legacy", help="import the users of the original Flask app's SQLite database"
+    )
+    original.add_argument("path", help="the original app's database file")
+    original.set_defaults(run=_import_legacy)
+    add_setting_flags(original)
+
+
+def _write(path: str, lines: list[str], mode: str) -> None:
+    with open(path, mode, encoding="utf-8") as handle:
+        handle.writelines(line + "\n" for line in lines)
+
+
+async def _export_to(settings, path: str) -> int:
+    written = 0
+    async with operator_context(settings) as ctx:
+        async for lines in portable.export_lines(ctx):
+            await asyncio.to_thread(_write, path, lines, "a" if written else "w")
+            written += len(lines)
+    print(f"exported {written - 1} row(s) to {path}")
+    return 0
+
+
+def _export(settings, args: argparse.Namespace) -> int:
+    descriptor = os.open(args.file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.close(descriptor)  # password hashes inside: readable by the owner only
+    return asyncio.run(_export_to(settings, args.file))
+
+
+def _read(path: str) -> dict[str, list[dict]]:
+    with open(path, encoding="utf-8") as handle:
+        return portable.parse(handle)
+
+
+async def _import_from(settings, path: str) -> int:
+    try:
+        rows = await asyncio.to_thread(_read, path)
+    except OSError as exc:
+        print(f"db import: cannot read {path}: {exc.strerror}", file=sys.stderr)
+        return 1
+    except portable.PortableError as exc:
+        print(f"db import: {path}: {exc}", file=sys.stderr)
+        return 1
+    async with operator_context(settings) as ctx:
+        try:
+            counts = await portable.import_rows(ctx, rows)
+        except portable.PortableError as exc:
+            print(f"db import: {exc}", file=sys.stderr)
+            return 1
+        await audit.record(ctx, "accounts_imported", operator_caller("db import"),
+                           detail=f"{counts['user']} account(s) from {os.path.basename(path)}")
+    print("imported " + ", ".join(f"{count} {table}" for table, count in counts.items()))
+    return 0
+
+
+def _import(settings, args: argparse.Namespace) -> int:
+    return asyncio.run(_import_from(settings, args.file))
+
+
+async def _import_legacy_from(settings, path: str) -> int:
+    try:
+        rows = await asyncio.to_thread(legacy.read_original, path)
+    except sqlite3.Error as exc:
+        print(f"import-legacy: {path} is not the original app's database ({exc})",
+              file=sys.stderr)
+        return 1
+    async with operator_context(settings) as ctx:
+        report = await legacy.import_users(ctx, rows)
+        await audit.record(ctx, "accounts_imported", operator_caller("import-legacy"),
+                           detail=f"{len(report.imported)} account(s) from the original app")
+    print(f"imported {len(report.imported)} account(s); their passwords keep working and "
+          "become bcrypt at their next login")
+    for username, why in report.skipped:
+        print(f"skipped {username}: {why}", file=sys.stderr)
+    return 0
+
+
+def _import_legacy(settings, args: argparse.Namespace) -> int:
+    if not os.path.isfile(args.path):
+        print(f"import-legacy: no file at {args.path}", file=sys.stderr)
+        return 1
+    return asyncio.run(_import_legacy_from(settings, args.path))

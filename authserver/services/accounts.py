@@ -1,0 +1,87 @@
+"""Accounts as the operator manages them: found by id, username or email; listed,
+deleted, verified, given a role. The operator's commands reach the data only here."""
+
+from collections.abc import Iterable
+
+from authserver.mail.outbox import PENDING
+from authserver.services.context import Context
+from authserver.store.models import OutboxMail, User, database_proxy
+
+ROLES = ("user", "admin")
+
+
+def _find(reference: str) -> User | None:
+    key = reference.strip().lower()
+    if key.isdigit():
+        return User.get_or_none(User.id == int(key))
+    return User.get_or_none((User.username_key == key) | (User.email_key == key))
+
+
+async def find(ctx: Context, reference: str) -> User | None:
+    """The account whose id, username or email (any case) is `reference`."""
+    return await ctx.store.run(_find, reference)
+
+
+def _all() -> list[User]:
+    return list(User.select().order_by(User.id))
+
+
+async def all_accounts(ctx: Context) -> list[User]:
+    return await ctx.store.run(_all)
+
+
+def _taken(usernames: list[str], emails: list[str]) -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+    for user in User.select(User.username, User.email).where(
+        User.username_key.in_([name.lower() for name in usernames])
+    ):
+        found.append((user.username, "username"))
+    for user in User.select(User.username, User.email).where(
+        User.email_key.in_([email.lower() for email in emails])
+    ):
+        found.append((user.email, "email"))
+    return found
+
+
+async def taken(ctx: Context, usernames: Iterable[str], emails: Iterable[str]
+                ) -> list[tuple[str, str]]:
+    """Which of these usernames and emails accounts hold already, as (value, field)."""
+    return await ctx.store.run(_taken, list(usernames), list(emails))
+
+
+def _delete(user_id: int) -> int:
+    return User.delete().where(User.id == user_id).execute()
+
+
+async def delete(ctx: Context, user: User) -> bool:
+    """Delete the account with its sessions and chat (the database cascades)."""
+    return bool(await ctx.store.run(_delete, user.id))
+
+
+def _update(user_ids: list[int], values: dict) -> int:
+    return User.update(**values).where(User.id.in_(user_ids)).execute()
+
+
+def _verify(user_ids: list[int]) -> None:
+    # Writing first: on SQLite a transaction that reads first cannot always upgrade to
+    # writing while other writers are busy ("database is locked").
+    with database_proxy.obj.atomic():
+        _update(user_ids, {
+            "is_verified": True, "verification_code": None, "verification_code_expires": None,
+        })
+        emails = [user.email for user in User.select(User.email).where(User.id.in_(user_ids))]
+        OutboxMail.delete().where(
+            OutboxMail.recipient.in_(emails), OutboxMail.status == PENDING
+        ).execute()
+
+
+async def mark_verified(ctx: Context, user_ids: list[int]) -> None:
+    """Treat these addresses as proven: their codes die, and the mail still waiting to
+    carry them is withdrawn (bulk accounts for load tests mail nobody)."""
+    await ctx.store.run(_verify, user_ids)
+
+
+async def set_role(ctx: Context, user_ids: list[int], role: str) -> None:
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}")
+    await ctx.store.run(_update, user_ids, {"role": role})

@@ -1,0 +1,165 @@
+"""The portable export format: every table as JSON lines, checked by a marshmallow schema
+per table, so a database moves between SQLite and PostgreSQL with nothing lost.
+
+The first line says what the file is: `{"format": "authserver-export", "version": 1}`.
+Each other line is one row: `{"table": "user", "row": {...}}`. Ids are kept, so sessions,
+chat and audit rows still point at their users.
+"""
+
+import json
+from collections.abc import AsyncIterator, Iterable
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+
+from authserver.services.context import Context
+from authserver.store.models import AuditEvent, ChatMessage, OutboxMail, Session, User
+
+FORMAT = "authserver-export"
+VERSION = 1
+BATCH = 1000
+
+
+class PortableError(Exception):
+    """The file is not an export this version can read; the message says where and why."""
+
+
+def _text(size: int, **options) -> fields.String:
+    return fields.String(validate=validate.Length(max=size), **options)
+
+
+class UserRecord(Schema):
+    id = fields.Integer(required=True)
+    username = _text(80, required=True)
+    username_key = _text(80, required=True)
+    email = _text(254, required=True)
+    email_key = _text(254, required=True)
+    password_hash = _text(255, required=True)
+    is_verified = fields.Boolean(required=True)
+    verification_code = _text(64, allow_none=True, load_default=None)
+    verification_code_expires = fields.NaiveDateTime(allow_none=True, load_default=None)
+    verification_attempts = fields.Integer(load_default=0)
+    created_at = fields.NaiveDateTime(required=True)
+    role = fields.String(load_default="user", validate=validate.OneOf(["user", "admin"]))
+
+
+class SessionRecord(Schema):
+    id = fields.Integer(required=True)
+    user = fields.Integer(required=True)
+    token_hash = _text(64, required=True)
+    created_at = fields.NaiveDateTime(required=True)
+    expires_at = fields.NaiveDateTime(required=True)
+    revoked_at = fields.NaiveDateTime(allow_none=True, load_default=None)
+
+
+class ChatRecord(Schema):
+    id = fields.Integer(required=True)
+    user = fields.Integer(required=True)
+    text = fields.String(required=True)
+    created_at = fields.NaiveDateTime(required=True)
+
+
+class OutboxRecord(Schema):
+    id = fields.Integer(required=True)
+    recipient = _text(254, required=True)
+    subject = _text(200, required=True)
+    body = fields.String(required=True)
+    status = _text(10, required=True)
+    attempts = fields.Integer(required=True)
+    next_attempt_at = fields.NaiveDateTime(required=True)
+    last_error = fields.String(allow_none=True, load_default=None)
+    created_at = fields.NaiveDateTime(required=True)
+    sent_at = fields.NaiveDateTime(allow_none=True, load_default=None)
+
+
+class AuditRecord(Schema):
+    id = fields.Integer(required=True)
+    created_at = fields.NaiveDateTime(required=True)
+    event = _text(32, required=True)
+    user_id = fields.Integer(allow_none=True, load_default=None)
+    username = _text(80, allow_none=True, load_default=None)
+    ip = _text(64, required=True)
+    user_agent = _text(300, required=True)
+    detail = _text(200, load_default="")
+
+
+# In the order rows are written and read back: users before what points at them.
+TABLES = {
+    "user": (User, UserRecord()),
+    "session": (Session, SessionRecord()),
+    "chat_message": (ChatMessage, ChatRecord()),
+    "outbox_mail": (OutboxMail, OutboxRecord()),
+    "audit_event": (AuditEvent, AuditRecord()),
+}
+
+
+def header() -> str:
+    return json.dumps({"format": FORMAT, "version": VERSION})
+
+
+def _page(table: str, after_id: int) -> list[dict]:
+    model, schema = TABLES[table]
+    rows = model.select().where(model.id > after_id).order_by(model.id).limit(BATCH)
+    return [schema.dump(row.__data__) for row in rows]
+
+
+async def export_lines(ctx: Context) -> AsyncIterator[list[str]]:
+    """The export, a page of lines at a time (the header first)."""
+    yield [header()]
+    for table in TABLES:
+        after_id = 0
+        while rows := await ctx.store.run(_page, table, after_id):
+            yield [json.dumps({"table": table, "row": row}) for row in rows]
+            after_id = rows[-1]["id"]
+
+
+def parse(lines: Iterable[str]) -> dict[str, list[dict]]:
+    """The rows of an export, per table, each checked by its schema."""
+    numbered = enumerate(lines, start=1)
+    try:
+        first = json.loads(next(numbered)[1])
+    except (StopIteration, ValueError):
+        raise PortableError("line 1: not an authserver export (no header)") from None
+    if not isinstance(first, dict) or first.get("format") != FORMAT:
+        raise PortableError("line 1: not an authserver export (no header)")
+    if first.get("version") != VERSION:
+        raise PortableError(f"line 1: export version {first.get('version')!r}; "
+                            f"this authserver reads version {VERSION}")
+    rows: dict[str, list[dict]] = {table: [] for table in TABLES}
+    for number, text in numbered:
+        if not text.strip():
+            continue
+        try:
+            entry = json.loads(text)
+            table = entry["table"]
+            rows[table].append(TABLES[table][1].load(entry["row"], unknown=EXCLUDE))
+        except ValidationError as exc:
+            raise PortableError(f"line {number}: {table}: {exc.messages}") from None
+        except (ValueError, KeyError, TypeError):
+            raise PortableError(f"line {number}: not a row of a known table") from None
+    return rows
+
+
+def _is_empty() -> bool:
+    return not any(model.select().exists() for model, _ in TABLES.values())
+
+
+def _insert(rows: dict[str, list[dict]], is_postgresql: bool) -> dict[str, int]:
+    database = User._meta.database
+    with database.atomic():
+        for table, (model, _) in TABLES.items():
+            for start in range(0, len(rows[table]), BATCH):
+                model.insert_many(rows[table][start:start + BATCH]).execute()
+            if is_postgresql and rows[table]:
+                # Ids were given, so the sequence must move past them for new rows.
+                database.execute_sql(
+                    f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "  # noqa: S608
+                    f'(SELECT MAX(id) FROM "{table}"))'
+                )
+    return {table: len(found) for table, found in rows.items()}
+
+
+async def import_rows(ctx: Context, rows: dict[str, list[dict]]) -> dict[str, int]:
+    """Write an export's rows into this (empty) database; counts per table."""
+    if not await ctx.store.run(_is_empty):
+        raise PortableError("the database is not empty: import into a fresh database")
+    return await ctx.store.run(_insert, rows, ctx.store.is_postgresql)
