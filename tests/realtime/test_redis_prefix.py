@@ -8,15 +8,14 @@ import redis.asyncio as redis
 import socketio
 
 from authserver.settings import load_settings
-from tests.need import need
-from tests.realtime.test_durability_and_scale import REDIS_URL, _redis_available
 from tests.support.api import verified_account
+from tests.support.redis import REDIS_URL, need_redis
 
 CONNECTS = "4/minute"
 
 
 async def test_two_deployments_on_one_redis_do_not_cross(start_server, clients, http, unique):
-    need(_redis_available(), f"Redis is not reachable at {REDIS_URL}")
+    need_redis()
     run = uuid.uuid4().hex[:12]
     first, second = (
         start_server("sqlite", REDIS_URL=REDIS_URL, REDIS_PREFIX=f"test-{run}-{name}",
@@ -54,7 +53,7 @@ def test_rate_limit_prefix_is_read_as_redis_prefix():
 
 async def test_the_prefix_names_the_keys(start_server, clients, http, unique):
     """What a deployment leaves in Redis starts with its prefix."""
-    need(_redis_available(), f"Redis is not reachable at {REDIS_URL}")
+    need_redis()
     prefix = f"test-{uuid.uuid4().hex[:12]}"
     server = start_server("sqlite", REDIS_URL=REDIS_URL, REDIS_PREFIX=prefix)
     account = await verified_account(http, server, unique)
