@@ -2,9 +2,12 @@
 
 Verification codes live on the user row (the seed's columns); password reset and email
 change codes live in `account_code`, one per account and purpose. All are six digits
-kept as an HMAC bound to their purpose, so one kind never passes for another, and each
-allows MAX_ATTEMPTS evaluations: an attempt is reserved by a conditional UPDATE before
-the comparison, so concurrent guesses get no more than that many compared.
+kept as an HMAC bound to their purpose, so one kind never passes for another. Each
+allows a number of evaluations (MAX_ATTEMPTS unless the caller says otherwise): an
+attempt is reserved by a conditional UPDATE before the comparison, so concurrent guesses
+get no more than that many compared. A code that strangers can reach (a reset code: all
+it takes is the address) is also limited per client by its caller, so that guesses from
+elsewhere cannot use it up before its owner types it (security/codes.py).
 """
 
 from datetime import timedelta
@@ -80,9 +83,19 @@ def issue(*, user_id: int, purpose: str, secret_key: str, new_email: str | None 
     return code
 
 
-def check(*, user_id: int | None, purpose: str, code: str, secret_key: str) -> AccountCode:
+def digest_of(*, user_id: int | None, purpose: str) -> str | None:
+    """The stored digest of the account's live code of `purpose`, if there is one: what
+    a client's tries at that very code are counted under (security/codes.attempt_key)."""
+    if user_id is None:
+        return None
+    row = AccountCode.get_or_none(AccountCode.user == user_id, AccountCode.purpose == purpose)
+    return row.code_hash if row is not None else None
+
+
+def check(*, user_id: int | None, purpose: str, code: str, secret_key: str,
+          max_attempts: int = MAX_ATTEMPTS) -> AccountCode:
     """The live code row of `purpose` that `code` matches, one attempt spent; or the
-    refusal (wrong, expired, or dead after MAX_ATTEMPTS wrong tries).
+    refusal (wrong, expired, or dead after `max_attempts` tries).
 
     Run outside the transaction that applies the code, so a spent attempt stays spent.
     """
@@ -95,7 +108,7 @@ def check(*, user_id: int | None, purpose: str, code: str, secret_key: str) -> A
         raise invalid("That code has expired. Ask for a new one.", field="code")
     reserved = (
         AccountCode.update(attempts=AccountCode.attempts + 1)
-        .where(AccountCode.id == row.id, AccountCode.attempts < MAX_ATTEMPTS)
+        .where(AccountCode.id == row.id, AccountCode.attempts < max_attempts)
         .execute()
     )
     if not reserved:

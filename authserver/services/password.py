@@ -10,6 +10,7 @@ import logging
 from authserver.errors import ServiceError, invalid
 from authserver.mail import outbox
 from authserver.mail.compose import password_changed_letter, password_reset_letter
+from authserver.security.codes import CODE_CLIENT_LIMIT, MAX_TRIES_PER_CODE, attempt_key
 from authserver.security.password_policy import password_problem
 from authserver.services import audit, codes, sessions, throttling
 from authserver.services.context import Caller, Context
@@ -35,6 +36,7 @@ FORGOT_REPLY = (
 FORGOT_TOO_SOON = "Please wait {wait} before asking for another reset code for this address."
 FORGOT_TOO_MANY_HERE = "Too many reset codes asked from your address. Try again in {wait}."
 RESET_TOO_MANY_HERE = "Too many password resets tried from your address. Try again in {wait}."
+WRONG_RESET_CODES = "Too many wrong codes for this address from your address. Try again in {wait}."
 
 
 def _owner(email_key: str) -> User | None:
@@ -126,12 +128,28 @@ async def reset_password(ctx: Context, request: ResetPasswordRequest, caller: Ca
     problem = password_problem(request.new_password, username="", email=request.email)
     if problem:
         raise invalid(problem, field="new_password")
-    user = await ctx.store.run(_owner, lookup_key(request.email))
+    email_key = lookup_key(request.email)
+    user = await ctx.store.run(_owner, email_key)
+    user_id = user.id if user else None
+    # Wrong tries count per code and client, with MAX_TRIES_PER_CODE in all: a stranger
+    # who knows the address cannot use up the code before its owner types it.
+    stored = await ctx.store.run(codes.digest_of, user_id=user_id, purpose=codes.PASSWORD_RESET)
+    key = attempt_key("reset", email_key, stored, caller.client)
+    async with ctx.limiter.serial.hold(key):
+        await throttling.check(ctx, caller, CODE_CLIENT_LIMIT, key, WRONG_RESET_CODES, user=user)
+        try:
+            code = await ctx.store.run(
+                codes.check, user_id=user_id, purpose=codes.PASSWORD_RESET,
+                code=request.code, secret_key=ctx.settings.secret_key,
+                max_attempts=MAX_TRIES_PER_CODE,
+            )
+        except ServiceError as error:
+            if error.field == "code":
+                await ctx.limiter.count(CODE_CLIENT_LIMIT, key)
+            await _refused_reset(ctx, caller, user, error)
+            raise
+    assert user is not None  # a code matched, so the account exists
     try:
-        code = await ctx.store.run(
-            codes.check, user_id=user.id if user else None, purpose=codes.PASSWORD_RESET,
-            code=request.code, secret_key=ctx.settings.secret_key,
-        )
         problem = password_problem(request.new_password, username=user.username,
                                    email=user.email)
         if problem:

@@ -1,8 +1,10 @@
 """Codes, attacked: strangers who know an address guessing at (and so using up) its
-code, verify-email telling addresses apart, and sign-up as an address oracle."""
+verification or reset code, verify-email telling addresses apart, and sign-up as an
+address oracle."""
 
 import asyncio
 
+from tests.lifecycle.support import code as mailed_code
 from tests.support.api import call, verified_account
 from tests.support.databases import rows
 
@@ -23,6 +25,12 @@ async def pending(http, server, unique) -> tuple[str, str]:
                         {"username": username, "email": email, "password": PASSWORD})
     assert signup.status == 201
     return email, await server.acode_for(email)
+
+
+async def reset(http, server, email, code, client):
+    return await call(http, server, "reset_password",
+                      {"email": email, "code": code, "new_password": "a fresh new passphrase"},
+                      headers={"X-Forwarded-For": client})
 
 
 def wrong(code: str, number: int) -> str:
@@ -135,3 +143,33 @@ async def test_concurrent_wrong_tries_from_one_client_get_five_evaluated(
                           "SELECT verification_attempts FROM \"user\" WHERE email_key = ?",
                           email.lower())
     assert attempts == [(5,)]
+
+
+async def test_strangers_cannot_use_up_the_owners_reset_code(http, start_server, unique):
+    server = start_server(**PROXY)
+    account = await verified_account(http, server, unique, login=False)
+    await call(http, server, "forgot_password", {"email": account.email})
+    code = await mailed_code(server, account.email, "reset")
+    for stranger in ("203.0.113.41", "203.0.113.42"):
+        for number in range(5):
+            reply = await reset(http, server, account.email, wrong(code, number), stranger)
+            assert reply.status == 400, reply.body
+        refused = await reset(http, server, account.email, code, stranger)
+        assert refused.status == 429 and "from your address" in refused.body["error"]
+    owner = await reset(http, server, account.email, code, "198.51.100.40")
+    assert owner.status == 200, owner.body
+
+
+async def test_guessing_at_one_reset_code_stops_at_twenty_tries_in_all(
+        http, start_server, unique):
+    server = start_server(**PROXY)
+    account = await verified_account(http, server, unique, login=False)
+    await call(http, server, "forgot_password", {"email": account.email})
+    code = await mailed_code(server, account.email, "reset")
+    for stranger in range(4):
+        for number in range(5):
+            reply = await reset(http, server, account.email, wrong(code, number),
+                                f"203.0.113.{50 + stranger}")
+            assert reply.status == 400
+    late = await reset(http, server, account.email, code, "198.51.100.41")
+    assert late.status == 429 and "new code" in late.body["error"]
