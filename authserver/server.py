@@ -13,6 +13,7 @@ from authserver.realtime.server import RealTime
 from authserver.security.passwords import PasswordHasher
 from authserver.security.ratelimit import RateLimiter
 from authserver.services.context import Context
+from authserver.services.live_sessions import EndedChannel
 from authserver.settings import Settings
 from authserver.store.database import Store
 from authserver.store.migrations import migrate
@@ -75,6 +76,11 @@ async def serve(settings: Settings, sockets: list[socket.socket]) -> None:
         idle_connection_timeout=75,
     )
     http_server.add_sockets(sockets)
+    ended_channel = None
+    if settings.redis_url:
+        ended_channel = EndedChannel(settings.redis_url, settings.rate_limit_prefix,
+                                     ctx.live_sessions)
+        await ended_channel.start()
     mail.start()
     realtime.start()
 
@@ -96,6 +102,8 @@ async def serve(settings: Settings, sockets: list[socket.socket]) -> None:
         log.warning("%d request(s) (and %d tasks after a reply) still running after %ss",
                     in_flight.count, len(ctx.background), SHUTDOWN_GRACE_SECONDS)
     await realtime.stop()
+    if ended_channel is not None:
+        await ended_channel.stop()
     await http_server.close_all_connections()
     await mail.stop()
     passwords.close()
