@@ -7,6 +7,7 @@ import socket
 
 from tornado.httpserver import HTTPServer
 
+from authserver import collector
 from authserver.mail.senders import ConsoleSender, SmtpSender
 from authserver.mail.worker import MailWorker
 from authserver.realtime.server import RealTime
@@ -83,6 +84,7 @@ async def serve(settings: Settings, sockets: list[socket.socket]) -> None:
         await ended_channel.start()
     mail.start()
     realtime.start()
+    gc_probe = collector.tune()
 
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -108,6 +110,7 @@ async def serve(settings: Settings, sockets: list[socket.socket]) -> None:
     await mail.stop()
     passwords.close()
     await store.close()
+    collector.untune(gc_probe)
     log.info("stopped")
 
 
