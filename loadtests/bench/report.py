@@ -48,7 +48,8 @@ DESCRIPTIONS = {
     "socket_open_server_cpu_ms": "server CPU time per socket opened (steady on a busy machine)",
     "socket_open_client_cpu_percent": "CPU of the benchmark's own clients while opening, %",
     "health_p99_ms_sockets_held": "health latency p99 (~150 requests/s) while they are held "
-                                  "(beside health_p99_ms, the same probe with none held)",
+                                  "and 100 of them send 5 messages/s each (beside "
+                                  "health_p99_ms, the same probe with none held)",
     "gc_max_pause_ms": "longest garbage collector pause of that server (its gc.callbacks "
                        "probe, logged as it stops)",
     "gc_max_pause_cpu_ms": "the longest pass in its thread's CPU time (without the time "
