@@ -3,7 +3,8 @@ probe that times its pauses.
 
 With thousands of sockets a process holds millions of objects. CPython's collector
 stops the loop while it walks a generation; the oldest one holds nearly all of them, so
-a full pass took hundreds of milliseconds. Two changes keep such passes out of the way:
+a full pass took hundreds of milliseconds. What is done here makes passes smaller and
+full ones rarer; it cannot make a full pass over thousands of live sockets short:
 
 - what start-up made (modules, the application, the contracts' models) is moved out of
   the collector's sight with `gc.freeze()`, once: it lives as long as the process anyway
@@ -12,14 +13,22 @@ a full pass took hundreds of milliseconds. Two changes keep such passes out of t
   fewer objects of requests in flight survive into the older generations, while the
   middle one stays small (at most GEN0 x GEN1 objects per pass);
 - full passes come only after GEN2_THRESHOLD middle ones (CPython also waits until a
-  full pass would find a quarter more objects than the last one found).
+  full pass would find a quarter more objects than the last one found), but not much
+  rarer than that (see the table).
 
-Measured with 2,000 sockets opened, held and closed (`--quick`, loaded machine): no
-tuning, longest pause 527 ms (a full pass while serving); 20,000/20/50, 235 ms (the
-middle generation grew to 400,000 objects); these values, 89 ms, and no full pass (on
-that machine any pass could take that long: it waited for a core).
+Measured on a shared 2-core machine (longest pause, the collector's CPU time in brackets):
 
-Reference counting still frees almost everything at once; only cycles wait for a pass.
+| thresholds | 2,000 sockets opened and held | 10 x 1,000 sockets opened and closed |
+|---|---|---|
+| 700/10/10 (CPython's), no freeze | 358 ms (299), a full pass | 541 ms (538); RSS 160 MB |
+| 2,000/5/100 | 15 ms (9), no full pass | 1,389 ms (1,052); RSS 255 MB |
+| 2,000/5/25 (these) | 248 ms (216), a full pass | 577 ms (546); RSS 184 MB |
+
+Rarer full passes help a server that only gains sockets, but each closed socket leaves
+about 95 objects in reference cycles (Engine.IO's Tornado driver makes a class per
+connection; a closed stream keeps an OSError with its traceback), which only a full pass
+frees: the rarer the passes, the more garbage each one walks, and the more memory waits
+for it. These values keep memory and the worst pause near CPython's under churn.
 """
 
 import gc
@@ -31,7 +40,7 @@ log = logging.getLogger(__name__)
 
 GEN0_THRESHOLD = 2_000
 GEN1_THRESHOLD = 5
-GEN2_THRESHOLD = 100
+GEN2_THRESHOLD = 25
 
 
 @dataclass
