@@ -138,6 +138,11 @@ async def reset_password(ctx: Context, request: ResetPasswordRequest, caller: Ca
         await _refused_reset(ctx, caller, user, error)
         raise
     ctx.mail_queued()
+    # Failed logins counted against the account (someone guessing, or the owner before
+    # remembering to reset) no longer lock the owner out once the mailbox is proved.
+    account = f"user:{user.id}"
+    await ctx.limiter.clear("login_account", account)
+    await ctx.limiter.clear("login_account_ip", f"{account}|{caller.ip}")
     await audit.record(ctx, "password_reset", caller, user=user,
                        detail=f"{len(ended)} session(s) ended")
     await sessions.ended(ctx, ended, "Your password was reset. Please log in again.")
