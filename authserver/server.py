@@ -10,6 +10,7 @@ import threading
 
 from tornado.httpserver import HTTPServer
 
+from authserver import collector
 from authserver.mail.senders import ConsoleSender, SmtpSender
 from authserver.mail.worker import MailWorker
 from authserver.observability.endpoint import routes as metrics_routes
@@ -17,6 +18,7 @@ from authserver.realtime.server import RealTime
 from authserver.security.passwords import PasswordHasher
 from authserver.security.ratelimit import RateLimiter
 from authserver.services.context import Context
+from authserver.services.live_sessions import EndedChannel
 from authserver.services.retention import Pruner
 from authserver.settings import Settings
 from authserver.store.database import Store
@@ -86,9 +88,15 @@ async def serve(settings: Settings, sockets: list[socket.socket]) -> None:
         idle_connection_timeout=75,
     )
     http_server.add_sockets(sockets)
+    ended_channel = None
+    if settings.redis_url:
+        ended_channel = EndedChannel(settings.redis_url, settings.redis_prefix,
+                                     ctx.live_sessions)
+        await ended_channel.start()
     mail.start()
     realtime.start()
     pruner.start()
+    gc_probe = collector.tune()
 
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -101,8 +109,11 @@ async def serve(settings: Settings, sockets: list[socket.socket]) -> None:
     _hard_deadline(SHUTDOWN_DEADLINE_SECONDS)
     await pruner.stop()
     await _stop(http_server, app.settings["in_flight"], realtime, mail, ctx)
+    if ended_channel is not None:
+        await ended_channel.stop()
     passwords.close()
     await store.close()
+    collector.untune(gc_probe)
     log.info("stopped")
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
+import redis
 
 from loadtests.payloads import HEALTH
 
@@ -106,6 +107,13 @@ def _healthy(running: Running) -> bool:
         with urllib.request.urlopen(running.url + HEALTH, timeout=2) as reply:  # noqa: S310
             return reply.status == 200
     except OSError:
+        return False
+
+
+def redis_answers(url: str) -> bool:
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=2).ping())
+    except redis.RedisError:
         return False
 
 

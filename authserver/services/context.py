@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from authserver.security.clients import client_key
 from authserver.security.passwords import PasswordHasher
 from authserver.security.ratelimit import RateLimiter
+from authserver.services.live_sessions import SESSION, USER, LiveSessions
 from authserver.settings import Settings
 from authserver.store.database import Store
 
@@ -23,6 +24,7 @@ class Context:
     mail_running: Callable[[], bool] = lambda: False
     session_listeners: list[SessionListener] = field(default_factory=list)
     background: set[asyncio.Task] = field(default_factory=set)
+    live_sessions: LiveSessions = field(default_factory=LiveSessions)
 
     def after_reply(self, work: Coroutine) -> None:
         """Run `work` without holding up the reply (so how long the reply takes does not
@@ -36,9 +38,15 @@ class Context:
             await asyncio.wait(set(self.background))
 
     async def session_ended(self, session_id: int, reason: str) -> None:
-        """Tell every listener (the socket layer) that a session is over."""
+        """Tell every listener (the socket layer) that a session is over, after its token
+        stops working on every worker (the cache of live sessions forgets it)."""
+        await self.live_sessions.forget_everywhere(SESSION, session_id)
         for listener in self.session_listeners:
             await listener(session_id, reason)
+
+    async def user_changed(self, user_id: int) -> None:
+        """The account's details changed: no process may answer with the old ones."""
+        await self.live_sessions.forget_everywhere(USER, user_id)
 
 
 @dataclass(frozen=True)

@@ -107,6 +107,7 @@ async def confirm_email(ctx: Context, request: ConfirmEmailRequest, caller: Call
         code = await ctx.store.run(codes.check, user_id=user.id, purpose=codes.EMAIL_CHANGE,
                                    code=request.code, secret_key=ctx.settings.secret_key)
         old, new = await ctx.store.run(_apply_change, code=code, user_id=user.id)
+        await ctx.user_changed(user.id)
     except ServiceError as error:
         if error.status is Status.RESOURCE_EXHAUSTED:
             error.limit = "code_attempts"

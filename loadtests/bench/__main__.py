@@ -24,6 +24,7 @@ from contracts.messages import LoginReply
 from loadtests import payloads, servers
 from loadtests.bench import http_load, measure, report
 
+DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m loadtests.bench",
@@ -33,9 +34,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True, help="folder for the results")
     parser.add_argument("--database-url", help="e.g. postgresql://... (default: fresh SQLite)")
     parser.add_argument("--runs", type=int, help="runs to take the median of (3; 1 with --quick)")
+    parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL", DEFAULT_REDIS),
+                        help=f"Redis for the two-worker figure (default: {DEFAULT_REDIS})")
     args = parser.parse_args(argv)
     if not http_load.available():
         parser.error(f"wrk not found at {http_load.WRK}: apt-get install wrk")
+    if not servers.redis_answers(args.redis_url):
+        parser.error(f"Redis does not answer at {args.redis_url} (me_rps_2_workers needs it)")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     servers.raise_open_files_limit()
     args.out.mkdir(parents=True, exist_ok=True)
@@ -48,7 +53,8 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="authserver-bench-") as tmp, \
             contextlib.ExitStack() as stack:
-        setup = _start(stack, Path(tmp), args.out / "logs", args.database_url, progress)
+        setup = _start(stack, Path(tmp), args.out / "logs", args.database_url, args.redis_url,
+                       progress)
         results = []
         for run in range(runs):
             progress(f"run {run + 1} of {runs}")
@@ -86,7 +92,7 @@ def _plan(quick: bool) -> measure.Plan:
 
 
 def _start(stack: contextlib.ExitStack, workdir: Path, logdir: Path, database_url: str | None,
-           progress) -> measure.Setup:
+           redis_url: str, progress) -> measure.Setup:
     logdir.mkdir(parents=True, exist_ok=True)
     progress("starting the SMTP sink, the server and bare Tornado")
     sink, maildir = servers.smtp_sink(stack, workdir, logdir)
@@ -101,7 +107,7 @@ def _start(stack: contextlib.ExitStack, workdir: Path, logdir: Path, database_ur
     accounts = payloads.read_accounts(servers.create_accounts(workdir, env, count, f"b{tag}u"))
     setup = measure.Setup(workdir=workdir, logdir=logdir, server=server, bare=bare,
                           env=env, maildir=maildir, accounts=accounts, tag=tag,
-                          token=_login(server.url, accounts[0]))
+                          token=_login(server.url, accounts[0]), redis_url=redis_url)
     setup.version = _health(server.url).get("version", "?")
     setup.pids += [sink.pid, server.pid, bare.pid]
     return setup

@@ -7,6 +7,7 @@ far less than its threads' worth of CPU while the target used a full core was no
 bottleneck.
 """
 
+import contextlib
 import json
 import os
 import shutil
@@ -150,7 +151,12 @@ def wrk(url: str, **options) -> WrkResult:
 
 
 def _cpu(process: psutil.Process | None) -> float:
+    """CPU seconds of the process and of its children, live (workers) or ended."""
     if process is None:
         return 0.0
     times = process.cpu_times()
-    return times.user + times.system + times.children_user + times.children_system
+    total = times.user + times.system + times.children_user + times.children_system
+    for child in process.children(recursive=True):
+        with contextlib.suppress(psutil.NoSuchProcess):
+            total += sum(child.cpu_times()[:2])
+    return total

@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import re
 import secrets
 import time
 from collections.abc import Callable
@@ -19,7 +20,12 @@ KEYS = (
     "bare_tornado_rps", "health_rps", "me_rps", "bcrypt_ms", "login_bound_per_s", "login_per_s",
     "health_p50_ms", "health_p99_ms_under_login", "signup_per_s", "socket_echo_p50_ms",
     "socket_echo_p99_ms", "chat_fanout_p99_ms", "sockets_held", "rss_kb_per_socket",
+    "health_p99_ms_sockets_held", "gc_max_pause_ms", "me_rps_2_workers",
 )
+
+# What the server logs as it stops (authserver/collector.py).
+_PAUSE_LINE = re.compile(r"longest collector pause ([0-9.]+) ms .*longest in CPU time "
+                         r"([0-9.]+) ms")
 
 
 @dataclass
@@ -48,6 +54,7 @@ class Setup:
     maildir: Path
     accounts: list[payloads.Account]
     token: str
+    redis_url: str
     # Names made by this run start with it, so a reused (PostgreSQL) database never clashes.
     tag: str = field(default_factory=lambda: secrets.token_hex(3))
     version: str = "?"
@@ -85,6 +92,7 @@ def once(setup: Setup, plan: Plan, run: int, progress: Callable[[str], None]) ->
                                      connections=32)).rps
     figures["me_rps"] = _ok(load(setup.server, payloads.ME, "me", connections=32,
                                  headers=payloads.bearer(setup.token))).rps
+    figures["me_rps_2_workers"] = _me_rps_2_workers(setup, seconds)
 
     progress("health latency, idle, then while logins saturate the CPUs")
     idle = _ok(load(setup.server, payloads.HEALTH, "health probe", **http_load.PROBE))
@@ -139,7 +147,30 @@ def once(setup: Setup, plan: Plan, run: int, progress: Callable[[str], None]) ->
         figures |= asyncio.run(sockets.held(server.url, setup.token, server.pid,
                                             target=plan.sockets_target, progress=progress,
                                             open_limit_s=plan.sockets_open_limit_s))
+    figures["gc_max_pause_ms"], figures["gc_max_pause_cpu_ms"] = _longest_pause_ms(server)
     return figures
+
+
+def _me_rps_2_workers(setup: Setup, seconds: float) -> float:
+    """/api/me as a deployment runs it: two workers sharing Redis (a server of its own, on
+    the same database, so the token stays good)."""
+    env = {**setup.env, "REDIS_URL": setup.redis_url, "RATE_LIMIT_PREFIX": f"bench{setup.tag}"}
+    with contextlib.ExitStack() as own:
+        server = servers.authserver(own, setup.logdir, env, workers=2)
+        setup.pids.append(server.pid)
+        result = _ok(wrk(server.url + payloads.ME, label="me, 2 workers", duration=seconds,
+                         connections=32, headers=payloads.bearer(setup.token),
+                         target_pid=server.pid))
+        setup.wrk_runs.append(result)
+    return result.rps
+
+
+def _longest_pause_ms(server: servers.Running) -> tuple[float, float]:
+    """The longest collector pause the (stopped) server logged, in wall and CPU time."""
+    found = _PAUSE_LINE.search(server.log.read_text(errors="replace"))
+    if found is None:
+        raise RuntimeError(f"{server.log} has no collector pause line: did it stop cleanly?")
+    return float(found.group(1)), float(found.group(2))
 
 
 def curve(setup: Setup, plan: Plan, progress: Callable[[str], None]) -> list[dict]:

@@ -192,6 +192,25 @@ async def held(url: str, token: str | None, server_pid: int, *, target: int,
                            open_limit_s, progress)
 
 
+TALKERS = 100
+
+
+async def _talk(clients: list[socketio.AsyncClient], seconds: float,
+                interval_s: float = 0.2) -> None:
+    """Each of `clients` sends a `message` every `interval_s` for `seconds` (the server
+    echoes it back to the sender): traffic among a few while the many idle."""
+    deadline = time.monotonic() + seconds
+
+    async def one(client: socketio.AsyncClient) -> None:
+        await asyncio.sleep(random.uniform(0, interval_s))
+        while time.monotonic() < deadline:
+            if client.connected:
+                await client.emit("message", {"chatter": True})
+            await asyncio.sleep(interval_s)
+
+    await asyncio.gather(*(one(client) for client in clients))
+
+
 async def _held(url, token, server, target, hold_s, open_limit_s, progress) -> dict:
     before = server.memory_info().rss
     cpu_before = sum(server.cpu_times()[:2])
@@ -207,10 +226,11 @@ async def _held(url, token, server, target, hold_s, open_limit_s, progress) -> d
                     break
         opening_s = time.monotonic() - started
         cpu_ms = (sum(server.cpu_times()[:2]) - cpu_before) * 1000
-        # While they are held: does the server still answer a light HTTP load promptly?
+        # While they are held, and 100 of them talk: does the server still answer a light
+        # HTTP load promptly?
         probe = http_load.WrkRun(url + HEALTH, label="health probe, sockets held",
                                  duration=hold_s, target_pid=server.pid, **http_load.PROBE)
-        await asyncio.sleep(hold_s + 0.5)
+        await _talk(group.clients[:TALKERS], hold_s + 0.5)
         probed = probe.result()
         alive = group.connected()
         after = server.memory_info().rss

@@ -1,0 +1,160 @@
+"""A per-process cache of live sessions, so an authenticated request rarely needs the
+database, kept honest by three rules:
+
+- an entry is trusted for at most CHECK_SECONDS (well under a second), then the database
+  is asked again, so a session ended behind our back (an operator deleting it, another
+  worker whose message was lost) stops working within that time;
+- a session ended in this process is forgotten at once (`Context.session_ended`), and so
+  are the sessions of an account whose details changed (`Context.user_changed`: a new
+  email must show at once in /api/me);
+- what another process forgets is forgotten here as soon as its message arrives on the
+  Redis channel `<RATE_LIMIT_PREFIX>:sessions:ended` (`EndedChannel`).
+
+A lookup that started before a session ended must not put it back: every ending bumps a
+generation, and a lookup made under an older generation is not stored.
+"""
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Generic, TypeVar
+
+import redis.asyncio as redis
+
+log = logging.getLogger(__name__)
+
+V = TypeVar("V")
+
+CHECK_SECONDS = 0.5
+SESSION, USER = "session", "user"
+MAX_ENTRIES = 10_000
+RETRY_SECONDS = 1.0
+
+
+class LiveSessions(Generic[V]):
+    """Token hash -> what its lookup found, with the session it belongs to."""
+
+    def __init__(self, check_seconds: float = CHECK_SECONDS, max_entries: int = MAX_ENTRIES):
+        self.check_seconds = check_seconds
+        self.max_entries = max_entries
+        # token hash -> (value, (SESSION, id), (USER, id), trusted until (monotonic),
+        # expires (epoch))
+        self._entries: dict[str, tuple[V, tuple[str, int], tuple[str, int], float, float]] = {}
+        self._generation = 0
+        self.publish: Callable[[str, int], Awaitable[None]] | None = None
+
+    @property
+    def generation(self) -> int:
+        """Take it before a lookup; pass it to `store` after."""
+        return self._generation
+
+    def get(self, token_hash: str) -> V | None:
+        entry = self._entries.get(token_hash)
+        if entry is None:
+            return None
+        value, _, _, trusted_until, expires = entry
+        if time.monotonic() >= trusted_until or time.time() >= expires:
+            del self._entries[token_hash]
+            return None
+        return value
+
+    def store(self, token_hash: str, value: V, *, session_id: int, user_id: int,
+              expires_at: datetime, generation: int) -> None:
+        """Keep a lookup's answer, unless a session ended since it began."""
+        if generation != self._generation or self.check_seconds <= 0:
+            return
+        if len(self._entries) >= self.max_entries:
+            self._drop_stale()
+        if len(self._entries) >= self.max_entries:
+            self._entries.clear()
+        trusted_until = time.monotonic() + self.check_seconds
+        self._entries[token_hash] = (value, (SESSION, session_id), (USER, user_id),
+                                     trusted_until, expires_at.replace(tzinfo=UTC).timestamp())
+
+    def forget(self, kind: str, ident: int) -> None:
+        """Drop here the entries of one session (SESSION) or one account (USER). A pass
+        over at most MAX_ENTRIES entries, on the rare ending, is cheaper than second
+        indexes kept up on every request."""
+        self._generation += 1
+        key = (kind, ident)
+        for token_hash in [token_hash for token_hash, entry in self._entries.items()
+                           if key in (entry[1], entry[2])]:
+            del self._entries[token_hash]
+
+    def clear(self) -> None:
+        self._generation += 1
+        self._entries.clear()
+
+    async def forget_everywhere(self, kind: str, ident: int) -> None:
+        """Forget a session or an account here, and tell the other processes to."""
+        self.forget(kind, ident)
+        if self.publish is not None:
+            await self.publish(kind, ident)
+
+    def _drop_stale(self) -> None:
+        now = time.monotonic()
+        for token_hash in [key for key, entry in self._entries.items() if entry[3] <= now]:
+            del self._entries[token_hash]
+
+
+class EndedChannel:
+    """Redis pub/sub between the workers: each announces the sessions it ends and forgets
+    those the others announce.
+
+    Until subscribed, and while the subscription is down, the cache is cleared and stays
+    empty (every lookup goes to the database): a message missed then cannot leave a
+    revoked session working.
+    """
+
+    def __init__(self, redis_url: str, prefix: str, cache: LiveSessions) -> None:
+        self.name = f"{prefix}:sessions:ended"
+        self.cache = cache
+        self._redis = redis.from_url(redis_url)
+        self._listener: asyncio.Task | None = None
+        self._trusted_for = cache.check_seconds
+        cache.check_seconds = 0.0
+
+    async def start(self) -> None:
+        self.cache.publish = self._publish
+        self._listener = asyncio.get_running_loop().create_task(self._listen_forever())
+
+    async def stop(self) -> None:
+        self.cache.publish = None
+        if self._listener is not None:
+            self._listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._listener
+        await self._redis.aclose()
+
+    async def _publish(self, kind: str, ident: int) -> None:
+        try:
+            await self._redis.publish(self.name, f"{kind}:{ident}")
+        except redis.RedisError as exc:
+            # The others still stop trusting it within CHECK_SECONDS.
+            log.warning("could not announce the end of %s %d: %s", kind, ident, exc)
+
+    async def _listen_forever(self) -> None:
+        while True:
+            try:
+                await self._listen()
+            except (redis.RedisError, OSError) as exc:
+                log.warning("session end channel lost (%s); retrying in %ss", exc,
+                            RETRY_SECONDS)
+            self._set_listening(False)
+            await asyncio.sleep(RETRY_SECONDS)
+
+    async def _listen(self) -> None:
+        async with self._redis.pubsub() as pubsub:
+            await pubsub.subscribe(self.name)
+            self._set_listening(True)
+            async for message in pubsub.listen():
+                if message["type"] == "message":
+                    kind, _, ident = message["data"].decode().partition(":")
+                    self.cache.forget(kind, int(ident))
+
+    def _set_listening(self, listening: bool) -> None:
+        self.cache.clear()
+        self.cache.check_seconds = self._trusted_for if listening else 0.0
