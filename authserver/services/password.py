@@ -132,6 +132,7 @@ async def reset_password(ctx: Context, request: ResetPasswordRequest, caller: Ca
             codes.check, user_id=user.id if user else None, purpose=codes.PASSWORD_RESET,
             code=request.code, secret_key=ctx.settings.secret_key,
         )
+        assert user is not None  # codes.check refuses every code when there is no account
         problem = password_problem(request.new_password, username=user.username,
                                    email=user.email)
         if problem:
