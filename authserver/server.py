@@ -41,7 +41,9 @@ def mail_sender(settings: Settings):
     if settings.mail_to_console:
         return ConsoleSender(settings.from_email)
     return SmtpSender(
-        host=settings.smtp_server,
+        # MAIL_BACKEND=smtp without SMTP_SERVER: smtplib takes "" as it takes None (no
+        # connection made, so every send fails and is retried).
+        host=settings.smtp_server or "",
         port=settings.smtp_port,
         security=settings.smtp_security,
         username=settings.smtp_username,

@@ -9,7 +9,7 @@ completion are built), runs against a `Context`, and returns an `Outcome`: the r
 import argparse
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from prompt_toolkit.formatted_text import FormattedText
 from pydantic import BaseModel, ValidationError
@@ -17,6 +17,8 @@ from pydantic import BaseModel, ValidationError
 from cli.context import Context
 from cli.errors import UsageError
 from contracts.fields import FIELD_RULES
+
+M = TypeVar("M", bound=BaseModel)
 
 
 class Asker(Protocol):
@@ -77,13 +79,15 @@ def info(text: str) -> FormattedText:
     return FormattedText([("", text)])
 
 
-def model(cls: type[BaseModel], **values: object) -> BaseModel:
-    """Build a request, turning the model's complaint into a one-line usage error."""
+def model(kind: type[M], **values: object) -> M:
+    """Build a request, turning the model's complaint into a one-line usage error.
+
+    Generic in the model, so the typed client infers each call's request from it."""
     try:
-        return cls(**values)
+        return kind(**values)
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or cls.__name__
+        where = ".".join(str(part) for part in first["loc"]) or kind.__name__
         # The same sentence the server would answer with, not pydantic's wording; a
         # `new_password` or `current_password` follows the rule of passwords.
         rule = FIELD_RULES.get(where) or FIELD_RULES.get(where.rsplit("_", 1)[-1])

@@ -50,6 +50,7 @@ def _in_daemon_thread(function, *args) -> asyncio.Future:
             future.set_exception(error)
 
     def run() -> None:
+        outcome: tuple[object, Exception | None]
         try:
             outcome = (function(*args), None)
         except Exception as exc:  # handed to the awaiting task

@@ -21,8 +21,13 @@ def share_metrics_between_workers() -> str:
     folder = tempfile.mkdtemp(prefix="authserver-metrics-")
     os.environ[ENVIRONMENT_VARIABLE] = folder
     parent = os.getpid()
-    # Only the supervising parent removes it; forked workers inherit the hook.
-    atexit.register(lambda: os.getpid() == parent and shutil.rmtree(folder, True))
+
+    def remove() -> None:
+        # Only the supervising parent removes it; forked workers inherit the hook.
+        if os.getpid() == parent:
+            shutil.rmtree(folder, True)
+
+    atexit.register(remove)
     return folder
 
 

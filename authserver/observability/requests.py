@@ -13,20 +13,26 @@ from authserver.web.client import client_ip
 REQUEST_ID_HEADER = "X-Request-Id"
 # An id from the proxy in front (nginx's $request_id) is kept if it looks like one.
 _GIVEN_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+# Kept on the handler itself, which Tornado's RequestHandler has no field for.
+_ID_ATTRIBUTE = "request_id"
+
+
+def _id_of(handler: RequestHandler) -> str | None:
+    return getattr(handler, _ID_ATTRIBUTE, None)
 
 
 def assign_request_id(handler: RequestHandler) -> None:
     """Give the request its id and put it in the response headers."""
     given = handler.request.headers.get(REQUEST_ID_HEADER, "")
     # Tornado sets default headers again when it clears a reply for an error: same id.
-    handler.request_id = getattr(handler, "request_id", None) or (
-        given if _GIVEN_ID.match(given) else uuid.uuid4().hex)
-    handler.set_header(REQUEST_ID_HEADER, handler.request_id)
+    assigned = _id_of(handler) or (given if _GIVEN_ID.match(given) else uuid.uuid4().hex)
+    setattr(handler, _ID_ATTRIBUTE, assigned)
+    handler.set_header(REQUEST_ID_HEADER, assigned)
 
 
 def enter_request(handler: RequestHandler) -> None:
     """From here on, what this request's task logs carries its id."""
-    request_id.set(getattr(handler, "request_id", None))
+    request_id.set(_id_of(handler))
 
 
 def call_name(handler: RequestHandler) -> str:
@@ -43,7 +49,7 @@ def request_fields(handler: RequestHandler) -> dict:
     ctx = getattr(handler, "ctx", None)
     trusted = ctx.settings.trusted_proxies if ctx is not None else ()
     return {
-        "request_id": getattr(handler, "request_id", None),
+        "request_id": _id_of(handler),
         "client": client_ip(handler.request, trusted),
         "call": call_name(handler),
         "status": handler.get_status(),

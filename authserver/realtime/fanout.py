@@ -27,6 +27,8 @@ NOT_FANNED_OUT = (
 
 
 class FanOut(socketio.AsyncRedisManager):
+    connected: bool  # AsyncRedisManager's: is its Redis connection open
+
     async def emit(self, event, data, namespace=None, room=None, skip_sid=None,
                    callback=None, to=None, **kwargs):
         """An event for one socket of this process needs no trip through Redis (and keeps

@@ -173,6 +173,8 @@ class AuthNamespace(socketio.AsyncNamespace):
                 user = signed_in.user
             else:
                 caller = self._caller(sid)
+                # Authenticate's validator: without a token, both of these are given.
+                assert request.username is not None and request.password is not None
                 user = await check_credentials(
                     self.ctx, request.username, request.password, caller
                 )

@@ -12,6 +12,7 @@ import logging
 import os
 import uuid
 from collections import Counter
+from typing import cast
 
 import redis.asyncio as redis
 
@@ -100,7 +101,8 @@ class RedisPresence:
         users: set[str] = set()
         try:
             async for key in self._redis.scan_iter(match=self._keys + "*"):
-                counts = await self._redis.hgetall(key)
+                # decode_responses=True gives str, which redis-py's types cannot follow
+                counts = cast(dict[str, str], await self._redis.hgetall(key))
                 users.update(user for user, count in counts.items() if int(count) > 0)
         except redis.RedisError as exc:
             log.warning("presence unreadable: %s", exc)
@@ -122,7 +124,8 @@ class RedisPresence:
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.delete(self._key)
             if self._local:
-                pipe.hset(self._key, mapping=dict(self._local))
+                # Built in place, not by dict(): redis-py's mapping takes wider keys than str.
+                pipe.hset(self._key, mapping={user: n for user, n in self._local.items()})
                 pipe.expire(self._key, KEY_TTL_SECONDS)
             await pipe.execute()
 

@@ -9,6 +9,7 @@ expired or was revoked by another process.
 import asyncio
 import contextlib
 import logging
+from typing import Any
 
 from authserver.realtime.fanout import FanOut
 from authserver.realtime.namespace import AuthNamespace, session_room
@@ -57,7 +58,7 @@ class RealTime:
         self._websockets_gone = asyncio.Event()
 
     def routes(self) -> list[tuple]:
-        handler = socket_handler(
+        handler: Any = socket_handler(  # a class made at run time
             self.sio,
             allowed_origins=self.ctx.settings.allowed_origins,
             polling_allowed=self.ctx.settings.workers == 1,

@@ -12,7 +12,7 @@ PREFIXES = ("scrypt:", "pbkdf2:")
 
 
 def is_legacy(password_hash: str | None) -> bool:
-    return bool(password_hash) and password_hash.startswith(PREFIXES)
+    return bool(password_hash and password_hash.startswith(PREFIXES))
 
 
 def _derive(method: str, password: bytes, salt: bytes) -> bytes:

@@ -99,9 +99,9 @@ def check(*, user_id: int | None, purpose: str, code: str, secret_key: str,
 
     Run outside the transaction that applies the code, so a spent attempt stays spent.
     """
-    row = None
-    if user_id is not None:
-        row = AccountCode.get_or_none(AccountCode.user == user_id, AccountCode.purpose == purpose)
+    if user_id is None:
+        raise wrong_code()
+    row = AccountCode.get_or_none(AccountCode.user == user_id, AccountCode.purpose == purpose)
     if row is None:
         raise wrong_code()
     if row.expires_at <= utcnow():

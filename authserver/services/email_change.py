@@ -77,6 +77,7 @@ def _apply_change(*, code: AccountCode, user_id: int) -> tuple[str, str]:
     """Use the code, put the new address in place of the old (and of an unverified
     account holding it), and mail the old address; returns (old, new)."""
     new_email = code.new_email
+    assert new_email is not None  # an email-change code always holds its new address
     try:
         with database_proxy.obj.atomic():
             codes.consume(code)

@@ -82,8 +82,11 @@ class AuditRecord(Schema):
     detail = _text(200, load_default="")
 
 
+# The tables carried over; each has an integer `id`, the order of its pages.
+Row = User | Session | ChatMessage | OutboxMail | AuditEvent
+
 # In the order rows are written and read back: users before what points at them.
-TABLES = {
+TABLES: dict[str, tuple[type[Row], Schema]] = {
     "user": (User, UserRecord()),
     "session": (Session, SessionRecord()),
     "chat_message": (ChatMessage, ChatRecord()),

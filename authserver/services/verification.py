@@ -44,6 +44,7 @@ def _pending(email_key: str) -> User | None:
     user = User.get_or_none(User.email_key == email_key)
     if user is None or user.is_verified or user.verification_code is None:
         return None
+    assert user.verification_code_expires is not None  # set together with the code
     if user.verification_code_expires <= utcnow():
         return None
     return user
@@ -52,6 +53,7 @@ def _pending(email_key: str) -> User | None:
 def _use_code(*, user: User, email_key: str, code: str, secret_key: str) -> bool:
     """Spend one try at the user's code; True when it matched and verified the account."""
     stored = user.verification_code
+    assert stored is not None  # `_pending` hands over only accounts with a code
     reserved = (
         User.update(verification_attempts=User.verification_attempts + 1)
         .where(
@@ -86,8 +88,8 @@ async def verify_email(ctx: Context, request: VerifyEmailRequest, caller: Caller
     email_key = lookup_key(request.email)
     await throttling.hit(ctx, caller, "verify_ip", caller.client, TOO_MANY_CHECKS)
     user = await ctx.store.run(_pending, email_key)
-    key = attempt_key("verification", email_key, user and user.verification_code,
-                      caller.client)
+    key = attempt_key("verification", email_key,
+                      user.verification_code if user is not None else None, caller.client)
     async with ctx.limiter.serial.hold(key):
         await throttling.check(ctx, caller, CODE_CLIENT_LIMIT, key, TOO_MANY_WRONG, user=user)
         verified = user is not None and await ctx.store.run(

@@ -125,6 +125,7 @@ class Store:
             if not _is_one_of(exc, (_AcquireFailed, *UNAVAILABLE_ERRORS)):
                 raise
             cause = exc.__cause__ if isinstance(exc, _AcquireFailed) else exc
+            assert cause is not None  # _AcquireFailed is always raised from the connect error
             log.warning("database unavailable: %s: %s", type(cause).__name__, cause)
             DATABASE_ERRORS.inc()
             message = "The database is unavailable right now; try again shortly."

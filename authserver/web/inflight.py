@@ -29,6 +29,7 @@ class InFlight:
         a state the client can retry, and logged as a warning, not as a crash.
         """
         task = asyncio.current_task()
+        assert task is not None  # entered only from a request's (or event's) task
         self.count += 1
         self._idle.clear()
         self._tasks.add(task)
