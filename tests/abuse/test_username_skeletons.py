@@ -2,12 +2,13 @@
 existing account its skeleton, oldest first, and never fails on two that look alike."""
 
 import uuid
+from datetime import datetime
 
 import pytest
 
 from authserver.security.lookalikes import skeleton
 from tests.support.api import call
-from tests.support.databases import rows
+from tests.support.databases import load_first_release_schema, rows
 
 PASSWORD = "a good long password"
 
@@ -18,27 +19,17 @@ def fresh_database(request, servers) -> tuple[str, str]:
     return request.param, servers.database_url(request.param)
 
 
-async def _as_before_the_rule(url: str) -> None:
-    """Take the schema back to the version before username skeletons."""
-    await rows(url, "DROP INDEX user_username_skeleton")
-    await rows(url, 'ALTER TABLE "user" DROP COLUMN username_skeleton')
-    await rows(url, "DELETE FROM schema_version WHERE version = 3")
-
-
 async def test_existing_look_alikes_survive_the_migration(http, start_server, fresh_database):
     backend, url = fresh_database
     run = uuid.uuid4().hex[:6]
-    server = start_server(backend, database_url=url)
-    for name in ("old", "new"):
-        reply = await call(http, server, "signup", {"username": f"{name}_{run}",
-                                                    "email": f"{name}{run}@example.com",
-                                                    "password": PASSWORD})
-        assert reply.status == 201
-    server.stop()
-    await _as_before_the_rule(url)
-    # Before the rule, two accounts could read the same.
-    await rows(url, 'UPDATE "user" SET username = ?, username_key = ? WHERE username = ?',
-               f"o1d_{run}", f"o1d_{run}", f"new_{run}")
+    # A database of the first release, where two accounts could read the same.
+    await load_first_release_schema(url)
+    for name in (f"old_{run}", f"o1d_{run}"):
+        await rows(url, 'INSERT INTO "user" (username, username_key, email, email_key, '
+                   "password_hash, is_verified, verification_attempts, created_at) "
+                   "VALUES (?, ?, ?, ?, '$2b$04$x', TRUE, 0, ?)",
+                   name, name, f"{name}@example.com", f"{name}@example.com",
+                   datetime(2026, 11, 1, 10, 0))
     server = start_server(backend, database_url=url)
     skeletons = await rows(url, 'SELECT username, username_skeleton FROM "user" ORDER BY id')
     assert skeletons == [(f"old_{run}", skeleton(f"old_{run}")), (f"o1d_{run}", None)]

@@ -4,6 +4,7 @@ database created for the run and dropped after."""
 import asyncio
 import os
 import uuid
+from pathlib import Path
 
 import aiosqlite
 import asyncpg
@@ -99,5 +100,26 @@ async def rows(database_url: str, sql: str, *args) -> list[tuple]:
     connection = await asyncpg.connect(database_url)
     try:
         return [tuple(row) for row in await connection.fetch(numbered, *args)]
+    finally:
+        await connection.close()
+
+
+SCHEMA_V1 = Path(__file__).parents[1] / "data"
+
+
+async def load_first_release_schema(database_url: str) -> None:
+    """Give an empty database the tables the first release made (its own DDL, saved from
+    it, with schema_version at 1): a database to upgrade, as a user of that release has."""
+    backend = "sqlite" if database_url.startswith("sqlite:///") else "postgresql"
+    ddl = (SCHEMA_V1 / f"schema_v1_{backend}.sql").read_text()
+    ddl += "\nINSERT INTO schema_version (version, applied_at) VALUES (1, '2026-11-01 10:00:00');"
+    if backend == "sqlite":
+        async with aiosqlite.connect(database_url[len("sqlite:///"):]) as connection:
+            await connection.executescript(ddl)
+            await connection.commit()
+        return
+    connection = await asyncpg.connect(database_url)
+    try:
+        await connection.execute(ddl)
     finally:
         await connection.close()
