@@ -35,6 +35,6 @@ async def delete_account(ctx: Context, request: DeleteAccountRequest, caller: Ca
     user = await confirm_password(ctx, caller, signed_in, request.current_password)
     ended = await ctx.store.run(_delete, user)
     ctx.mail_queued()
-    await audit.record(ctx, "account_deleted", caller, user=user)
     await sessions.ended(ctx, ended, "This account was deleted.")
+    await audit.record(ctx, "account_deleted", caller, user=user)
     return Notice(message=f"The account {user.username} is deleted. Goodbye.")

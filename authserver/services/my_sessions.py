@@ -48,9 +48,11 @@ async def revoke_session(ctx: Context, request: RevokeSessionRequest, caller: Ca
     if not await ctx.store.run(_revoke_own, signed_in.user.id, request.session_id):
         raise ServiceError(Status.NOT_FOUND, "You have no live session with that id.",
                            field="session_id")
+    # Its sockets are told first: the sweep, which finds ended sessions on its own, would
+    # end them with no reason if an audit write let it get there first.
+    await ctx.session_ended(request.session_id, "This session was ended from another device.")
     await audit.record(ctx, "session_revoked", caller, user=signed_in.user,
                        detail=f"session {request.session_id}")
-    await ctx.session_ended(request.session_id, "This session was ended from another device.")
     if request.session_id == signed_in.session_id:
         return Notice(message="This session has ended. You are logged out.")
     return Notice(message="That session has ended.")
@@ -60,9 +62,9 @@ async def revoke_session(ctx: Context, request: RevokeSessionRequest, caller: Ca
 async def revoke_other_sessions(ctx: Context, request: Empty, caller: Caller) -> Notice:
     signed_in = await authenticate(ctx, caller.token)
     ids = await ctx.store.run(revoke_all, signed_in.user.id, keep=signed_in.session_id)
+    await ended(ctx, ids, "This session was ended from another device.")
     await audit.record(ctx, "session_revoked", caller, user=signed_in.user,
                        detail=f"every other session ({len(ids)})")
-    await ended(ctx, ids, "This session was ended from another device.")
     return Notice(message=f"Ended {len(ids)} other session{'' if len(ids) == 1 else 's'}.")
 
 
@@ -70,7 +72,7 @@ async def revoke_other_sessions(ctx: Context, request: Empty, caller: Caller) ->
 async def logout_all(ctx: Context, request: Empty, caller: Caller) -> Notice:
     signed_in = await authenticate(ctx, caller.token)
     ids = await ctx.store.run(revoke_all, signed_in.user.id)
+    await ended(ctx, ids, "You logged out everywhere.")
     await audit.record(ctx, "session_revoked", caller, user=signed_in.user,
                        detail=f"every session ({len(ids)})")
-    await ended(ctx, ids, "You logged out everywhere.")
     return Notice(message="You are logged out everywhere.")

@@ -164,11 +164,11 @@ async def reset_password(ctx: Context, request: ResetPasswordRequest, caller: Ca
     # Failed logins counted against the account (someone guessing, or the owner before
     # remembering to reset) no longer lock the owner out once the mailbox is proved.
     account = f"user:{user.id}"
+    await sessions.ended(ctx, ended, "Your password was reset. Please log in again.")
     await ctx.limiter.clear("login_account", account)
     await ctx.limiter.clear("login_account_ip", f"{account}|{caller.client}")
     await audit.record(ctx, "password_reset", caller, user=user,
                        detail=f"{len(ended)} session(s) ended")
-    await sessions.ended(ctx, ended, "Your password was reset. Please log in again.")
     return Notice(message="Your password is reset. You can log in with it now.")
 
 
@@ -198,8 +198,8 @@ async def change_password(ctx: Context, request: ChangePasswordRequest, caller: 
     ended = await ctx.store.run(_apply_change, user_id=user.id, keep=signed_in.session_id,
                                 password_hash=password_hash)
     ctx.mail_queued()
-    await audit.record(ctx, "password_changed", caller, user=user,
-                       detail=f"{len(ended)} other session(s) ended")
     await sessions.ended(ctx, ended,
                          "Your password was changed on another device. Please log in again.")
+    await audit.record(ctx, "password_changed", caller, user=user,
+                       detail=f"{len(ended)} other session(s) ended")
     return Notice(message="Your password is changed. Your other sessions have ended.")

@@ -167,6 +167,6 @@ async def me(ctx: Context, request: Empty, caller: Caller) -> UserReply:
 async def logout(ctx: Context, request: Empty, caller: Caller) -> Notice:
     signed_in = await authenticate(ctx, caller.token)
     if await ctx.store.run(_revoke, signed_in.session_id):
-        await audit.record(ctx, "logout", caller, user=signed_in.user)
         await ctx.session_ended(signed_in.session_id, "You logged out.")
+        await audit.record(ctx, "logout", caller, user=signed_in.user)
     return Notice(message="You are logged out.")
