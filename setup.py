@@ -33,6 +33,11 @@ setup(
         "limits>=5.0",
         "redis>=5.0.1",
         "zxcvbn>=4.5",
+        # the second factor: TOTP codes, the enrolment QR code (drawn here, as SVG),
+        # TOTP secrets encrypted at rest
+        "pyotp>=2.9",
+        "qrcode>=7.4",
+        "cryptography>=44.0.1",
     ],
     extras_require={
         "test": [

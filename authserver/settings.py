@@ -109,6 +109,7 @@ class _EnvironmentSchema(Schema):
     LIMIT_RESET_IP = _limit("reset_ip")
     LIMIT_PASSWORD_CHECK_USER = _limit("password_check_user")
     LIMIT_EMAIL_CHANGE_USER = _limit("email_change_user")
+    LIMIT_SECOND_FACTOR_USER = _limit("second_factor_user")
 
     @post_load
     def _blank_is_unset(self, data, **kwargs):

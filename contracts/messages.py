@@ -1,8 +1,20 @@
 """Request and reply messages of the REST API."""
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Literal
 
-from contracts.fields import Code, Email, LoginName, Password, Timestamp, Username
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from contracts.fields import (
+    Challenge,
+    Code,
+    Email,
+    LoginName,
+    Password,
+    RecoveryCode,
+    Timestamp,
+    TotpCode,
+    Username,
+)
 
 
 class Message(BaseModel):
@@ -120,3 +132,76 @@ class RevokeSessionRequest(Message):
 
 class DeleteAccountRequest(Message):
     current_password: Password
+
+
+# --- the second factor (issue 16) --------------------------------------------------
+
+SecondFactorKind = Literal["totp", "recovery_code"]
+
+
+class SecondFactorChallenge(Message):
+    """What a login that needs a second factor answers with instead of a session: finish
+    it with `POST /api/login/second-factor` (or the socket event `second_factor`) before
+    `expires_at`, in at most `tries_left` tries."""
+
+    challenge: str
+    factors: list[SecondFactorKind]
+    expires_at: Timestamp
+    tries_left: int
+
+
+class _CodeOrRecoveryCode(Message):
+    code: TotpCode | None = None
+    recovery_code: RecoveryCode | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self):
+        if (self.code is None) == (self.recovery_code is None):
+            raise ValueError("send either code (from your authenticator app) or recovery_code")
+        return self
+
+
+class SecondFactorRequest(_CodeOrRecoveryCode):
+    challenge: Challenge
+
+
+class TotpEnrolRequest(Message):
+    current_password: Password
+
+
+class TotpEnrolment(Message):
+    """A new TOTP secret waiting for its first code (`POST /api/totp/confirm`).
+
+    `qr_code` is the `otpauth_uri` as an SVG image in a data: URI, drawn by the server.
+    """
+
+    message: str
+    secret: str
+    otpauth_uri: str
+    qr_code: str
+
+
+class TotpConfirmRequest(Message):
+    code: TotpCode
+
+
+class RecoveryCodes(Message):
+    """Ten one-use codes, shown this once: each logs in once without the app."""
+
+    message: str
+    recovery_codes: list[str]
+
+
+class TotpDisableRequest(_CodeOrRecoveryCode):
+    current_password: Password
+
+
+class RegenerateRecoveryCodesRequest(Message):
+    current_password: Password
+
+
+class SecondFactorStatus(Message):
+    """The caller's second factors: whether TOTP is on, and unused recovery codes left."""
+
+    totp: bool
+    recovery_codes_left: int

@@ -71,7 +71,21 @@ CALLS: tuple[Call, ...] = (
         reply=m.LoginReply,
         status=200,
         errors=(*_BODY, Status.UNAUTHENTICATED, Status.PERMISSION_DENIED),
-        summary="Exchange a username (or email) and password for a session token.",
+        summary="Exchange a username (or email) and password for a session token. For an "
+                "account with a second factor the right password is answered with 401 and "
+                "a `second_factor` challenge instead: finish with "
+                "POST /api/login/second-factor.",
+    ),
+    Call(
+        name="login_second_factor",
+        method="POST",
+        route="/api/login/second-factor",
+        request=m.SecondFactorRequest,
+        reply=m.LoginReply,
+        status=200,
+        errors=(*_BODY, Status.UNAUTHENTICATED),
+        summary="Finish a login that asked for a second factor: its challenge and a code "
+                "from the authenticator app or a recovery code (5 minutes, 5 tries).",
     ),
     Call(
         name="resend_verification",
@@ -215,6 +229,70 @@ CALLS: tuple[Call, ...] = (
         errors=_SIGNED_IN_BODY,
         summary="Delete this account (the current password is asked again): its sessions "
                 "end and its username and address become free.",
+        authenticated=True,
+    ),
+)
+
+
+# The second factor's own calls (issue 16), kept apart from the rows above so that the
+# branches adding calls meet in fewer lines.
+CALLS += (
+    Call(
+        name="second_factor_status",
+        method="GET",
+        route="/api/second-factor",
+        request=m.Empty,
+        reply=m.SecondFactorStatus,
+        status=200,
+        errors=(Status.UNAUTHENTICATED, Status.RESOURCE_EXHAUSTED),
+        summary="Is TOTP on for this account, and how many recovery codes are left?",
+        authenticated=True,
+    ),
+    Call(
+        name="totp_enrol",
+        method="POST",
+        route="/api/totp/enrol",
+        request=m.TotpEnrolRequest,
+        reply=m.TotpEnrolment,
+        status=200,
+        errors=(*_SIGNED_IN_BODY, Status.FAILED_PRECONDITION),
+        summary="Start TOTP enrolment (the current password is asked again): a new secret, "
+                "its otpauth:// URI and QR code. Nothing changes at login until confirmed.",
+        authenticated=True,
+    ),
+    Call(
+        name="totp_confirm",
+        method="POST",
+        route="/api/totp/confirm",
+        request=m.TotpConfirmRequest,
+        reply=m.RecoveryCodes,
+        status=200,
+        errors=(*_SIGNED_IN_BODY, Status.FAILED_PRECONDITION),
+        summary="Turn TOTP on with a first code from the app; answers ten recovery codes, "
+                "shown this once.",
+        authenticated=True,
+    ),
+    Call(
+        name="totp_disable",
+        method="POST",
+        route="/api/totp/disable",
+        request=m.TotpDisableRequest,
+        reply=m.Notice,
+        status=200,
+        errors=(*_SIGNED_IN_BODY, Status.FAILED_PRECONDITION),
+        summary="Turn TOTP off: the current password and a code (or a recovery code).",
+        authenticated=True,
+    ),
+    Call(
+        name="regenerate_recovery_codes",
+        method="POST",
+        route="/api/totp/recovery-codes",
+        request=m.RegenerateRecoveryCodesRequest,
+        reply=m.RecoveryCodes,
+        status=200,
+        errors=(*_SIGNED_IN_BODY, Status.FAILED_PRECONDITION),
+        summary="Ten new recovery codes (the current password is asked again); the old "
+                "ones stop working.",
         authenticated=True,
     ),
 )

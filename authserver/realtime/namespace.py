@@ -6,8 +6,8 @@ from http.cookies import CookieError, SimpleCookie
 import socketio
 from pydantic import BaseModel, ValidationError
 
-from authserver.errors import ServiceError, describe
-from authserver.services import audit, chat, sessions
+from authserver.errors import SecondFactorRequired, ServiceError, describe
+from authserver.services import audit, chat, second_factor, sessions
 from authserver.services.context import Caller, Context
 from authserver.services.login import check_credentials
 from authserver.services.users import as_reply
@@ -159,17 +159,38 @@ class AuthNamespace(socketio.AsyncNamespace):
                 signed_in = await sessions.open_socket_session(self.ctx, user, caller)
                 session_id, expires_at = signed_in.session_id, signed_in.expires_at
         except ServiceError as error:
-            refusal = ev.AuthError(error=error.message, code=error.status.value,
-                                   retry_after=error.retry_after)
-            if error.status is Status.RESOURCE_EXHAUSTED:
-                # Throttling is said the way every other limit says it, as well as in
-                # the seed's auth_error.
-                await self._refuse(sid, error)
-            return await self._answer(sid, "auth_error", refusal)
+            return await self._auth_refused(sid, error)
         await self._sign_in(sid, user, session_id, expires_at,
                             own_session=request.token is None)
         success = ev.AuthSuccess(message="Authenticated.", user=as_reply(user))
         return await self._answer(sid, "auth_success", success)
+
+    async def on_second_factor(self, sid: str, data=None):
+        """The second step of a password `authenticate` for an account with a second
+        factor: the challenge that `auth_error` carried, and a code."""
+        request = await self._payload(sid, ev.SecondFactor, data)
+        if request is None:
+            return None
+        caller = self._caller(sid)
+        try:
+            user = await second_factor.finish(self.ctx, request, caller)
+            signed_in = await sessions.open_socket_session(self.ctx, user, caller)
+        except ServiceError as error:
+            return await self._auth_refused(sid, error)
+        await self._sign_in(sid, user, signed_in.session_id, signed_in.expires_at,
+                            own_session=True)
+        success = ev.AuthSuccess(message="Authenticated.", user=as_reply(user))
+        return await self._answer(sid, "auth_success", success)
+
+    async def _auth_refused(self, sid: str, error: ServiceError) -> dict:
+        challenge = error.challenge if isinstance(error, SecondFactorRequired) else None
+        refusal = ev.AuthError(error=error.message, code=error.status.value,
+                               retry_after=error.retry_after, second_factor=challenge)
+        if error.status is Status.RESOURCE_EXHAUSTED:
+            # Throttling is said the way every other limit says it, as well as in
+            # the seed's auth_error.
+            await self._refuse(sid, error)
+        return await self._answer(sid, "auth_error", refusal)
 
     async def on_message(self, sid: str, data=None):
         echo = {"echo": data}

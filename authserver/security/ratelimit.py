@@ -57,6 +57,9 @@ DEFAULT_LIMITS: Mapping[str, str] = {
     "password_check_user": "5/15minutes;20/day",
     # email changes asked by one account: each mails a code to an address it names
     "email_change_user": "3/hour;10/day",
+    # wrong second-factor codes (TOTP or recovery) of one account, whatever the login
+    # attempt: six digits must not be guessable by starting many logins
+    "second_factor_user": "5/15minutes;10/hour;20/day",
 }
 
 

@@ -20,6 +20,9 @@ EVENTS = frozenset({
     "password_reset_requested", "password_reset", "password_changed",
     "email_change_requested", "email_changed", "session_revoked", "account_deleted",
     "password_reset_failure", "reauth_failure",
+    # the second factor
+    "second_factor_required", "second_factor_failure", "recovery_code_used",
+    "totp_enrolment_started", "totp_enabled", "totp_disabled", "recovery_codes_regenerated",
 })
 # A client hammering a closed limit is logged once a minute per limit and key, not per
 # request, so refusals cannot be turned into a flood of database writes.

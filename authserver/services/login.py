@@ -11,6 +11,7 @@ import logging
 from authserver.errors import ServiceError, unauthenticated
 from authserver.services import audit
 from authserver.services.context import Caller, Context
+from authserver.services.second_factor import require_second_factor
 from authserver.services.sessions import open_session
 from authserver.services.users import as_reply, find_by_login_name
 from authserver.store.models import User
@@ -44,7 +45,8 @@ async def check_credentials(ctx: Context, name: str, password: str, caller: Call
     """The verified user with these credentials, or the refusal to give.
 
     An unknown name still costs one bcrypt check, so timing does not tell which names
-    exist; "not verified" is only said to someone who knows the password. Attempts for
+    exist; "not verified" is only said to someone who knows the password, and so is
+    SecondFactorRequired, for an account with a second factor. Attempts for
     one account from one address are checked one at a time, and from one address at most
     as many as the hashing pool runs (per process), so concurrent guesses cannot all slip
     past a limit before the first failures are counted.
@@ -69,9 +71,10 @@ async def check_credentials(ctx: Context, name: str, password: str, caller: Call
             Status.PERMISSION_DENIED,
             "Please verify your email address first: enter the 6-digit code we mailed you.",
         )
-    await audit.record(ctx, "login_success", caller, user=user)
     if ctx.passwords.needs_rehash(user.password_hash):
         await _rehash(ctx, user, password)
+    await require_second_factor(ctx, user, caller)
+    await audit.record(ctx, "login_success", caller, user=user)
     return user
 
 

@@ -5,6 +5,7 @@ from authserver.services.email_change import change_email, confirm_email
 from authserver.services.health import health
 from authserver.services.login import login
 from authserver.services.password import change_password, forgot_password, reset_password
+from authserver.services.second_factor import login_second_factor
 from authserver.services.sessions import (
     list_sessions,
     logout,
@@ -14,6 +15,13 @@ from authserver.services.sessions import (
     revoke_session,
 )
 from authserver.services.signup import signup
+from authserver.services.totp import (
+    regenerate_recovery_codes,
+    second_factor_status,
+    totp_confirm,
+    totp_disable,
+    totp_enrol,
+)
 from authserver.services.verification import resend_verification, verify_email
 
 SERVICES = {
@@ -34,4 +42,10 @@ SERVICES = {
     "revoke_other_sessions": revoke_other_sessions,
     "logout_all": logout_all,
     "delete_account": delete_account,
+    "login_second_factor": login_second_factor,
+    "second_factor_status": second_factor_status,
+    "totp_enrol": totp_enrol,
+    "totp_confirm": totp_confirm,
+    "totp_disable": totp_disable,
+    "regenerate_recovery_codes": regenerate_recovery_codes,
 }

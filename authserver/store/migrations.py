@@ -9,11 +9,13 @@ import logging
 
 from peewee import (
     AutoField,
+    BigIntegerField,
     CharField,
     DateTimeField,
     ForeignKeyField,
     IntegerField,
     Model,
+    TextField,
     fn,
 )
 from playhouse.migrate import SchemaMigrator
@@ -80,7 +82,57 @@ def _account_lifecycle(database) -> None:
     database.create_tables([AccountCode], safe=True)
 
 
-MIGRATIONS = (_v1_initial_tables, _v2_audit_events, _account_lifecycle)
+class _TotpFactor(Model):
+    """The totp_factor table as the second-factor step creates it."""
+
+    id = AutoField()
+    user = ForeignKeyField(User, on_delete="CASCADE", unique=True)
+    secret = TextField()
+    confirmed_at = DateTimeField(null=True)
+    last_step = BigIntegerField(null=True)
+    created_at = DateTimeField()
+
+    class Meta:
+        database = database_proxy
+        table_name = "totp_factor"
+
+
+class _RecoveryCode(Model):
+    """The recovery_code table as the second-factor step creates it."""
+
+    id = AutoField()
+    user = ForeignKeyField(User, on_delete="CASCADE")
+    code_hash = CharField(max_length=64)
+    used_at = DateTimeField(null=True)
+    created_at = DateTimeField()
+
+    class Meta:
+        database = database_proxy
+        table_name = "recovery_code"
+        indexes = ((("user", "code_hash"), True),)
+
+
+class _LoginChallenge(Model):
+    """The login_challenge table as the second-factor step creates it."""
+
+    id = AutoField()
+    user = ForeignKeyField(User, on_delete="CASCADE")
+    token_hash = CharField(max_length=64, unique=True)
+    expires_at = DateTimeField(index=True)
+    attempts = IntegerField(default=0)
+    created_at = DateTimeField()
+
+    class Meta:
+        database = database_proxy
+        table_name = "login_challenge"
+
+
+def _second_factor(database) -> None:
+    """TOTP secrets, recovery codes and pending second-factor logins (issue 16)."""
+    database.create_tables([_TotpFactor, _RecoveryCode, _LoginChallenge], safe=True)
+
+
+MIGRATIONS = (_v1_initial_tables, _v2_audit_events, _account_lifecycle, _second_factor)
 LATEST_VERSION = len(MIGRATIONS)
 
 

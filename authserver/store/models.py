@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from peewee import (
     AutoField,
+    BigIntegerField,
     BooleanField,
     CharField,
     DatabaseProxy,
@@ -96,6 +97,54 @@ class AccountCode(BaseModel):
         indexes = ((("user", "purpose"), True),)
 
 
+class TotpFactor(BaseModel):
+    """An account's TOTP secret, encrypted with a key derived from SECRET_KEY.
+
+    `confirmed_at` is null while enrolment waits for its first code (login is unchanged
+    until then). `last_step` is the time step of the last code accepted: a code is taken
+    only for a later step, so none is used twice.
+    """
+
+    id = AutoField()
+    user = ForeignKeyField(User, backref="totp", on_delete="CASCADE", unique=True)
+    secret = TextField()
+    confirmed_at = DateTimeField(null=True)
+    last_step = BigIntegerField(null=True)
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "totp_factor"
+
+
+class RecoveryCode(BaseModel):
+    """One of an account's one-use recovery codes, kept only as an HMAC."""
+
+    id = AutoField()
+    user = ForeignKeyField(User, backref="recovery_codes", on_delete="CASCADE")
+    code_hash = CharField(max_length=64)
+    used_at = DateTimeField(null=True)
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "recovery_code"
+        indexes = ((("user", "code_hash"), True),)
+
+
+class LoginChallenge(BaseModel):
+    """A login whose password was right, waiting for its second factor: a random token
+    given out once (stored as its SHA-256), short-lived, with few tries."""
+
+    id = AutoField()
+    user = ForeignKeyField(User, backref="login_challenges", on_delete="CASCADE")
+    token_hash = CharField(max_length=64, unique=True)
+    expires_at = DateTimeField(index=True)
+    attempts = IntegerField(default=0)
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "login_challenge"
+
+
 class OutboxMail(BaseModel):
     """A mail to send: written with the change that causes it, sent by the mail worker."""
 
@@ -144,4 +193,5 @@ class AuditEvent(BaseModel):
         table_name = "audit_event"
 
 
-ALL_MODELS = (SchemaVersion, User, Session, OutboxMail, ChatMessage, AuditEvent, AccountCode)
+ALL_MODELS = (SchemaVersion, User, Session, OutboxMail, ChatMessage, AuditEvent, AccountCode,
+              TotpFactor, RecoveryCode, LoginChallenge)

@@ -13,6 +13,7 @@ from tests.support.databases import snapshot
 GOOD = {"username": "abuse_user", "email": "abuse@example.com",
         "password": "a good long password"}
 DEEP = "[" * 33 + "]" * 33
+CHALLENGE = "c" * 43  # the shape of a real challenge
 
 TABLE_GOOD = {"username": "table_user", "email": "table@example.com",
               "password": "a good long password"}
@@ -137,6 +138,35 @@ REST_ROWS = [
         ("delete_account", {"current_password": ["a good long password"]}, 400,
          "current_password"),
     ],
+    *[
+        # the second factor (issue 16)
+        ("login_second_factor", {}, 400, "challenge"),
+        ("login_second_factor", {"challenge": CHALLENGE}, 400, None),
+        ("login_second_factor", {"challenge": CHALLENGE, "code": "123456",
+                                 "recovery_code": "abcd-efgh"}, 400, None),
+        ("login_second_factor", {"challenge": "short", "code": "123456"}, 400, "challenge"),
+        ("login_second_factor", {"challenge": CHALLENGE + "\n", "code": "123456"}, 400,
+         "challenge"),
+        ("login_second_factor", {"challenge": CHALLENGE, "code": "12345"}, 400, "code"),
+        ("login_second_factor", {"challenge": CHALLENGE, "code": 123456}, 400, "code"),
+        ("login_second_factor", {"challenge": CHALLENGE, "code": "１２３４５６"}, 400, "code"),
+        ("login_second_factor", {"challenge": CHALLENGE, "recovery_code": "abc"}, 400,
+         "recovery_code"),
+        ("login_second_factor", {"challenge": CHALLENGE, "recovery_code": "abcd_efgh"}, 400,
+         "recovery_code"),
+        ("login_second_factor", {"challenge": CHALLENGE, "code": "123456", "token": "x"},
+         400, "token"),
+        ("totp_enrol", {}, 400, "current_password"),
+        ("totp_enrol", {"current_password": "short"}, 400, "current_password"),
+        ("totp_confirm", {}, 400, "code"),
+        ("totp_confirm", {"code": "abcdef"}, 400, "code"),
+        ("totp_confirm", {"code": "123456", "secret": "JBSWY3DPEHPK3PXP"}, 400, "secret"),
+        ("totp_disable", {"current_password": "a good long password"}, 400, None),
+        ("totp_disable", {"code": "123456"}, 400, "current_password"),
+        ("regenerate_recovery_codes", {"current_password": 12345678}, 400,
+         "current_password"),
+        ("regenerate_recovery_codes", b"[]", 400, None),
+    ],
 ]
 
 SIGNED_IN_ROWS = [
@@ -156,6 +186,14 @@ SIGNED_IN_ROWS = [
     ("revoke_session", {"session_id": 2**31 - 1}, 404, "NOT_FOUND", "session_id"),
     ("delete_account", {"current_password": "not the password at all"}, 400,
      "INVALID_ARGUMENT", "current_password"),
+    # the second factor, for an account without one
+    ("totp_enrol", {"current_password": "not the password at all"}, 400,
+     "INVALID_ARGUMENT", "current_password"),
+    ("totp_confirm", {"code": "123456"}, 400, "FAILED_PRECONDITION", None),
+    ("totp_disable", {"current_password": "a good long password", "code": "123456"}, 400,
+     "FAILED_PRECONDITION", None),
+    ("regenerate_recovery_codes", {"current_password": "a good long password"}, 400,
+     "FAILED_PRECONDITION", None),
 ]
 
 SOCKET_ROWS = [
@@ -171,6 +209,11 @@ SOCKET_ROWS = [
      False),
     ("authenticate", {"username": "abuse_user", "password": "long enough", "admin": True},
      "error", False),
+    ("second_factor", {}, "error", False),
+    ("second_factor", "a string", "error", False),
+    ("second_factor", {"challenge": CHALLENGE}, "error", False),
+    ("second_factor", {"challenge": CHALLENGE, "code": "12345"}, "error", False),
+    ("second_factor", {"challenge": CHALLENGE, "code": "123456"}, "auth_error", False),
     ("chat", {"text": "not signed in"}, "auth_error", False),
     ("history", {}, "auth_error", False),
     ("who", {}, "auth_error", False),

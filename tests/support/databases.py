@@ -63,6 +63,9 @@ TABLE_COLUMNS = {
     "outbox_mail": "id, recipient, subject",
     "chat_message": "id, user_id, text",
     "account_code": "id, user_id, purpose, code_hash, attempts, new_email",
+    "totp_factor": "id, user_id, secret, confirmed_at, last_step",
+    "recovery_code": "id, user_id, code_hash, used_at",
+    "login_challenge": "id, user_id, token_hash, attempts",
 }
 
 
