@@ -24,15 +24,30 @@ class Authenticator:
         self.totp = pyotp.TOTP(secret)
         self.last_step: int | None = None
 
-    async def code(self) -> str:
+    def _next_step(self) -> int:
         now = time.time()
         step = int(now // STEP) - 1
         if now % STEP > STEP - MARGIN:
             step += 1
         if self.last_step is not None:
             step = max(step, self.last_step + 1)
-        while step > int(time.time() // STEP) + 1:
+        return step
+
+    def _ready(self, step: int) -> bool:
+        return step <= int(time.time() // STEP) + 1
+
+    async def code(self) -> str:
+        step = self._next_step()
+        while not self._ready(step):
             await asyncio.sleep(0.2)  # the next time step has not begun
+        self.last_step = step
+        return self.totp.generate_otp(step)
+
+    def code_now(self) -> str:
+        """`code()` for synchronous tests (the browser's)."""
+        step = self._next_step()
+        while not self._ready(step):
+            time.sleep(0.2)
         self.last_step = step
         return self.totp.generate_otp(step)
 

@@ -11,6 +11,7 @@ import { EMAIL, PASSWORD_MIN_LENGTH } from "./rules.js";
 import { Sessions } from "./sessions.js";
 import { wireStrength } from "./strength.js";
 import { timeElement } from "./times.js";
+import { wireTwoStep } from "./two-step.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -32,6 +33,7 @@ function found(problems) {
  */
 export function wireAccount(app) {
   const sessions = new Sessions(app);
+  const twoStep = wireTwoStep();
   const passwordForm = $("password-form");
   const emailForm = $("email-form");
   const confirmForm = $("confirm-form");
@@ -145,10 +147,12 @@ export function wireAccount(app) {
   return {
     show() {
       renderProfile(app.user);
+      twoStep.show();
       sessions.load();
     },
     hide() {
       for (const form of [passwordForm, emailForm, confirmForm]) concealPasswords(form);
+      twoStep.hide();
     },
   };
 }

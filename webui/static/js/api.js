@@ -25,6 +25,9 @@ export class ApiError extends Error {
     this.status = status;
     this.code = typeof reply.code === "string" ? reply.code : null;
     this.field = typeof reply.field === "string" ? reply.field : null;
+    // A right password for an account with two-step login: how to finish the login.
+    this.secondFactor = reply.second_factor && typeof reply.second_factor === "object"
+      ? reply.second_factor : null;
     const retry = Number(reply.retry_after ?? retryHeader);
     this.retryAfter = Number.isFinite(retry) && retry > 0 ? Math.ceil(retry) : null;
   }
@@ -96,6 +99,25 @@ export const logoutAll = () => call("/api/logout-all", { method: "POST" });
 
 export const deleteAccount = (currentPassword) =>
   post("/api/account/delete", { current_password: currentPassword });
+
+/** Finish a login that asked for a second factor: `factor` is {code} or {recovery_code}. */
+export const loginSecondFactor = (challenge, factor) =>
+  post("/api/login/second-factor", { challenge, ...factor });
+
+/** {totp, recovery_codes_left} of the signed-in account. */
+export const secondFactorStatus = () => call("/api/second-factor");
+
+export const totpEnrol = (currentPassword) =>
+  post("/api/totp/enrol", { current_password: currentPassword });
+
+export const totpConfirm = (code) => post("/api/totp/confirm", { code });
+
+export const regenerateRecoveryCodes = (currentPassword) =>
+  post("/api/totp/recovery-codes", { current_password: currentPassword });
+
+/** Turn TOTP off; `factor` is {code} or {recovery_code}. */
+export const totpDisable = (currentPassword, factor) =>
+  post("/api/totp/disable", { current_password: currentPassword, ...factor });
 
 /** The signed-in user, or null when there is no session. */
 export async function me() {

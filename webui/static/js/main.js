@@ -1,5 +1,5 @@
 // The page: views behind the URL's hash and the flow between them. Signed out: #signup,
-// #verify, #login, #forgot, #reset; signed in: #chat, #account. The session is an
+// #verify, #login, #second-factor, #forgot, #reset; signed in: #chat, #account. The session is an
 // HttpOnly cookie; the page only asks the server who is signed in (`GET /api/me`) and
 // never holds a token. While signed in, one live connection (chat.js) stays open on every
 // view, so a session ended elsewhere brings the page back to log in at once.
@@ -14,14 +14,16 @@ import {
   showError, showFormError, wirePasswordToggles,
 } from "./forms.js";
 import { wirePasswordReset } from "./password-reset.js";
+import { wireSecondFactor } from "./second-factor.js";
 import { EMAIL, USERNAME } from "./rules.js";
 import { MIN_LENGTH, wireStrength } from "./strength.js";
 
-const SIGNED_OUT = ["signup", "verify", "login", "forgot", "reset"];
+const SIGNED_OUT = ["signup", "verify", "login", "second-factor", "forgot", "reset"];
 const SIGNED_IN = ["chat", "account"];
 const VIEWS = [...SIGNED_OUT, ...SIGNED_IN];
 const TITLES = {
-  signup: "Sign up", verify: "Verify your email", login: "Log in", forgot: "Forgot password",
+  signup: "Sign up", verify: "Verify your email", login: "Log in",
+  "second-factor": "Two-step login", forgot: "Forgot password",
   reset: "Set a new password", chat: "Chat", account: "Your account",
 };
 // The address waiting for its code survives a reload of the Verify view (not a secret).
@@ -70,6 +72,7 @@ const app = {
     state.user = user;
     renderAccountCorner();
   },
+  signedIn,
   pause: () => chat.stop(),
   resume: () => state.user && chat.start(state.user),
   passwordReset(email, notice) {
@@ -327,18 +330,29 @@ function wireLogin(form) {
           showNotVerified(form, error, name);
           return;
         }
+        if (error.secondFactor) {
+          concealPasswords(form);
+          field(form, "password").value = "";
+          views["second-factor"].begin(error.secondFactor);
+          return;
+        }
         reportApiError(form, error, error.status === 401 ? "password" : null);
         if (error.status === 401) field(form, "password").select();
         return;
       }
       // The reply's token is deliberately dropped: the HttpOnly cookie carries the session.
-      concealPasswords(form);
-      form.reset();
-      state.user = reply.user;
-      markSignedIn(true);
-      go("chat", { focus: "composer-text" });
+      signedIn(reply.user);
     });
   });
+}
+
+/** A login (one step or two) is done: into the chat as `user`. */
+function signedIn(user) {
+  concealPasswords(forms.login);
+  forms.login.reset();
+  state.user = user;
+  markSignedIn(true);
+  go("chat", { focus: "composer-text" });
 }
 
 function showNotVerified(form, error, name) {
@@ -381,7 +395,11 @@ async function start() {
   wireSignup(forms.signup);
   wireVerify(forms.verify);
   wireLogin(forms.login);
-  views = { ...wirePasswordReset(app), account: wireAccount(app) };
+  views = {
+    ...wirePasswordReset(app),
+    account: wireAccount(app),
+    "second-factor": wireSecondFactor(app),
+  };
   wireDeleteAccount(app);
   $("logout").addEventListener("click", logOut);
   window.addEventListener("hashchange", route);
