@@ -91,9 +91,10 @@ async def serve(settings: Settings, sockets: list[socket.socket]) -> None:
     in_flight.close()
     try:
         await asyncio.wait_for(in_flight.drained(), SHUTDOWN_GRACE_SECONDS)
+        await asyncio.wait_for(ctx.background_done(), SHUTDOWN_GRACE_SECONDS)
     except TimeoutError:
-        log.warning("%d request(s) still running after %ss", in_flight.count,
-                    SHUTDOWN_GRACE_SECONDS)
+        log.warning("%d request(s) (and %d tasks after a reply) still running after %ss",
+                    in_flight.count, len(ctx.background), SHUTDOWN_GRACE_SECONDS)
     await realtime.stop()
     await http_server.close_all_connections()
     await mail.stop()

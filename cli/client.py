@@ -6,6 +6,7 @@ types all come from the table, so nothing here names a route or a JSON shape.
 """
 
 import logging
+from importlib import metadata
 from typing import Any
 
 import aiohttp
@@ -17,6 +18,17 @@ from contracts import CALLS, Call, ErrorReply, Status
 log = logging.getLogger(__name__)
 
 TIMEOUT = aiohttp.ClientTimeout(total=30, connect=10)
+
+
+def _user_agent() -> str:
+    """`authcli/<version>`: how this client's sessions are named in a sessions list."""
+    try:
+        return f"authcli/{metadata.version('authserver')}"
+    except metadata.PackageNotFoundError:
+        return "authcli"
+
+
+USER_AGENT = _user_agent()
 
 
 def _status_for(http_status: int) -> Status:
@@ -61,7 +73,7 @@ class ApiClient:
         request = request if request is not None else call.request()
         if not isinstance(request, call.request):
             raise TypeError(f"{name} takes {call.request.__name__}, not {type(request).__name__}")
-        headers = {"Accept": "application/json"}
+        headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
         if call.authenticated:
             if not self.token:
                 raise ApiError(ErrorReply(error="not logged in", code=Status.UNAUTHENTICATED))

@@ -1,24 +1,30 @@
-"""The commands, once for both faces of authcli: subcommands in a shell, lines in the REPL.
-
-Each command declares its options (from which the argument parser and the REPL's
-completion are built), runs against a `Context`, and returns an `Outcome`: the reply model
-(printed as JSON with `--json`) and the lines a person reads.
-"""
+"""The commands of the first version (sign up, verify, log in, chat) and the table of all
+commands, which the argument parser, the REPL and its completion are built from."""
 
 import argparse
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
 
 from prompt_toolkit.formatted_text import FormattedText
-from pydantic import BaseModel, ValidationError
 
+from cli import account
+from cli.command import (
+    CODE,
+    EMAIL,
+    USERNAME,
+    Asker,
+    Command,
+    Option,
+    Outcome,
+    info,
+    model,
+    ok,
+    value,
+)
 from cli.context import Context
-from cli.errors import ApiError, Refused, UsageError
+from cli.errors import ApiError, UsageError
+from cli.times import clock, moment
 from contracts import Status
 from contracts.events import History, HistoryRequest
-from contracts.fields import FIELD_RULES
 from contracts.messages import (
     LoginReply,
     LoginRequest,
@@ -29,120 +35,49 @@ from contracts.messages import (
     VerifyEmailRequest,
 )
 
-
-class Asker(Protocol):
-    """Where missing values come from: a prompt in the REPL, stdin or a TTY in scripts."""
-
-    async def text(self, label: str) -> str: ...
-
-    async def secret(self, label: str, *, confirm: bool = False) -> str: ...
-
-
-@dataclass(frozen=True)
-class Option:
-    flag: str
-    help: str
-    label: str = ""
-    kind: type = str
-    required: bool = False  # in a script; the REPL asks for it instead
-
-    @property
-    def dest(self) -> str:
-        return self.flag.lstrip("-").replace("-", "_")
-
-
-@dataclass
-class Outcome:
-    reply: BaseModel
-    lines: list[FormattedText] = field(default_factory=list)
-    json_exclude: set[str] = field(default_factory=set)
-
-
-Runner = Callable[[Context, argparse.Namespace, Asker], Awaitable[Outcome]]
-
-
-@dataclass(frozen=True)
-class Command:
-    name: str
-    summary: str
-    run: Runner
-    options: tuple[Option, ...] = ()
-    asks_password: bool = False
-    text_arg: bool = False  # takes free text (say)
-
-
-def ok(text: str) -> FormattedText:
-    return FormattedText([("class:ok", "✓ "), ("", text)])
-
-
-def info(text: str) -> FormattedText:
-    return FormattedText([("", text)])
-
-
-def model(cls: type[BaseModel], **values: object) -> BaseModel:
-    """Build a request, turning the model's complaint into a one-line usage error."""
-    try:
-        return cls(**values)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or cls.__name__
-        # The same sentence the server would answer with, not pydantic's wording.
-        raise UsageError(FIELD_RULES.get(where) or f"{where}: {first['msg']}") from None
-
-
-async def value(args: argparse.Namespace, ask: Asker, option: Option) -> str:
-    given = getattr(args, option.dest, None)
-    if given is not None:
-        return given
-    return await ask.text(option.label or option.dest)
-
-
-USERNAME = Option("--username", "your username (login also takes your email)", "Username",
-                  required=True)
-EMAIL = Option("--email", "your email address", "Email", required=True)
-CODE = Option("--code", "the 6-digit code from the email", "Code", required=True)
 LIMIT = Option("--limit", "how many messages (default 20)", "Limit", kind=int)
 BEFORE = Option("--before", "only messages older than this id", "Before id", kind=int)
+ALL = Option("--all", "log out everywhere: end every session of the account", kind=bool)
 
 
 async def signup(ctx: Context, args: argparse.Namespace, ask: Asker) -> Outcome:
-    username = await value(args, ask, USERNAME)
-    email = await value(args, ask, EMAIL)
+    username = await value(ctx, args, ask, USERNAME)
+    email = await value(ctx, args, ask, EMAIL)
     password = await ask.secret("Password", confirm=True)
     request = model(SignupRequest, username=username, email=email, password=password)
     reply = await ctx.api.call("signup", request)
-    return Outcome(reply, [ok(reply.message),
-                           info(f"Next: verify --email {request.email} --code <6 digits>")])
+    return Outcome(reply, [
+        ok(reply.message),
+        info("Next: " + ctx.hint(f"verify --email {request.email} --code <6 digits>"))])
 
 
 async def verify(ctx: Context, args: argparse.Namespace, ask: Asker) -> Outcome:
-    request = model(VerifyEmailRequest, email=await value(args, ask, EMAIL),
-                    code=await value(args, ask, CODE))
+    request = model(VerifyEmailRequest, email=await value(ctx, args, ask, EMAIL),
+                    code=await value(ctx, args, ask, CODE))
     reply: Notice = await ctx.api.call("verify_email", request)
-    return Outcome(reply, [ok(reply.message), info("Next: login")])
+    return Outcome(reply, [ok(reply.message), info("Next: " + ctx.hint("login"))])
 
 
 async def resend(ctx: Context, args: argparse.Namespace, ask: Asker) -> Outcome:
-    request = model(ResendRequest, email=await value(args, ask, EMAIL))
+    request = model(ResendRequest, email=await value(ctx, args, ask, EMAIL))
     reply: Notice = await ctx.api.call("resend_verification", request)
     return Outcome(reply, [ok(reply.message)])
 
 
 async def login(ctx: Context, args: argparse.Namespace, ask: Asker) -> Outcome:
-    username = await value(args, ask, USERNAME)
+    username = await value(ctx, args, ask, USERNAME)
     password = await ask.secret("Password")
     reply: LoginReply = await ctx.api.call(
         "login", model(LoginRequest, username=username, password=password))
     ctx.remember(reply)
-    until = reply.expires_at.astimezone().strftime("%Y-%m-%d %H:%M")
     return Outcome(reply, [ok(f"Logged in as {reply.user.username} ({reply.user.email}) "
-                              f"until {until}")], json_exclude={"token"})
+                              f"until {moment(reply.expires_at)}")], json_exclude={"token"})
 
 
 async def logout(ctx: Context, args: argparse.Namespace, ask: Asker) -> Outcome:
     ctx.require_session()
     try:
-        reply: Notice = await ctx.api.call("logout")
+        reply: Notice = await ctx.api.call("logout_all" if args.all else "logout")
     except ApiError as exc:
         if exc.code is not Status.UNAUTHENTICATED:
             raise
@@ -152,18 +87,10 @@ async def logout(ctx: Context, args: argparse.Namespace, ask: Asker) -> Outcome:
 
 
 async def whoami(ctx: Context, args: argparse.Namespace, ask: Asker) -> Outcome:
-    ctx.require_session()
-    try:
-        user: User = await ctx.api.call("me")
-    except ApiError as exc:
-        if exc.code is Status.UNAUTHENTICATED:
-            ctx.forget()
-            raise Refused(f"the session on {ctx.describe} has expired or was revoked; "
-                          "run 'authcli login' again") from exc
-        raise
+    user: User = await ctx.signed_in("me")
     state = "verified" if user.is_verified else "not verified"
     return Outcome(user, [info(f"{user.username} <{user.email}> ({state}), id {user.id}, "
-                               f"since {user.created_at:%Y-%m-%d}")])
+                               f"since {user.created_at.astimezone():%Y-%m-%d}")])
 
 
 async def say(ctx: Context, args: argparse.Namespace, ask: Asker) -> Outcome:
@@ -177,7 +104,7 @@ async def say(ctx: Context, args: argparse.Namespace, ask: Asker) -> Outcome:
 
 def chat_line(user: str, text: str, ts: datetime, *, mine: bool = False) -> FormattedText:
     return FormattedText([
-        ("class:time", ts.astimezone().strftime("%H:%M ")),
+        ("class:time", clock(ts) + " "),
         ("class:me" if mine else "class:user", user),
         ("", ": " + text),
     ])
@@ -193,7 +120,7 @@ async def history(ctx: Context, args: argparse.Namespace, ask: Asker) -> Outcome
     if not lines:
         lines.append(info("(no messages)"))
     if page.has_more and page.messages:
-        lines.append(info(f"(older: history --before {page.messages[0].id})"))
+        lines.append(info(f"(older: {ctx.hint(f'history --before {page.messages[0].id}')})"))
     return Outcome(page, lines)
 
 
@@ -206,13 +133,26 @@ async def who(ctx: Context, args: argparse.Namespace, ask: Asker) -> Outcome:
 
 COMMANDS: dict[str, Command] = {c.name: c for c in (
     Command("signup", "create an account; a code is mailed to you", signup,
-            (USERNAME, EMAIL), asks_password=True),
+            (USERNAME, EMAIL), secrets="the password"),
     Command("verify", "prove your email address with the mailed code", verify, (EMAIL, CODE)),
     Command("resend", "mail a new verification code", resend, (EMAIL,)),
     Command("login", "log in and keep the session token for this server", login,
-            (USERNAME,), asks_password=True),
-    Command("logout", "end the session and forget its token", logout),
+            (USERNAME,), secrets="the password"),
+    Command("logout", "end the session, forget its token; --all: everywhere", logout,
+            (ALL,)),
     Command("whoami", "show the account of the current session", whoami),
+    Command("forgot", "mail a code to reset a forgotten password", account.forgot, (EMAIL,)),
+    Command("reset", "set a new password with the mailed reset code", account.reset,
+            (EMAIL, CODE), secrets="the new password"),
+    Command("passwd", "change your password; your other sessions end", account.passwd,
+            secrets="the current password, then the new one"),
+    Command("email", "change your address: --new-email asks, --code confirms", account.email,
+            account.EMAIL_CHANGE, secrets="the current password"),
+    Command("sessions", "list where this account is logged in", account.sessions),
+    Command("revoke", "end one of your sessions; --others: all but this one",
+            account.revoke, account.REVOKE),
+    Command("delete-account", "delete your account for good", account.delete_account,
+            secrets="the password"),
     Command("say", "send a chat message to everyone online", say, text_arg=True),
     Command("history", "show recent chat messages", history, (LIMIT, BEFORE)),
     Command("who", "list the users online now", who),

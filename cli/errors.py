@@ -32,8 +32,8 @@ class Unreachable(CliError):
 
 
 class NotLoggedIn(Refused):
-    def __init__(self, server: str) -> None:
-        super().__init__(f"not logged in to {server}; run 'authcli login' first")
+    def __init__(self, server: str, login: str = "authcli login") -> None:
+        super().__init__(f"not logged in to {server}; run '{login}' first")
 
 
 class ApiError(Refused):

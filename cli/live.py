@@ -39,16 +39,17 @@ class LiveChannel:
     """A signed-in Socket.IO connection; `state` is offline, online or reconnecting.
 
     `on_event(name, model)` receives every pushed event (and `error` as an `ErrorReply`);
-    `on_state(state)` hears about lost and regained connections.
+    `on_state(state)` hears about lost and regained connections. With `presence=False`
+    the server does not tell others this connection came online or left.
     """
 
     def __init__(self, url: str, token: str, *, describe: str | None = None,
                  on_event: EventSink | None = None, on_state: StateSink | None = None,
-                 reconnect: bool = False) -> None:
+                 reconnect: bool = False, presence: bool = True) -> None:
         self.url = url
         self.describe = describe or url
         self.state = "offline"
-        self._token = token
+        self._auth = {"token": token} if presence else {"token": token, "presence": False}
         self._on_event = on_event or (lambda name, model: None)
         self._on_state = on_state or (lambda state: None)
         self._refusal: str | None = None
@@ -115,7 +116,7 @@ class LiveChannel:
     async def open(self) -> "LiveChannel":
         """Connect, signed in with the token; a refused token raises `Refused`."""
         try:
-            await self.sio.connect(self.url, auth={"token": self._token},
+            await self.sio.connect(self.url, auth=self._auth,
                                    transports=["websocket"], wait_timeout=10)
         except socketio.exceptions.ConnectionError as exc:
             if self._refusal is not None:

@@ -15,7 +15,8 @@ from typing import NoReturn
 from prompt_toolkit.formatted_text import fragment_list_to_text
 
 from cli.client import ApiClient
-from cli.commands import COMMANDS, Outcome
+from cli.command import Outcome
+from cli.commands import COMMANDS
 from cli.context import Context
 from cli.errors import ApiError, CliError, NotLoggedIn, Unreachable, UsageError
 from cli.parser import DEFAULT_SERVER, build_parser, remote_address
@@ -52,7 +53,7 @@ class ScriptAsker:
     def __init__(self, password_stdin: bool) -> None:
         self.password_stdin = password_stdin
 
-    async def text(self, label: str) -> str:
+    async def text(self, label: str, *, default: str = "") -> str:
         raise UsageError(f"{label} is required")
 
     async def secret(self, label: str, *, confirm: bool = False) -> str:

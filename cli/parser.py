@@ -4,7 +4,8 @@ REPL, where a missing option is asked for instead of refused."""
 import argparse
 from urllib.parse import urlsplit
 
-from cli.commands import COMMANDS, Command
+from cli.command import Command
+from cli.commands import COMMANDS
 from cli.errors import UsageError
 
 DEFAULT_SERVER = "http://127.0.0.1:5000"
@@ -55,12 +56,19 @@ def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
 def add_command_arguments(parser: argparse.ArgumentParser, command: Command, *,
                           interactive: bool) -> None:
     for option in command.options:
-        parser.add_argument(option.flag, type=option.kind, help=option.help,
-                            required=option.required and not interactive,
-                            metavar=option.dest.upper())
-    if command.asks_password and not interactive:
+        if option.kind is bool:
+            parser.add_argument(option.flag, action="store_true", help=option.help)
+        elif option.positional:
+            parser.add_argument(option.flag, type=option.kind, help=option.help, nargs="?",
+                                metavar=option.dest.upper())
+        else:
+            parser.add_argument(option.flag, type=option.kind, help=option.help,
+                                required=option.required and not interactive,
+                                metavar=option.dest.upper())
+    if command.secrets and not interactive:
         parser.add_argument("--password-stdin", action="store_true",
-                            help="read the password from standard input instead of a prompt")
+                            help=f"read {command.secrets} from standard input, one a "
+                                 "line, instead of a hidden prompt")
     if command.text_arg:
         parser.add_argument("text", nargs="+" if not interactive else "*",
                             help="the message")

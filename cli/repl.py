@@ -26,7 +26,8 @@ from prompt_toolkit.patch_stdout import patch_stdout
 from prompt_toolkit.styles import Style
 from pydantic import BaseModel
 
-from cli.commands import COMMANDS, Command, chat_line
+from cli.command import Command
+from cli.commands import COMMANDS, chat_line
 from cli.context import Context
 from cli.errors import CliError, Refused, Unreachable
 from cli.live import LiveChannel
@@ -84,10 +85,11 @@ class CommandCompleter(Completer):
         if command is None:
             return
         previous = words[-2] if current else words[-1]
-        flags = {option.flag for option in command.options}
-        if previous in flags and (not current or not current.startswith("-")):
+        options = [option for option in command.options if not option.positional]
+        taking_values = {option.flag for option in options if option.kind is not bool}
+        if previous in taking_values and (not current or not current.startswith("-")):
             return  # the option's value is being typed
-        for option in command.options:
+        for option in options:
             if option.flag.startswith(current) and option.flag not in words:
                 yield Completion(option.flag, -len(current), display_meta=option.help)
 
@@ -98,19 +100,33 @@ def _all_commands() -> list[tuple[str, str]]:
 
 
 class ReplAsker:
-    """Asks for missing values at the prompt; passwords are not echoed."""
+    """Asks for missing values at the prompt; passwords are not echoed, anything else is."""
 
     def __init__(self, input: Input | None, output: Output | None) -> None:
         self.session: PromptSession[str] = PromptSession(
             input=input, output=output, history=InMemoryHistory())
 
-    async def text(self, label: str) -> str:
-        return (await self.session.prompt_async(f"{label}: ")).strip()
+    async def text(self, label: str, *, default: str = "") -> str:
+        """A value, never empty: an empty answer is asked again (Ctrl-C gives up), or
+        a person typing on would put the next answer, a password perhaps, at the
+        command prompt, in plain sight and into the history."""
+        # A PromptSession keeps the options of its last prompt: after a password prompt
+        # it would go on hiding what is typed unless told otherwise.
+        hint: FormattedText | str = ""
+        while True:
+            answer = (await self.session.prompt_async(
+                f"{label}: ", default=default, is_password=False, placeholder=hint)).strip()
+            if answer:
+                return answer
+            hint = FormattedText([("class:warn", f"{label.lower()} is required; "
+                                                 "Ctrl-C cancels")])
 
     async def secret(self, label: str, *, confirm: bool = False) -> str:
-        first = await self.session.prompt_async(f"{label}: ", is_password=True)
+        first = await self.session.prompt_async(f"{label}: ", is_password=True,
+                                                placeholder="")
         if confirm:
-            again = await self.session.prompt_async(f"{label} again: ", is_password=True)
+            again = await self.session.prompt_async(f"{label} again: ", is_password=True,
+                                                    placeholder="")
             if again != first:
                 raise Refused("the passwords do not match")
         return first
@@ -123,6 +139,7 @@ class Repl:
                  output: Output | None = None, history: History | None = None,
                  debug: bool = False) -> None:
         self.ctx = ctx
+        self.ctx.interactive = True
         self.debug = debug
         self.user: str | None = None
         self.printed: deque[str] = deque(maxlen=500)
@@ -130,6 +147,8 @@ class Repl:
         self._output = output
         self._retry: asyncio.Task[None] | None = None
         self._was_lost = False
+        self._running = False  # a command is running
+        self._revoked: str | None = None  # a session_revoked heard while it ran
         self.session: PromptSession[str] = PromptSession(
             input=input, output=output,
             history=history if history is not None else _file_history(),
@@ -172,14 +191,26 @@ class Repl:
         elif name == "presence":
             verb = "is online" if event.online else "left"
             self.echo(FormattedText([("class:presence", f"* {event.user} {verb}")]))
-        elif name == "session_revoked":
-            self.echo(error_line(f"session ended by the server: {event.reason}; log in again"))
-            self.ctx.forget()
-            self.user = None
-            asyncio.get_running_loop().create_task(self._drop_live())
+        elif name == "session_revoked" and self.user is not None:  # else: already out
+            if self._running:
+                # Perhaps the running command's own doing (logout): it decides after.
+                self._revoked = event.reason
+            else:
+                self._session_revoked(event.reason)
         elif name in ("error", "auth_error"):
             self.echo(error_line(event.error))
         self._redraw()
+
+    def _session_revoked(self, reason: str) -> None:
+        """The server ended this session (from another device, a password reset, ...)."""
+        reason = reason.strip() or "The server ended this session."
+        reason = reason[0].upper() + reason[1:]
+        if not reason.endswith((".", "!", "?")):
+            reason += "."
+        self.echo(error_line(f"{reason} You are logged out here; type login to go on."))
+        self.ctx.forget()
+        self.user = None
+        asyncio.get_running_loop().create_task(self._drop_live())
 
     def _on_state(self, state: str) -> None:
         if state == "reconnecting":
@@ -228,6 +259,7 @@ class Repl:
         stored = self.ctx.session()
         if stored is None:
             return
+        self.ctx.recent.setdefault("username", stored.username)  # offered by a later login
         try:
             await COMMANDS["whoami"].run(self.ctx, repl_parser(COMMANDS["whoami"]).parse_args([]),
                                          self.asker)
@@ -251,7 +283,7 @@ class Repl:
             return
         self.echo(FormattedText([("bold", "Commands")]))
         for name, summary in _all_commands():
-            self.echo(FormattedText([("class:user", f"  {name:<9}"), ("", summary)]))
+            self.echo(FormattedText([("class:user", f"  {name:<15}"), ("", summary)]))
         self.echo("A line that is not a command is sent as a chat message. "
                   "Missing options are asked for.")
         self.echo("Tab completes; Ctrl-C cancels the line; Ctrl-D leaves.")
@@ -273,16 +305,31 @@ class Repl:
                 self.echo(parser.format_help().rstrip())
                 return
         live_before = self.state == "online"
-        outcome = await command.run(self.ctx, args, self.asker)
+        self._running, self._revoked = True, None
+        try:
+            outcome = await command.run(self.ctx, args, self.asker)
+        finally:
+            self._running = False
+            await self._settle()
         if not (command.name == "say" and live_before):  # the chat event itself shows it
             for printed in outcome.lines:
                 self.echo(printed)
         if command.name == "login":
             self.user = outcome.reply.user.username
             await self.go_live()
-        elif command.name == "logout":
+
+    async def _settle(self) -> None:
+        """After a command: a session it ended (logout, delete-account, revoking this
+        one, a token found dead) leaves the live channel; a revocation heard while it ran
+        that the command did not cause is told now."""
+        revoked, self._revoked = self._revoked, None
+        if self.user is None:
+            return
+        if self.ctx.store.load() is None:
             self.user = None
             await self._drop_live()
+        elif revoked is not None:
+            self._session_revoked(revoked)
 
     async def handle(self, line: str) -> bool:
         """Do what one line says; False when it asks to leave."""
@@ -298,9 +345,6 @@ class Repl:
                 self.help(text.split()[1:])
             elif name in COMMANDS:
                 await self.run_command(COMMANDS[name], text)
-                if name == "whoami" and self.ctx.store.load() is None:
-                    self.user = None
-                    await self._drop_live()
             elif self.user is None:
                 self.echo(error_line(f"'{first}' is not a command (type help); "
                                      "log in to chat"))

@@ -47,8 +47,12 @@ class AuthNamespace(socketio.AsyncNamespace):
     # --- connection -------------------------------------------------------------
 
     async def on_connect(self, sid: str, environ: dict, auth) -> None:
-        token = auth.get("token") if isinstance(auth, dict) else None
-        token = token or _cookie_token(environ)
+        auth = auth if isinstance(auth, dict) else {}
+        token = auth.get("token") or _cookie_token(environ)
+        if auth.get("presence") is False:
+            # A one-shot client (`authcli say`) is not someone coming online: it chats
+            # without announcing itself, and `who` does not list it.
+            await self.save_session(sid, {"quiet": True})
         user = None
         if token is not None:
             try:
@@ -68,7 +72,7 @@ class AuthNamespace(socketio.AsyncNamespace):
         if state.get("own_session"):
             await self._close_own_session(state["session_id"])
         username = state.get("username")
-        if username and await self.presence.closed(username):
+        if username and not state.get("quiet") and await self.presence.closed(username):
             offline = ev.Presence(user=username, online=False)
             await self.emit("presence", _dump(offline), room=MEMBERS)
 
@@ -83,15 +87,16 @@ class AuthNamespace(socketio.AsyncNamespace):
             await self.leave_room(sid, session_room(state["session_id"]))
             if state.get("own_session"):
                 await self._close_own_session(state["session_id"])
+        quiet = state.get("quiet", False)
         await self.save_session(
             sid,
-            {"user_id": user.id, "username": user.username,
-             "session_id": session_id, "expires_at": expires_at, "own_session": own_session},
+            {"user_id": user.id, "username": user.username, "session_id": session_id,
+             "expires_at": expires_at, "own_session": own_session, "quiet": quiet},
         )
         await self.enter_room(sid, MEMBERS)
         if session_id is not None:
             await self.enter_room(sid, session_room(session_id))
-        if await self.presence.opened(user.username):
+        if not quiet and await self.presence.opened(user.username):
             await self.emit(
                 "presence", _dump(ev.Presence(user=user.username, online=True)), room=MEMBERS
             )

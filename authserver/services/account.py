@@ -20,8 +20,9 @@ def _delete(user: User) -> list[int]:
     """Delete the account and mail its address a last notice; the ids of the sessions
     that ended with it."""
     with database_proxy.obj.atomic():
-        ended = sessions.revoke_all(user.id)
+        # writing first: see password._issue_reset
         outbox.queue(account_deleted_letter(recipient=user.email, username=user.username))
+        ended = sessions.revoke_all(user.id)
         User.delete().where(User.id == user.id).execute()
     return ended
 

@@ -1,6 +1,7 @@
 """What every use case is given: the settings and the parts it works with."""
 
-from collections.abc import Awaitable, Callable
+import asyncio
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 
 from authserver.security.passwords import PasswordHasher
@@ -19,6 +20,18 @@ class Context:
     limiter: RateLimiter
     mail_queued: Callable[[], None] = lambda: None
     session_listeners: list[SessionListener] = field(default_factory=list)
+    background: set[asyncio.Task] = field(default_factory=set)
+
+    def after_reply(self, work: Coroutine) -> None:
+        """Run `work` without holding up the reply (so how long the reply takes does not
+        depend on it); a graceful stop waits for it (`background_done`)."""
+        task = asyncio.get_running_loop().create_task(work)
+        self.background.add(task)
+        task.add_done_callback(self.background.discard)
+
+    async def background_done(self) -> None:
+        if self.background:
+            await asyncio.wait(set(self.background))
 
     async def session_ended(self, session_id: int, reason: str) -> None:
         """Tell every listener (the socket layer) that a session is over."""

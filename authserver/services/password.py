@@ -5,6 +5,8 @@ password may hold one; a change ends every session but the one asking. Both mail
 notice, so an owner sees a change they did not make.
 """
 
+import logging
+
 from authserver.errors import ServiceError, invalid
 from authserver.mail import outbox
 from authserver.mail.compose import password_changed_letter, password_reset_letter
@@ -20,6 +22,8 @@ from contracts.messages import (
     Notice,
     ResetPasswordRequest,
 )
+
+log = logging.getLogger(__name__)
 
 FORGOT_REPLY = (
     "If that address belongs to an account, a 6-digit reset code is on its way. "
@@ -37,10 +41,12 @@ def _owner(email_key: str) -> User | None:
 def _issue_reset(*, email_key: str, secret_key: str) -> User | None:
     """A reset code for the account of the address, mailed; None (and no mail) when no
     account has it. An unverified account gets one too: the reset proves the mailbox."""
+    user = _owner(email_key)
+    if user is None:
+        return None
+    # A transaction's first statement writes, so SQLite takes its write lock at the start
+    # (waiting its turn) rather than failing to upgrade a read made stale meanwhile.
     with database_proxy.obj.atomic():
-        user = _owner(email_key)
-        if user is None:
-            return None
         code = codes.issue(user_id=user.id, purpose=codes.PASSWORD_RESET, secret_key=secret_key)
         outbox.queue(password_reset_letter(
             recipient=user.email, username=user.username, code=code,
@@ -50,20 +56,32 @@ def _issue_reset(*, email_key: str, secret_key: str) -> User | None:
 
 
 async def forgot_password(ctx: Context, request: ForgotPasswordRequest, caller: Caller) -> Notice:
-    """Same reply, status and work whether or not the address has an account; only the
-    audit log tells them apart. The limits count the address string, known or not."""
+    """Same reply, status and timing whether or not the address has an account; only the
+    audit log tells them apart. The limits count the address string, known or not.
+
+    The reply goes out once the limits have been counted; looking the address up, storing
+    a code and queueing its mail happen after, so how long the reply takes says nothing
+    about whether there was an account to write a code for.
+    """
     email_key = request.email.lower()
     await audit.limit(ctx, caller, "forgot_ip", caller.ip, FORGOT_TOO_MANY_HERE)
     await audit.limit(ctx, caller, "forgot_address", email_key, FORGOT_TOO_SOON)
-    user = await ctx.store.run(_issue_reset, email_key=email_key,
-                               secret_key=ctx.settings.secret_key)
-    if user is None:
-        detail = "no account"
-    else:
-        ctx.mail_queued()
-        detail = "code sent" if user.is_verified else "code sent, address not verified yet"
-    await audit.record(ctx, "password_reset_requested", caller, user=user, detail=detail)
+    ctx.after_reply(_send_reset_code(ctx, email_key, caller))
     return Notice(message=FORGOT_REPLY)
+
+
+async def _send_reset_code(ctx: Context, email_key: str, caller: Caller) -> None:
+    try:
+        user = await ctx.store.run(_issue_reset, email_key=email_key,
+                                   secret_key=ctx.settings.secret_key)
+        if user is None:
+            detail = "no account"
+        else:
+            ctx.mail_queued()
+            detail = "code sent" if user.is_verified else "code sent, address not verified yet"
+        await audit.record(ctx, "password_reset_requested", caller, user=user, detail=detail)
+    except ServiceError as error:  # the database is away: the person asks again
+        log.warning("no reset code issued: %s", error.message)
 
 
 def _apply_reset(*, code: AccountCode, user_id: int, password_hash: str) -> list[int]:
@@ -120,6 +138,11 @@ async def reset_password(ctx: Context, request: ResetPasswordRequest, caller: Ca
         await _refused_reset(ctx, caller, user, error)
         raise
     ctx.mail_queued()
+    # Failed logins counted against the account (someone guessing, or the owner before
+    # remembering to reset) no longer lock the owner out once the mailbox is proved.
+    account = f"user:{user.id}"
+    await ctx.limiter.clear("login_account", account)
+    await ctx.limiter.clear("login_account_ip", f"{account}|{caller.ip}")
     await audit.record(ctx, "password_reset", caller, user=user,
                        detail=f"{len(ended)} session(s) ended")
     await sessions.ended(ctx, ended, "Your password was reset. Please log in again.")
@@ -128,8 +151,8 @@ async def reset_password(ctx: Context, request: ResetPasswordRequest, caller: Ca
 
 def _apply_change(*, user_id: int, keep: int, password_hash: str) -> list[int]:
     with database_proxy.obj.atomic():
-        user = User.get_by_id(user_id)
         User.update(password_hash=password_hash).where(User.id == user_id).execute()
+        user = User.get_by_id(user_id)
         ended = sessions.revoke_all(user_id, keep=keep)
         outbox.queue(password_changed_letter(
             recipient=user.email, username=user.username,

@@ -4,16 +4,15 @@ from authserver.services.account import delete_account
 from authserver.services.email_change import change_email, confirm_email
 from authserver.services.health import health
 from authserver.services.login import login
-from authserver.services.password import change_password, forgot_password, reset_password
-from authserver.services.second_factor import login_second_factor
-from authserver.services.sessions import (
+from authserver.services.my_sessions import (
     list_sessions,
-    logout,
     logout_all,
-    me,
     revoke_other_sessions,
     revoke_session,
 )
+from authserver.services.password import change_password, forgot_password, reset_password
+from authserver.services.second_factor import login_second_factor
+from authserver.services.sessions import logout, me
 from authserver.services.signup import signup
 from authserver.services.totp import (
     regenerate_recovery_codes,

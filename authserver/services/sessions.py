@@ -1,5 +1,5 @@
-"""Sessions: opened by login, found by token, listed on the account page, ended by
-logout, by their owner from another device, by a password reset or change, or by expiry.
+"""Sessions: opened by login, found by token, ended by logout, by their owner from the
+account page (services/my_sessions.py), by a password reset or change, or by expiry.
 
 Ending a session reaches its sockets in this process at once (the context's session
 listeners) and in every other process at the realtime layer's next sweep.
@@ -8,14 +8,13 @@ listeners) and in every other process at the realtime layer's next sweep.
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from authserver.errors import ServiceError, unauthenticated
+from authserver.errors import unauthenticated
 from authserver.security.tokens import new_token, token_digest
 from authserver.services import audit
 from authserver.services.context import Caller, Context
 from authserver.services.users import as_reply
 from authserver.store.models import Session, User, utcnow
-from contracts import Status
-from contracts.messages import Empty, Notice, RevokeSessionRequest, SessionInfo, SessionList
+from contracts.messages import Empty, Notice
 from contracts.messages import User as UserReply
 
 
@@ -115,7 +114,8 @@ def _revoke(session_id: int) -> int:
     )
 
 
-def _live(user_id: int):
+def live(user_id: int):
+    """The condition of the account's live sessions, for a query."""
     return (Session.user == user_id) & Session.revoked_at.is_null() & (
         Session.expires_at > utcnow()
     )
@@ -127,7 +127,7 @@ def revoke_all(user_id: int, *, keep: int | None = None) -> list[int]:
     A data function: run it inside the transaction of the change that causes it (a
     password reset or change), then tell the sockets with `ended`.
     """
-    condition = _live(user_id)
+    condition = live(user_id)
     if keep is not None:
         condition &= Session.id != keep
     ids = [row.id for row in Session.select(Session.id).where(condition)]
@@ -155,59 +155,3 @@ async def logout(ctx: Context, request: Empty, caller: Caller) -> Notice:
         await audit.record(ctx, "logout", caller, user=signed_in.user)
         await ctx.session_ended(signed_in.session_id, "You logged out.")
     return Notice(message="You are logged out.")
-
-
-def _listed(user_id: int, current: int) -> list[SessionInfo]:
-    rows = Session.select().where(_live(user_id)).order_by(Session.created_at.desc(),
-                                                            Session.id.desc())
-    return [
-        SessionInfo(id=row.id, created_at=row.created_at, last_used_at=row.last_used_at,
-                    expires_at=row.expires_at, ip=row.ip or "", user_agent=row.user_agent or "",
-                    current=row.id == current)
-        for row in rows
-    ]
-
-
-async def list_sessions(ctx: Context, request: Empty, caller: Caller) -> SessionList:
-    signed_in = await authenticate(ctx, caller.token)
-    sessions = await ctx.store.run(_listed, signed_in.user.id, signed_in.session_id)
-    return SessionList(sessions=sessions)
-
-
-def _revoke_own(user_id: int, session_id: int) -> int:
-    return Session.update(revoked_at=utcnow()).where(
-        Session.id == session_id, _live(user_id)
-    ).execute()
-
-
-async def revoke_session(ctx: Context, request: RevokeSessionRequest, caller: Caller) -> Notice:
-    """End one session of the caller's own account; any other id is NOT_FOUND, whether
-    it belongs to someone else, ended already, or never existed."""
-    signed_in = await authenticate(ctx, caller.token)
-    if not await ctx.store.run(_revoke_own, signed_in.user.id, request.session_id):
-        raise ServiceError(Status.NOT_FOUND, "You have no live session with that id.",
-                           field="session_id")
-    await audit.record(ctx, "session_revoked", caller, user=signed_in.user,
-                       detail=f"session {request.session_id}")
-    await ctx.session_ended(request.session_id, "This session was ended from another device.")
-    if request.session_id == signed_in.session_id:
-        return Notice(message="This session has ended. You are logged out.")
-    return Notice(message="That session has ended.")
-
-
-async def revoke_other_sessions(ctx: Context, request: Empty, caller: Caller) -> Notice:
-    signed_in = await authenticate(ctx, caller.token)
-    ids = await ctx.store.run(revoke_all, signed_in.user.id, keep=signed_in.session_id)
-    await audit.record(ctx, "session_revoked", caller, user=signed_in.user,
-                       detail=f"every other session ({len(ids)})")
-    await ended(ctx, ids, "This session was ended from another device.")
-    return Notice(message=f"Ended {len(ids)} other session{'' if len(ids) == 1 else 's'}.")
-
-
-async def logout_all(ctx: Context, request: Empty, caller: Caller) -> Notice:
-    signed_in = await authenticate(ctx, caller.token)
-    ids = await ctx.store.run(revoke_all, signed_in.user.id)
-    await audit.record(ctx, "session_revoked", caller, user=signed_in.user,
-                       detail=f"every session ({len(ids)})")
-    await ended(ctx, ids, "You logged out everywhere.")
-    return Notice(message="You are logged out everywhere.")

@@ -5,11 +5,14 @@ import json
 import os
 import subprocess
 import sys
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from tests.lifecycle.support import CODE_OF, mails
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -74,6 +77,20 @@ class Authcli:
     def login(self, account: Account) -> Result:
         return self("login", "--username", account.username, "--password-stdin",
                     stdin=account.password + "\n")
+
+
+def mailed_code(server, email: str, kind: str, *, count: int = 1,
+                timeout: float = 10.0) -> str:
+    """The code of the `count`-th mail of that kind ("reset", "email_change") to `email`,
+    read from the real SMTP sink, waiting for it to arrive."""
+    subject = {"reset": "password reset code", "email_change": "email change code"}[kind]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = mails(server, email, subject)
+        if len(found) >= count:
+            return CODE_OF[kind].search(found[count - 1]).group(1)
+        time.sleep(0.02)
+    raise AssertionError(f"no {subject} mail number {count} for {email} within {timeout}s")
 
 
 def new_account(prefix: str = "u") -> Account:

@@ -10,7 +10,7 @@ from prompt_toolkit.completion import CompleteEvent
 from prompt_toolkit.document import Document
 from prompt_toolkit.history import InMemoryHistory
 from prompt_toolkit.input import create_pipe_input
-from prompt_toolkit.output import DummyOutput
+from prompt_toolkit.output import DummyOutput, Output
 
 from cli.client import ApiClient
 from cli.context import Context
@@ -41,13 +41,20 @@ class Driven:
     async def sees(self, text: str) -> None:
         await until(lambda: text in self.printed())
 
+    async def answer(self, label: str, text: str) -> None:
+        """Type `text` at the prompt asking for `label`, once it is shown."""
+        asker = self.repl.asker.session
+        await until(lambda: asker.app.is_running and asker.message == f"{label}: ")
+        self.type(text + "\r")
+
 
 @contextlib.asynccontextmanager
-async def driven(url: str, root: Path) -> AsyncIterator[Driven]:
+async def driven(url: str, root: Path, output: Output | None = None) -> AsyncIterator[Driven]:
     with create_pipe_input() as pipe:
         async with ApiClient(url) as api:
             ctx = Context(server=url, api=api, store=SessionStore(url, root=root))
-            repl = Repl(ctx, input=pipe, output=DummyOutput(), history=InMemoryHistory())
+            repl = Repl(ctx, input=pipe, output=output or DummyOutput(),
+                        history=InMemoryHistory())
             task = asyncio.create_task(repl.run())
             try:
                 yield Driven(repl, pipe, task)
@@ -75,8 +82,9 @@ async def test_help_lists_every_command_with_a_line(any_server, tmp_path):
     async with driven(any_server.url, tmp_path) as repl:
         repl.type("help\r")
         await repl.sees("quit")
-        for name in ("signup", "verify", "resend", "login", "logout", "whoami", "say",
-                     "history", "who"):
+        for name in ("signup", "verify", "resend", "login", "logout", "whoami", "forgot",
+                     "reset", "passwd", "email", "sessions", "revoke", "delete-account",
+                     "say", "history", "who"):
             assert f"  {name}" in repl.printed()
         repl.type("help login\r")
         await repl.sees("--username")
@@ -119,6 +127,8 @@ async def test_not_a_command_when_logged_out_says_so(any_server, tmp_path):
         await repl.sees("unrecognized arguments")
         repl.type("whoami\r")
         await repl.sees("not logged in")
+        assert "run 'login' first" in repl.printed()  # typed as such in the REPL
+        assert "authcli login" not in repl.printed()
 
 
 async def test_ctrl_c_cancels_the_line_and_ctrl_d_leaves(any_server, tmp_path):
@@ -152,10 +162,19 @@ def completions(text: str) -> list[str]:
 
 
 @pytest.mark.parametrize(("typed", "expected"), [
-    ("", ["help", "signup", "verify", "resend", "login", "logout", "whoami", "say",
+    ("", ["help", "signup", "verify", "resend", "login", "logout", "whoami", "forgot",
+          "reset", "passwd", "email", "sessions", "revoke", "delete-account", "say",
           "history", "who", "quit"]),
     ("lo", ["login", "logout"]),
+    ("re", ["resend", "reset", "revoke"]),
     ("login ", ["--username"]),
+    ("logout ", ["--all"]),
+    ("reset --email a@b.c ", ["--code"]),
+    ("email --new-email a@b.c --", ["--code"]),
+    ("revoke ", ["--others"]),
+    ("revoke --others ", []),
+    ("passwd ", []),
+    ("help d", ["delete-account"]),
     ("history --", ["--limit", "--before"]),
     ("history --limit 5 --", ["--before"]),
     ("history --limit ", []),

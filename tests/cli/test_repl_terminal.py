@@ -5,6 +5,7 @@ tmux answers prompt_toolkit's cursor-position requests, so the bottom toolbar is
 (with PROMPT_TOOLKIT_NO_CPR=1 prompt_toolkit hides it, its height being unknown).
 """
 
+import re
 import shlex
 import shutil
 import subprocess
@@ -14,6 +15,7 @@ import uuid
 
 import pytest
 
+from tests.cli.conftest import new_account
 from tests.need import need
 
 
@@ -103,3 +105,98 @@ def test_live_chat_prints_above_a_half_typed_line_then_ctrl_d_leaves(
         time.sleep(0.1)
     assert exit_file.exists(), f"authcli did not leave on Ctrl-D:\n{tmux.screen()}"
     assert exit_file.read_text().strip() == "0"
+
+
+def start_repl(tmux: Tmux, authcli, exit_file) -> None:
+    env = {k: v for k, v in authcli.env.items() if k != "PROMPT_TOOLKIT_NO_CPR"}
+    command = (f"{shlex.quote(sys.executable)} -m cli; "
+               f"echo $? > {shlex.quote(str(exit_file))}")
+    tmux("new-session", "-d", "-s", tmux.name, "-x", "120", "-y", "40",
+         *[arg for key, value in env.items() for arg in ("-e", f"{key}={value}")],
+         "-c", str(authcli.home), "sh", "-c", command)
+    tmux.wait_for("for commands, Ctrl-D to leave")
+
+
+def last_line(tmux: Tmux) -> str:
+    lines = [line.rstrip() for line in tmux.screen().splitlines() if line.strip()]
+    return lines[-1] if lines else ""
+
+
+def wait_for_prompt(tmux: Tmux, shown: str, timeout: float = 20) -> None:
+    """Wait until the bottom line is the prompt `shown` (prompts have no toolbar)."""
+    deadline = time.monotonic() + timeout
+    while last_line(tmux) != shown:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no prompt {shown!r}; the screen was:\n{tmux.screen()}")
+        time.sleep(0.1)
+
+
+def answer(tmux: Tmux, label: str, text: str) -> None:
+    wait_for_prompt(tmux, f"{label}:")
+    tmux.type(text)
+    tmux.keys("Enter")
+
+
+def test_account_lifecycle_in_a_terminal(tmux, authcli, any_server, tmp_path):
+    """Sign up, verify the offered address, log in, see the sessions, change the password,
+    then log out everywhere; what is typed at a prompt after a password prompt shows."""
+    account = new_account("term")
+    new_password = "a brand new passphrase"
+    exit_file = tmp_path / "exit-code"
+    start_repl(tmux, authcli, exit_file)
+
+    tmux.type("signup")
+    tmux.keys("Enter")
+    answer(tmux, "Username", account.username)
+    answer(tmux, "Email", account.email)
+    answer(tmux, "Password", account.password)
+    answer(tmux, "Password again", account.password)
+    screen = tmux.wait_for(f"Next: verify --email {account.email}")
+    assert "authcli verify" not in screen
+
+    tmux.type("verify")
+    tmux.keys("Enter")
+    wait_for_prompt(tmux, f"Email: {account.email}")  # offered, visible, not starred
+    tmux.keys("Enter")
+    answer(tmux, "Code", any_server.code_for(account.email))
+    tmux.wait_for("Next: login")
+
+    tmux.type("login")
+    tmux.keys("Enter")
+    wait_for_prompt(tmux, f"Username: {account.username}")
+    tmux.keys("Enter")
+    answer(tmux, "Password", account.password)
+    tmux.wait_for("live online")
+
+    tmux.type("sessions")
+    tmux.keys("Enter")
+    screen = tmux.wait_for("revoke --others")
+    assert re.search(r"^\* \d+ +\w{3} \d\d \d\d:\d\d UTC .* this session\n +authcli/\S+ from ",
+                     screen, re.M), screen
+
+    tmux.type("passwd")
+    tmux.keys("Enter")
+    answer(tmux, "Current password", account.password)
+    answer(tmux, "New password", new_password)
+    answer(tmux, "New password again", new_password)
+    tmux.wait_for("Your password is changed")
+
+    tmux.type("forgot")
+    tmux.keys("Enter")
+    wait_for_prompt(tmux, f"Email: {account.email}")
+    tmux.keys("C-u")  # not the offered address: another one, typed
+    answer(tmux, "Email", f"typed-{account.email}")
+    screen = tmux.wait_for(f"Next: reset --email typed-{account.email}")
+    assert f"Email: typed-{account.email}" in screen
+
+    tmux.type("logout --all")
+    tmux.keys("Enter")
+    screen = tmux.wait_for("logged out everywhere")
+    assert account.password not in screen and new_password not in screen
+    assert "✗" not in screen
+    tmux.wait_for("(not logged in)")
+    tmux.keys("C-d")
+    deadline = time.monotonic() + 20
+    while not exit_file.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert exit_file.read_text().strip() == "0", tmux.screen()

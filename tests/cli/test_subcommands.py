@@ -11,7 +11,7 @@ def test_whole_flow_signup_verify_login_whoami_say_history_who_logout(authcli, a
     signup = authcli("signup", "--username", account.username, "--email", account.email,
                      "--password-stdin", stdin=account.password + "\n")
     assert signup.code == 0, signup.err
-    assert "verify --email" in signup.out
+    assert f"Next: authcli verify --email {account.email}" in signup.out
 
     not_yet = authcli.login(account)
     assert not_yet.code == 1
@@ -64,7 +64,8 @@ def test_json_output_parses_and_never_shows_the_token(authcli, any_server):
     assert me["username"] == account.username and me["is_verified"] is True
     ack = authcli("--json", "say", "json chat").json()
     assert set(ack) == {"id", "ts"}
-    assert account.username in authcli("--json", "who").json()["users"]
+    # A one-shot command is not someone online: it does not list itself.
+    assert account.username not in authcli("--json", "who").json()["users"]
 
 
 def test_wrong_password_is_refused_with_exit_1_and_one_line(authcli, any_server):

@@ -75,12 +75,19 @@ async def rows(database_url: str, sql: str, *args) -> list[tuple]:
         await connection.close()
 
 
-async def audit_details(server, event: str, user_id: int) -> list[str]:
-    """The `detail` of each audit event of that name for that user, oldest first."""
-    found = await rows(server.database_url,
-                       "SELECT detail FROM audit_event WHERE event = ? AND user_id = ? "
-                       "ORDER BY id", event, user_id)
-    return [detail for (detail,) in found]
+async def audit_details(server, event: str, user_id: int | None, *,
+                        timeout: float = 5.0) -> list[str]:
+    """The `detail` of each audit event of that name for that user (None: for no user),
+    oldest first, once there is at least one (some are written after the reply)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = await rows(server.database_url,
+                           "SELECT detail FROM audit_event WHERE event = ? AND "
+                           + ("user_id = ?" if user_id is not None else "user_id IS NULL")
+                           + " ORDER BY id", event, *([user_id] if user_id is not None else []))
+        if found or time.monotonic() > deadline:
+            return [detail for (detail,) in found]
+        await asyncio.sleep(0.05)
 
 
 async def login(http, server, name: str, password: str, user_agent: str | None = None):

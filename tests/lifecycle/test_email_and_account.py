@@ -78,6 +78,7 @@ async def test_delete_account_frees_its_names_and_ends_its_sockets(http, server,
     deleted = await call(http, server, "delete_account",
                          {"current_password": account.password}, token=account.token)
     assert deleted.status == 200, deleted.body
+    assert 'authserver_session=""' in deleted.headers["Set-Cookie"]  # the web UI's, cleared
     assert "deleted" in (await socket.next("session_revoked", timeout=1))["reason"]
     await asyncio.wait_for(socket.disconnected.wait(), 1)
     for token in (account.token, other):
@@ -129,3 +130,37 @@ async def test_delete_account_ends_a_socket_signed_in_by_password(http, server, 
     assert deleted.status == 200
     assert "deleted" in (await socket.next("session_revoked", timeout=1))["reason"]
     await asyncio.wait_for(socket.disconnected.wait(), 1)
+
+
+async def test_an_address_verified_by_someone_else_meanwhile_is_refused_at_confirm(
+        http, server, unique):
+    account = await verified_account(http, server, unique)
+    other_name, wanted = unique("wanted")
+    await call(http, server, "change_email", {
+        "current_password": account.password, "new_email": wanted}, token=account.token)
+    change_code = await code(server, wanted, "email_change")
+    assert (await call(http, server, "signup", {"username": other_name, "email": wanted,
+                                                "password": account.password})).status == 201
+    verification = await code(server, wanted, "verification")
+    assert (await call(http, server, "verify_email", {"email": wanted,
+                                                      "code": verification})).status == 200
+    late = await call(http, server, "confirm_email", {"code": change_code}, token=account.token)
+    assert late.status == 409 and late.body["field"] == "new_email"
+    assert (await call(http, server, "me", token=account.token)).body["email"] == account.email
+
+
+async def test_a_proved_change_replaces_an_unverified_holder_of_the_address(http, server,
+                                                                            unique):
+    account = await verified_account(http, server, unique)
+    squatter, wanted = unique("held")
+    assert (await call(http, server, "signup", {"username": squatter, "email": wanted,
+                                                "password": "the squatters password"})
+            ).status == 201
+    asked = await call(http, server, "change_email", {
+        "current_password": account.password, "new_email": wanted}, token=account.token)
+    assert asked.status == 200, asked.body
+    change_code = await code(server, wanted, "email_change")
+    confirmed = await call(http, server, "confirm_email", {"code": change_code},
+                           token=account.token)
+    assert confirmed.status == 200, confirmed.body
+    assert (await login(http, server, squatter, "the squatters password")).status == 401

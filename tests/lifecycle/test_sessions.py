@@ -108,6 +108,7 @@ async def test_end_all_others_and_log_out_everywhere(http, server, unique, clien
     await here.next("connected")
     everywhere = await call(http, server, "logout_all", token=account.token)
     assert everywhere.status == 200
+    assert 'authserver_session=""' in everywhere.headers["Set-Cookie"]
     assert "everywhere" in (await here.next("session_revoked", timeout=1))["reason"]
     await asyncio.wait_for(here.disconnected.wait(), 1)
     for token in (account.token, again):

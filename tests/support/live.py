@@ -5,6 +5,8 @@ from collections import defaultdict
 
 import socketio
 
+from tests.support.api import verified_account
+
 EVENTS = ("connected", "auth_success", "auth_error", "message", "chat", "history",
           "presence", "who", "session_revoked", "error", "connect_error")
 
@@ -57,3 +59,16 @@ class LiveClient:
     async def close(self) -> None:
         if self.sio.connected:
             await self.sio.disconnect()
+
+
+async def presence_of(user: str, watcher: LiveClient, clients, server, http,
+                      unique) -> list[dict]:
+    """The presence events about `user` the watcher got, up to a marker account's going
+    offline: events reach the watcher in order, so the marker's closes the window."""
+    marker = await verified_account(http, server, unique)
+    await (await clients(server).connect(token=marker.token)).close()
+    seen = []
+    while (event := await watcher.next("presence")) != {"user": marker.username,
+                                                         "online": False}:
+        seen.append(event)
+    return [event for event in seen if event["user"] == user]

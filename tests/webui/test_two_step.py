@@ -3,6 +3,7 @@ reading the key the page shows (the code is computed here, as a phone app would)
 with its code, get in with a recovery code, and turn it off."""
 
 import re
+import time
 
 import pytest
 from playwright.sync_api import expect
@@ -10,6 +11,15 @@ from playwright.sync_api import expect
 from tests.twofactor.support import Authenticator
 from tests.webui.support import PASSWORD, expect_connected, log_in, signed_in, view
 from tests.webui.test_account import account_view
+
+
+def wait_for(condition, timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
 
 
 def set_up_app(page, screenshot=None, prefix: str = "") -> tuple[Authenticator, list[str]]:
@@ -88,6 +98,8 @@ def test_a_recovery_code_gets_in_and_the_app_can_be_turned_off(open_page, verifi
     recovery.fill(recovery_codes[0])
     step.get_by_role("button", name="Log in").click()
     expect_connected(page)
+    assert wait_for(lambda: any("recovery code was used" in m["Subject"]
+                                for m in web_server.mailbox.messages_for(email)))
 
     panel = view(account_view(page), "Two-step login")
     expect(panel.get_by_role("status").first).to_contain_text("9 unused recovery codes left")
