@@ -110,6 +110,7 @@ class _EnvironmentSchema(Schema):
     LIMIT_PASSWORD_CHECK_USER = _limit("password_check_user")
     LIMIT_EMAIL_CHANGE_USER = _limit("email_change_user")
     LIMIT_SECOND_FACTOR_USER = _limit("second_factor_user")
+    LIMIT_ADMIN_USER = _limit("admin_user")
 
     @post_load
     def _blank_is_unset(self, data, **kwargs):

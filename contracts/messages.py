@@ -1,6 +1,6 @@
 """Request and reply messages of the REST API."""
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -205,3 +205,57 @@ class SecondFactorStatus(Message):
 
     totp: bool
     recovery_codes_left: int
+
+
+# --- administrators (issue 16) ------------------------------------------------------
+
+Role = Literal["user", "admin"]
+UserId = Annotated[int, Field(ge=1, le=2**31 - 1, description="A user's id.")]
+
+
+class AdminUserRequest(Message):
+    """An admin call about one user."""
+
+    user_id: UserId
+
+
+class AdminListRequest(Message):
+    """A page of users, newest first; `query` matches part of a username or address."""
+
+    query: str = Field(default="", max_length=254)
+    offset: int = Field(default=0, ge=0, le=10_000_000)
+    limit: int = Field(default=25, ge=1, le=100)
+
+
+class AdminUser(Message):
+    id: int
+    username: str
+    email: str
+    is_verified: bool
+    role: Role
+    disabled: bool
+    totp: bool
+    created_at: Timestamp
+
+
+class AdminUserPage(Message):
+    users: list[AdminUser]
+    total: int
+
+
+class AuditEntry(Message):
+    at: Timestamp
+    event: str
+    ip: str
+    detail: str
+
+
+class AdminUserDetail(Message):
+    """One user as an administrator sees them: live sessions, second factors, the last
+    login and the latest audit events (newest first)."""
+
+    user: AdminUser
+    sessions: list[SessionInfo]
+    recovery_codes_left: int
+    last_login_at: Timestamp | None
+    events: list[AuditEntry]

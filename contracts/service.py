@@ -25,6 +25,7 @@ class Call:
     errors: tuple[Status, ...]
     summary: str
     authenticated: bool = False
+    admin: bool = False  # the admin role only: PERMISSION_DENIED for everyone else
 
 
 _BODY = (Status.INVALID_ARGUMENT, Status.PAYLOAD_TOO_LARGE, Status.RESOURCE_EXHAUSTED)
@@ -295,6 +296,38 @@ CALLS += (
                 "ones stop working.",
         authenticated=True,
     ),
+)
+
+
+# The administrators' calls (issue 16): admin role only, audited, rate-limited.
+_ADMIN = (*_SIGNED_IN_BODY, Status.PERMISSION_DENIED)
+_ADMIN_ON_A_USER = (*_ADMIN, Status.NOT_FOUND)
+
+
+def _admin(name: str, route: str, request, reply, summary: str, errors=_ADMIN_ON_A_USER) -> Call:
+    return Call(name=f"admin_{name}", method="POST", route=f"/api/admin/{route}",
+                request=request, reply=reply, status=200, errors=errors, summary=summary,
+                authenticated=True, admin=True)
+
+
+CALLS += (
+    _admin("list_users", "users", m.AdminListRequest, m.AdminUserPage,
+           "A page of users, newest first, searched by part of a username or address.",
+           errors=_ADMIN),
+    _admin("show_user", "users/show", m.AdminUserRequest, m.AdminUserDetail,
+           "One user: sessions, second factors, last login, latest audit events."),
+    _admin("disable_user", "users/disable", m.AdminUserRequest, m.Notice,
+           "Disable an account: its login is refused, its sessions and sockets end."),
+    _admin("enable_user", "users/enable", m.AdminUserRequest, m.Notice,
+           "Enable a disabled account again."),
+    _admin("verify_user", "users/verify", m.AdminUserRequest, m.Notice,
+           "Mark an account's address as verified."),
+    _admin("end_sessions", "users/end-sessions", m.AdminUserRequest, m.Notice,
+           "End every session of an account; its sockets are disconnected."),
+    _admin("reset_second_factors", "users/reset-second-factors", m.AdminUserRequest, m.Notice,
+           "Turn off an account's two-step login (lost phone and codes); a notice is mailed."),
+    _admin("delete_user", "users/delete", m.AdminUserRequest, m.Notice,
+           "Delete an account: its sessions end, its username and address become free."),
 )
 
 

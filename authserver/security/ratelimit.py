@@ -60,6 +60,9 @@ DEFAULT_LIMITS: Mapping[str, str] = {
     # wrong second-factor codes (TOTP or recovery) of one account, whatever the login
     # attempt: six digits must not be guessable by starting many logins
     "second_factor_user": "5/15minutes;10/hour;20/day",
+    # admin API calls of one administrator: a stolen admin session cannot walk the
+    # whole user table or act on every account at machine speed
+    "admin_user": "120/minute;2000/hour",
 }
 
 

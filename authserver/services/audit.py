@@ -23,6 +23,10 @@ EVENTS = frozenset({
     # the second factor
     "second_factor_required", "second_factor_failure", "recovery_code_used",
     "totp_enrolment_started", "totp_enabled", "totp_disabled", "recovery_codes_regenerated",
+    # administrators' actions, on the account acted on
+    "admin_list_users", "admin_show_user", "admin_disable_user", "admin_enable_user",
+    "admin_verify_user", "admin_end_sessions", "admin_reset_second_factors",
+    "admin_delete_user",
 })
 # A client hammering a closed limit is logged once a minute per limit and key, not per
 # request, so refusals cannot be turned into a flood of database writes.

@@ -13,7 +13,7 @@ from authserver.services import audit
 from authserver.services.context import Caller, Context
 from authserver.services.second_factor import require_second_factor
 from authserver.services.sessions import open_session
-from authserver.services.users import as_reply, find_by_login_name
+from authserver.services.users import DISABLED, as_reply, find_by_login_name
 from authserver.store.models import User
 from contracts import Status
 from contracts.messages import LoginReply, LoginRequest
@@ -71,6 +71,9 @@ async def check_credentials(ctx: Context, name: str, password: str, caller: Call
             Status.PERMISSION_DENIED,
             "Please verify your email address first: enter the 6-digit code we mailed you.",
         )
+    if user.disabled_at is not None:
+        await audit.record(ctx, "login_failure", caller, user=user, detail="account disabled")
+        raise ServiceError(Status.PERMISSION_DENIED, DISABLED)
     if ctx.passwords.needs_rehash(user.password_hash):
         await _rehash(ctx, user, password)
     await require_second_factor(ctx, user, caller)

@@ -1,6 +1,15 @@
 """Which function serves each call of the contracts' service table."""
 
 from authserver.services.account import delete_account
+from authserver.services.admin.actions import (
+    admin_delete_user,
+    admin_disable_user,
+    admin_enable_user,
+    admin_end_sessions,
+    admin_reset_second_factors,
+    admin_verify_user,
+)
+from authserver.services.admin.directory import admin_list_users, admin_show_user
 from authserver.services.email_change import change_email, confirm_email
 from authserver.services.health import health
 from authserver.services.login import login
@@ -47,4 +56,12 @@ SERVICES = {
     "totp_confirm": totp_confirm,
     "totp_disable": totp_disable,
     "regenerate_recovery_codes": regenerate_recovery_codes,
+    "admin_list_users": admin_list_users,
+    "admin_show_user": admin_show_user,
+    "admin_disable_user": admin_disable_user,
+    "admin_enable_user": admin_enable_user,
+    "admin_verify_user": admin_verify_user,
+    "admin_end_sessions": admin_end_sessions,
+    "admin_reset_second_factors": admin_reset_second_factors,
+    "admin_delete_user": admin_delete_user,
 }

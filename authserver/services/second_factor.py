@@ -14,8 +14,9 @@ from authserver.services import audit
 from authserver.services.context import Caller, Context
 from authserver.services.factors import check_factor, confirmed_totp
 from authserver.services.sessions import open_session
-from authserver.services.users import as_reply
+from authserver.services.users import DISABLED, as_reply
 from authserver.store.models import LoginChallenge, User, utcnow
+from contracts import Status
 from contracts.messages import LoginReply, SecondFactorChallenge, SecondFactorRequest
 
 CHALLENGE_LIFETIME = timedelta(minutes=5)
@@ -77,6 +78,8 @@ async def finish(ctx: Context, request: SecondFactorRequest, caller: Caller) -> 
     if found is None:
         raise unauthenticated(START_OVER)
     challenge, user = found
+    if user.disabled_at is not None:  # disabled since the password step
+        raise ServiceError(Status.PERMISSION_DENIED, DISABLED)
     try:
         kind = await check_factor(ctx, caller, user, code=request.code,
                                   recovery_code=request.recovery_code)

@@ -3,6 +3,9 @@
 from authserver.store.models import User
 from contracts.messages import User as UserReply
 
+DISABLED = ("This account is disabled by an administrator of this server. Write to them "
+            "to have it enabled again.")
+
 
 def as_reply(user: User) -> UserReply:
     return UserReply(

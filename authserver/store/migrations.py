@@ -132,7 +132,25 @@ def _second_factor(database) -> None:
     database.create_tables([_TotpFactor, _RecoveryCode, _LoginChallenge], safe=True)
 
 
-MIGRATIONS = (_v1_initial_tables, _v2_audit_events, _account_lifecycle, _second_factor)
+_USER_COLUMNS_ADMIN = {
+    "role": CharField(max_length=16, default="user"),
+    "disabled_at": DateTimeField(null=True),
+}
+
+
+def _roles_and_disabled_accounts(database) -> None:
+    """A role per user ("user" unless made "admin") and the time an administrator
+    disabled the account (issue 16; the ops branch adds the same `role` column)."""
+    present = {column.name for column in database.get_columns("user")}
+    migrator = SchemaMigrator.from_database(database)
+    apply_operations(*(
+        migrator.add_column("user", name, column)
+        for name, column in _USER_COLUMNS_ADMIN.items() if name not in present
+    ))
+
+
+MIGRATIONS = (_v1_initial_tables, _v2_audit_events, _account_lifecycle, _second_factor,
+              _roles_and_disabled_accounts)
 LATEST_VERSION = len(MIGRATIONS)
 
 

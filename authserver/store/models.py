@@ -53,6 +53,10 @@ class User(BaseModel):
     verification_code_expires = DateTimeField(null=True)
     verification_attempts = IntegerField(default=0)
     created_at = DateTimeField(default=utcnow)
+    # "user" or "admin" (the admin API and page); room for more roles later.
+    role = CharField(max_length=16, default="user")
+    # Set by an administrator: login is refused and the sessions ended until enabled.
+    disabled_at = DateTimeField(null=True)
 
     class Meta:
         table_name = "user"

@@ -167,6 +167,24 @@ REST_ROWS = [
          "current_password"),
         ("regenerate_recovery_codes", b"[]", 400, None),
     ],
+    *[
+        # the admin API (issue 16): the request is checked before the caller's role
+        ("admin_list_users", {"limit": 0}, 400, "limit"),
+        ("admin_list_users", {"limit": 101}, 400, "limit"),
+        ("admin_list_users", {"offset": -1}, 400, "offset"),
+        ("admin_list_users", {"query": "q" * 255}, 400, "query"),
+        ("admin_list_users", {"query": ["ada"]}, 400, "query"),
+        ("admin_list_users", {"role": "admin"}, 400, "role"),
+        ("admin_show_user", {}, 400, "user_id"),
+        ("admin_show_user", {"user_id": 0}, 400, "user_id"),
+        ("admin_show_user", {"user_id": 2**31}, 400, "user_id"),
+        ("admin_disable_user", {"user_id": 1.5}, 400, "user_id"),
+        ("admin_enable_user", {"user_id": [1]}, 400, "user_id"),
+        ("admin_verify_user", {"user_id": None}, 400, "user_id"),
+        ("admin_end_sessions", {"user_id": 1, "all": True}, 400, "all"),
+        ("admin_reset_second_factors", b"[]", 400, None),
+        ("admin_delete_user", {"username": "abuse_user"}, 400, "user_id"),
+    ],
 ]
 
 SIGNED_IN_ROWS = [
