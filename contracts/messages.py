@@ -66,6 +66,8 @@ class User(Message):
     email: str
     is_verified: bool
     created_at: Timestamp
+    # "user" or "admin" (the admin API and page)
+    role: Literal["user", "admin"] = "user"
 
 
 class LoginReply(Message):

@@ -14,6 +14,7 @@ def as_reply(user: User) -> UserReply:
         email=user.email,
         is_verified=user.is_verified,
         created_at=user.created_at,
+        role=user.role,
     )
 
 

@@ -28,11 +28,13 @@ FORMS = {
     "totp-confirm-form": m.TotpConfirmRequest,
     "regenerate-form": m.RegenerateRecoveryCodesRequest,
     "disable-form": m.TotpDisableRequest,
+    "admin-search-form": m.AdminListRequest,
     "composer": events.Chat,
 }
 """Each form of the page and the request model (or socket event) its fields are sent as."""
 
-FILLED_BY_THE_PAGE = {"second-factor-form": {"challenge"}}
+FILLED_BY_THE_PAGE = {"second-factor-form": {"challenge"},
+                      "admin-search-form": {"offset", "limit"}}
 """Request fields no person types: the page sends what the server gave it."""
 
 

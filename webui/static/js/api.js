@@ -119,6 +119,18 @@ export const regenerateRecoveryCodes = (currentPassword) =>
 export const totpDisable = (currentPassword, factor) =>
   post("/api/totp/disable", { current_password: currentPassword, ...factor });
 
+/** A page of users for an admin: {users, total}. */
+export const adminUsers = (query, offset, limit) =>
+  post("/api/admin/users", { query, offset, limit });
+
+/** One user in detail, for an admin. */
+export const adminUser = (userId) => post("/api/admin/users/show", { user_id: userId });
+
+/** An admin action on a user: "disable", "enable", "verify", "end-sessions",
+ * "reset-second-factors" or "delete". */
+export const adminAct = (action, userId) =>
+  post(`/api/admin/users/${action}`, { user_id: userId });
+
 /** The signed-in user, or null when there is no session. */
 export async function me() {
   try {

@@ -1,10 +1,12 @@
 // The page: views behind the URL's hash and the flow between them. Signed out: #signup,
-// #verify, #login, #second-factor, #forgot, #reset; signed in: #chat, #account. The session is an
+// #verify, #login, #second-factor, #forgot, #reset; signed in: #chat, #account, and for
+// administrators #admin. The session is an
 // HttpOnly cookie; the page only asks the server who is signed in (`GET /api/me`) and
 // never holds a token. While signed in, one live connection (chat.js) stays open on every
 // view, so a session ended elsewhere brings the page back to log in at once.
 
 import { wireAccount } from "./account.js";
+import { wireAdmin } from "./admin.js";
 import * as api from "./api.js";
 import { Chat } from "./chat.js";
 import { Resend, codeRefusal, readCode, wireCodeInput } from "./codes.js";
@@ -19,11 +21,11 @@ import { EMAIL, USERNAME } from "./rules.js";
 import { MIN_LENGTH, wireStrength } from "./strength.js";
 
 const SIGNED_OUT = ["signup", "verify", "login", "second-factor", "forgot", "reset"];
-const SIGNED_IN = ["chat", "account"];
+const SIGNED_IN = ["chat", "account", "admin"];
 const VIEWS = [...SIGNED_OUT, ...SIGNED_IN];
 const TITLES = {
   signup: "Sign up", verify: "Verify your email", login: "Log in",
-  "second-factor": "Two-step login", forgot: "Forgot password",
+  "second-factor": "Two-step login", forgot: "Forgot password", admin: "Users",
   reset: "Set a new password", chat: "Chat", account: "Your account",
 };
 // The address waiting for its code survives a reload of the Verify view (not a secret).
@@ -51,6 +53,7 @@ const forms = {
 const chat = new Chat({
   onSessionEnded: (reason) => leave(reason),
   checkSession: () => api.me(),
+  onOnline: (count) => views.admin?.online(count),
 });
 
 /** This browser's session is over (ended here or elsewhere): back to log in, saying why. */
@@ -170,9 +173,11 @@ function renderAccountCorner() {
   $("account-name").textContent = state.user ? state.user.username : "";
   // A long name is cut with an ellipsis in the corner; the whole of it shows on hover.
   $("account-name").title = state.user ? state.user.username : "";
-  const link = $("account-link");
-  if (state.view === "account") link.setAttribute("aria-current", "page");
-  else link.removeAttribute("aria-current");
+  $("admin-link").hidden = !state.user || state.user.role !== "admin";
+  for (const [view, link] of [["account", $("account-link")], ["admin", $("admin-link")]]) {
+    if (state.view === view) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  }
 }
 
 function describeVerify(email) {
@@ -399,6 +404,7 @@ async function start() {
     ...wirePasswordReset(app),
     account: wireAccount(app),
     "second-factor": wireSecondFactor(app),
+    admin: wireAdmin(app),
   };
   wireDeleteAccount(app);
   $("logout").addEventListener("click", logOut);
