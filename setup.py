@@ -38,6 +38,8 @@ setup(
         "pyotp>=2.9",
         "qrcode>=7.4",
         "cryptography>=44.0.1",
+        # passkeys (WebAuthn)
+        "webauthn>=2.0",
     ],
     extras_require={
         "test": [

@@ -73,7 +73,7 @@ def describe(error: ValidationError) -> ServiceError:
         message = f"The field '{field}' is required."
     elif first["type"] == "extra_forbidden":
         message = f"Unknown field '{field}'."
-    elif first["type"] in {"model_type", "dict_type"}:
+    elif first["type"] in {"model_type", "dict_type"} and not first["loc"]:
         message, field = "The body must be a JSON object.", None
     elif field in FIELD_RULES and first["type"] != "string_type":
         message = FIELD_RULES[field]

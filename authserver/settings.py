@@ -111,6 +111,7 @@ class _EnvironmentSchema(Schema):
     LIMIT_EMAIL_CHANGE_USER = _limit("email_change_user")
     LIMIT_SECOND_FACTOR_USER = _limit("second_factor_user")
     LIMIT_ADMIN_USER = _limit("admin_user")
+    LIMIT_PASSKEY_OPTIONS_IP = _limit("passkey_options_ip")
 
     @post_load
     def _blank_is_unset(self, data, **kwargs):

@@ -1,6 +1,6 @@
 """Request and reply messages of the REST API."""
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -261,3 +261,45 @@ class AdminUserDetail(Message):
     recovery_codes_left: int
     last_login_at: Timestamp | None
     events: list[AuditEntry]
+
+
+# --- passkeys (WebAuthn, issue 16) --------------------------------------------------
+
+WebAuthnJson = Annotated[
+    dict[str, Any],
+    Field(description="A WebAuthn credential in its JSON form (PublicKeyCredential.toJSON())."),
+]
+
+
+class PasskeyCeremony(Message):
+    """What to pass to `navigator.credentials.create()` or `.get()` (WebAuthn's JSON form
+    of the options) and the ceremony to send back with its result, within 5 minutes."""
+
+    ceremony: str
+    options: dict[str, Any]
+
+
+class PasskeyRegisterRequest(Message):
+    ceremony: Challenge
+    credential: WebAuthnJson
+    name: str = Field(default="", max_length=60, description="A name to tell it apart.")
+
+
+class PasskeyLoginRequest(Message):
+    ceremony: Challenge
+    credential: WebAuthnJson
+
+
+class PasskeyInfo(Message):
+    id: int
+    name: str
+    created_at: Timestamp
+    last_used_at: Timestamp | None
+
+
+class PasskeyList(Message):
+    passkeys: list[PasskeyInfo]
+
+
+class RemovePasskeyRequest(Message):
+    passkey_id: int = Field(ge=1, le=2**31 - 1)

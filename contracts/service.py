@@ -331,6 +331,36 @@ CALLS += (
 )
 
 
+# Passkeys (WebAuthn, issue 16).
+CALLS += (
+    Call(name="passkey_register_options", method="POST", route="/api/passkeys/register/options",
+         request=m.Empty, reply=m.PasskeyCeremony, status=200, errors=_SIGNED_IN_BODY,
+         summary="Start adding a passkey: options for navigator.credentials.create().",
+         authenticated=True),
+    Call(name="passkey_register", method="POST", route="/api/passkeys/register",
+         request=m.PasskeyRegisterRequest, reply=m.PasskeyInfo, status=200,
+         errors=_SIGNED_IN_BODY,
+         summary="Finish adding a passkey with the browser's new credential.",
+         authenticated=True),
+    Call(name="list_passkeys", method="GET", route="/api/passkeys", request=m.Empty,
+         reply=m.PasskeyList, status=200,
+         errors=(Status.UNAUTHENTICATED, Status.RESOURCE_EXHAUSTED),
+         summary="This account's passkeys.", authenticated=True),
+    Call(name="remove_passkey", method="POST", route="/api/passkeys/remove",
+         request=m.RemovePasskeyRequest, reply=m.Notice, status=200,
+         errors=(*_SIGNED_IN_BODY, Status.NOT_FOUND),
+         summary="Remove one of this account's passkeys.", authenticated=True),
+    Call(name="passkey_login_options", method="POST", route="/api/login/passkey/options",
+         request=m.Empty, reply=m.PasskeyCeremony, status=200, errors=_BODY,
+         summary="Start a login with a passkey (no username: the browser offers the "
+                 "passkeys it holds for this site)."),
+    Call(name="passkey_login", method="POST", route="/api/login/passkey",
+         request=m.PasskeyLoginRequest, reply=m.LoginReply, status=200,
+         errors=(*_BODY, Status.UNAUTHENTICATED, Status.PERMISSION_DENIED),
+         summary="Finish a login with the passkey's signed answer; a session like login's."),
+)
+
+
 def call_named(name: str) -> Call:
     """The call of that name; a KeyError names a call that does not exist."""
     for call in CALLS:

@@ -63,6 +63,8 @@ DEFAULT_LIMITS: Mapping[str, str] = {
     # admin API calls of one administrator: a stolen admin session cannot walk the
     # whole user table or act on every account at machine speed
     "admin_user": "120/minute;2000/hour",
+    # passkey login ceremonies started from one client address (each stores a challenge)
+    "passkey_options_ip": "30/minute;600/hour",
 }
 
 

@@ -27,6 +27,8 @@ EVENTS = frozenset({
     "admin_list_users", "admin_show_user", "admin_disable_user", "admin_enable_user",
     "admin_verify_user", "admin_end_sessions", "admin_reset_second_factors",
     "admin_delete_user",
+    # passkeys
+    "passkey_added", "passkey_removed",
 })
 # A client hammering a closed limit is logged once a minute per limit and key, not per
 # request, so refusals cannot be turned into a flood of database writes.

@@ -42,9 +42,11 @@ class Context:
 @dataclass(frozen=True)
 class Caller:
     """Who is asking: the client address (proxy-aware), its user agent, its session token,
-    and the way in ("rest" or "socket")."""
+    the way in ("rest" or "socket") and the origin it was asked at."""
 
     ip: str
     user_agent: str = ""
     token: str | None = None
     channel: str = "rest"
+    # The page's origin ("https://auth.example"), for WebAuthn's checks; empty on sockets.
+    origin: str = ""

@@ -19,6 +19,14 @@ from authserver.services.my_sessions import (
     revoke_other_sessions,
     revoke_session,
 )
+from authserver.services.passkeys import (
+    list_passkeys,
+    passkey_login,
+    passkey_login_options,
+    passkey_register,
+    passkey_register_options,
+    remove_passkey,
+)
 from authserver.services.password import change_password, forgot_password, reset_password
 from authserver.services.second_factor import login_second_factor
 from authserver.services.sessions import logout, me
@@ -64,4 +72,10 @@ SERVICES = {
     "admin_end_sessions": admin_end_sessions,
     "admin_reset_second_factors": admin_reset_second_factors,
     "admin_delete_user": admin_delete_user,
+    "passkey_register_options": passkey_register_options,
+    "passkey_register": passkey_register,
+    "list_passkeys": list_passkeys,
+    "remove_passkey": remove_passkey,
+    "passkey_login_options": passkey_login_options,
+    "passkey_login": passkey_login,
 }

@@ -149,8 +149,45 @@ def _roles_and_disabled_accounts(database) -> None:
     ))
 
 
+class _Passkey(Model):
+    """The passkey table as the passkeys step creates it."""
+
+    id = AutoField()
+    user = ForeignKeyField(User, on_delete="CASCADE")
+    credential_id = CharField(max_length=1400, unique=True)
+    public_key = TextField()
+    sign_count = BigIntegerField(default=0)
+    name = CharField(max_length=60)
+    created_at = DateTimeField()
+    last_used_at = DateTimeField(null=True)
+
+    class Meta:
+        database = database_proxy
+        table_name = "passkey"
+
+
+class _PasskeyCeremony(Model):
+    """The passkey_ceremony table as the passkeys step creates it."""
+
+    id = AutoField()
+    token_hash = CharField(max_length=64, unique=True)
+    user = ForeignKeyField(User, null=True, on_delete="CASCADE")
+    purpose = CharField(max_length=10)
+    challenge = CharField(max_length=200)
+    expires_at = DateTimeField(index=True)
+
+    class Meta:
+        database = database_proxy
+        table_name = "passkey_ceremony"
+
+
+def _passkeys(database) -> None:
+    """WebAuthn credentials and the ceremonies that add and use them (issue 16)."""
+    database.create_tables([_Passkey, _PasskeyCeremony], safe=True)
+
+
 MIGRATIONS = (_v1_initial_tables, _v2_audit_events, _account_lifecycle, _second_factor,
-              _roles_and_disabled_accounts)
+              _roles_and_disabled_accounts, _passkeys)
 LATEST_VERSION = len(MIGRATIONS)
 
 

@@ -149,6 +149,38 @@ class LoginChallenge(BaseModel):
         table_name = "login_challenge"
 
 
+class Passkey(BaseModel):
+    """A WebAuthn credential of an account: its id and public key (both base64url), the
+    authenticator's signature counter, a name the owner gave it."""
+
+    id = AutoField()
+    user = ForeignKeyField(User, backref="passkeys", on_delete="CASCADE")
+    credential_id = CharField(max_length=1400, unique=True)
+    public_key = TextField()
+    sign_count = BigIntegerField(default=0)
+    name = CharField(max_length=60)
+    created_at = DateTimeField(default=utcnow)
+    last_used_at = DateTimeField(null=True)
+
+    class Meta:
+        table_name = "passkey"
+
+
+class PasskeyCeremony(BaseModel):
+    """A passkey registration or login under way: its WebAuthn challenge, for one use
+    within five minutes. `user` is null for a login (the passkey names its user)."""
+
+    id = AutoField()
+    token_hash = CharField(max_length=64, unique=True)
+    user = ForeignKeyField(User, null=True, on_delete="CASCADE")
+    purpose = CharField(max_length=10)
+    challenge = CharField(max_length=200)
+    expires_at = DateTimeField(index=True)
+
+    class Meta:
+        table_name = "passkey_ceremony"
+
+
 class OutboxMail(BaseModel):
     """A mail to send: written with the change that causes it, sent by the mail worker."""
 
@@ -198,4 +230,4 @@ class AuditEvent(BaseModel):
 
 
 ALL_MODELS = (SchemaVersion, User, Session, OutboxMail, ChatMessage, AuditEvent, AccountCode,
-              TotpFactor, RecoveryCode, LoginChallenge)
+              TotpFactor, RecoveryCode, LoginChallenge, Passkey, PasskeyCeremony)

@@ -73,6 +73,7 @@ class ApiHandler(JsonHandler):
             ip=client_ip(self.request, self.ctx.settings.trusted_proxies),
             user_agent=self.request.headers.get("User-Agent", "")[:300],
             token=token,
+            origin=f"{self.request.protocol}://{self.request.host}",
         )
 
     async def _serve(self) -> None:

@@ -185,6 +185,24 @@ REST_ROWS = [
         ("admin_reset_second_factors", b"[]", 400, None),
         ("admin_delete_user", {"username": "abuse_user"}, 400, "user_id"),
     ],
+    *[
+        # passkeys (issue 16)
+        ("passkey_register_options", b"[]", 400, None),
+        ("passkey_register_options", {"user": "x"}, 400, "user"),
+        ("passkey_register", {}, 400, "ceremony"),
+        ("passkey_register", {"ceremony": CHALLENGE}, 400, "credential"),
+        ("passkey_register", {"ceremony": CHALLENGE, "credential": "x"}, 400, "credential"),
+        ("passkey_register", {"ceremony": "short", "credential": {}}, 400, "ceremony"),
+        ("passkey_register", {"ceremony": CHALLENGE, "credential": {}, "name": "n" * 61}, 400,
+         "name"),
+        ("passkey_login_options", {"username": "abuse_user"}, 400, "username"),
+        ("passkey_login", {}, 400, "ceremony"),
+        ("passkey_login", {"ceremony": CHALLENGE, "credential": []}, 400, "credential"),
+        ("passkey_login", {"ceremony": CHALLENGE + "!", "credential": {}}, 400, "ceremony"),
+        ("remove_passkey", {}, 400, "passkey_id"),
+        ("remove_passkey", {"passkey_id": 0}, 400, "passkey_id"),
+        ("remove_passkey", {"passkey_id": "all"}, 400, "passkey_id"),
+    ],
 ]
 
 SIGNED_IN_ROWS = [
@@ -212,6 +230,9 @@ SIGNED_IN_ROWS = [
      "FAILED_PRECONDITION", None),
     ("regenerate_recovery_codes", {"current_password": "a good long password"}, 400,
      "FAILED_PRECONDITION", None),
+    ("remove_passkey", {"passkey_id": 2**31 - 1}, 404, "NOT_FOUND", "passkey_id"),
+    ("passkey_register", {"ceremony": "c" * 43, "credential": {}}, 400, "INVALID_ARGUMENT",
+     "ceremony"),
 ]
 
 SOCKET_ROWS = [

@@ -11,6 +11,7 @@ import { EMAIL, PASSWORD_MIN_LENGTH } from "./rules.js";
 import { Sessions } from "./sessions.js";
 import { wireStrength } from "./strength.js";
 import { timeElement } from "./times.js";
+import { wirePasskeys } from "./passkeys.js";
 import { wireTwoStep } from "./two-step.js";
 
 const $ = (id) => document.getElementById(id);
@@ -34,6 +35,7 @@ function found(problems) {
 export function wireAccount(app) {
   const sessions = new Sessions(app);
   const twoStep = wireTwoStep();
+  const passkeys = wirePasskeys();
   const passwordForm = $("password-form");
   const emailForm = $("email-form");
   const confirmForm = $("confirm-form");
@@ -148,6 +150,7 @@ export function wireAccount(app) {
     show() {
       renderProfile(app.user);
       twoStep.show();
+      passkeys.show();
       sessions.load();
     },
     hide() {

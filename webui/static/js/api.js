@@ -131,6 +131,21 @@ export const adminUser = (userId) => post("/api/admin/users/show", { user_id: us
 export const adminAct = (action, userId) =>
   post(`/api/admin/users/${action}`, { user_id: userId });
 
+export const passkeyRegisterOptions = () => post("/api/passkeys/register/options");
+
+export const passkeyRegister = (ceremony, credential, name) =>
+  post("/api/passkeys/register", { ceremony, credential, name });
+
+/** This account's passkeys: [{id, name, created_at, last_used_at}]. */
+export const passkeys = async () => (await call("/api/passkeys")).passkeys;
+
+export const removePasskey = (passkeyId) => post("/api/passkeys/remove", { passkey_id: passkeyId });
+
+export const passkeyLoginOptions = () => post("/api/login/passkey/options");
+
+export const passkeyLogin = (ceremony, credential) =>
+  post("/api/login/passkey", { ceremony, credential });
+
 /** The signed-in user, or null when there is no session. */
 export async function me() {
   try {

@@ -15,6 +15,7 @@ import {
   busy, clearErrors, clearOnInput, concealPasswords, field, report, reportApiError,
   showError, showFormError, wirePasswordToggles,
 } from "./forms.js";
+import { wirePasskeyLogin } from "./passkeys.js";
 import { wirePasswordReset } from "./password-reset.js";
 import { wireSecondFactor } from "./second-factor.js";
 import { EMAIL, USERNAME } from "./rules.js";
@@ -407,6 +408,7 @@ async function start() {
     admin: wireAdmin(app),
   };
   wireDeleteAccount(app);
+  wirePasskeyLogin(app);
   $("logout").addEventListener("click", logOut);
   window.addEventListener("hashchange", route);
 
