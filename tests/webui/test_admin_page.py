@@ -46,7 +46,7 @@ def test_an_admin_finds_disables_enables_and_deletes_a_user(open_page, web_serve
     search.get_by_label("Search by username or address").fill(target_name)
     search.get_by_role("button", name="Search").click()
     expect(admin.get_by_text("1–1 of 1 user")).to_be_visible()
-    screenshot(page, f"{width}-light-31-admin-users")
+    screenshot(page, f"{width}-light-61-admin-users")
     admin.get_by_role("button", name=f"Open {target_name}").click()
 
     detail = view(admin, target_name)
@@ -55,7 +55,7 @@ def test_an_admin_finds_disables_enables_and_deletes_a_user(open_page, web_serve
     detail.get_by_role("button", name="Disable…").click()
     dialog = page.get_by_role("dialog")
     expect(dialog).to_contain_text("login is refused")
-    screenshot(page, f"{width}-light-32-admin-confirm")
+    screenshot(page, f"{width}-light-62-admin-confirm")
     dialog.get_by_role("button", name="Cancel").click()
     expect(detail).to_contain_text("Active")
 
@@ -65,7 +65,7 @@ def test_an_admin_finds_disables_enables_and_deletes_a_user(open_page, web_serve
     expect(view(target, "Welcome back")).to_be_visible()  # logged out live
     log_in(target, target_name)
     expect(view(target, "Welcome back").get_by_role("alert")).to_contain_text("disabled")
-    screenshot(page, f"{width}-light-33-admin-user")
+    screenshot(page, f"{width}-light-63-admin-user")
 
     detail.get_by_role("button", name="Enable").click()
     confirm(page, "Enable")

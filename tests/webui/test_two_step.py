@@ -38,7 +38,7 @@ def set_up_app(page, screenshot=None, prefix: str = "") -> tuple[Authenticator, 
     code = panel.get_by_label(re.compile("Enter the 6.digit code the app shows"))
     expect(code).to_be_focused()
     if screenshot:
-        screenshot(page, f"{prefix}-21-two-step-setup")
+        screenshot(page, f"{prefix}-51-two-step-setup")
     code.fill(app.wrong_code())
     panel.get_by_role("button", name="Turn on two-step login").click()
     expect(code).to_have_accessible_description(re.compile("not right"))
@@ -48,7 +48,7 @@ def set_up_app(page, screenshot=None, prefix: str = "") -> tuple[Authenticator, 
     expect(codes).to_have_count(10)
     recovery_codes = codes.all_inner_texts()
     if screenshot:
-        screenshot(page, f"{prefix}-22-two-step-recovery-codes")
+        screenshot(page, f"{prefix}-52-two-step-recovery-codes")
     panel.get_by_role("button", name="I have saved them").click()
     expect(codes).to_have_count(0)
     expect(panel.get_by_role("status").first).to_contain_text("10 unused recovery codes left")
@@ -66,7 +66,7 @@ def test_set_up_an_app_then_log_in_with_its_code(open_page, verified, screenshot
     page = signed_in(open_page, name, width)
     app, _ = set_up_app(page, screenshot, f"{width}-light")
     if width == "desktop":
-        screenshot(page, f"{width}-light-23-two-step-on")
+        screenshot(page, f"{width}-light-53-two-step-on")
     log_out(page)
 
     log_in(page, name)
@@ -74,7 +74,7 @@ def test_set_up_an_app_then_log_in_with_its_code(open_page, verified, screenshot
     expect(step).to_be_visible()
     code = step.get_by_label("Code from your app")
     expect(code).to_be_focused()
-    screenshot(page, f"{width}-light-24-second-step")
+    screenshot(page, f"{width}-light-54-second-step")
     code.fill(app.wrong_code())
     step.get_by_role("button", name="Log in").click()
     expect(code).to_have_accessible_description(re.compile("4 tries left"))
