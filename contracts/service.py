@@ -301,7 +301,7 @@ CALLS += (
 
 # The administrators' calls (issue 16): admin role only, audited, rate-limited.
 _ADMIN = (*_SIGNED_IN_BODY, Status.PERMISSION_DENIED)
-_ADMIN_ON_A_USER = (*_ADMIN, Status.NOT_FOUND)
+_ADMIN_ON_A_USER = (*_ADMIN, Status.NOT_FOUND, Status.FAILED_PRECONDITION)
 
 
 def _admin(name: str, route: str, request, reply, summary: str, errors=_ADMIN_ON_A_USER) -> Call:

@@ -151,3 +151,13 @@ async def test_second_factors_reset_verify_end_sessions_and_delete(http, server,
     again = await call(http, server, "admin_delete_user", {"user_id": target.user_id},
                        token=admin.token)
     assert again.status == 404
+
+
+@pytest.mark.parametrize("name", ["admin_disable_user", "admin_delete_user"])
+async def test_an_admin_does_not_disable_or_delete_themselves(http, server, unique, name):
+    admin = await make_admin(http, server, unique)
+    before = await snapshot(server.database_url)
+    refused = await call(http, server, name, {"user_id": admin.user_id}, token=admin.token)
+    assert refused.status == 400 and refused.body["code"] == "FAILED_PRECONDITION"
+    assert await snapshot(server.database_url) == before
+    assert (await call(http, server, "me", token=admin.token)).status == 200

@@ -27,8 +27,13 @@ def _target(user_id: int) -> User | None:
     return User.get_or_none(User.id == user_id)
 
 
-async def target(ctx: Context, user_id: int) -> User:
-    """The user an admin call is about; NOT_FOUND when there is none."""
+async def target(ctx: Context, user_id: int, *, admin: SignedIn | None = None) -> User:
+    """The user an admin call is about; NOT_FOUND when there is none. Given `admin`, the
+    caller may not be that user: an administrator does not disable or delete themselves
+    by a slip of the mouse (their own Account page deletes their account)."""
+    if admin is not None and admin.user.id == user_id:
+        raise ServiceError(Status.FAILED_PRECONDITION,
+                           "You cannot do that to your own account here.", field="user_id")
     user = await ctx.store.run(_target, user_id)
     if user is None:
         raise ServiceError(Status.NOT_FOUND, "There is no user with that id.", field="user_id")

@@ -30,7 +30,7 @@ def _disable(user_id: int) -> list[int]:
 
 async def admin_disable_user(ctx: Context, request: AdminUserRequest, caller: Caller) -> Notice:
     admin = await require_admin(ctx, caller)
-    user = await target(ctx, request.user_id)
+    user = await target(ctx, request.user_id, admin=admin)
     ended = await ctx.store.run(_disable, user.id)
     await sessions.ended(ctx, ended, ENDED_BY_DISABLING)
     await record(ctx, caller, admin, "disable_user", user, f"; {len(ended)} sessions ended")
@@ -105,7 +105,7 @@ def _delete(user_id: int) -> list[int]:
 
 async def admin_delete_user(ctx: Context, request: AdminUserRequest, caller: Caller) -> Notice:
     admin = await require_admin(ctx, caller)
-    user = await target(ctx, request.user_id)
+    user = await target(ctx, request.user_id, admin=admin)
     ended = await ctx.store.run(_delete, user.id)
     await sessions.ended(ctx, ended, "This account was deleted by an administrator.")
     await record(ctx, caller, admin, "delete_user", user)
