@@ -259,6 +259,7 @@ class AdminUserDetail(Message):
     user: AdminUser
     sessions: list[SessionInfo]
     recovery_codes_left: int
+    passkeys: int
     last_login_at: Timestamp | None
     events: list[AuditEntry]
 

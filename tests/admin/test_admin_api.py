@@ -107,7 +107,7 @@ async def test_one_user_in_detail(http, server, unique):
     detail = shown.body
     assert detail["user"]["username"] == enrolled.account.username
     assert detail["user"]["totp"] is True and detail["user"]["role"] == "user"
-    assert detail["recovery_codes_left"] == 10
+    assert detail["recovery_codes_left"] == 10 and detail["passkeys"] == 0
     assert len(detail["sessions"]) == 1 and detail["last_login_at"]
     assert {"totp_enabled", "login_success", "signup"} <= {e["event"] for e in detail["events"]}
     missing = await call(http, server, "admin_show_user", {"user_id": 2**31 - 1},

@@ -5,7 +5,7 @@ from authserver.services.admin.access import record, require_admin, target
 from authserver.services.context import Caller, Context
 from authserver.services.factors import unused_recovery_codes
 from authserver.services.my_sessions import listed
-from authserver.store.models import AuditEvent, TotpFactor, User
+from authserver.store.models import AuditEvent, Passkey, TotpFactor, User
 from contracts.messages import (
     AdminListRequest,
     AdminUser,
@@ -65,6 +65,7 @@ def _detail(user: User) -> AdminUserDetail:
         user=_with_totp([user])[0],
         sessions=listed(user.id, current=0),
         recovery_codes_left=unused_recovery_codes(user.id),
+        passkeys=Passkey.select().where(Passkey.user == user.id).count(),
         last_login_at=last_login.created_at if last_login else None,
         events=[AuditEntry(at=row.created_at, event=row.event, ip=row.ip, detail=row.detail)
                 for row in events],

@@ -125,6 +125,7 @@ export function wireAdmin(app) {
       fact("Last login", found.last_login_at ? timeElement(found.last_login_at) : "never"),
       fact("Sessions", String(found.sessions.length)),
       fact("Two-step login", user.totp ? `on, ${found.recovery_codes_left} recovery codes left` : "off"),
+      fact("Passkeys", String(found.passkeys)),
     );
     $("admin-actions").replaceChildren(...actionsFor(user).map(([label, action, title, text, danger]) => {
       const button = el("button", `button ${danger ? "button-danger" : "button-quiet"}`, label);
