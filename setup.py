@@ -54,6 +54,13 @@ setup(
         "redis>=5.0.1",
         "zxcvbn>=4.5",
         "prometheus-client>=0.20",
+        # the second factor: TOTP codes, the enrolment QR code (drawn here, as SVG),
+        # TOTP secrets encrypted at rest
+        "pyotp>=2.9",
+        "qrcode>=7.4",
+        "cryptography>=44.0.1",
+        # passkeys (WebAuthn)
+        "webauthn>=2.0",
     ],
     extras_require={
         # What `python -m loadtests.bench` and locust need beyond the server.

@@ -35,6 +35,24 @@ class ServiceError(Exception):
         )
 
 
+class SecondFactorRequired(ServiceError):
+    """The password was right, but the account has a second factor: the login is not
+    done. Answered as 401 carrying the challenge that finishes it, so a client that
+    does not know the second step shows a refusal that names it."""
+
+    def __init__(self, challenge) -> None:
+        super().__init__(
+            Status.UNAUTHENTICATED,
+            "This account has a second factor: finish the login with the code from your "
+            "authenticator app (POST /api/login/second-factor, or the socket event "
+            "'second_factor', with this challenge).",
+        )
+        self.challenge = challenge
+
+    def reply(self) -> ErrorReply:
+        return ErrorReply(error=self.message, code=self.status, second_factor=self.challenge)
+
+
 def invalid(message: str, *, field: str | None = None) -> ServiceError:
     return ServiceError(Status.INVALID_ARGUMENT, message, field=field)
 
@@ -55,7 +73,7 @@ def describe(error: ValidationError) -> ServiceError:
         message = f"The field '{field}' is required."
     elif first["type"] == "extra_forbidden":
         message = f"Unknown field '{field}'."
-    elif first["type"] in {"model_type", "dict_type"}:
+    elif first["type"] in {"model_type", "dict_type"} and not first["loc"]:
         message, field = "The body must be a JSON object.", None
     elif first["type"] == CONTROL_CHARACTERS:
         message = (f"The field '{field}' may not contain control characters "

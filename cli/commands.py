@@ -6,7 +6,7 @@ from datetime import datetime
 
 from prompt_toolkit.formatted_text import FormattedText
 
-from cli import account
+from cli import account, second_factor
 from cli.command import (
     CODE,
     EMAIL,
@@ -67,8 +67,13 @@ async def resend(ctx: Context, args: argparse.Namespace, ask: Asker) -> Outcome:
 async def login(ctx: Context, args: argparse.Namespace, ask: Asker) -> Outcome:
     username = await value(ctx, args, ask, USERNAME)
     password = await ask.secret("Password")
-    reply = await ctx.api.call(
-        calls.LOGIN, model(LoginRequest, username=username, password=password))
+    try:
+        reply = await ctx.api.call(
+            calls.LOGIN, model(LoginRequest, username=username, password=password))
+    except ApiError as exc:
+        if exc.reply.second_factor is None:
+            raise
+        reply = await second_factor.finish_login(ctx, exc, args, ask)
     ctx.remember(reply)
     return Outcome(reply, [ok(f"Logged in as {reply.user.username} ({reply.user.email}) "
                               f"until {moment(reply.expires_at)}")], json_exclude={"token"})
@@ -137,7 +142,9 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
     Command("verify", "prove your email address with the mailed code", verify, (EMAIL, CODE)),
     Command("resend", "mail a new verification code", resend, (EMAIL,)),
     Command("login", "log in and keep the session token for this server", login,
-            (USERNAME,), secrets="the password"),
+            (USERNAME, second_factor.APP_CODE),
+            secrets="the password, then (if the account asks for it and no --code is "
+                    "given) the app's code or a recovery code"),
     Command("logout", "end the session, forget its token; --all: everywhere", logout,
             (ALL,)),
     Command("whoami", "show the account of the current session", whoami),
@@ -153,6 +160,16 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
             account.revoke, account.REVOKE),
     Command("delete-account", "delete your account for good", account.delete_account,
             secrets="the password"),
+    Command("totp-enrol", "start two-step login: a key (and QR code) for your "
+            "authenticator app", second_factor.totp_enrol, secrets="the current password"),
+    Command("totp-confirm", "turn two-step login on with the app's first code; shows "
+            "recovery codes", second_factor.totp_confirm, (second_factor.APP_CODE,)),
+    Command("recovery-codes", "make ten new recovery codes (the old ones stop working)",
+            second_factor.recovery_codes, secrets="the current password"),
+    Command("totp-disable", "turn two-step login off", second_factor.totp_disable,
+            (second_factor.APP_CODE,),
+            secrets="the current password, then (without --code) the app's code or a "
+                    "recovery code"),
     Command("say", "send a chat message to everyone online", say, text_arg=True),
     Command("history", "show recent chat messages", history, (LIMIT, BEFORE)),
     Command("who", "list the users online now", who),

@@ -4,6 +4,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
+from contracts.messages import SecondFactorChallenge
+
 
 class Status(StrEnum):
     """What went wrong, in the vocabulary of gRPC status codes."""
@@ -56,9 +58,12 @@ class ErrorReply(BaseModel):
 
     `error` is a sentence meant for a person; `code` is for programs. `field` names the
     request field at fault when there is one; `retry_after` is in seconds.
+    `second_factor` comes with a login whose password was right for an account that has
+    a second factor: the login is not done, and this says how to finish it.
     """
 
     error: str
     code: Status
     field: str | None = None
     retry_after: int | None = Field(default=None, ge=0)
+    second_factor: SecondFactorChallenge | None = None

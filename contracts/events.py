@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from contracts.fields import LoginName, Password, Text, Timestamp, Token
-from contracts.messages import Message, User
+from contracts.messages import Message, SecondFactorChallenge, SecondFactorRequest, User
 
 CHAT_MAX_LENGTH = 2000
 HISTORY_MAX = 100
@@ -60,9 +60,18 @@ class AuthSuccess(BaseModel):
 
 
 class AuthError(BaseModel):
+    """A refused `authenticate` or `second_factor`. With `second_factor` the password was
+    right but the account has a second factor: send `second_factor` with its challenge."""
+
     error: str
     code: str = "UNAUTHENTICATED"
     retry_after: int | None = None
+    second_factor: SecondFactorChallenge | None = None
+
+
+SecondFactor = SecondFactorRequest
+"""The socket's second step of a password `authenticate`: `{challenge, code}` or
+`{challenge, recovery_code}`, as over REST."""
 
 
 class Echo(BaseModel):
@@ -121,6 +130,8 @@ class ClientEvent:
 CLIENT_EVENTS: tuple[ClientEvent, ...] = (
     ClientEvent("authenticate", Authenticate, ("auth_success", "auth_error"), False,
                 "Prove who you are on an open socket."),
+    ClientEvent("second_factor", SecondFactor, ("auth_success", "auth_error"), False,
+                "Finish an `authenticate` that asked for a second factor."),
     ClientEvent("message", None, ("message",), False, "Echo any JSON back to the sender."),
     ClientEvent("chat", Chat, ("chat", "error", "auth_error"), True,
                 "Store a chat message and send it to every signed-in client."),

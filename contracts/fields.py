@@ -89,6 +89,26 @@ LoginName = Annotated[
     Text,
 ]
 Token = Annotated[str, Field(min_length=1, max_length=256), Text]
+TotpCode = Annotated[
+    str,
+    StringConstraints(pattern=CODE_PATTERN),
+    Field(description="The six digits your authenticator app shows now.", examples=["123456"]),
+    Text,
+]
+RECOVERY_CODE_PATTERN = r"^[A-Za-z0-9]{4}-?[A-Za-z0-9]{4}$"
+RecoveryCode = Annotated[
+    str,
+    StringConstraints(pattern=RECOVERY_CODE_PATTERN),
+    Field(description="One of the ten recovery codes shown at enrolment (dash optional).",
+          examples=["k7m2-q9xd"]),
+    Text,
+]
+Challenge = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Za-z0-9_-]{20,100}$"),
+    Field(description="The challenge a login that needs a second factor answered with."),
+    Text,
+]
 
 
 FIELD_RULES = {
@@ -96,8 +116,11 @@ FIELD_RULES = {
     "password": (
         f"A password is {PASSWORD_MIN_LENGTH} to {PASSWORD_MAX_LENGTH} characters long."
     ),
-    "code": "The code is the 6 digits from the mail we sent you.",
+    "code": "A code is 6 digits: from the mail we sent you, or from your authenticator app.",
     "email": "That does not look like an email address.",
+    "recovery_code": "A recovery code is 8 letters or digits, as shown at enrolment "
+                     "(for example k7m2-q9xd).",
+    "challenge": "The challenge is the one the login step answered with.",
 }
 """What to tell a person whose value for a field was refused."""
 

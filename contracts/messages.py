@@ -1,8 +1,20 @@
 """Request and reply messages of the REST API."""
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Annotated, Any, Literal
 
-from contracts.fields import Code, Email, LoginName, Password, Timestamp, Username
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from contracts.fields import (
+    Challenge,
+    Code,
+    Email,
+    LoginName,
+    Password,
+    RecoveryCode,
+    Timestamp,
+    TotpCode,
+    Username,
+)
 
 
 class Message(BaseModel):
@@ -63,6 +75,8 @@ class User(Message):
     email: str
     is_verified: bool
     created_at: Timestamp
+    # "user" or "admin" (the admin API and page)
+    role: Literal["user", "admin"] = "user"
 
 
 class LoginReply(Message):
@@ -129,3 +143,173 @@ class RevokeSessionRequest(Message):
 
 class DeleteAccountRequest(Message):
     current_password: Password
+
+
+# --- the second factor (issue 16) --------------------------------------------------
+
+SecondFactorKind = Literal["totp", "recovery_code"]
+
+
+class SecondFactorChallenge(Message):
+    """What a login that needs a second factor answers with instead of a session: finish
+    it with `POST /api/login/second-factor` (or the socket event `second_factor`) before
+    `expires_at`, in at most `tries_left` tries."""
+
+    challenge: str
+    factors: list[SecondFactorKind]
+    expires_at: Timestamp
+    tries_left: int
+
+
+class _CodeOrRecoveryCode(Message):
+    code: TotpCode | None = None
+    recovery_code: RecoveryCode | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self):
+        if (self.code is None) == (self.recovery_code is None):
+            raise ValueError("send either code (from your authenticator app) or recovery_code")
+        return self
+
+
+class SecondFactorRequest(_CodeOrRecoveryCode):
+    challenge: Challenge
+
+
+class TotpEnrolRequest(Message):
+    current_password: Password
+
+
+class TotpEnrolment(Message):
+    """A new TOTP secret waiting for its first code (`POST /api/totp/confirm`).
+
+    `qr_code` is the `otpauth_uri` as an SVG image in a data: URI, drawn by the server.
+    """
+
+    message: str
+    secret: str
+    otpauth_uri: str
+    qr_code: str
+
+
+class TotpConfirmRequest(Message):
+    code: TotpCode
+
+
+class RecoveryCodes(Message):
+    """Ten one-use codes, shown this once: each logs in once without the app."""
+
+    message: str
+    recovery_codes: list[str]
+
+
+class TotpDisableRequest(_CodeOrRecoveryCode):
+    current_password: Password
+
+
+class RegenerateRecoveryCodesRequest(Message):
+    current_password: Password
+
+
+class SecondFactorStatus(Message):
+    """The caller's second factors: whether TOTP is on, and unused recovery codes left."""
+
+    totp: bool
+    recovery_codes_left: int
+
+
+# --- administrators (issue 16) ------------------------------------------------------
+
+Role = Literal["user", "admin"]
+UserId = Annotated[int, Field(ge=1, le=2**31 - 1, description="A user's id.")]
+
+
+class AdminUserRequest(Message):
+    """An admin call about one user."""
+
+    user_id: UserId
+
+
+class AdminListRequest(Message):
+    """A page of users, newest first; `query` matches part of a username or address."""
+
+    query: str = Field(default="", max_length=254)
+    offset: int = Field(default=0, ge=0, le=10_000_000)
+    limit: int = Field(default=25, ge=1, le=100)
+
+
+class AdminUser(Message):
+    id: int
+    username: str
+    email: str
+    is_verified: bool
+    role: Role
+    disabled: bool
+    totp: bool
+    created_at: Timestamp
+
+
+class AdminUserPage(Message):
+    users: list[AdminUser]
+    total: int
+
+
+class AuditEntry(Message):
+    at: Timestamp
+    event: str
+    ip: str
+    detail: str
+
+
+class AdminUserDetail(Message):
+    """One user as an administrator sees them: live sessions, second factors, the last
+    login and the latest audit events (newest first)."""
+
+    user: AdminUser
+    sessions: list[SessionInfo]
+    recovery_codes_left: int
+    passkeys: int
+    last_login_at: Timestamp | None
+    events: list[AuditEntry]
+
+
+# --- passkeys (WebAuthn, issue 16) --------------------------------------------------
+
+WebAuthnJson = Annotated[
+    dict[str, Any],
+    Field(description="A WebAuthn credential in its JSON form (PublicKeyCredential.toJSON())."),
+]
+
+
+class PasskeyCeremony(Message):
+    """What to pass to `navigator.credentials.create()` or `.get()` (WebAuthn's JSON form
+    of the options) and the ceremony to send back with its result, within 5 minutes."""
+
+    ceremony: str
+    options: dict[str, Any]
+
+
+class PasskeyRegisterRequest(Message):
+    ceremony: Challenge
+    credential: WebAuthnJson
+    name: str = Field(default="", max_length=60, description="A name to tell it apart.")
+
+
+class PasskeyLoginRequest(Message):
+    ceremony: Challenge
+    credential: WebAuthnJson
+
+
+class PasskeyInfo(Message):
+    id: int
+    name: str
+    created_at: Timestamp
+    last_used_at: Timestamp | None
+
+
+class PasskeyList(Message):
+    passkeys: list[PasskeyInfo]
+
+
+class RemovePasskeyRequest(Message):
+    passkey_id: int = Field(ge=1, le=2**31 - 1)

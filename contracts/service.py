@@ -32,6 +32,7 @@ class Call(Generic[Request, Reply]):
     errors: tuple[Status, ...]
     summary: str
     authenticated: bool = False
+    admin: bool = False  # the admin role only: PERMISSION_DENIED for everyone else
 
 
 _BODY = (Status.INVALID_ARGUMENT, Status.PAYLOAD_TOO_LARGE, Status.UNSUPPORTED_MEDIA_TYPE,
@@ -253,6 +254,195 @@ DELETE_ACCOUNT = Call(
     authenticated=True,
 )
 
+
+# The second factor (issue 16).
+LOGIN_SECOND_FACTOR = Call(
+    name="login_second_factor",
+    method="POST",
+    route="/api/login/second-factor",
+    request=m.SecondFactorRequest,
+    reply=m.LoginReply,
+    status=200,
+    errors=(*_BODY, Status.UNAUTHENTICATED),
+    summary="Finish a login that asked for a second factor: its challenge and a code "
+            "from the authenticator app or a recovery code (5 minutes, 5 tries).",
+)
+
+SECOND_FACTOR_STATUS = Call(
+    name="second_factor_status",
+    method="GET",
+    route="/api/second-factor",
+    request=m.Empty,
+    reply=m.SecondFactorStatus,
+    status=200,
+    errors=(Status.UNAUTHENTICATED, Status.RESOURCE_EXHAUSTED),
+    summary="Is TOTP on for this account, and how many recovery codes are left?",
+    authenticated=True,
+)
+
+TOTP_ENROL = Call(
+    name="totp_enrol",
+    method="POST",
+    route="/api/totp/enrol",
+    request=m.TotpEnrolRequest,
+    reply=m.TotpEnrolment,
+    status=200,
+    errors=(*_SIGNED_IN_BODY, Status.FAILED_PRECONDITION),
+    summary="Start TOTP enrolment (the current password is asked again): a new secret, "
+            "its otpauth:// URI and QR code. Nothing changes at login until confirmed.",
+    authenticated=True,
+)
+
+TOTP_CONFIRM = Call(
+    name="totp_confirm",
+    method="POST",
+    route="/api/totp/confirm",
+    request=m.TotpConfirmRequest,
+    reply=m.RecoveryCodes,
+    status=200,
+    errors=(*_SIGNED_IN_BODY, Status.FAILED_PRECONDITION),
+    summary="Turn TOTP on with a first code from the app; answers ten recovery codes, "
+            "shown this once.",
+    authenticated=True,
+)
+
+TOTP_DISABLE = Call(
+    name="totp_disable",
+    method="POST",
+    route="/api/totp/disable",
+    request=m.TotpDisableRequest,
+    reply=m.Notice,
+    status=200,
+    errors=(*_SIGNED_IN_BODY, Status.FAILED_PRECONDITION),
+    summary="Turn TOTP off: the current password and a code (or a recovery code).",
+    authenticated=True,
+)
+
+REGENERATE_RECOVERY_CODES = Call(
+    name="regenerate_recovery_codes",
+    method="POST",
+    route="/api/totp/recovery-codes",
+    request=m.RegenerateRecoveryCodesRequest,
+    reply=m.RecoveryCodes,
+    status=200,
+    errors=(*_SIGNED_IN_BODY, Status.FAILED_PRECONDITION),
+    summary="Ten new recovery codes (the current password is asked again); the old "
+            "ones stop working.",
+    authenticated=True,
+)
+
+
+# The administrators' calls (issue 16): admin role only, audited, rate-limited.
+_ADMIN = (*_SIGNED_IN_BODY, Status.PERMISSION_DENIED)
+_ADMIN_ON_A_USER = (*_ADMIN, Status.NOT_FOUND, Status.FAILED_PRECONDITION)
+
+
+def _admin(name: str, route: str, request, reply, summary: str, errors=_ADMIN_ON_A_USER) -> Call:
+    return Call(name=f"admin_{name}", method="POST", route=f"/api/admin/{route}",
+                request=request, reply=reply, status=200, errors=errors, summary=summary,
+                authenticated=True, admin=True)
+
+
+ADMIN_LIST_USERS = _admin("list_users", "users", m.AdminListRequest, m.AdminUserPage,
+    "A page of users, newest first, searched by part of a username or address.",
+    errors=_ADMIN)
+
+ADMIN_SHOW_USER = _admin("show_user", "users/show", m.AdminUserRequest, m.AdminUserDetail,
+    "One user: sessions, second factors, last login, latest audit events.")
+
+ADMIN_DISABLE_USER = _admin("disable_user", "users/disable", m.AdminUserRequest, m.Notice,
+    "Disable an account: its login is refused, its sessions and sockets end.")
+
+ADMIN_ENABLE_USER = _admin("enable_user", "users/enable", m.AdminUserRequest, m.Notice,
+    "Enable a disabled account again.")
+
+ADMIN_VERIFY_USER = _admin("verify_user", "users/verify", m.AdminUserRequest, m.Notice,
+    "Mark an account's address as verified.")
+
+ADMIN_END_SESSIONS = _admin("end_sessions", "users/end-sessions", m.AdminUserRequest, m.Notice,
+    "End every session of an account; its sockets are disconnected.")
+
+ADMIN_RESET_SECOND_FACTORS = _admin(
+    "reset_second_factors", "users/reset-second-factors", m.AdminUserRequest, m.Notice,
+    "Turn off an account's two-step login (lost phone and codes); a notice is mailed.")
+
+ADMIN_DELETE_USER = _admin("delete_user", "users/delete", m.AdminUserRequest, m.Notice,
+    "Delete an account: its sessions end, its username and address become free.")
+
+
+# Passkeys (WebAuthn, issue 16).
+PASSKEY_REGISTER_OPTIONS = Call(
+    name="passkey_register_options",
+    method="POST",
+    route="/api/passkeys/register/options",
+    request=m.Empty,
+    reply=m.PasskeyCeremony,
+    status=200,
+    errors=_SIGNED_IN_BODY,
+    summary="Start adding a passkey: options for navigator.credentials.create().",
+    authenticated=True,
+)
+
+PASSKEY_REGISTER = Call(
+    name="passkey_register",
+    method="POST",
+    route="/api/passkeys/register",
+    request=m.PasskeyRegisterRequest,
+    reply=m.PasskeyInfo,
+    status=200,
+    errors=_SIGNED_IN_BODY,
+    summary="Finish adding a passkey with the browser's new credential.",
+    authenticated=True,
+)
+
+LIST_PASSKEYS = Call(
+    name="list_passkeys",
+    method="GET",
+    route="/api/passkeys",
+    request=m.Empty,
+    reply=m.PasskeyList,
+    status=200,
+    errors=(Status.UNAUTHENTICATED, Status.RESOURCE_EXHAUSTED),
+    summary="This account's passkeys.",
+    authenticated=True,
+)
+
+REMOVE_PASSKEY = Call(
+    name="remove_passkey",
+    method="POST",
+    route="/api/passkeys/remove",
+    request=m.RemovePasskeyRequest,
+    reply=m.Notice,
+    status=200,
+    errors=(*_SIGNED_IN_BODY, Status.NOT_FOUND),
+    summary="Remove one of this account's passkeys.",
+    authenticated=True,
+)
+
+PASSKEY_LOGIN_OPTIONS = Call(
+    name="passkey_login_options",
+    method="POST",
+    route="/api/login/passkey/options",
+    request=m.Empty,
+    reply=m.PasskeyCeremony,
+    status=200,
+    errors=_BODY,
+    summary="Start a login with a passkey (no username: the browser offers the passkeys it "
+    "holds for this site).",
+)
+
+PASSKEY_LOGIN = Call(
+    name="passkey_login",
+    method="POST",
+    route="/api/login/passkey",
+    request=m.PasskeyLoginRequest,
+    reply=m.LoginReply,
+    status=200,
+    errors=(*_BODY, Status.UNAUTHENTICATED, Status.PERMISSION_DENIED),
+    summary="Finish a login with the passkey's signed answer; a session like login's.",
+)
+
+
 # The table itself: routes, OpenAPI and clients are derived from it, in this order.
 CALLS: tuple[Call[Any, Any], ...] = (
     HEALTH,
@@ -273,6 +463,26 @@ CALLS: tuple[Call[Any, Any], ...] = (
     REVOKE_OTHER_SESSIONS,
     LOGOUT_ALL,
     DELETE_ACCOUNT,
+    LOGIN_SECOND_FACTOR,
+    SECOND_FACTOR_STATUS,
+    TOTP_ENROL,
+    TOTP_CONFIRM,
+    TOTP_DISABLE,
+    REGENERATE_RECOVERY_CODES,
+    ADMIN_LIST_USERS,
+    ADMIN_SHOW_USER,
+    ADMIN_DISABLE_USER,
+    ADMIN_ENABLE_USER,
+    ADMIN_VERIFY_USER,
+    ADMIN_END_SESSIONS,
+    ADMIN_RESET_SECOND_FACTORS,
+    ADMIN_DELETE_USER,
+    PASSKEY_REGISTER_OPTIONS,
+    PASSKEY_REGISTER,
+    LIST_PASSKEYS,
+    REMOVE_PASSKEY,
+    PASSKEY_LOGIN_OPTIONS,
+    PASSKEY_LOGIN,
 )
 
 

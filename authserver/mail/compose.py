@@ -110,3 +110,32 @@ def account_deleted_letter(*, recipient: str, username: str) -> Letter:
             "request. Its username and this address are free to use again.\n"
         ),
     )
+
+
+def recovery_code_used_letter(*, recipient: str, username: str, left: int) -> Letter:
+    """Sent each time a recovery code logs in, so a stolen sheet of codes is noticed."""
+    return Letter(
+        recipient=recipient,
+        subject="A recovery code was used",
+        body=(
+            f"Hello {username},\n\n"
+            f"One of the recovery codes of your account '{username}' was just used instead\n"
+            f"of the authenticator app. It works no more; {left} unused code"
+            f"{'' if left == 1 else 's'} left.\n\n"
+            "If that was not you, someone has your password and your recovery codes:\n"
+            "change your password and make new recovery codes on the Account page.\n"
+        ),
+    )
+
+
+def totp_disabled_letter(*, recipient: str, username: str) -> Letter:
+    return Letter(
+        recipient=recipient,
+        subject="Two-step login was turned off",
+        body=(
+            f"Hello {username},\n\n"
+            f"The authenticator app is no longer asked for when '{username}' logs in:\n"
+            "a password alone is enough again.\n\n"
+            "If that was not you, change your password now and turn it on again.\n"
+        ),
+    )

@@ -11,10 +11,10 @@ import logging
 import socketio
 from pydantic import BaseModel, ValidationError
 
-from authserver.errors import ServiceError, describe
+from authserver.errors import SecondFactorRequired, ServiceError, describe
 from authserver.observability.metrics import SOCKETS
 from authserver.realtime.origins import cookie_may_sign_in, session_cookie
-from authserver.services import chat, sessions, throttling
+from authserver.services import chat, second_factor, sessions, throttling
 from authserver.services.context import Caller, Context
 from authserver.services.login import check_credentials
 from authserver.services.users import as_reply
@@ -179,13 +179,7 @@ class AuthNamespace(socketio.AsyncNamespace):
                     self.ctx, request.username, request.password, caller
                 )
         except ServiceError as error:
-            refusal = ev.AuthError(error=error.message, code=error.status.value,
-                                   retry_after=error.retry_after)
-            if error.status is Status.RESOURCE_EXHAUSTED:
-                # Throttling is said the way every other limit says it, as well as in
-                # the seed's auth_error.
-                await self._refuse(sid, error)
-            return await self._answer(sid, "auth_error", refusal)
+            return await self._auth_refused(sid, error)
         current = state.get("user_id")
         if current is not None and current != user.id:
             return await self._answer(sid, "auth_error", ev.AuthError(
@@ -201,6 +195,35 @@ class AuthNamespace(socketio.AsyncNamespace):
                 await self._sign_in(sid, opened, own_session=True)
         success = ev.AuthSuccess(message="Authenticated.", user=as_reply(user))
         return await self._answer(sid, "auth_success", success)
+
+    async def on_second_factor(self, sid: str, request: ev.SecondFactor, state: dict):
+        """The second step of a password `authenticate` for an account with a second
+        factor: the challenge that `auth_error` carried, and a code."""
+        if state.get("user_id") is not None:
+            return await self._answer(sid, "auth_error", ev.AuthError(
+                error=f"This connection is signed in as {state['username']} already.",
+                code=Status.FAILED_PRECONDITION.value,
+            ))
+        caller = self._caller(sid)
+        try:
+            user = await second_factor.finish(self.ctx, request, caller)
+            opened = await sessions.open_socket_session(self.ctx, user, caller)
+        except ServiceError as error:
+            return await self._auth_refused(sid, error)
+        await self._sign_in(sid, opened, own_session=True)
+        success = ev.AuthSuccess(message="Authenticated.", user=as_reply(user))
+        return await self._answer(sid, "auth_success", success)
+
+    async def _auth_refused(self, sid: str, error: ServiceError) -> dict:
+        """`auth_error` with the reason (and the challenge, when a second factor is due)."""
+        challenge = error.challenge if isinstance(error, SecondFactorRequired) else None
+        refusal = ev.AuthError(error=error.message, code=error.status.value,
+                               retry_after=error.retry_after, second_factor=challenge)
+        if error.status is Status.RESOURCE_EXHAUSTED:
+            # Throttling is said the way every other limit says it, as well as in
+            # the seed's auth_error.
+            await self._refuse(sid, error)
+        return await self._answer(sid, "auth_error", refusal)
 
     async def on_message(self, sid: str, data, state: dict):
         try:

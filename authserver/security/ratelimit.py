@@ -70,6 +70,14 @@ DEFAULT_LIMITS: Mapping[str, str] = {
     "echo_socket": "30/10seconds;600/hour",
     # `message` echoes from one client address, whatever the sockets
     "echo_ip": "120/10seconds;3000/hour",
+    # wrong second-factor codes (TOTP or recovery) of one account, whatever the login
+    # attempt: six digits must not be guessable by starting many logins
+    "second_factor_user": "5/15minutes;10/hour;20/day",
+    # admin API calls of one administrator: a stolen admin session cannot walk the
+    # whole user table or act on every account at machine speed
+    "admin_user": "120/minute;2000/hour",
+    # passkey login ceremonies started from one client address (each stores a challenge)
+    "passkey_options_ip": "30/minute;600/hour",
 }
 
 

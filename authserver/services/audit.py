@@ -22,6 +22,15 @@ EVENTS = frozenset({
     "password_reset_failure", "reauth_failure",
     # by the operator, from the shell (the detail names their OS user)
     "admin_granted", "verified_by_operator", "accounts_imported",
+    # the second factor
+    "second_factor_required", "second_factor_failure", "recovery_code_used",
+    "totp_enrolment_started", "totp_enabled", "totp_disabled", "recovery_codes_regenerated",
+    # administrators' actions, on the account acted on
+    "admin_list_users", "admin_show_user", "admin_disable_user", "admin_enable_user",
+    "admin_verify_user", "admin_end_sessions", "admin_reset_second_factors",
+    "admin_delete_user",
+    # passkeys
+    "passkey_added", "passkey_removed",
 })
 
 

@@ -52,13 +52,16 @@ class Context:
 @dataclass(frozen=True)
 class Caller:
     """Who is asking: the client address (proxy-aware), its user agent, its session token,
-    the way in ("rest" or "socket") and its device cookie (see security/devices.py)."""
+    the way in ("rest" or "socket"), its device cookie (see security/devices.py) and the
+    origin it was asked at."""
 
     ip: str
     user_agent: str = ""
     token: str | None = None
     channel: str = "rest"
     device: str | None = None
+    # The page's origin ("https://auth.example"), for WebAuthn's checks; empty on sockets.
+    origin: str = ""
 
     @property
     def client(self) -> str:

@@ -15,8 +15,9 @@ from authserver.security.devices import device_of
 from authserver.services import audit, throttling
 from authserver.services.context import Caller, Context
 from authserver.services.registry import serves
+from authserver.services.second_factor import require_second_factor
 from authserver.services.sessions import open_session
-from authserver.services.users import as_reply, find_by_login_name
+from authserver.services.users import DISABLED, as_reply, find_by_login_name
 from authserver.store.models import User
 from contracts import Status
 from contracts import service as calls
@@ -64,7 +65,8 @@ async def check_credentials(ctx: Context, name: str, password: str, caller: Call
     """The verified user with these credentials, or the refusal to give.
 
     An unknown name still costs one bcrypt check, so timing does not tell which names
-    exist; "not verified" is only said to someone who knows the password. Attempts for
+    exist; "not verified" is only said to someone who knows the password, and so is
+    SecondFactorRequired, for an account with a second factor. Attempts for
     one account from one address are checked one at a time, and from one address at most
     as many as the hashing pool runs (per process), so concurrent guesses cannot all slip
     past a limit before the first failures are counted.
@@ -91,9 +93,13 @@ async def check_credentials(ctx: Context, name: str, password: str, caller: Call
             Status.PERMISSION_DENIED,
             "Please verify your email address first: enter the 6-digit code we mailed you.",
         )
-    await audit.record(ctx, "login_success", caller, user=user)
+    if user.disabled_at is not None:
+        await audit.record(ctx, "login_failure", caller, user=user, detail="account disabled")
+        raise ServiceError(Status.PERMISSION_DENIED, DISABLED)
     if ctx.passwords.needs_rehash(user.password_hash):
         await _rehash(ctx, user, password)
+    await require_second_factor(ctx, user, caller)
+    await audit.record(ctx, "login_success", caller, user=user)
     return user
 
 

@@ -16,7 +16,8 @@ from contracts import service as calls
 from contracts.messages import Empty, Notice, RevokeSessionRequest, SessionInfo, SessionList
 
 
-def _listed(user_id: int, current: int) -> list[SessionInfo]:
+def listed(user_id: int, current: int) -> list[SessionInfo]:
+    """The account's live sessions, newest first, `current` marked (0 marks none)."""
     rows = Session.select().where(live(user_id)).order_by(Session.created_at.desc(),
                                                             Session.id.desc())
     return [
@@ -30,7 +31,7 @@ def _listed(user_id: int, current: int) -> list[SessionInfo]:
 @serves(calls.LIST_SESSIONS)
 async def list_sessions(ctx: Context, request: Empty, caller: Caller) -> SessionList:
     signed_in = await authenticate(ctx, caller.token)
-    sessions = await ctx.store.run(_listed, signed_in.user.id, signed_in.session_id)
+    sessions = await ctx.store.run(listed, signed_in.user.id, signed_in.session_id)
     return SessionList(sessions=sessions)
 
 

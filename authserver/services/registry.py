@@ -1,7 +1,8 @@
 """Which function serves each call of the contracts' service table.
 
 A service module marks the function that serves a call with `@serves(CALL)`, next to
-its code; `services()` imports every module of this package and so finds them all.
+its code; `services()` imports every module of this package (subpackages too) and so
+finds them all.
 Adding a REST call therefore touches its contract and one service module, and mypy
 checks that the function takes the call's request and returns its reply.
 """
@@ -40,7 +41,7 @@ def serves(
 def services() -> dict[str, Service[Any, Any]]:
     """The function of every call in the table, by call name; a call nobody serves stops
     the server at start rather than answering 404 at run time."""
-    for module in pkgutil.iter_modules(package.__path__, prefix=f"{package.__name__}."):
+    for module in pkgutil.walk_packages(package.__path__, prefix=f"{package.__name__}."):
         importlib.import_module(module.name)
     missing = [call.name for call in CALLS if call.name not in _SERVED]
     if missing:

@@ -53,7 +53,8 @@ async def open_session(ctx: Context, user: User, caller: Caller) -> tuple[str, d
 # What a signed-in caller needs of its user: never the password hash or the code's HMAC,
 # which this lookup, made on every authenticated request, has no reason to read.
 _CALLER_COLUMNS = (Session.id, Session.expires_at, Session.last_used_at,
-                   User.id, User.username, User.email, User.is_verified, User.created_at)
+                   User.id, User.username, User.email, User.is_verified, User.created_at,
+                   User.role)
 
 
 def _touch(session_id: int, now: datetime) -> None:
@@ -72,6 +73,7 @@ def _find_live(token_hash: str) -> SignedIn | None:
         .join(User)
         .where(
             Session.token_hash == token_hash,
+            User.disabled_at.is_null(),  # a disabled account's sessions end, but be sure
             Session.revoked_at.is_null(),
             Session.expires_at > utcnow(),
         )

@@ -4,6 +4,9 @@ from authserver.store.models import User
 from contracts.fields import lookup_key
 from contracts.messages import User as UserReply
 
+DISABLED = ("This account is disabled by an administrator of this server. Write to them "
+            "to have it enabled again.")
+
 
 def as_reply(user: User) -> UserReply:
     return UserReply(
@@ -12,6 +15,7 @@ def as_reply(user: User) -> UserReply:
         email=user.email,
         is_verified=user.is_verified,
         created_at=user.created_at,
+        role=user.role,
     )
 
 

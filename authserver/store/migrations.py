@@ -15,6 +15,9 @@ from authserver.store.schema import (
     v3_username_skeletons,
     v4_account_lifecycle,
     v5_user_role,
+    v6_second_factor,
+    v7_disabled_accounts,
+    v8_passkeys,
 )
 
 log = logging.getLogger(__name__)
@@ -27,6 +30,9 @@ MIGRATIONS = (
     v3_username_skeletons.apply,
     v4_account_lifecycle.apply,
     v5_user_role.apply,
+    v6_second_factor.apply,
+    v7_disabled_accounts.apply,
+    v8_passkeys.apply,
 )
 LATEST_VERSION = len(MIGRATIONS)
 

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from peewee import (
     AutoField,
+    BigIntegerField,
     BooleanField,
     CharField,
     DatabaseProxy,
@@ -56,7 +57,10 @@ class User(BaseModel):
     verification_code_expires = DateTimeField(null=True)
     verification_attempts = IntegerField(default=0)
     created_at = DateTimeField(default=utcnow)
-    role = CharField(max_length=16, default="user")  # "user" or "admin"
+    # "user" or "admin" (the admin API and page); room for more roles later.
+    role = CharField(max_length=16, default="user")
+    # Set by an administrator: login is refused and the sessions ended until enabled.
+    disabled_at = DateTimeField(null=True)
 
     class Meta:
         table_name = "user"
@@ -99,6 +103,90 @@ class AccountCode(BaseModel):
     class Meta:
         table_name = "account_code"
         indexes = ((("user", "purpose"), True),)
+
+
+class TotpFactor(BaseModel):
+    """An account's TOTP secret, encrypted with a key derived from SECRET_KEY.
+
+    `confirmed_at` is null while enrolment waits for its first code (login is unchanged
+    until then). `last_step` is the time step of the last code accepted: a code is taken
+    only for a later step, so none is used twice.
+    """
+
+    id = AutoField()
+    user = ForeignKeyField(User, backref="totp", on_delete="CASCADE", unique=True)
+    user_id: int  # the key column peewee gives the field above
+    secret = TextField()
+    confirmed_at = DateTimeField(null=True)
+    last_step = BigIntegerField(null=True)
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "totp_factor"
+
+
+class RecoveryCode(BaseModel):
+    """One of an account's one-use recovery codes, kept only as an HMAC."""
+
+    id = AutoField()
+    user = ForeignKeyField(User, backref="recovery_codes", on_delete="CASCADE")
+    code_hash = CharField(max_length=64)
+    used_at = DateTimeField(null=True)
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "recovery_code"
+        indexes = ((("user", "code_hash"), True),)
+
+
+class LoginChallenge(BaseModel):
+    """A login whose password was right, waiting for its second factor: a random token
+    given out once (stored as its SHA-256), short-lived, with few tries."""
+
+    id = AutoField()
+    user = ForeignKeyField(User, backref="login_challenges", on_delete="CASCADE")
+    user_id: int  # the key column peewee gives the field above
+    token_hash = CharField(max_length=64, unique=True)
+    expires_at = DateTimeField(index=True)
+    attempts = IntegerField(default=0)
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "login_challenge"
+
+
+class Passkey(BaseModel):
+    """A WebAuthn credential of an account: its id and public key (both base64url), the
+    authenticator's signature counter, a name the owner gave it."""
+
+    id = AutoField()
+    user = ForeignKeyField(User, backref="passkeys", on_delete="CASCADE")
+    user_id: int  # the key column peewee gives the field above
+    credential_id = CharField(max_length=1400, unique=True)
+    public_key = TextField()
+    sign_count = BigIntegerField(default=0)
+    name = CharField(max_length=60)
+    created_at = DateTimeField(default=utcnow)
+    last_used_at = DateTimeField(null=True)
+
+    class Meta:
+        table_name = "passkey"
+
+
+class PasskeyCeremony(BaseModel):
+    """A passkey registration or login under way: its WebAuthn challenge, for one use
+    within five minutes. `user` is null for a login (the passkey names its user)."""
+
+    id = AutoField()
+    token_hash = CharField(max_length=64, unique=True)
+    user = ForeignKeyField(User, null=True, on_delete="CASCADE")
+    user_id: int | None  # the key column peewee gives the field above
+    purpose = CharField(max_length=10)
+    challenge = CharField(max_length=200)
+    expires_at = DateTimeField(index=True)
+
+    class Meta:
+        table_name = "passkey_ceremony"
 
 
 class OutboxMail(BaseModel):
@@ -149,4 +237,5 @@ class AuditEvent(BaseModel):
         table_name = "audit_event"
 
 
-ALL_MODELS = (SchemaVersion, User, Session, OutboxMail, ChatMessage, AuditEvent, AccountCode)
+ALL_MODELS = (SchemaVersion, User, Session, OutboxMail, ChatMessage, AuditEvent, AccountCode,
+              TotpFactor, RecoveryCode, LoginChallenge, Passkey, PasskeyCeremony)

@@ -15,6 +15,7 @@ from authserver.web.client import (
     bearer_token,
     caller_of,
     cross_site,
+    own_origin,
     same_origin,
 )
 from authserver.web.cookies import COOKIE_EFFECTS, SIGN_IN_CALLS
@@ -94,8 +95,13 @@ class ApiHandler(JsonHandler):
             raise ServiceError(
                 Status.PERMISSION_DENIED, "Signing in is only possible from this site's pages."
             )
-        return caller_of(self.request, settings.trusted_proxies, token=token,
-                         device=self.get_cookie(DEVICE_COOKIE))
+        return caller_of(
+            self.request, settings.trusted_proxies, token=token,
+            device=self.get_cookie(DEVICE_COOKIE),
+            # what WebAuthn checks a passkey's answer against: PUBLIC_URL, or this request's
+            # own origin (its scheme as a trusted proxy says)
+            origin=own_origin(self.request, settings.trusted_proxies, settings.public_url),
+        )
 
     async def _serve(self) -> None:
         if self._size > MAX_BODY_BYTES:

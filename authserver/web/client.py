@@ -31,7 +31,7 @@ def _is_trusted(address: str, trusted: tuple[str, ...]) -> bool:
 
 def caller_of(request: HTTPServerRequest, trusted_proxies: tuple[str, ...], *,
               channel: str = "rest", token: str | None = None,
-              device: str | None = None) -> Caller:
+              device: str | None = None, origin: str = "") -> Caller:
     """The Caller record of a request (REST, or the one that opened a socket)."""
     return Caller(
         ip=client_ip(request, trusted_proxies),
@@ -39,6 +39,7 @@ def caller_of(request: HTTPServerRequest, trusted_proxies: tuple[str, ...], *,
         token=token,
         channel=channel,
         device=device,
+        origin=origin,
     )
 
 

@@ -41,6 +41,8 @@ def clear_session_cookie(handler: RequestHandler, reply, settings: Settings) -> 
 
 COOKIE_EFFECTS = {
     "login": set_session_cookie,
+    "login_second_factor": set_session_cookie,
+    "passkey_login": set_session_cookie,
     "logout": clear_session_cookie,
     "logout_all": clear_session_cookie,
     "delete_account": clear_session_cookie,

@@ -191,11 +191,12 @@ def completions(text: str) -> list[str]:
 
 @pytest.mark.parametrize(("typed", "expected"), [
     ("", ["help", "signup", "verify", "resend", "login", "logout", "whoami", "forgot",
-          "reset", "passwd", "email", "sessions", "revoke", "delete-account", "say",
-          "history", "who", "quit"]),
+          "reset", "passwd", "email", "sessions", "revoke", "delete-account", "totp-enrol",
+          "totp-confirm", "recovery-codes", "totp-disable", "say", "history", "who", "quit"]),
     ("lo", ["login", "logout"]),
-    ("re", ["resend", "reset", "revoke"]),
-    ("login ", ["--username"]),
+    ("re", ["resend", "reset", "revoke", "recovery-codes"]),
+    ("login ", ["--username", "--code"]),
+    ("totp-", ["totp-enrol", "totp-confirm", "totp-disable"]),
     ("logout ", ["--all"]),
     ("reset --email a@b.c ", ["--code"]),
     ("email --new-email a@b.c --", ["--code"]),

@@ -64,6 +64,11 @@ TABLE_COLUMNS = {
     "outbox_mail": "id, recipient",
     "chat_message": "id, user_id, text",
     "account_code": "id, user_id, purpose, code_hash, attempts, new_email",
+    "totp_factor": "id, user_id, secret, confirmed_at, last_step",
+    "recovery_code": "id, user_id, code_hash, used_at",
+    "login_challenge": "id, user_id, token_hash, attempts",
+    "passkey": "id, user_id, credential_id, sign_count, last_used_at",
+    "passkey_ceremony": "id, user_id, token_hash",
 }
 
 

@@ -11,6 +11,8 @@ import { EMAIL, PASSWORD_MIN_LENGTH } from "./rules.js";
 import { Sessions } from "./sessions.js";
 import { wireStrength } from "./strength.js";
 import { timeElement } from "./times.js";
+import { wirePasskeys } from "./passkeys.js";
+import { wireTwoStep } from "./two-step.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -32,6 +34,8 @@ function found(problems) {
  */
 export function wireAccount(app) {
   const sessions = new Sessions(app);
+  const twoStep = wireTwoStep();
+  const passkeys = wirePasskeys();
   const passwordForm = $("password-form");
   const emailForm = $("email-form");
   const confirmForm = $("confirm-form");
@@ -145,10 +149,13 @@ export function wireAccount(app) {
   return {
     show() {
       renderProfile(app.user);
+      twoStep.show();
+      passkeys.show();
       sessions.load();
     },
     hide() {
       for (const form of [passwordForm, emailForm, confirmForm]) concealPasswords(form);
+      twoStep.hide();
     },
   };
 }

@@ -25,6 +25,9 @@ export class ApiError extends Error {
     this.status = status;
     this.code = typeof reply.code === "string" ? reply.code : null;
     this.field = typeof reply.field === "string" ? reply.field : null;
+    // A right password for an account with two-step login: how to finish the login.
+    this.secondFactor = reply.second_factor && typeof reply.second_factor === "object"
+      ? reply.second_factor : null;
     const retry = Number(reply.retry_after ?? retryHeader);
     this.retryAfter = Number.isFinite(retry) && retry > 0 ? Math.ceil(retry) : null;
   }
@@ -96,6 +99,52 @@ export const logoutAll = () => call("/api/logout-all", { method: "POST" });
 
 export const deleteAccount = (currentPassword) =>
   post("/api/account/delete", { current_password: currentPassword });
+
+/** Finish a login that asked for a second factor: `factor` is {code} or {recovery_code}. */
+export const loginSecondFactor = (challenge, factor) =>
+  post("/api/login/second-factor", { challenge, ...factor });
+
+/** {totp, recovery_codes_left} of the signed-in account. */
+export const secondFactorStatus = () => call("/api/second-factor");
+
+export const totpEnrol = (currentPassword) =>
+  post("/api/totp/enrol", { current_password: currentPassword });
+
+export const totpConfirm = (code) => post("/api/totp/confirm", { code });
+
+export const regenerateRecoveryCodes = (currentPassword) =>
+  post("/api/totp/recovery-codes", { current_password: currentPassword });
+
+/** Turn TOTP off; `factor` is {code} or {recovery_code}. */
+export const totpDisable = (currentPassword, factor) =>
+  post("/api/totp/disable", { current_password: currentPassword, ...factor });
+
+/** A page of users for an admin: {users, total}. */
+export const adminUsers = (query, offset, limit) =>
+  post("/api/admin/users", { query, offset, limit });
+
+/** One user in detail, for an admin. */
+export const adminUser = (userId) => post("/api/admin/users/show", { user_id: userId });
+
+/** An admin action on a user: "disable", "enable", "verify", "end-sessions",
+ * "reset-second-factors" or "delete". */
+export const adminAct = (action, userId) =>
+  post(`/api/admin/users/${action}`, { user_id: userId });
+
+export const passkeyRegisterOptions = () => post("/api/passkeys/register/options");
+
+export const passkeyRegister = (ceremony, credential, name) =>
+  post("/api/passkeys/register", { ceremony, credential, name });
+
+/** This account's passkeys: [{id, name, created_at, last_used_at}]. */
+export const passkeys = async () => (await call("/api/passkeys")).passkeys;
+
+export const removePasskey = (passkeyId) => post("/api/passkeys/remove", { passkey_id: passkeyId });
+
+export const passkeyLoginOptions = () => post("/api/login/passkey/options");
+
+export const passkeyLogin = (ceremony, credential) =>
+  post("/api/login/passkey", { ceremony, credential });
 
 /** The signed-in user, or null when there is no session. */
 export async function me() {

@@ -57,6 +57,7 @@ export class Chat {
   /**
    * @param {object} hooks `onSessionEnded(reason)`: the server no longer knows this session.
    *   `checkSession()`: resolves to the user, or null, from the REST API.
+   *   `onOnline(count)`: how many users are online now (null while not connected).
    */
   constructor(hooks) {
     this.hooks = hooks;
@@ -242,6 +243,7 @@ export class Chat {
       this.onlineList.replaceChildren(el("li", "nobody", unknown));
     }
     this.onlineCount.textContent = this.state === "connected" ? String(names.length) : "–";
+    this.hooks.onOnline?.(this.state === "connected" ? names.length : null);
   }
 
   loadHistory({ latest = false } = {}) {

@@ -1,10 +1,12 @@
 // The page: views behind the URL's hash and the flow between them. Signed out: #signup,
-// #verify, #login, #forgot, #reset; signed in: #chat, #account. The session is an
+// #verify, #login, #second-factor, #forgot, #reset; signed in: #chat, #account, and for
+// administrators #admin. The session is an
 // HttpOnly cookie; the page only asks the server who is signed in (`GET /api/me`) and
 // never holds a token. While signed in, one live connection (chat.js) stays open on every
 // view, so a session ended elsewhere brings the page back to log in at once.
 
 import { wireAccount } from "./account.js";
+import { wireAdmin } from "./admin.js";
 import * as api from "./api.js";
 import { Chat } from "./chat.js";
 import { Resend, codeRefusal, readCode, wireCodeInput } from "./codes.js";
@@ -13,15 +15,18 @@ import {
   busy, clearErrors, clearOnInput, concealPasswords, field, report, reportApiError,
   showError, showFormError, wirePasswordToggles,
 } from "./forms.js";
+import { wirePasskeyLogin } from "./passkeys.js";
 import { wirePasswordReset } from "./password-reset.js";
+import { wireSecondFactor } from "./second-factor.js";
 import { EMAIL, USERNAME } from "./rules.js";
 import { MIN_LENGTH, wireStrength } from "./strength.js";
 
-const SIGNED_OUT = ["signup", "verify", "login", "forgot", "reset"];
-const SIGNED_IN = ["chat", "account"];
+const SIGNED_OUT = ["signup", "verify", "login", "second-factor", "forgot", "reset"];
+const SIGNED_IN = ["chat", "account", "admin"];
 const VIEWS = [...SIGNED_OUT, ...SIGNED_IN];
 const TITLES = {
-  signup: "Sign up", verify: "Verify your email", login: "Log in", forgot: "Forgot password",
+  signup: "Sign up", verify: "Verify your email", login: "Log in",
+  "second-factor": "Two-step login", forgot: "Forgot password", admin: "Users",
   reset: "Set a new password", chat: "Chat", account: "Your account",
 };
 // The address waiting for its code survives a reload of the Verify view (not a secret).
@@ -49,6 +54,7 @@ const forms = {
 const chat = new Chat({
   onSessionEnded: (reason) => leave(reason),
   checkSession: () => api.me(),
+  onOnline: (count) => views.admin?.online(count),
 });
 
 /** This browser's session is over (ended here or elsewhere): back to log in, saying why. */
@@ -70,6 +76,7 @@ const app = {
     state.user = user;
     renderAccountCorner();
   },
+  signedIn,
   pause: () => chat.stop(),
   resume: () => state.user && chat.start(state.user),
   passwordReset(email, notice) {
@@ -167,9 +174,11 @@ function renderAccountCorner() {
   $("account-name").textContent = state.user ? state.user.username : "";
   // A long name is cut with an ellipsis in the corner; the whole of it shows on hover.
   $("account-name").title = state.user ? state.user.username : "";
-  const link = $("account-link");
-  if (state.view === "account") link.setAttribute("aria-current", "page");
-  else link.removeAttribute("aria-current");
+  $("admin-link").hidden = !state.user || state.user.role !== "admin";
+  for (const [view, link] of [["account", $("account-link")], ["admin", $("admin-link")]]) {
+    if (state.view === view) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  }
 }
 
 function describeVerify(email) {
@@ -327,18 +336,29 @@ function wireLogin(form) {
           showNotVerified(form, error, name);
           return;
         }
+        if (error.secondFactor) {
+          concealPasswords(form);
+          field(form, "password").value = "";
+          views["second-factor"].begin(error.secondFactor);
+          return;
+        }
         reportApiError(form, error, error.status === 401 ? "password" : null);
         if (error.status === 401) field(form, "password").select();
         return;
       }
       // The reply's token is deliberately dropped: the HttpOnly cookie carries the session.
-      concealPasswords(form);
-      form.reset();
-      state.user = reply.user;
-      markSignedIn(true);
-      go("chat", { focus: "composer-text" });
+      signedIn(reply.user);
     });
   });
+}
+
+/** A login (one step or two) is done: into the chat as `user`. */
+function signedIn(user) {
+  concealPasswords(forms.login);
+  forms.login.reset();
+  state.user = user;
+  markSignedIn(true);
+  go("chat", { focus: "composer-text" });
 }
 
 function showNotVerified(form, error, name) {
@@ -381,8 +401,14 @@ async function start() {
   wireSignup(forms.signup);
   wireVerify(forms.verify);
   wireLogin(forms.login);
-  views = { ...wirePasswordReset(app), account: wireAccount(app) };
+  views = {
+    ...wirePasswordReset(app),
+    account: wireAccount(app),
+    "second-factor": wireSecondFactor(app),
+    admin: wireAdmin(app),
+  };
   wireDeleteAccount(app);
+  wirePasskeyLogin(app);
   $("logout").addEventListener("click", logOut);
   window.addEventListener("hashchange", route);
 

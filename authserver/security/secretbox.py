@@ -1,0 +1,31 @@
+"""Secrets the server must read back (TOTP seeds), encrypted at rest.
+
+The key is derived from SECRET_KEY with HKDF, under a label of its own, so a copy of the
+database alone does not give away anyone's authenticator seed, and the key is never the
+one that signs codes. Fernet (AES-128-CBC + HMAC-SHA256) authenticates what it decrypts.
+"""
+
+import base64
+
+from cryptography.fernet import Fernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+_LABEL = b"authserver totp secret v1"
+
+
+class SecretBox:
+    """Encrypts and decrypts short secrets with a key derived from `secret_key`."""
+
+    def __init__(self, secret_key: str) -> None:
+        key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_LABEL).derive(
+            secret_key.encode()
+        )
+        self._fernet = Fernet(base64.urlsafe_b64encode(key))
+
+    def seal(self, plaintext: str) -> str:
+        return self._fernet.encrypt(plaintext.encode()).decode()
+
+    def open(self, sealed: str) -> str:
+        """The plaintext; cryptography.fernet.InvalidToken when SECRET_KEY changed."""
+        return self._fernet.decrypt(sealed.encode()).decode()

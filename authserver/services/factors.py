@@ -1,0 +1,124 @@
+"""Checking a second factor: a TOTP code (each accepted once) or a recovery code (each
+used once, audited and mailed). Shared by the login's second step and by turning TOTP
+off.
+
+Wrong codes are limited per account (`second_factor_user`) and checked one at a time
+per account, like passwords: six digits must not be guessable by trying many logins.
+"""
+
+from collections.abc import Awaitable, Callable
+from functools import lru_cache
+
+from authserver.errors import invalid
+from authserver.mail import outbox
+from authserver.mail.compose import recovery_code_used_letter
+from authserver.security.codes import code_digest
+from authserver.security.secretbox import SecretBox
+from authserver.security.totp import matching_step, normal_recovery_code
+from authserver.services import audit, throttling
+from authserver.services.context import Caller, Context
+from authserver.store.models import RecoveryCode, TotpFactor, User, database_proxy, utcnow
+
+RECOVERY = "recovery"
+TOO_MANY_WRONG = "Too many wrong codes for this account. Try again in {wait}."
+
+
+@lru_cache(maxsize=4)
+def secret_box(secret_key: str) -> SecretBox:
+    return SecretBox(secret_key)
+
+
+def recovery_digest(secret_key: str, user_id: int, code: str) -> str:
+    return code_digest(secret_key, str(user_id), normal_recovery_code(code), RECOVERY)
+
+
+def confirmed_totp(user_id: int) -> TotpFactor | None:
+    return TotpFactor.get_or_none(TotpFactor.user == user_id,
+                                  TotpFactor.confirmed_at.is_null(False))
+
+
+def accept_totp(factor: TotpFactor, code: str, secret_key: str) -> bool:
+    """Whether `code` is the factor's code now and was not used before.
+
+    The step is recorded by a conditional UPDATE, so of two requests racing with one
+    code only one is accepted.
+    """
+    step = matching_step(secret_box(secret_key).open(factor.secret), code)
+    if step is None:
+        return False
+    return bool(
+        TotpFactor.update(last_step=step)
+        .where(TotpFactor.id == factor.id,
+               TotpFactor.last_step.is_null() | (TotpFactor.last_step < step))
+        .execute()
+    )
+
+
+def _use_recovery_code(user: User, code: str, secret_key: str) -> int | None:
+    """Mark the code used and mail the owner; the codes left, or None if it is not an
+    unused code of the account."""
+    with database_proxy.obj.atomic():
+        used = (
+            RecoveryCode.update(used_at=utcnow())
+            .where(RecoveryCode.user == user.id,
+                   RecoveryCode.code_hash == recovery_digest(secret_key, user.id, code),
+                   RecoveryCode.used_at.is_null())
+            .execute()
+        )
+        if not used:
+            return None
+        left = unused_recovery_codes(user.id)
+        outbox.queue(recovery_code_used_letter(recipient=user.email, username=user.username,
+                                               left=left))
+    return left
+
+
+def unused_recovery_codes(user_id: int) -> int:
+    return RecoveryCode.select().where(RecoveryCode.user == user_id,
+                                       RecoveryCode.used_at.is_null()).count()
+
+
+def _check_totp(user: User, code: str, secret_key: str) -> bool:
+    factor = confirmed_totp(user.id)
+    return factor is not None and accept_totp(factor, code, secret_key)
+
+
+WRONG_TOTP = ("That code is not right, or was used already. Enter the code your "
+              "authenticator app shows now.")
+WRONG_RECOVERY_CODE = "That is not one of your unused recovery codes."
+
+
+async def limited(ctx: Context, caller: Caller, user: User, attempt: Callable[[], Awaitable],
+                  *, field: str, message: str):
+    """What `attempt()` returns, unless that is None or False: a wrong try of a second
+    factor, counted against the account's limit, audited, and refused on `field`."""
+    key = f"user:{user.id}"
+    async with ctx.limiter.serial.hold(f"second_factor:{key}"):
+        await throttling.check(ctx, caller, "second_factor_user", key, TOO_MANY_WRONG, user=user)
+        result = await attempt()
+        if result is not None and result is not False:
+            return result
+        await ctx.limiter.count("second_factor_user", key)
+        await audit.record(ctx, "second_factor_failure", caller, user=user,
+                           detail=f"wrong {field.replace('_', ' ')}")
+        raise invalid(message, field=field)
+
+
+async def check_factor(ctx: Context, caller: Caller, user: User, *, code: str | None,
+                       recovery_code: str | None) -> str:
+    """Accept the TOTP `code` or the `recovery_code` of `user`; the kind used. A wrong
+    one is INVALID_ARGUMENT on its field and counts against the account's limit."""
+    secret_key = ctx.settings.secret_key
+    if code is not None:
+        await limited(ctx, caller, user,
+                      lambda: ctx.store.run(_check_totp, user, code, secret_key),
+                      field="code", message=WRONG_TOTP)
+        return "totp"
+    left = await limited(
+        ctx, caller, user,
+        lambda: ctx.store.run(_use_recovery_code, user, recovery_code, secret_key),
+        field="recovery_code", message=WRONG_RECOVERY_CODE)
+    ctx.mail_queued()
+    await audit.record(ctx, "recovery_code_used", caller, user=user,
+                       detail=f"{left} left")
+    return "recovery_code"

@@ -1,0 +1,225 @@
+"""Passkeys (WebAuthn, with the `webauthn` library): add one from the Account page, log in
+with one instead of a password (no username: the browser offers the passkeys it holds
+for this site), list and remove them.
+
+Each ceremony's challenge is stored (as a row found by the SHA-256 of a random token
+given to the browser) for one use within five minutes. The relying party is the origin
+the page was served from: its host name is the RP ID. A passkey login needs no second
+factor, since the passkey is possession and, where the authenticator verifies its user,
+knowledge or biometry too.
+"""
+
+import json
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from webauthn import (
+    generate_authentication_options,
+    generate_registration_options,
+    options_to_json,
+    verify_authentication_response,
+    verify_registration_response,
+)
+from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
+from webauthn.helpers.exceptions import WebAuthnException
+from webauthn.helpers.structs import (
+    AuthenticatorSelectionCriteria,
+    PublicKeyCredentialDescriptor,
+    ResidentKeyRequirement,
+    UserVerificationRequirement,
+)
+
+from authserver.errors import ServiceError, invalid, unauthenticated
+from authserver.security.tokens import new_token, token_digest
+from authserver.services import audit, sessions, throttling
+from authserver.services.context import Caller, Context
+from authserver.services.registry import serves
+from authserver.services.users import DISABLED, as_reply
+from authserver.store.models import Passkey, PasskeyCeremony, User, database_proxy, utcnow
+from contracts import Status
+from contracts import service as calls
+from contracts.messages import (
+    Empty,
+    LoginReply,
+    Notice,
+    PasskeyInfo,
+    PasskeyList,
+    PasskeyLoginRequest,
+    PasskeyRegisterRequest,
+    RemovePasskeyRequest,
+)
+from contracts.messages import PasskeyCeremony as CeremonyReply
+
+RP_NAME = "authserver"
+CEREMONY_LIFETIME = timedelta(minutes=5)
+REGISTER, LOGIN = "register", "login"
+START_OVER = "That passkey request has expired or was used. Try again."
+
+
+def _rp_id(caller: Caller) -> str:
+    return urlsplit(caller.origin).hostname or ""
+
+
+def _info(row: Passkey) -> PasskeyInfo:
+    return PasskeyInfo(id=row.id, name=row.name, created_at=row.created_at,
+                       last_used_at=row.last_used_at)
+
+
+def _open_ceremony(token_hash: str, user_id: int | None, purpose: str, challenge: bytes) -> None:
+    now = utcnow()
+    PasskeyCeremony.delete().where(PasskeyCeremony.expires_at <= now).execute()
+    PasskeyCeremony.create(token_hash=token_hash, user=user_id, purpose=purpose,
+                           challenge=bytes_to_base64url(challenge),
+                           expires_at=now + CEREMONY_LIFETIME)
+
+
+def _take_ceremony(token_hash: str, purpose: str) -> PasskeyCeremony | None:
+    """The live ceremony of that token, used up by taking it."""
+    row = PasskeyCeremony.get_or_none(PasskeyCeremony.token_hash == token_hash,
+                                      PasskeyCeremony.purpose == purpose,
+                                      PasskeyCeremony.expires_at > utcnow())
+    if row is None or not PasskeyCeremony.delete().where(PasskeyCeremony.id == row.id).execute():
+        return None
+    return row
+
+
+async def _ceremony(ctx: Context, user_id: int | None, purpose: str, options) -> CeremonyReply:
+    token = new_token()
+    await ctx.store.run(_open_ceremony, token_digest(token), user_id, purpose, options.challenge)
+    return CeremonyReply(ceremony=token, options=json.loads(options_to_json(options)))
+
+
+def _credential_ids(user_id: int) -> list[str]:
+    return [row.credential_id for row in
+            Passkey.select(Passkey.credential_id).where(Passkey.user == user_id)]
+
+
+@serves(calls.PASSKEY_REGISTER_OPTIONS)
+async def passkey_register_options(ctx: Context, request: Empty, caller: Caller) -> CeremonyReply:
+    signed_in = await sessions.authenticate(ctx, caller.token)
+    user = signed_in.user
+    known = await ctx.store.run(_credential_ids, user.id)
+    options = generate_registration_options(
+        rp_id=_rp_id(caller), rp_name=RP_NAME, user_name=user.username,
+        user_id=str(user.id).encode(), user_display_name=user.username,
+        authenticator_selection=AuthenticatorSelectionCriteria(
+            resident_key=ResidentKeyRequirement.REQUIRED,
+            user_verification=UserVerificationRequirement.PREFERRED),
+        exclude_credentials=[PublicKeyCredentialDescriptor(id=base64url_to_bytes(c))
+                             for c in known],
+    )
+    return await _ceremony(ctx, user.id, REGISTER, options)
+
+
+def _store_passkey(user_id: int, credential_id: str, public_key: str, sign_count: int,
+                   name: str) -> Passkey | None:
+    with database_proxy.obj.atomic():
+        if Passkey.select().where(Passkey.credential_id == credential_id).exists():
+            return None
+        return Passkey.create(user=user_id, credential_id=credential_id, public_key=public_key,
+                              sign_count=sign_count, name=name, created_at=utcnow())
+
+
+@serves(calls.PASSKEY_REGISTER)
+async def passkey_register(ctx: Context, request: PasskeyRegisterRequest,
+                           caller: Caller) -> PasskeyInfo:
+    signed_in = await sessions.authenticate(ctx, caller.token)
+    ceremony = await ctx.store.run(_take_ceremony, token_digest(request.ceremony), REGISTER)
+    if ceremony is None or ceremony.user_id != signed_in.user.id:
+        raise invalid(START_OVER, field="ceremony")
+    try:
+        verified = verify_registration_response(
+            credential=request.credential,
+            expected_challenge=base64url_to_bytes(ceremony.challenge),
+            expected_rp_id=_rp_id(caller), expected_origin=caller.origin)
+    except (WebAuthnException, ValueError, KeyError, TypeError) as exc:
+        raise invalid(f"The passkey could not be checked: {exc}", field="credential") from None
+    name = request.name.strip() or "Passkey"
+    row = await ctx.store.run(_store_passkey, signed_in.user.id,
+                              bytes_to_base64url(verified.credential_id),
+                              bytes_to_base64url(verified.credential_public_key),
+                              verified.sign_count, name)
+    if row is None:
+        raise ServiceError(Status.INVALID_ARGUMENT, "That passkey is added already.",
+                           field="credential")
+    await audit.record(ctx, "passkey_added", caller, user=signed_in.user, detail=name)
+    return _info(row)
+
+
+def _listed(user_id: int) -> list[PasskeyInfo]:
+    return [_info(row) for row in
+            Passkey.select().where(Passkey.user == user_id).order_by(Passkey.id)]
+
+
+@serves(calls.LIST_PASSKEYS)
+async def list_passkeys(ctx: Context, request: Empty, caller: Caller) -> PasskeyList:
+    signed_in = await sessions.authenticate(ctx, caller.token)
+    return PasskeyList(passkeys=await ctx.store.run(_listed, signed_in.user.id))
+
+
+def _remove(user_id: int, passkey_id: int) -> int:
+    return Passkey.delete().where(Passkey.id == passkey_id, Passkey.user == user_id).execute()
+
+
+@serves(calls.REMOVE_PASSKEY)
+async def remove_passkey(ctx: Context, request: RemovePasskeyRequest, caller: Caller) -> Notice:
+    signed_in = await sessions.authenticate(ctx, caller.token)
+    if not await ctx.store.run(_remove, signed_in.user.id, request.passkey_id):
+        raise ServiceError(Status.NOT_FOUND, "You have no passkey with that id.",
+                           field="passkey_id")
+    await audit.record(ctx, "passkey_removed", caller, user=signed_in.user,
+                       detail=f"passkey {request.passkey_id}")
+    return Notice(message="The passkey is removed; it no longer logs you in.")
+
+
+@serves(calls.PASSKEY_LOGIN_OPTIONS)
+async def passkey_login_options(ctx: Context, request: Empty, caller: Caller) -> CeremonyReply:
+    await throttling.hit(ctx, caller, "passkey_options_ip", caller.ip,
+                      "Too many passkey logins started from your address. Try again in {wait}.")
+    options = generate_authentication_options(
+        rp_id=_rp_id(caller), user_verification=UserVerificationRequirement.PREFERRED)
+    return await _ceremony(ctx, None, LOGIN, options)
+
+
+def _passkey_of(credential_id: str) -> tuple[Passkey, User] | None:
+    row = Passkey.get_or_none(Passkey.credential_id == credential_id)
+    return None if row is None else (row, User.get_by_id(row.user_id))
+
+
+def _used(passkey_id: int, sign_count: int) -> None:
+    Passkey.update(sign_count=sign_count, last_used_at=utcnow()).where(
+        Passkey.id == passkey_id).execute()
+
+
+@serves(calls.PASSKEY_LOGIN)
+async def passkey_login(ctx: Context, request: PasskeyLoginRequest, caller: Caller) -> LoginReply:
+    ceremony = await ctx.store.run(_take_ceremony, token_digest(request.ceremony), LOGIN)
+    if ceremony is None:
+        raise unauthenticated(START_OVER)
+    credential_id = request.credential.get("id")
+    found = None
+    if isinstance(credential_id, str) and len(credential_id) <= 1400:
+        found = await ctx.store.run(_passkey_of, credential_id)
+    if found is None:
+        await throttling.hit(ctx, caller, "login_ip", caller.ip,
+                          "Too many failed logins from your address. Try again in {wait}.")
+        raise unauthenticated("This passkey is not known here: it may have been removed. "
+                              "Log in with your password.")
+    passkey, user = found
+    try:
+        verified = verify_authentication_response(
+            credential=request.credential,
+            expected_challenge=base64url_to_bytes(ceremony.challenge),
+            expected_rp_id=_rp_id(caller), expected_origin=caller.origin,
+            credential_public_key=base64url_to_bytes(passkey.public_key),
+            credential_current_sign_count=passkey.sign_count)
+    except (WebAuthnException, ValueError, KeyError, TypeError) as exc:
+        await audit.record(ctx, "login_failure", caller, user=user, detail="passkey refused")
+        raise unauthenticated(f"The passkey's answer could not be checked: {exc}") from None
+    if user.disabled_at is not None:
+        raise ServiceError(Status.PERMISSION_DENIED, DISABLED)
+    await ctx.store.run(_used, passkey.id, verified.new_sign_count)
+    await audit.record(ctx, "login_success", caller, user=user, detail=f"passkey {passkey.id}")
+    token, expires_at = await sessions.open_session(ctx, user, caller)
+    return LoginReply(message=f"Welcome back, {user.username}.", token=token,
+                      expires_at=expires_at, user=as_reply(user))

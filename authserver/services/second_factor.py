@@ -1,0 +1,107 @@
+"""The login's second step: a right password for an account with TOTP on gives a
+challenge, not a session; the challenge and a code (or a recovery code) give the session.
+
+A challenge is a random token given out once and stored as its SHA-256. It lives five
+minutes and allows five tries (each reserved by a conditional UPDATE before the check,
+so concurrent guesses get no more); wrong codes also count against the account's limit.
+"""
+
+from datetime import timedelta
+
+from authserver.errors import SecondFactorRequired, ServiceError, exhausted, unauthenticated
+from authserver.security.tokens import new_token, token_digest
+from authserver.services import audit
+from authserver.services.context import Caller, Context
+from authserver.services.factors import check_factor, confirmed_totp
+from authserver.services.registry import serves
+from authserver.services.sessions import open_session
+from authserver.services.users import DISABLED, as_reply
+from authserver.store.models import LoginChallenge, User, utcnow
+from contracts import Status
+from contracts import service as calls
+from contracts.messages import LoginReply, SecondFactorChallenge, SecondFactorRequest
+
+CHALLENGE_LIFETIME = timedelta(minutes=5)
+CHALLENGE_TRIES = 5
+FACTORS = ["totp", "recovery_code"]
+START_OVER = "This login has expired or ended. Log in again with your password."
+
+
+def _needs_second_factor(user_id: int) -> bool:
+    return confirmed_totp(user_id) is not None
+
+
+def _open_challenge(user_id: int, token_hash: str):
+    now = utcnow()
+    # Challenges that have expired go as new ones are made: the table stays small.
+    LoginChallenge.delete().where(LoginChallenge.expires_at <= now).execute()
+    return LoginChallenge.create(user=user_id, token_hash=token_hash,
+                                 expires_at=now + CHALLENGE_LIFETIME, created_at=now).expires_at
+
+
+async def require_second_factor(ctx: Context, user: User, caller: Caller) -> None:
+    """Raise SecondFactorRequired, with a new challenge, when `user` has a second factor;
+    return when the password alone is enough."""
+    if not await ctx.store.run(_needs_second_factor, user.id):
+        return
+    challenge = new_token()
+    expires_at = await ctx.store.run(_open_challenge, user.id, token_digest(challenge))
+    await audit.record(ctx, "second_factor_required", caller, user=user)
+    raise SecondFactorRequired(SecondFactorChallenge(
+        challenge=challenge, factors=FACTORS, expires_at=expires_at,
+        tries_left=CHALLENGE_TRIES,
+    ))
+
+
+def _reserve_try(token_hash: str) -> tuple[LoginChallenge, User] | None:
+    """The live challenge with one try spent, and its user; None when there is none."""
+    row = LoginChallenge.get_or_none(LoginChallenge.token_hash == token_hash,
+                                     LoginChallenge.expires_at > utcnow())
+    if row is None:
+        return None
+    reserved = (
+        LoginChallenge.update(attempts=LoginChallenge.attempts + 1)
+        .where(LoginChallenge.id == row.id, LoginChallenge.attempts < CHALLENGE_TRIES)
+        .execute()
+    )
+    if not reserved:
+        LoginChallenge.delete().where(LoginChallenge.id == row.id).execute()
+        raise exhausted("Too many wrong codes for this login. Log in again with your password.")
+    return row, User.get_by_id(row.user_id)
+
+
+def _consume(challenge_id: int) -> bool:
+    return bool(LoginChallenge.delete().where(LoginChallenge.id == challenge_id).execute())
+
+
+async def finish(ctx: Context, request: SecondFactorRequest, caller: Caller) -> User:
+    """The user whose login `request` finishes; the refusal otherwise."""
+    found = await ctx.store.run(_reserve_try, token_digest(request.challenge))
+    if found is None:
+        raise unauthenticated(START_OVER)
+    challenge, user = found
+    if user.disabled_at is not None:  # disabled since the password step
+        raise ServiceError(Status.PERMISSION_DENIED, DISABLED)
+    try:
+        kind = await check_factor(ctx, caller, user, code=request.code,
+                                  recovery_code=request.recovery_code)
+    except ServiceError as error:
+        tries_left = CHALLENGE_TRIES - challenge.attempts - 1
+        if error.field and tries_left > 0:
+            error.message += f" {tries_left} {'try' if tries_left == 1 else 'tries'} left."
+        elif error.field:
+            error.message += " That was the last try: log in again with your password."
+        raise
+    if not await ctx.store.run(_consume, challenge.id):
+        raise unauthenticated(START_OVER)  # a concurrent request finished it first
+    await audit.record(ctx, "login_success", caller, user=user, detail=f"second factor: {kind}")
+    return user
+
+
+@serves(calls.LOGIN_SECOND_FACTOR)
+async def login_second_factor(ctx: Context, request: SecondFactorRequest,
+                              caller: Caller) -> LoginReply:
+    user = await finish(ctx, request, caller)
+    token, expires_at = await open_session(ctx, user, caller)
+    return LoginReply(message=f"Welcome back, {user.username}.", token=token,
+                      expires_at=expires_at, user=as_reply(user))

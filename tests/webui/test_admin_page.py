@@ -1,0 +1,87 @@
+"""The Admin view in real Chromium: an administrator finds a user, opens them, disables
+them (their open chat ends at once), enables and deletes them, each behind a
+confirmation; a person without the role never sees the view."""
+
+import re
+import sqlite3
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.webui.support import chat_view, log_in, signed_in, view
+
+
+def make_admin(server, name: str) -> None:
+    path = server.database_url[len("sqlite:///"):]
+    with sqlite3.connect(path) as connection:
+        connection.execute('UPDATE "user" SET role = ? WHERE username = ?', ("admin", name))
+
+
+def open_admin(page):
+    page.get_by_role("banner").get_by_role("link", name="Admin").click()
+    admin = page.get_by_role("region", name="Users", exact=True)
+    expect(admin).to_be_visible()
+    return admin
+
+
+def confirm(page, button: str) -> None:
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_be_visible()
+    dialog.get_by_role("button", name=button, exact=True).click()
+    expect(dialog).to_be_hidden()
+
+
+@pytest.mark.parametrize("width", ["phone", "desktop"])
+def test_an_admin_finds_disables_enables_and_deletes_a_user(open_page, web_server, verified,
+                                                             screenshot, width):
+    admin_name, _ = verified("boss")
+    target_name, _ = verified("member")
+    make_admin(web_server, admin_name)
+    target = signed_in(open_page, target_name, "desktop")
+    page = signed_in(open_page, admin_name, width)
+
+    admin = open_admin(page)
+    expect(admin.locator("#admin-online")).to_have_text(re.compile("^[2-9]|[1-9][0-9]+$"))
+    search = admin.get_by_role("search")
+    search.get_by_label("Search by username or address").fill(target_name)
+    search.get_by_role("button", name="Search").click()
+    expect(admin.get_by_text("1–1 of 1 user")).to_be_visible()
+    screenshot(page, f"{width}-light-61-admin-users")
+    admin.get_by_role("button", name=f"Open {target_name}").click()
+
+    detail = view(admin, target_name)
+    expect(detail).to_be_visible()
+    expect(detail.get_by_text("Last login", exact=True)).to_be_visible()
+    detail.get_by_role("button", name="Disable…").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("login is refused")
+    screenshot(page, f"{width}-light-62-admin-confirm")
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(detail).to_contain_text("Active")
+
+    detail.get_by_role("button", name="Disable…").click()
+    confirm(page, "Disable")
+    expect(detail.get_by_role("status")).to_contain_text("is disabled")
+    expect(view(target, "Welcome back")).to_be_visible()  # logged out live
+    log_in(target, target_name)
+    expect(view(target, "Welcome back").get_by_role("alert")).to_contain_text("disabled")
+    screenshot(page, f"{width}-light-63-admin-user")
+
+    detail.get_by_role("button", name="Enable").click()
+    confirm(page, "Enable")
+    expect(detail.get_by_role("status")).to_contain_text("can log in again")
+    log_in(target, target_name)
+    expect(chat_view(target)).to_be_visible()
+
+    detail.get_by_role("button", name="Delete…").click()
+    confirm(page, "Delete")
+    expect(detail).to_be_hidden()
+    expect(admin.get_by_text("No user matches")).to_be_visible()
+
+
+def test_the_admin_view_is_for_admins_only(open_page, verified):
+    name, _ = verified("plain")
+    page = signed_in(open_page, name)
+    expect(page.get_by_role("banner").get_by_role("link", name="Admin")).to_be_hidden()
+    page.goto("/#admin")
+    expect(chat_view(page)).to_be_visible()

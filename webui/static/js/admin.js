@@ -1,0 +1,214 @@
+// The Admin view (#admin, administrators only): the users, searched and paged; one user's
+// detail with the actions an administrator may take, each behind a confirmation naming
+// what it does; and how many people are online, kept live by the chat's connection.
+
+import * as api from "./api.js";
+import { busy, clearErrors, field, reportApiError, showFormError } from "./forms.js";
+import { timeElement } from "./times.js";
+
+const PAGE = 20;
+const $ = (id) => document.getElementById(id);
+
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+/** A cell with its column's name, for the phone layout's label (as sessions.js does). */
+function cell(label, ...content) {
+  const td = el("td");
+  td.dataset.label = label;
+  td.setAttribute("role", "cell");
+  td.append(...content);
+  return td;
+}
+
+function status(user) {
+  const words = [user.disabled ? "Disabled" : user.is_verified ? "Active" : "Not verified"];
+  if (user.role === "admin") words.push("admin");
+  if (user.totp) words.push("two-step");
+  return words.join(" · ");
+}
+
+/** The actions on `user`: [label, API action, confirmation title, what it does, danger]. */
+function actionsFor(user) {
+  const name = user.username;
+  return [
+    !user.is_verified && ["Mark verified", "verify", `Mark ${name}'s address verified?`,
+      `${name} can log in without entering the mailed code.`],
+    ["End sessions", "end-sessions", `Log ${name} out everywhere?`,
+      `Every session of ${name} ends and their open pages and terminals are disconnected.`],
+    user.totp && ["Reset two-step login", "reset-second-factors", `Turn off ${name}'s two-step login?`,
+      `Their authenticator app and recovery codes stop working; their password alone logs them in. They are mailed a notice.`],
+    user.disabled
+      ? ["Enable", "enable", `Enable ${name}?`, `${name} can log in again.`]
+      : ["Disable…", "disable", `Disable ${name}?`,
+        `Their login is refused until an administrator enables the account, and every session they have ends now.`, true],
+    ["Delete…", "delete", `Delete ${name}?`,
+      `The account, its sessions and its chat messages go for good. The username and address become free. This cannot be undone.`, true],
+  ].filter(Boolean);
+}
+
+/** Wire the Admin view; `app` as in main.js. Returns the view and `online(count)`. */
+export function wireAdmin(app) {
+  const search = $("admin-search-form");
+  const body = $("admin-users-body");
+  const listStatus = $("admin-users-status");
+  const detail = $("admin-detail");
+  const dialog = $("admin-confirm");
+  const confirmForm = $("admin-confirm-form");
+  let query = "";
+  let offset = 0;
+  let total = 0;
+  let shown = null; // the user in the detail panel
+  let pending = null; // the action waiting for its confirmation
+
+  async function loadList() {
+    listStatus.textContent = "Loading…";
+    let page;
+    try {
+      page = await api.adminUsers(query, offset, PAGE);
+    } catch (error) {
+      listStatus.textContent = "";
+      showFormError(search, error.message);
+      return;
+    }
+    total = page.total;
+    body.replaceChildren(...page.users.map((user) => {
+      const open = el("button", "button button-quiet", "Open");
+      open.type = "button";
+      open.setAttribute("aria-label", `Open ${user.username}`);
+      open.addEventListener("click", () => showUser(user.id));
+      const row = el("tr");
+      row.setAttribute("role", "row");
+      row.append(cell("User", el("span", "device", user.username)), cell("Email", user.email),
+        cell("Status", status(user)), cell("Joined", timeElement(user.created_at)));
+      const action = cell("", open);
+      action.className = "action";
+      row.append(action);
+      return row;
+    }));
+    const last = Math.min(offset + PAGE, total);
+    listStatus.textContent = total === 0 ? "No user matches."
+      : `${offset + 1}–${last} of ${total} user${total === 1 ? "" : "s"}`;
+    $("admin-prev").disabled = offset === 0;
+    $("admin-next").disabled = last >= total;
+  }
+
+  function fact(label, ...value) {
+    const row = el("div");
+    const dd = el("dd");
+    dd.append(...value);
+    row.append(el("dt", "", label), dd);
+    return row;
+  }
+
+  async function showUser(userId, done = null) {
+    $("admin-error").hidden = true;
+    let found;
+    try {
+      found = await api.adminUser(userId);
+    } catch (error) {
+      $("admin-error").textContent = error.message;
+      $("admin-error").hidden = false;
+      return;
+    }
+    shown = found.user;
+    const user = found.user;
+    $("admin-detail-title").textContent = user.username;
+    $("admin-facts").replaceChildren(
+      fact("Email", user.email),
+      fact("Status", status(user)),
+      fact("Joined", timeElement(user.created_at)),
+      fact("Last login", found.last_login_at ? timeElement(found.last_login_at) : "never"),
+      fact("Sessions", String(found.sessions.length)),
+      fact("Two-step login", user.totp ? `on, ${found.recovery_codes_left} recovery codes left` : "off"),
+      fact("Passkeys", String(found.passkeys)),
+    );
+    $("admin-actions").replaceChildren(...actionsFor(user).map(([label, action, title, text, danger]) => {
+      const button = el("button", `button ${danger ? "button-danger" : "button-quiet"}`, label);
+      button.type = "button";
+      button.addEventListener("click", () => ask({ label, action, title, text, opener: button }));
+      return button;
+    }));
+    $("admin-events").replaceChildren(...found.events.map((event) => {
+      const item = el("li");
+      item.append(timeElement(event.at), " ", el("strong", "", event.event.replaceAll("_", " ")),
+        ` ${event.detail} · ${event.ip}`);
+      return item;
+    }));
+    $("admin-done").textContent = done || "";
+    $("admin-done").hidden = !done;
+    detail.hidden = false;
+    if (!done) $("admin-detail-title").focus();
+  }
+
+  function ask(action) {
+    pending = action;
+    clearErrors(confirmForm);
+    $("admin-confirm-title").textContent = action.title;
+    $("admin-confirm-text").textContent = action.text;
+    $("admin-confirm-go").textContent = action.label.replace("…", "");
+    dialog.showModal();
+    $("admin-confirm-cancel").focus();
+  }
+
+  $("admin-confirm-cancel").addEventListener("click", () => dialog.close());
+  dialog.addEventListener("close", () => pending?.opener.isConnected && pending.opener.focus());
+
+  confirmForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const { action } = pending;
+    await busy(confirmForm, async () => {
+      let reply;
+      try {
+        reply = await api.adminAct(action, shown.id);
+      } catch (error) {
+        reportApiError(confirmForm, error);
+        return;
+      }
+      dialog.close();
+      await loadList();
+      if (action === "delete") {
+        detail.hidden = true;
+        listStatus.textContent = `${reply.message} ${listStatus.textContent}`;
+        $("admin-title").focus();
+      } else {
+        await showUser(shown.id, reply.message);
+        $("admin-done").focus?.();
+      }
+    });
+  });
+
+  search.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearErrors(search);
+    query = field(search, "query").value.trim();
+    offset = 0;
+    await busy(search, loadList);
+  });
+  $("admin-prev").addEventListener("click", () => {
+    offset = Math.max(0, offset - PAGE);
+    loadList();
+  });
+  $("admin-next").addEventListener("click", () => {
+    offset += PAGE;
+    loadList();
+  });
+
+  return {
+    show() {
+      if (app.user.role !== "admin") {
+        app.go("chat");
+        return;
+      }
+      detail.hidden = true;
+      loadList();
+    },
+    online(count) {
+      $("admin-online").textContent = count === null ? "–" : String(count);
+    },
+  };
+}

@@ -1,0 +1,132 @@
+// Passkeys (WebAuthn): logging in with one from the login view, and adding, listing and
+// removing them on the Account view. The browser's own JSON helpers
+// (PublicKeyCredential.parse…OptionsFromJSON, credential.toJSON()) carry the server's
+// options and the authenticator's answers unchanged, so no encoding is done here.
+
+import * as api from "./api.js";
+import { timeElement } from "./times.js";
+
+const $ = (id) => document.getElementById(id);
+
+function supported() {
+  return typeof window.PublicKeyCredential?.parseCreationOptionsFromJSON === "function";
+}
+
+/** What to tell a person whose browser said no (cancelled, timed out, no passkey). */
+function browserRefusal(error) {
+  if (error && error.name === "NotAllowedError") return "No passkey was used: the request was cancelled or timed out.";
+  if (error && error.name === "InvalidStateError") return "This device holds a passkey for this account already.";
+  return error?.message || "The browser could not use a passkey.";
+}
+
+function say(slot, message) {
+  slot.textContent = message || "";
+  slot.hidden = !message;
+}
+
+/** The login view's "Log in with a passkey" button; `app.signedIn(user)` as in main.js. */
+export function wirePasskeyLogin(app) {
+  const button = $("passkey-login");
+  const problem = $("passkey-login-error");
+  button.hidden = !supported();
+  button.addEventListener("click", async () => {
+    say(problem, "");
+    button.disabled = true;
+    try {
+      const started = await api.passkeyLoginOptions();
+      let credential;
+      try {
+        credential = await navigator.credentials.get({
+          publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(started.options),
+        });
+      } catch (error) {
+        say(problem, browserRefusal(error));
+        return;
+      }
+      const reply = await api.passkeyLogin(started.ceremony, credential.toJSON());
+      app.signedIn(reply.user);
+    } catch (error) {
+      say(problem, error.message);
+    } finally {
+      button.disabled = false;
+    }
+  });
+}
+
+/** The Account view's Passkeys panel; returns `show()`, which loads the list. */
+export function wirePasskeys() {
+  const list = $("passkey-list");
+  const status = $("passkeys-status");
+  const problem = $("passkeys-error");
+  const add = $("passkey-add");
+
+  async function load(notice = "") {
+    say(problem, "");
+    let passkeys;
+    try {
+      passkeys = await api.passkeys();
+    } catch (error) {
+      say(problem, `Could not load your passkeys: ${error.message}`);
+      return;
+    }
+    list.replaceChildren(...passkeys.map((passkey) => {
+      const item = document.createElement("li");
+      const name = document.createElement("strong");
+      name.textContent = passkey.name;
+      const when = document.createElement("span");
+      when.className = "help";
+      when.append(" added ", timeElement(passkey.created_at), passkey.last_used_at
+        ? ", last used " : ", not used yet");
+      if (passkey.last_used_at) when.append(timeElement(passkey.last_used_at, "relative"));
+      const remove = document.createElement("button");
+      remove.type = "button";
+      remove.className = "button button-quiet";
+      remove.textContent = "Remove";
+      remove.setAttribute("aria-label", `Remove passkey ${passkey.name}`);
+      remove.addEventListener("click", () => removeOne(passkey, remove));
+      item.append(name, when, remove);
+      return item;
+    }));
+    status.textContent = notice || (passkeys.length ? "" : "No passkeys yet.");
+  }
+
+  async function removeOne(passkey, button) {
+    if (!window.confirm(`Remove the passkey "${passkey.name}"? It will no longer log you in.`)) return;
+    button.disabled = true;
+    try {
+      const reply = await api.removePasskey(passkey.id);
+      await load(reply.message);
+      add.focus();
+    } catch (error) {
+      button.disabled = false;
+      say(problem, error.message);
+    }
+  }
+
+  add.hidden = !supported();
+  add.addEventListener("click", async () => {
+    say(problem, "");
+    add.disabled = true;
+    try {
+      const started = await api.passkeyRegisterOptions();
+      let credential;
+      try {
+        credential = await navigator.credentials.create({
+          publicKey: PublicKeyCredential.parseCreationOptionsFromJSON(started.options),
+        });
+      } catch (error) {
+        say(problem, browserRefusal(error));
+        return;
+      }
+      const added = await api.passkeyRegister(started.ceremony, credential.toJSON(),
+        navigator.platform ? `Passkey on ${navigator.platform}` : "Passkey");
+      await load(`Added "${added.name}". You can log in with it instead of your password.`);
+    } catch (error) {
+      say(problem, error.message);
+    } finally {
+      add.disabled = false;
+    }
+  });
+
+  return { show: () => load() };
+}

@@ -1,0 +1,112 @@
+// The login's second step (#second-factor): after the right password for an account with
+// two-step login, a code from the authenticator app, or a recovery code, finishes it. The
+// challenge the server answered with lives only here, in memory: a reload starts over.
+
+import * as api from "./api.js";
+import { readCode, wireCodeInput } from "./codes.js";
+import { busy, clearErrors, clearOnInput, field, report, showError, showFormError } from "./forms.js";
+
+const RECOVERY_CODE = /^[A-Za-z0-9]{4}-?[A-Za-z0-9]{4}$/;
+const USE_RECOVERY = "Lost your phone? Use a recovery code";
+const USE_APP = "Use the code from your app";
+
+/**
+ * A form asking for a code from the app or, after its switch button, a recovery code
+ * (`#<form>-code-field`, `#<form>-recovery-field`, `#<form>-switch`). Returns
+ * `read()`, giving `{factor}` ({code} or {recovery_code}) or `{problems}`, and `reset()`.
+ */
+export function wireFactorChoice(form) {
+  const name = form.id.replace(/-form$/, "");
+  const codeField = document.getElementById(`${name}-code-field`);
+  const recoveryField = document.getElementById(`${name}-recovery-field`);
+  const toggle = document.getElementById(`${name}-switch`);
+  const code = field(form, "code");
+  const recovery = field(form, "recovery_code");
+  wireCodeInput(code);
+
+  function use(recoveryCode) {
+    clearErrors(form);
+    codeField.hidden = recoveryCode;
+    recoveryField.hidden = !recoveryCode;
+    toggle.textContent = recoveryCode ? USE_APP : USE_RECOVERY;
+    (recoveryCode ? recovery : code).focus();
+  }
+  toggle.addEventListener("click", () => use(codeField.hidden === false));
+
+  return {
+    read() {
+      if (!recoveryField.hidden) {
+        const value = recovery.value.trim();
+        if (!value) return { problems: { recovery_code: "Enter one of your recovery codes." } };
+        if (!RECOVERY_CODE.test(value)) {
+          return { problems: { recovery_code: "A recovery code is 8 letters or digits, like k7m2-q9xd." } };
+        }
+        return { factor: { recovery_code: value } };
+      }
+      const entered = readCode(code, "Enter the 6‑digit code your app shows.");
+      if (entered.problem) return { problems: { code: entered.problem } };
+      return { factor: { code: entered.digits } };
+    },
+    reset() {
+      code.value = "";
+      recovery.value = "";
+      codeField.hidden = false;
+      recoveryField.hidden = true;
+      toggle.textContent = USE_RECOVERY;
+      clearErrors(form);
+    },
+  };
+}
+
+/**
+ * Wire the second step. `app.signedIn(user)` finishes a login; `app.go` as in main.js.
+ * Returns the view: `begin(challenge)` after a login that asked for it, `show()`.
+ */
+export function wireSecondFactor(app) {
+  const form = document.getElementById("second-factor-form");
+  const choice = wireFactorChoice(form);
+  let challenge = null;
+  clearOnInput(form);
+
+  function startOver(notice) {
+    challenge = null;
+    app.go("login", { notice, focus: "login-password" });
+  }
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearErrors(form);
+    const { factor, problems } = choice.read();
+    if (problems) {
+      report(form, problems);
+      return;
+    }
+    await busy(form, async () => {
+      let reply;
+      try {
+        reply = await api.loginSecondFactor(challenge, factor);
+      } catch (error) {
+        if (error.field) showError(form, error.field, error.message)?.focus();
+        // Unknown, expired or out of tries: only the password step makes a new one.
+        else if (error.status === 401 || (error.status === 429 && !error.retryAfter)) {
+          startOver(error.message);
+        } else showFormError(form, error.message);
+        return;
+      }
+      challenge = null;
+      choice.reset();
+      app.signedIn(reply.user);
+    });
+  });
+
+  return {
+    begin(secondFactor) {
+      challenge = secondFactor.challenge;
+      choice.reset();
+      app.go("second-factor", { focus: "second-factor-code" });
+    },
+    show() {
+      if (!challenge) startOver("Log in with your password first; the code comes next.");
+    },
+  };
+}

@@ -1,0 +1,192 @@
+// The Account view's "Two-step login" panel: set up an authenticator app (a QR code drawn
+// by the server, and the key as text), turn it on with a first code, see the ten recovery
+// codes once, make new ones, or turn it off with the password and a code.
+
+import * as api from "./api.js";
+import { readCode, wireCodeInput } from "./codes.js";
+import {
+  busy, clearErrors, clearOnInput, concealPasswords, field, report, reportApiError, showError,
+} from "./forms.js";
+import { wireFactorChoice } from "./second-factor.js";
+
+const $ = (id) => document.getElementById(id);
+const OFF = "Off. With two-step login, a password alone is not enough: logging in also asks "
+  + "for a code from an authenticator app on your phone.";
+
+/** "JBSW Y3DP EHPK 3PXP": a key in groups of four, easier to read and to type. */
+function grouped(secret) {
+  return secret.match(/.{1,4}/g).join(" ");
+}
+
+/** Wire the panel; returns `show()` (load the state) and `hide()`. */
+export function wireTwoStep() {
+  const status = $("twostep-status");
+  const problem = $("twostep-error");
+  const enrolForm = $("totp-form");
+  const setup = $("totp-setup");
+  const confirmForm = $("totp-confirm-form");
+  const recovery = $("recovery");
+  const manage = $("totp-manage");
+  const regenerateForm = $("regenerate-form");
+  const disableForm = $("disable-form");
+  const forms = [enrolForm, confirmForm, regenerateForm, disableForm];
+  for (const form of forms) clearOnInput(form);
+  wireCodeInput(field(confirmForm, "code"));
+  const disableFactor = wireFactorChoice(disableForm);
+
+  /** Show only `part` (and what always shows: the status line). */
+  function only(...parts) {
+    for (const element of [enrolForm, setup, recovery, manage, regenerateForm, disableForm]) {
+      element.hidden = !parts.includes(element);
+    }
+  }
+
+  async function load() {
+    problem.hidden = true;
+    let state;
+    try {
+      state = await api.secondFactorStatus();
+    } catch (error) {
+      problem.textContent = `Could not load two-step login: ${error.message}`;
+      problem.hidden = false;
+      return;
+    }
+    render(state);
+  }
+
+  function render(state) {
+    for (const form of forms) {
+      concealPasswords(form);
+      form.reset();
+      clearErrors(form);
+    }
+    if (state.totp) {
+      const left = state.recovery_codes_left;
+      status.textContent = `On: logging in asks for a code from your authenticator app. `
+        + `${left} unused recovery code${left === 1 ? "" : "s"} left.`;
+      only(manage);
+    } else {
+      status.textContent = OFF;
+      only(enrolForm);
+    }
+  }
+
+  function showCodes(reply) {
+    status.textContent = "On: logging in asks for a code from your authenticator app.";
+    $("recovery-message").textContent = reply.message;
+    $("recovery-list").replaceChildren(...reply.recovery_codes.map((code) => {
+      const item = document.createElement("li");
+      item.textContent = code;
+      return item;
+    }));
+    only(recovery);
+    $("recovery-saved").focus();
+  }
+
+  enrolForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearErrors(enrolForm);
+    const password = field(enrolForm, "current_password").value;
+    if (report(enrolForm, password ? {} : { current_password: "Enter your current password." })) return;
+    await busy(enrolForm, async () => {
+      let reply;
+      try {
+        reply = await api.totpEnrol(password);
+      } catch (error) {
+        reportApiError(enrolForm, error);
+        return;
+      }
+      concealPasswords(enrolForm);
+      enrolForm.reset();
+      $("totp-qr").src = reply.qr_code;
+      $("totp-secret").textContent = grouped(reply.secret);
+      only(setup);
+      field(confirmForm, "code").focus();
+    });
+  });
+
+  $("totp-cancel").addEventListener("click", () => {
+    load();
+    field(enrolForm, "current_password").focus();
+  });
+
+  confirmForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearErrors(confirmForm);
+    const entered = readCode(field(confirmForm, "code"), "Enter the 6‑digit code your app shows.");
+    if (report(confirmForm, entered.problem ? { code: entered.problem } : {})) return;
+    await busy(confirmForm, async () => {
+      try {
+        showCodes(await api.totpConfirm(entered.digits));
+      } catch (error) {
+        reportApiError(confirmForm, error);
+      }
+    });
+  });
+
+  $("recovery-saved").addEventListener("click", async () => {
+    $("recovery-list").replaceChildren();
+    await load();
+    $("twostep-title").focus();
+  });
+
+  function open(form, opener) {
+    only(manage, form);
+    clearErrors(form);
+    form.querySelector("input").focus();
+    form.querySelector("[data-close]").onclick = () => {
+      concealPasswords(form);
+      form.reset();
+      only(manage);
+      opener.focus();
+    };
+  }
+  $("regenerate-open").addEventListener("click", (event) => open(regenerateForm, event.target));
+  $("disable-open").addEventListener("click", (event) => {
+    disableFactor.reset();
+    open(disableForm, event.target);
+  });
+
+  regenerateForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearErrors(regenerateForm);
+    const password = field(regenerateForm, "current_password").value;
+    if (report(regenerateForm, password ? {} : { current_password: "Enter your current password." })) return;
+    await busy(regenerateForm, async () => {
+      try {
+        showCodes(await api.regenerateRecoveryCodes(password));
+      } catch (error) {
+        reportApiError(regenerateForm, error);
+      }
+    });
+  });
+
+  disableForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearErrors(disableForm);
+    const password = field(disableForm, "current_password").value;
+    const { factor, problems = {} } = disableFactor.read();
+    if (!password) problems.current_password = "Enter your current password.";
+    if (report(disableForm, problems)) return;
+    await busy(disableForm, async () => {
+      try {
+        await api.totpDisable(password, factor);
+      } catch (error) {
+        if (error.field) showError(disableForm, error.field, error.message)?.focus();
+        else reportApiError(disableForm, error);
+        return;
+      }
+      await load();
+      $("twostep-title").focus();
+    });
+  });
+
+  return {
+    show: load,
+    hide() {
+      for (const form of forms) concealPasswords(form);
+      // Recovery codes are shown once: leaving the view takes them off the page.
+      $("recovery-list").replaceChildren();
+    },
+  };
+}
