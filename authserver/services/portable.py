@@ -1,9 +1,11 @@
 """The portable export format: every table as JSON lines, checked by a marshmallow schema
 per table, so a database moves between SQLite and PostgreSQL with nothing lost.
 
-The first line says what the file is: `{"format": "authserver-export", "version": 1}`.
+The first line says what the file is: `{"format": "authserver-export", "version": 2}`.
 Each other line is one row: `{"table": "user", "row": {...}}`. Ids are kept, so sessions,
-chat and audit rows still point at their users.
+chat and audit rows still point at their users. Version 2 added the account lifecycle's
+and the second factor's columns and tables; a version-1 file still reads (what it lacks
+takes its default). Only what lives minutes is left out (NOT_CARRIED).
 """
 
 import json
@@ -12,10 +14,24 @@ from collections.abc import AsyncIterator, Iterable
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from authserver.services.context import Context
-from authserver.store.models import AuditEvent, ChatMessage, OutboxMail, Session, User
+from authserver.store.models import (
+    AccountCode,
+    AuditEvent,
+    ChatMessage,
+    OutboxMail,
+    Passkey,
+    RecoveryCode,
+    Session,
+    TotpFactor,
+    User,
+)
 
 FORMAT = "authserver-export"
-VERSION = 1
+VERSION = 2
+READS = (1, 2)
+# Tables whose rows live a few minutes (a login's second step, a passkey ceremony) and
+# the schema's own bookkeeping: a moved database starts without them.
+NOT_CARRIED = ("schema_version", "login_challenge", "passkey_ceremony")
 BATCH = 1000
 
 
@@ -40,6 +56,8 @@ class UserRecord(Schema):
     verification_attempts = fields.Integer(load_default=0)
     created_at = fields.NaiveDateTime(required=True)
     role = fields.String(load_default="user", validate=validate.OneOf(["user", "admin"]))
+    username_skeleton = _text(80, allow_none=True, load_default=None)
+    disabled_at = fields.NaiveDateTime(allow_none=True, load_default=None)
 
 
 class SessionRecord(Schema):
@@ -49,6 +67,9 @@ class SessionRecord(Schema):
     created_at = fields.NaiveDateTime(required=True)
     expires_at = fields.NaiveDateTime(required=True)
     revoked_at = fields.NaiveDateTime(allow_none=True, load_default=None)
+    last_used_at = fields.NaiveDateTime(allow_none=True, load_default=None)
+    ip = _text(64, allow_none=True, load_default=None)
+    user_agent = _text(300, allow_none=True, load_default=None)
 
 
 class ChatRecord(Schema):
@@ -82,8 +103,48 @@ class AuditRecord(Schema):
     detail = _text(200, load_default="")
 
 
+class AccountCodeRecord(Schema):
+    id = fields.Integer(required=True)
+    user = fields.Integer(required=True)
+    purpose = _text(20, required=True)
+    code_hash = _text(64, required=True)
+    expires_at = fields.NaiveDateTime(required=True)
+    attempts = fields.Integer(load_default=0)
+    new_email = _text(254, allow_none=True, load_default=None)
+    created_at = fields.NaiveDateTime(required=True)
+
+
+class TotpFactorRecord(Schema):
+    id = fields.Integer(required=True)
+    user = fields.Integer(required=True)
+    secret = fields.String(required=True)  # sealed with a key from SECRET_KEY: keep it
+    confirmed_at = fields.NaiveDateTime(allow_none=True, load_default=None)
+    last_step = fields.Integer(allow_none=True, load_default=None)
+    created_at = fields.NaiveDateTime(required=True)
+
+
+class RecoveryCodeRecord(Schema):
+    id = fields.Integer(required=True)
+    user = fields.Integer(required=True)
+    code_hash = _text(64, required=True)
+    used_at = fields.NaiveDateTime(allow_none=True, load_default=None)
+    created_at = fields.NaiveDateTime(required=True)
+
+
+class PasskeyRecord(Schema):
+    id = fields.Integer(required=True)
+    user = fields.Integer(required=True)
+    credential_id = _text(1400, required=True)
+    public_key = fields.String(required=True)
+    sign_count = fields.Integer(load_default=0)
+    name = _text(60, required=True)
+    created_at = fields.NaiveDateTime(required=True)
+    last_used_at = fields.NaiveDateTime(allow_none=True, load_default=None)
+
+
 # The tables carried over; each has an integer `id`, the order of its pages.
-Row = User | Session | ChatMessage | OutboxMail | AuditEvent
+Row = (User | Session | ChatMessage | OutboxMail | AuditEvent | AccountCode | TotpFactor
+       | RecoveryCode | Passkey)
 
 # In the order rows are written and read back: users before what points at them.
 TABLES: dict[str, tuple[type[Row], Schema]] = {
@@ -92,6 +153,10 @@ TABLES: dict[str, tuple[type[Row], Schema]] = {
     "chat_message": (ChatMessage, ChatRecord()),
     "outbox_mail": (OutboxMail, OutboxRecord()),
     "audit_event": (AuditEvent, AuditRecord()),
+    "account_code": (AccountCode, AccountCodeRecord()),
+    "totp_factor": (TotpFactor, TotpFactorRecord()),
+    "recovery_code": (RecoveryCode, RecoveryCodeRecord()),
+    "passkey": (Passkey, PasskeyRecord()),
 }
 
 
@@ -124,9 +189,9 @@ def parse(lines: Iterable[str]) -> dict[str, list[dict]]:
         raise PortableError("line 1: not an authserver export (no header)") from None
     if not isinstance(first, dict) or first.get("format") != FORMAT:
         raise PortableError("line 1: not an authserver export (no header)")
-    if first.get("version") != VERSION:
+    if first.get("version") not in READS:
         raise PortableError(f"line 1: export version {first.get('version')!r}; "
-                            f"this authserver reads version {VERSION}")
+                            f"this authserver reads versions {', '.join(map(str, READS))}")
     rows: dict[str, list[dict]] = {table: [] for table in TABLES}
     for number, text in numbered:
         if not text.strip():

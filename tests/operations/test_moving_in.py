@@ -94,7 +94,7 @@ def test_an_import_refuses_a_database_that_is_not_empty_or_a_file_that_is_not_an
     for name, text, message in (
         ("empty.jsonl", "", "line 1: not an authserver export (no header)"),
         ("future.jsonl", '{"format": "authserver-export", "version": 9}\n',
-         "line 1: export version 9; this authserver reads version 1"),
+         "line 1: export version 9; this authserver reads versions 1, 2"),
         ("bad.jsonl", '{"format": "authserver-export", "version": 1}\n'
          '{"table": "user", "row": {"id": "x"}}\n', "line 2: user: "),
     ):
@@ -204,3 +204,17 @@ def test_import_legacy_refuses_what_is_not_the_original_database(authserver, tmp
     wrong = authserver(database_url, "import-legacy", str(tmp_path / "other.db"))
     assert wrong.returncode == 1
     assert "is not the original app's database (no such table: user)" in wrong.stderr
+
+
+def test_the_export_carries_every_column_of_every_lasting_table():
+    """A column or table added to the models must be added to the export too (or named as
+    not carried): otherwise moving a database would silently lose it."""
+    from authserver.services.portable import NOT_CARRIED, TABLES
+    from authserver.store.models import ALL_MODELS
+
+    lasting = {model._meta.table_name: model for model in ALL_MODELS
+               if model._meta.table_name not in NOT_CARRIED}
+    assert set(TABLES) == set(lasting)
+    for table, (model, schema) in TABLES.items():
+        columns = {field.name for field in model._meta.sorted_fields}
+        assert set(schema.fields) == columns, table
