@@ -20,6 +20,7 @@ from authserver.errors import ServiceError, describe
 from authserver.operator.output import timestamp
 from authserver.server import mail_sender
 from authserver.services import accounts, audit
+from authserver.services.admin import actions as admin_acts
 from authserver.services.operator_session import operator_caller, operator_context
 from authserver.services.signup import signup
 from contracts.messages import SignupRequest
@@ -29,7 +30,7 @@ BULK_CONCURRENCY = 2 * (os.cpu_count() or 1)
 
 
 def add_commands(commands, add_setting_flags) -> None:
-    users = commands.add_parser("users", help="create, list or delete accounts")
+    users = commands.add_parser("users", help="create, list, change or delete accounts")
     actions = users.add_subparsers(dest="action", required=True)
     create = actions.add_parser("create", help="create accounts")
     create.add_argument("--username")
@@ -54,6 +55,10 @@ def add_commands(commands, add_setting_flags) -> None:
     grant = actions.add_parser("grant-admin", help="give an account the admin role")
     grant.add_argument("account", help="its username, email or id")
     add_setting_flags(grant)
+    for action, (help_text, _, _) in _ACCOUNT_ACTS.items():
+        act = actions.add_parser(action, help=help_text)
+        act.add_argument("account", help="its username, email or id")
+        add_setting_flags(act)
     users.set_defaults(run=run)
 
 
@@ -196,4 +201,66 @@ async def _grant_admin(settings, args) -> int:
     return 0
 
 
-_ACTIONS = {"create": _create, "list": _list, "delete": _delete, "grant-admin": _grant_admin}
+async def _disable(ctx, user) -> str:
+    ended = await admin_acts.disable(ctx, user)
+    return f"{user.username} is disabled: login is refused; {ended} session(s) ended"
+
+
+async def _enable(ctx, user) -> str:
+    await admin_acts.enable(ctx, user)
+    return f"{user.username} is enabled: they can log in again"
+
+
+async def _verify(ctx, user) -> str:
+    await admin_acts.verify(ctx, user)
+    return f"the address of {user.username} counts as verified"
+
+
+async def _end_sessions(ctx, user) -> str:
+    ended = await admin_acts.end_sessions(ctx, user)
+    return f"ended {ended} session(s) of {user.username}"
+
+
+async def _reset_factors(ctx, user) -> str:
+    if await admin_acts.reset_second_factors(ctx, user):
+        return f"two-step login of {user.username} is off; they were mailed a notice"
+    return f"{user.username} had no second factor"
+
+
+# The admin page's acts, from the shell: action -> (help, act, audit event). Each is
+# audited under the admin API's event, naming the operator's OS user instead of an admin.
+_ACCOUNT_ACTS = {
+    "disable": ("refuse an account's logins and end its sessions", _disable,
+                "admin_disable_user"),
+    "enable": ("let a disabled account log in again", _enable, "admin_enable_user"),
+    "verify": ("mark an account's address verified", _verify, "admin_verify_user"),
+    "end-sessions": ("end every session of an account", _end_sessions, "admin_end_sessions"),
+    "reset-factors": ("turn off an account's two-step login (lost phone and codes)",
+                      _reset_factors, "admin_reset_second_factors"),
+}
+
+
+def _account_act(action: str):
+    _, act, event = _ACCOUNT_ACTS[action]
+
+    async def run_act(settings, args) -> int:
+        async with operator_context(settings) as ctx:
+            user = await accounts.find(ctx, args.account)
+            if user is None:
+                return _fail(action, f"no account has the username, email or id "
+                                     f"{args.account!r}")
+            said = await act(ctx, user)
+            await audit.record(ctx, event, operator_caller(f"users {action}"), user=user)
+        print(said)
+        return 0
+
+    return run_act
+
+
+_ACTIONS = {
+    "create": _create,
+    "list": _list,
+    "delete": _delete,
+    "grant-admin": _grant_admin,
+    **{action: _account_act(action) for action in _ACCOUNT_ACTS},
+}

@@ -1,6 +1,7 @@
 """The operator's account commands: `authserver users create | list | delete |
 grant-admin` and `authserver audit`, on real databases, each leaving audit rows."""
 
+import asyncio
 import json
 import sqlite3
 import stat
@@ -197,3 +198,62 @@ def test_a_database_from_before_roles_gets_the_role_column(authserver, tmp_path,
     assert listed.returncode == 0, listed.stderr
     assert "v5_user_role" in listed.stderr
     assert listed.stdout.split("\t")[1:5] == ["older", "older@example.com", "verified", "user"]
+
+
+async def test_the_admin_acts_from_the_shell_reach_a_running_server(
+        start_server, authserver, sqlite_url, os_user, unique):
+    """disable, enable, end-sessions, verify and reset-factors on a server's database:
+    what they change is what the server then answers, and each leaves an audit row."""
+    username, email = unique("acted")
+    made = authserver(sqlite_url, "users", "create", "--username", username, "--email", email,
+                      "--password-stdin", "--verified", stdin=PASSWORD)
+    assert made.returncode == 0, made.stderr
+    server = start_server(database_url=sqlite_url)
+    credentials = {"username": username, "password": PASSWORD.strip()}
+    async with aiohttp.ClientSession() as http:
+        token = (await call(http, server, "login", credentials)).body["token"]
+
+        disabled = authserver(sqlite_url, "users", "disable", username)
+        assert disabled.returncode == 0, disabled.stderr
+        assert "1 session(s) ended" in disabled.stdout
+        refused = await call(http, server, "login", credentials)
+        assert refused.status == 403, refused.body
+        assert (await until_status(http, server, token, 401)) == 401
+
+        assert authserver(sqlite_url, "users", "enable", email).returncode == 0
+        token = (await call(http, server, "login", credentials)).body["token"]
+        ended = authserver(sqlite_url, "users", "end-sessions", username)
+        assert ended.returncode == 0 and "ended 1 session(s)" in ended.stdout
+        assert (await until_status(http, server, token, 401)) == 401
+
+        unverified, address = unique("waiting")
+        signup = await call(http, server, "signup", {"username": unverified, "email": address,
+                                                     "password": PASSWORD.strip()})
+        assert signup.status == 201
+        assert authserver(sqlite_url, "users", "verify", unverified).returncode == 0
+        login = await call(http, server, "login",
+                           {"username": unverified, "password": PASSWORD.strip()})
+        assert login.status == 200, login.body
+
+    reset = authserver(sqlite_url, "users", "reset-factors", username)
+    assert reset.returncode == 0 and "had no second factor" in reset.stdout
+    missing = authserver(sqlite_url, "users", "disable", "nobody-at-all")
+    assert missing.returncode == 1 and "nobody-at-all" in missing.stderr
+    events = [json.loads(text) for text in
+              authserver(sqlite_url, "audit", "--json").stdout.splitlines()]
+    acted = [(event["event"], event["detail"]) for event in events
+             if event["event"].startswith("admin_")]
+    assert acted == [(name, f"operator {os_user}") for name in (
+        "admin_disable_user", "admin_enable_user", "admin_end_sessions",
+        "admin_verify_user", "admin_reset_second_factors")]
+
+
+async def until_status(http, server, token: str, status: int, within: float = 3.0) -> int:
+    """The status of /api/me with `token` once it is `status` (sessions may be cached for
+    up to half a second in the server), or the last one seen after `within` seconds."""
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        seen = (await call(http, server, "me", token=token)).status
+        if seen == status or asyncio.get_running_loop().time() > deadline:
+            return seen
+        await asyncio.sleep(0.05)

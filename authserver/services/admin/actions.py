@@ -1,6 +1,10 @@
 """What an administrator does to an account: disable and enable it, mark its address
 verified, end its sessions, turn off its second factors, delete it. Each acts on the
-database first, then ends the sockets of sessions it ended, then leaves an audit row."""
+database first, then ends the sockets of sessions it ended, then leaves an audit row.
+
+The acts themselves (`disable`, `enable`, ...) take no admin session: the admin API calls
+below check the caller's role first, and the operator's `authserver users` commands,
+run by whoever holds the server's shell, use the same acts."""
 
 from authserver.mail import outbox
 from authserver.mail.compose import totp_disabled_letter
@@ -30,26 +34,36 @@ def _disable(user_id: int) -> list[int]:
         return sessions.revoke_all(user_id)
 
 
+async def disable(ctx: Context, user: User) -> int:
+    """Refuse the account's logins and end its sessions (and their sockets); how many."""
+    ended = await ctx.store.run(_disable, user.id)
+    await sessions.ended(ctx, ended, ENDED_BY_DISABLING)
+    return len(ended)
+
+
 @serves(calls.ADMIN_DISABLE_USER)
 async def admin_disable_user(ctx: Context, request: AdminUserRequest, caller: Caller) -> Notice:
     admin = await require_admin(ctx, caller)
     user = await target(ctx, request.user_id, admin=admin)
-    ended = await ctx.store.run(_disable, user.id)
-    await sessions.ended(ctx, ended, ENDED_BY_DISABLING)
-    await record(ctx, caller, admin, "disable_user", user, f"; {len(ended)} sessions ended")
+    ended = await disable(ctx, user)
+    await record(ctx, caller, admin, "disable_user", user, f"; {ended} sessions ended")
     return Notice(message=f"{user.username} is disabled: login is refused and "
-                          f"{len(ended)} session{'' if len(ended) == 1 else 's'} ended.")
+                          f"{ended} session{'' if ended == 1 else 's'} ended.")
 
 
 def _enable(user_id: int) -> None:
     User.update(disabled_at=None).where(User.id == user_id).execute()
 
 
+async def enable(ctx: Context, user: User) -> None:
+    await ctx.store.run(_enable, user.id)
+
+
 @serves(calls.ADMIN_ENABLE_USER)
 async def admin_enable_user(ctx: Context, request: AdminUserRequest, caller: Caller) -> Notice:
     admin = await require_admin(ctx, caller)
     user = await target(ctx, request.user_id)
-    await ctx.store.run(_enable, user.id)
+    await enable(ctx, user)
     await record(ctx, caller, admin, "enable_user", user)
     return Notice(message=f"{user.username} is enabled: they can log in again.")
 
@@ -59,23 +73,33 @@ def _verify(user_id: int) -> None:
                 verification_attempts=0).where(User.id == user_id).execute()
 
 
+async def verify(ctx: Context, user: User) -> None:
+    await ctx.store.run(_verify, user.id)
+
+
 @serves(calls.ADMIN_VERIFY_USER)
 async def admin_verify_user(ctx: Context, request: AdminUserRequest, caller: Caller) -> Notice:
     admin = await require_admin(ctx, caller)
     user = await target(ctx, request.user_id)
-    await ctx.store.run(_verify, user.id)
+    await verify(ctx, user)
     await record(ctx, caller, admin, "verify_user", user)
     return Notice(message=f"The address of {user.username} counts as verified.")
+
+
+async def end_sessions(ctx: Context, user: User) -> int:
+    """End every session of the account (and its sockets); how many."""
+    ended = await ctx.store.run(sessions.revoke_all, user.id)
+    await sessions.ended(ctx, ended, "An administrator ended this session.")
+    return len(ended)
 
 
 @serves(calls.ADMIN_END_SESSIONS)
 async def admin_end_sessions(ctx: Context, request: AdminUserRequest, caller: Caller) -> Notice:
     admin = await require_admin(ctx, caller)
     user = await target(ctx, request.user_id)
-    ended = await ctx.store.run(sessions.revoke_all, user.id)
-    await sessions.ended(ctx, ended, "An administrator ended this session.")
-    await record(ctx, caller, admin, "end_sessions", user, f"; {len(ended)} sessions ended")
-    return Notice(message=f"Ended {len(ended)} session{'' if len(ended) == 1 else 's'} "
+    ended = await end_sessions(ctx, user)
+    await record(ctx, caller, admin, "end_sessions", user, f"; {ended} sessions ended")
+    return Notice(message=f"Ended {ended} session{'' if ended == 1 else 's'} "
                           f"of {user.username}.")
 
 
@@ -89,13 +113,20 @@ def _reset_factors(user: User) -> bool:
     return bool(had)
 
 
+async def reset_second_factors(ctx: Context, user: User) -> bool:
+    """Turn off the account's TOTP and recovery codes (a notice is mailed); whether it
+    had any."""
+    had = await ctx.store.run(_reset_factors, user)
+    ctx.mail_queued()
+    return had
+
+
 @serves(calls.ADMIN_RESET_SECOND_FACTORS)
 async def admin_reset_second_factors(ctx: Context, request: AdminUserRequest,
                                      caller: Caller) -> Notice:
     admin = await require_admin(ctx, caller)
     user = await target(ctx, request.user_id)
-    had = await ctx.store.run(_reset_factors, user)
-    ctx.mail_queued()
+    had = await reset_second_factors(ctx, user)
     await record(ctx, caller, admin, "reset_second_factors", user)
     if not had:
         return Notice(message=f"{user.username} had no second factor.")
