@@ -51,7 +51,7 @@ async def test_a_database_moves_between_backends_and_back_with_nothing_lost(
     ada, bob = await _populate(start_server, source, unique)
 
     exported = export(authserver, source, tmp_path / "source.jsonl")
-    assert exported[0] == {"format": "authserver-export", "version": 1}
+    assert exported[0] == {"format": "authserver-export", "version": 2}
     tables = {line["table"] for line in exported[1:]}
     assert tables == {"user", "session", "chat_message", "outbox_mail", "audit_event"}
     moved = authserver(target, "db", "import", str(tmp_path / "source.jsonl"))
