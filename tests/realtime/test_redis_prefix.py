@@ -66,4 +66,5 @@ async def test_the_prefix_names_the_keys(start_server, clients, http, unique):
         await store.aclose()
     assert any(key.startswith(f"{prefix}:presence:") for key in keys), keys
     assert any(key.startswith(f"{prefix}:limits") for key in keys), keys
-    assert channels == [f"{prefix}:socketio"]
+    # Socket.IO's fan-out, and the channel that tells every process a session ended.
+    assert sorted(channels) == [f"{prefix}:sessions:ended", f"{prefix}:socketio"]
