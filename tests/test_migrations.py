@@ -2,10 +2,7 @@
 the latest version, with every column the models expect, and nothing of the old rows lost."""
 
 import asyncio
-import sqlite3
-from pathlib import Path
 
-import asyncpg
 import pytest
 
 from authserver.store.database import Store
@@ -13,8 +10,6 @@ from authserver.store.migrations import LATEST_VERSION, migrate
 from authserver.store.models import ALL_MODELS
 from tests.need import need
 from tests.support import databases
-
-DATA = Path(__file__).parent / "data"
 
 
 @pytest.fixture(params=("sqlite", "postgresql"))
@@ -29,40 +24,21 @@ def empty_database(request, tmp_path, postgres_reachable):
     databases.drop_postgres_database(url)
 
 
-def _load_version_1(url: str) -> None:
-    """Create the first release's tables (its own DDL, saved from it) and some rows."""
-    backend = "sqlite" if url.startswith("sqlite") else "postgresql"
-    ddl = (DATA / f"schema_v1_{backend}.sql").read_text()
-    rows = """
-        INSERT INTO schema_version (version, applied_at) VALUES (1, '2026-11-01 10:00:00');
-        INSERT INTO "user" (id, username, username_key, email, email_key, password_hash,
-                            is_verified, verification_attempts, created_at)
-            VALUES (1, 'Ada', 'ada', 'ada@example.com', 'ada@example.com', '$2b$04$x',
-                    TRUE, 0, '2026-11-01 10:00:00');
-        INSERT INTO session (id, user_id, token_hash, created_at, expires_at)
-            VALUES (1, 1, 'aa', '2026-11-01 10:00:00', '2026-11-02 10:00:00');
-        INSERT INTO chat_message (id, user_id, text, created_at)
-            VALUES (1, 1, 'hello from version 1', '2026-11-01 10:01:00');
-        INSERT INTO outbox_mail (id, recipient, subject, body, status, attempts,
-                                 next_attempt_at, created_at)
-            VALUES (1, 'ada@example.com', 'Your code', 'body', 'pending', 0,
-                    '2026-11-01 10:00:00', '2026-11-01 10:00:00');
-    """
-    if backend == "sqlite":
-        connection = sqlite3.connect(url[len("sqlite:///"):])
-        connection.executescript(ddl + rows)
-        connection.close()
-        return
-
-    async def load() -> None:
-        connection = await asyncpg.connect(url)
-        try:
-            await connection.execute(ddl)
-            await connection.execute(rows)
-        finally:
-            await connection.close()
-
-    asyncio.run(load())
+# Rows of the first release's kind, to see them through the upgrade.
+VERSION_1_ROWS = """
+    INSERT INTO "user" (id, username, username_key, email, email_key, password_hash,
+                        is_verified, verification_attempts, created_at)
+        VALUES (1, 'Ada', 'ada', 'ada@example.com', 'ada@example.com', '$2b$04$x',
+                TRUE, 0, '2026-11-01 10:00:00');
+    INSERT INTO session (id, user_id, token_hash, created_at, expires_at)
+        VALUES (1, 1, 'aa', '2026-11-01 10:00:00', '2026-11-02 10:00:00');
+    INSERT INTO chat_message (id, user_id, text, created_at)
+        VALUES (1, 1, 'hello from version 1', '2026-11-01 10:01:00');
+    INSERT INTO outbox_mail (id, recipient, subject, body, status, attempts,
+                             next_attempt_at, created_at)
+        VALUES (1, 'ada@example.com', 'Your code', 'body', 'pending', 0,
+                '2026-11-01 10:00:00', '2026-11-01 10:00:00');
+"""
 
 
 def _migrate_and_describe(url: str) -> tuple[int, int, dict[str, set[str]], list[str]]:
@@ -110,7 +86,7 @@ def test_a_fresh_database_gets_every_column_of_the_models(empty_database):
 
 
 def test_a_database_of_the_first_release_is_upgraded_and_keeps_its_rows(empty_database):
-    _load_version_1(empty_database)
+    asyncio.run(databases.load_first_release_schema(empty_database, VERSION_1_ROWS))
     found, again, columns, texts = _migrate_and_describe(empty_database)
     assert found == 1
     assert again == LATEST_VERSION

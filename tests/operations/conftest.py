@@ -1,29 +1,17 @@
 """The operator's view: `authserver` commands run as subprocesses on real databases."""
 
 import getpass
-import os
 import subprocess
 
 import pytest
-import redis
 
-from tests.need import need
+from tests.support.redis import need_redis
 from tests.support.server import TEST_SECRET, run_authserver
-
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-
-
-def redis_available() -> bool:
-    try:
-        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping())
-    except redis.RedisError:
-        return False
 
 
 @pytest.fixture
 def redis_url() -> str:
-    need(redis_available(), f"Redis is not reachable at {REDIS_URL}")
-    return REDIS_URL
+    return need_redis()
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,6 @@ import asyncio
 import json
 import sqlite3
 import stat
-from pathlib import Path
 
 import aiohttp
 import pytest
@@ -184,16 +183,12 @@ def test_a_missing_postgresql_database_is_said_not_to_exist(authserver, postgres
 
 def test_a_database_from_before_roles_gets_the_role_column(authserver, tmp_path, sqlite_url):
     # A database of the first release (its own DDL, saved from it) with one account.
-    ddl = (Path(__file__).parents[1] / "data" / "schema_v1_sqlite.sql").read_text()
-    with sqlite3.connect(tmp_path / "operator.db") as connection:
-        connection.executescript(ddl + """
-            INSERT INTO schema_version (version, applied_at) VALUES (1, '2026-11-01 10:00:00');
-            INSERT INTO "user" (username, username_key, email, email_key, password_hash,
-                                is_verified, verification_attempts, created_at)
-                VALUES ('older', 'older', 'older@example.com', 'older@example.com',
-                        '$2b$04$x', 1, 0, '2026-11-01 10:00:00');
-        """)
-    connection.close()
+    asyncio.run(databases.load_first_release_schema(sqlite_url, """
+        INSERT INTO "user" (username, username_key, email, email_key, password_hash,
+                            is_verified, verification_attempts, created_at)
+            VALUES ('older', 'older', 'older@example.com', 'older@example.com',
+                    '$2b$04$x', 1, 0, '2026-11-01 10:00:00');
+    """))
     listed = authserver(sqlite_url, "users", "list")
     assert listed.returncode == 0, listed.stderr
     assert "v5_user_role" in listed.stderr

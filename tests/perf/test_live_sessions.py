@@ -7,27 +7,17 @@ The figure checked is when the last request that still got 200 was *sent*, after
 ending: how slowly a loaded machine answers does not count against the server.
 """
 
-import os
 import time
 import uuid
 
 import aiohttp
 import pytest
-import redis
 
 from tests.lifecycle.support import code, rows
-from tests.need import need
 from tests.support.api import call, verified_account
+from tests.support.redis import need_redis
 
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 PROMISE_SECONDS = 1.0
-
-
-def _redis_available() -> bool:
-    try:
-        return redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
-    except redis.RedisError:
-        return False
 
 
 async def _warm(http, server, token: str) -> None:
@@ -57,10 +47,10 @@ async def _last_accepted_after(http, server, token: str, ended_at: float) -> flo
 def two_processes_with_redis(start_server, servers):
     """Two server processes on one PostgreSQL database and one Redis, with a channel
     prefix of this test's own."""
-    need(_redis_available(), f"Redis is not reachable at {REDIS_URL}")
+    redis_url = need_redis()
     database_url = servers.database_url("postgresql")
     prefix = f"test-live-{uuid.uuid4().hex[:8]}"
-    return tuple(start_server("postgresql", database_url=database_url, REDIS_URL=REDIS_URL,
+    return tuple(start_server("postgresql", database_url=database_url, REDIS_URL=redis_url,
                               RATE_LIMIT_PREFIX=prefix) for _ in range(2))
 
 

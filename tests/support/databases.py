@@ -112,19 +112,22 @@ async def rows(database_url: str, sql: str, *args) -> list[tuple]:
 SCHEMA_V1 = Path(__file__).parents[1] / "data"
 
 
-async def load_first_release_schema(database_url: str) -> None:
+async def load_first_release_schema(database_url: str, then: str = "") -> None:
     """Give an empty database the tables the first release made (its own DDL, saved from
-    it, with schema_version at 1): a database to upgrade, as a user of that release has."""
+    it, with schema_version at 1), then run the SQL `then` (rows to upgrade): a database
+    as a user of that release has it."""
     backend = "sqlite" if database_url.startswith("sqlite:///") else "postgresql"
-    ddl = (SCHEMA_V1 / f"schema_v1_{backend}.sql").read_text()
-    ddl += "\nINSERT INTO schema_version (version, applied_at) VALUES (1, '2026-11-01 10:00:00');"
+    script = (SCHEMA_V1 / f"schema_v1_{backend}.sql").read_text()
+    script += ("\nINSERT INTO schema_version (version, applied_at)"
+               " VALUES (1, '2026-11-01 10:00:00');")
+    script += "\n" + then
     if backend == "sqlite":
         async with aiosqlite.connect(database_url[len("sqlite:///"):]) as connection:
-            await connection.executescript(ddl)
+            await connection.executescript(script)
             await connection.commit()
         return
     connection = await asyncpg.connect(database_url)
     try:
-        await connection.execute(ddl)
+        await connection.execute(script)
     finally:
         await connection.close()
