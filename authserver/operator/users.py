@@ -183,7 +183,7 @@ async def _delete(settings, args) -> int:
         user = await accounts.find(ctx, reference)
         if user is None:
             return _fail("delete", f"no account has the username, email or id {reference!r}")
-        await accounts.delete(ctx, user)
+        await admin_acts.delete(ctx, user)
         await audit.record(ctx, "account_deleted", operator_caller("users delete"), user=user)
     print(f"deleted {user.username} <{user.email}> (id {user.id})")
     return 0

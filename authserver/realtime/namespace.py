@@ -167,12 +167,12 @@ class AuthNamespace(socketio.AsyncNamespace):
         """Sign the socket in. One socket is one user: signing in as someone else on a
         signed-in socket is refused (disconnect and connect again to switch)."""
         signed_in = None
+        caller = self._caller(sid)
         try:
             if request.token is not None:
                 signed_in = await sessions.authenticate(self.ctx, request.token)
                 user = signed_in.user
             else:
-                caller = self._caller(sid)
                 # Authenticate's validator: without a token, both of these are given.
                 assert request.username is not None and request.password is not None
                 user = await check_credentials(
@@ -191,7 +191,7 @@ class AuthNamespace(socketio.AsyncNamespace):
             if signed_in is not None:
                 await self._sign_in(sid, signed_in)
             else:
-                opened = await sessions.open_socket_session(self.ctx, user, self._caller(sid))
+                opened = await sessions.open_socket_session(self.ctx, user, caller)
                 await self._sign_in(sid, opened, own_session=True)
         success = ev.AuthSuccess(message="Authenticated.", user=as_reply(user))
         return await self._answer(sid, "auth_success", success)

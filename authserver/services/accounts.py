@@ -1,5 +1,6 @@
 """Accounts as the operator manages them: found by id, username or email; listed,
-deleted, verified, given a role. The operator's commands reach the data only here."""
+verified, given a role. The operator's commands reach the data only here and through the
+admin page's acts (services/admin/actions.py: disable, delete ...)."""
 
 from collections.abc import Iterable
 
@@ -47,15 +48,6 @@ async def taken(ctx: Context, usernames: Iterable[str], emails: Iterable[str]
                 ) -> list[tuple[str, str]]:
     """Which of these usernames and emails accounts hold already, as (value, field)."""
     return await ctx.store.run(_taken, list(usernames), list(emails))
-
-
-def _delete(user_id: int) -> int:
-    return User.delete().where(User.id == user_id).execute()
-
-
-async def delete(ctx: Context, user: User) -> bool:
-    """Delete the account with its sessions and chat (the database cascades)."""
-    return bool(await ctx.store.run(_delete, user.id))
 
 
 def _update(user_ids: list[int], values: dict) -> int:

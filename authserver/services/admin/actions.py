@@ -141,11 +141,17 @@ def _delete(user_id: int) -> list[int]:
     return ended
 
 
+async def delete(ctx: Context, user: User) -> None:
+    """Delete the account with its sessions (their sockets end), codes and chat (the
+    database cascades); its username and address are free again."""
+    ended = await ctx.store.run(_delete, user.id)
+    await sessions.ended(ctx, ended, "This account was deleted by an administrator.")
+
+
 @serves(calls.ADMIN_DELETE_USER)
 async def admin_delete_user(ctx: Context, request: AdminUserRequest, caller: Caller) -> Notice:
     admin = await require_admin(ctx, caller)
     user = await target(ctx, request.user_id, admin=admin)
-    ended = await ctx.store.run(_delete, user.id)
-    await sessions.ended(ctx, ended, "This account was deleted by an administrator.")
+    await delete(ctx, user)
     await record(ctx, caller, admin, "delete_user", user)
     return Notice(message=f"{user.username} is deleted; the username and address are free.")
