@@ -18,8 +18,8 @@ from authserver.realtime.server import RealTime
 from authserver.security.passwords import PasswordHasher
 from authserver.security.ratelimit import RateLimiter
 from authserver.services.context import Context
-from authserver.services.live_sessions import EndedChannel
-from authserver.services.retention import Pruner
+from authserver.services.sessions.cache import EndedChannel
+from authserver.services.upkeep.retention import Pruner
 from authserver.settings import Settings
 from authserver.store.database import Store
 from authserver.store.migrations import migrate

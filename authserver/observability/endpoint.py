@@ -22,7 +22,7 @@ from authserver.errors import ServiceError
 from authserver.observability import metrics
 from authserver.observability.multiprocess import in_use
 from authserver.services.context import Context
-from authserver.services.mail_backlog import backlog
+from authserver.services.upkeep.mail_backlog import backlog
 from authserver.web.base import JsonHandler
 from authserver.web.client import bearer_token, client_ip
 

@@ -15,8 +15,8 @@ from datetime import timedelta
 
 from authserver.errors import ServiceError
 from authserver.operator.output import timestamp
-from authserver.services.audit_log import PAGE, events_after
-from authserver.services.operator_session import operator_context
+from authserver.services.operator.audit_trail import PAGE, events_after
+from authserver.services.operator.context import operator_context
 
 FOLLOW_POLL_SECONDS = 1.0
 _SPAN = re.compile(r"^(\d+)([smhdw])$")

@@ -1,5 +1,5 @@
 """Moving data in and out: `authserver db export FILE`, `authserver db import FILE`
-(the portable JSON-lines format of services/portable.py), and `authserver import-legacy
+(the portable JSON-lines format of services/operator/portable.py), and `authserver import-legacy
 PATH` (the users of the original Flask app)."""
 
 import argparse
@@ -8,8 +8,10 @@ import os
 import sqlite3
 import sys
 
-from authserver.services import audit, legacy, portable
-from authserver.services.operator_session import operator_caller, operator_context
+from authserver.services import audit
+from authserver.services.operator import legacy_import as legacy
+from authserver.services.operator import portable
+from authserver.services.operator.context import operator_caller, operator_context
 
 
 def add_commands(commands, add_setting_flags) -> None:

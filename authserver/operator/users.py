@@ -19,10 +19,11 @@ from pydantic import ValidationError
 from authserver.errors import ServiceError, describe
 from authserver.operator.output import timestamp
 from authserver.server import mail_sender
-from authserver.services import accounts, audit
+from authserver.services import audit
+from authserver.services.accounts.signup import signup
 from authserver.services.admin import actions as admin_acts
-from authserver.services.operator_session import operator_caller, operator_context
-from authserver.services.signup import signup
+from authserver.services.operator import accounts
+from authserver.services.operator.context import operator_caller, operator_context
 from contracts.messages import SignupRequest
 
 # Sign-ups in flight at once in bulk: enough to keep the hashing pool busy.

@@ -14,10 +14,13 @@ from pydantic import BaseModel, ValidationError
 from authserver.errors import SecondFactorRequired, ServiceError, describe
 from authserver.observability.metrics import SOCKETS
 from authserver.realtime.origins import cookie_may_sign_in, session_cookie
-from authserver.services import chat, second_factor, sessions, throttling
+from authserver.services import throttling
+from authserver.services.accounts.lookup import as_reply
+from authserver.services.chat import messages as chat
 from authserver.services.context import Caller, Context
-from authserver.services.login import check_credentials
-from authserver.services.users import as_reply
+from authserver.services.factors import second_step as second_factor
+from authserver.services.sessions import lifecycle as sessions
+from authserver.services.sessions.login import check_credentials
 from authserver.web.client import caller_of
 from contracts import Status
 from contracts import events as ev

@@ -17,7 +17,7 @@ from authserver.realtime.origins import origin_allowed, socket_handler
 from authserver.realtime.presence import presence_board
 from authserver.realtime.protocol import SocketServer
 from authserver.services.context import Context
-from authserver.services.session_sweep import ended_sessions
+from authserver.services.sessions.sweep import ended_sessions
 from contracts import events as ev
 
 log = logging.getLogger(__name__)

@@ -2,7 +2,7 @@
 
 `scrypt:N:r:p$SALT$HEX` and `pbkdf2:HASH:ITERATIONS$SALT$HEX`, as Werkzeug writes them.
 They are only ever checked, never made: a match is replaced by bcrypt at once (see
-services/login.py).
+services/sessions/login.py).
 """
 
 import hashlib

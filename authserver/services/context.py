@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from authserver.security.clients import client_key
 from authserver.security.passwords import PasswordHasher
 from authserver.security.ratelimit import RateLimiter
-from authserver.services.live_sessions import SESSION, USER, LiveSessions
+from authserver.services.sessions.cache import SESSION, USER, LiveSessions
 from authserver.settings import Settings
 from authserver.store.database import Store
 

@@ -209,7 +209,7 @@ def test_import_legacy_refuses_what_is_not_the_original_database(authserver, tmp
 def test_the_export_carries_every_column_of_every_lasting_table():
     """A column or table added to the models must be added to the export too (or named as
     not carried): otherwise moving a database would silently lose it."""
-    from authserver.services.portable import NOT_CARRIED, TABLES
+    from authserver.services.operator.portable import NOT_CARRIED, TABLES
     from authserver.store.models import ALL_MODELS
 
     lasting = {model._meta.table_name: model for model in ALL_MODELS

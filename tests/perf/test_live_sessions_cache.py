@@ -4,7 +4,7 @@ forgets, and that a lookup overtaken by an ending does not put the session back.
 import time
 from datetime import timedelta
 
-from authserver.services.live_sessions import SESSION, USER, LiveSessions
+from authserver.services.sessions.cache import SESSION, USER, LiveSessions
 from authserver.store.models import utcnow
 
 LATER = utcnow() + timedelta(hours=1)

@@ -12,7 +12,7 @@ from authserver.security.passwords import HASHING_NICENESS, PasswordHasher
 from authserver.security.ratelimit import RateLimiter
 from authserver.security.tokens import new_token, token_digest
 from authserver.services.context import Caller, Context
-from authserver.services.login import check_credentials
+from authserver.services.sessions.login import check_credentials
 from authserver.settings import load_settings
 from authserver.store.database import Store
 from authserver.store.migrations import migrate

@@ -5,7 +5,7 @@ admin's own limit and leaves an audit row."""
 from authserver.errors import ServiceError
 from authserver.services import audit, throttling
 from authserver.services.context import Caller, Context
-from authserver.services.sessions import SignedIn, authenticate
+from authserver.services.sessions.lifecycle import SignedIn, authenticate
 from authserver.store.models import User
 from contracts import Status
 

@@ -8,10 +8,10 @@ run by whoever holds the server's shell, use the same acts."""
 
 from authserver.mail import outbox
 from authserver.mail.compose import totp_disabled_letter
-from authserver.services import sessions
 from authserver.services.admin.access import record, require_admin, target
 from authserver.services.context import Caller, Context
 from authserver.services.registry import serves
+from authserver.services.sessions import lifecycle as sessions
 from authserver.store.models import (
     LoginChallenge,
     RecoveryCode,

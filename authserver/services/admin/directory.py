@@ -3,9 +3,9 @@ factors, last login, latest audit events)."""
 
 from authserver.services.admin.access import record, require_admin, target
 from authserver.services.context import Caller, Context
-from authserver.services.factors import unused_recovery_codes
-from authserver.services.my_sessions import listed
+from authserver.services.factors.checks import unused_recovery_codes
 from authserver.services.registry import serves
+from authserver.services.sessions.self_service import listed
 from authserver.store.models import AuditEvent, Passkey, TotpFactor, User
 from contracts import service as calls
 from contracts.messages import (

@@ -2,7 +2,7 @@
 
 `import_users` copies the original SQLite `user` table (Werkzeug `scrypt:`/`pbkdf2:`
 hashes kept as they are); login replaces such a hash with bcrypt once it proves the
-password (services/login.py), so after a while no legacy hash is left.
+password (services/sessions/login.py), so after a while no legacy hash is left.
 """
 
 import sqlite3

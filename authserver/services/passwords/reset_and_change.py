@@ -12,10 +12,11 @@ from authserver.mail import outbox
 from authserver.mail.compose import password_changed_letter, password_reset_letter
 from authserver.security.codes import CODE_CLIENT_LIMIT, MAX_TRIES_PER_CODE, attempt_key
 from authserver.security.password_policy import password_problem
-from authserver.services import audit, codes, sessions, throttling
+from authserver.services import audit, codes, throttling
 from authserver.services.context import Caller, Context
-from authserver.services.reauth import confirm_password
+from authserver.services.passwords.recheck import confirm_password
 from authserver.services.registry import serves
+from authserver.services.sessions import lifecycle as sessions
 from authserver.store.models import AccountCode, User, database_proxy
 from contracts import Status
 from contracts import service as calls

@@ -13,9 +13,9 @@ from authserver.mail import outbox
 from authserver.mail.compose import email_change_letter, email_changed_letter
 from authserver.services import audit, codes, throttling
 from authserver.services.context import Caller, Context
-from authserver.services.reauth import confirm_password
+from authserver.services.passwords.recheck import confirm_password
 from authserver.services.registry import serves
-from authserver.services.sessions import authenticate
+from authserver.services.sessions.lifecycle import authenticate
 from authserver.store.models import AccountCode, User, database_proxy
 from contracts import Status
 from contracts import service as calls

@@ -15,9 +15,9 @@ from authserver.security.totp import (
     provisioning_uri,
     qr_data_uri,
 )
-from authserver.services import audit, sessions
+from authserver.services import audit
 from authserver.services.context import Caller, Context
-from authserver.services.factors import (
+from authserver.services.factors.checks import (
     WRONG_TOTP,
     accept_totp,
     check_factor,
@@ -27,8 +27,9 @@ from authserver.services.factors import (
     secret_box,
     unused_recovery_codes,
 )
-from authserver.services.reauth import confirm_password
+from authserver.services.passwords.recheck import confirm_password
 from authserver.services.registry import serves
+from authserver.services.sessions import lifecycle as sessions
 from authserver.store.models import RecoveryCode, TotpFactor, User, database_proxy, utcnow
 from contracts import Status
 from contracts import service as calls

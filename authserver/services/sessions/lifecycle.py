@@ -1,5 +1,5 @@
 """Sessions: opened by login, found by token, ended by logout, by their owner from the
-account page (services/my_sessions.py), by a password reset or change, or by expiry.
+account page (services/sessions/self_service.py), by a password reset or change, or by expiry.
 
 Ending a session reaches its sockets in this process at once (the context's session
 listeners) and in every other process at the realtime layer's next sweep; its token stops
@@ -13,9 +13,9 @@ from datetime import datetime, timedelta
 from authserver.errors import unauthenticated
 from authserver.security.tokens import new_token, token_digest
 from authserver.services import audit
+from authserver.services.accounts.lookup import as_reply
 from authserver.services.context import Caller, Context
 from authserver.services.registry import serves
-from authserver.services.users import as_reply
 from authserver.store.models import Session, User, utcnow
 from contracts import service as calls
 from contracts.messages import Empty, Notice

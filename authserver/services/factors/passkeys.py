@@ -31,10 +31,11 @@ from webauthn.helpers.structs import (
 
 from authserver.errors import ServiceError, invalid, unauthenticated
 from authserver.security.tokens import new_token, token_digest
-from authserver.services import audit, sessions, throttling
+from authserver.services import audit, throttling
+from authserver.services.accounts.lookup import DISABLED, as_reply
 from authserver.services.context import Caller, Context
 from authserver.services.registry import serves
-from authserver.services.users import DISABLED, as_reply
+from authserver.services.sessions import lifecycle as sessions
 from authserver.store.models import Passkey, PasskeyCeremony, User, database_proxy, utcnow
 from contracts import Status
 from contracts import service as calls

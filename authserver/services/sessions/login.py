@@ -13,11 +13,11 @@ import logging
 from authserver.errors import ServiceError, unauthenticated
 from authserver.security.devices import device_of
 from authserver.services import audit, throttling
+from authserver.services.accounts.lookup import DISABLED, as_reply, find_by_login_name
 from authserver.services.context import Caller, Context
+from authserver.services.factors.second_step import require_second_factor
 from authserver.services.registry import serves
-from authserver.services.second_factor import require_second_factor
-from authserver.services.sessions import open_session
-from authserver.services.users import DISABLED, as_reply, find_by_login_name
+from authserver.services.sessions.lifecycle import open_session
 from authserver.store.models import User
 from contracts import Status
 from contracts import service as calls

@@ -11,11 +11,11 @@ from datetime import timedelta
 from authserver.errors import SecondFactorRequired, ServiceError, exhausted, unauthenticated
 from authserver.security.tokens import new_token, token_digest
 from authserver.services import audit
+from authserver.services.accounts.lookup import DISABLED, as_reply
 from authserver.services.context import Caller, Context
-from authserver.services.factors import check_factor, confirmed_totp
+from authserver.services.factors.checks import check_factor, confirmed_totp
 from authserver.services.registry import serves
-from authserver.services.sessions import open_session
-from authserver.services.users import DISABLED, as_reply
+from authserver.services.sessions.lifecycle import open_session
 from authserver.store.models import LoginChallenge, User, utcnow
 from contracts import Status
 from contracts import service as calls

@@ -8,7 +8,7 @@ so a session cannot be turned into a way of guessing the password.
 from authserver.errors import invalid, unauthenticated
 from authserver.services import audit, throttling
 from authserver.services.context import Caller, Context
-from authserver.services.sessions import SignedIn
+from authserver.services.sessions.lifecycle import SignedIn
 from authserver.store.models import User
 
 TOO_MANY_WRONG = "Too many wrong passwords. Try again in {wait}."

@@ -9,10 +9,11 @@ it through its content and its time.
 
 from authserver.mail import outbox
 from authserver.mail.compose import account_deleted_letter
-from authserver.services import audit, sessions
+from authserver.services import audit
 from authserver.services.context import Caller, Context
-from authserver.services.reauth import confirm_password
+from authserver.services.passwords.recheck import confirm_password
 from authserver.services.registry import serves
+from authserver.services.sessions import lifecycle as sessions
 from authserver.store.models import User, database_proxy
 from contracts import service as calls
 from contracts.messages import DeleteAccountRequest, Notice

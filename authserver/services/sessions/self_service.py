@@ -9,7 +9,7 @@ from authserver.errors import ServiceError
 from authserver.services import audit
 from authserver.services.context import Caller, Context
 from authserver.services.registry import serves
-from authserver.services.sessions import authenticate, ended, live, revoke_all
+from authserver.services.sessions.lifecycle import authenticate, ended, live, revoke_all
 from authserver.store.models import Session, utcnow
 from contracts import Status
 from contracts import service as calls

@@ -1,0 +1,1 @@
+"""The seed's chat: messages stored first, then delivered, and their history."""
