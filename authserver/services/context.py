@@ -3,13 +3,18 @@
 import asyncio
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
+from authserver.errors import unauthenticated
 from authserver.security.clients import client_key
 from authserver.security.passwords import PasswordHasher
 from authserver.security.ratelimit import RateLimiter
 from authserver.services.sessions.cache import SESSION, USER, LiveSessions
 from authserver.settings import Settings
 from authserver.store.database import Store
+
+if TYPE_CHECKING:
+    from authserver.services.sessions.lifecycle import SignedIn
 
 SessionListener = Callable[[int, str], Awaitable[None]]
 
@@ -62,6 +67,16 @@ class Caller:
     device: str | None = None
     # The page's origin ("https://auth.example"), for WebAuthn's checks; empty on sockets.
     origin: str = ""
+    # The live session behind `token`, found by the dispatcher before the body is read for
+    # a call the service table marks signed-in (services/admission.py).
+    session: "SignedIn | None" = None
+
+    @property
+    def signed_in(self) -> "SignedIn":
+        """The caller's live session; UNAUTHENTICATED when the dispatcher found none."""
+        if self.session is None:
+            raise unauthenticated("Please log in: this call needs a session token.")
+        return self.session
 
     @property
     def client(self) -> str:

@@ -6,6 +6,7 @@ from tornado.web import HTTPError, stream_request_body
 
 from authserver.errors import ServiceError, describe, invalid
 from authserver.security.devices import DEVICE_COOKIE
+from authserver.services.admission import admit
 from authserver.services.context import Caller, Context
 from authserver.web import jsonbody
 from authserver.web.base import JsonHandler
@@ -107,7 +108,8 @@ class ApiHandler(JsonHandler):
         if self._size > MAX_BODY_BYTES:
             raise HTTPError(413, f"The body may be at most {MAX_BODY_BYTES} bytes.")
         try:
-            caller = self._caller()
+            # who may call is settled before the body is read: 401, then 403, then 400
+            caller = await admit(self.ctx, self.call, self._caller())
             reply = await self.service(self.ctx, self._request_model(), caller)
         except ServiceError as error:
             self.refuse(error)

@@ -32,7 +32,7 @@ def _delete(user: User) -> list[int]:
 
 @serves(calls.DELETE_ACCOUNT)
 async def delete_account(ctx: Context, request: DeleteAccountRequest, caller: Caller) -> Notice:
-    signed_in = await sessions.authenticate(ctx, caller.token)
+    signed_in = caller.signed_in
     user = await confirm_password(ctx, caller, signed_in, request.current_password)
     ended = await ctx.store.run(_delete, user)
     ctx.mail_queued()

@@ -15,7 +15,6 @@ from authserver.services import audit, codes, throttling
 from authserver.services.context import Caller, Context
 from authserver.services.passwords.recheck import confirm_password
 from authserver.services.registry import serves
-from authserver.services.sessions.lifecycle import authenticate
 from authserver.store.models import AccountCode, User, database_proxy
 from contracts import Status
 from contracts import service as calls
@@ -48,7 +47,7 @@ def _request_change(*, user: User, new_email: str, secret_key: str) -> None:
 
 @serves(calls.CHANGE_EMAIL)
 async def change_email(ctx: Context, request: ChangeEmailRequest, caller: Caller) -> Notice:
-    signed_in = await authenticate(ctx, caller.token)
+    signed_in = caller.signed_in
     user = await confirm_password(ctx, caller, signed_in, request.current_password)
     new_key = lookup_key(request.new_email)
     if new_key == user.email_key:
@@ -99,7 +98,7 @@ def _apply_change(*, code: AccountCode, user_id: int) -> tuple[str, str]:
 
 @serves(calls.CONFIRM_EMAIL)
 async def confirm_email(ctx: Context, request: ConfirmEmailRequest, caller: Caller) -> Notice:
-    signed_in = await authenticate(ctx, caller.token)
+    signed_in = caller.signed_in
     user = signed_in.user
     if not await ctx.store.run(_pending, user.id):
         raise ServiceError(Status.FAILED_PRECONDITION,

@@ -1,26 +1,13 @@
-"""Who may make an admin call: a live session whose user has the admin role. Everyone
-else is PERMISSION_DENIED, before anything is read; every call is counted against the
-admin's own limit and leaves an audit row."""
+"""What every admin call shares: the account it is about, and the audit row it leaves.
+Who may make one (a live session with the admin role, counted against the admin's own
+limit) the service table says and services/admission.py enforces."""
 
 from authserver.errors import ServiceError
-from authserver.services import audit, throttling
+from authserver.services import audit
 from authserver.services.context import Caller, Context
-from authserver.services.sessions.lifecycle import SignedIn, authenticate
+from authserver.services.sessions.lifecycle import SignedIn
 from authserver.store.models import User
 from contracts import Status
-
-ADMIN = "admin"
-TOO_MANY = "Too many admin calls. Try again in {wait}."
-
-
-async def require_admin(ctx: Context, caller: Caller) -> SignedIn:
-    signed_in = await authenticate(ctx, caller.token)
-    if signed_in.user.role != ADMIN:
-        raise ServiceError(Status.PERMISSION_DENIED,
-                           "Only an administrator of this server may do that.")
-    await throttling.hit(ctx, caller, "admin_user", str(signed_in.user.id), TOO_MANY,
-                      user=signed_in.user)
-    return signed_in
 
 
 def _target(user_id: int) -> User | None:

@@ -97,7 +97,7 @@ def _credential_ids(user_id: int) -> list[str]:
 
 @serves(calls.PASSKEY_REGISTER_OPTIONS)
 async def passkey_register_options(ctx: Context, request: Empty, caller: Caller) -> CeremonyReply:
-    signed_in = await sessions.authenticate(ctx, caller.token)
+    signed_in = caller.signed_in
     user = signed_in.user
     known = await ctx.store.run(_credential_ids, user.id)
     options = generate_registration_options(
@@ -124,7 +124,7 @@ def _store_passkey(user_id: int, credential_id: str, public_key: str, sign_count
 @serves(calls.PASSKEY_REGISTER)
 async def passkey_register(ctx: Context, request: PasskeyRegisterRequest,
                            caller: Caller) -> PasskeyInfo:
-    signed_in = await sessions.authenticate(ctx, caller.token)
+    signed_in = caller.signed_in
     ceremony = await ctx.store.run(_take_ceremony, token_digest(request.ceremony), REGISTER)
     if ceremony is None or ceremony.user_id != signed_in.user.id:
         raise invalid(START_OVER, field="ceremony")
@@ -154,7 +154,7 @@ def _listed(user_id: int) -> list[PasskeyInfo]:
 
 @serves(calls.LIST_PASSKEYS)
 async def list_passkeys(ctx: Context, request: Empty, caller: Caller) -> PasskeyList:
-    signed_in = await sessions.authenticate(ctx, caller.token)
+    signed_in = caller.signed_in
     return PasskeyList(passkeys=await ctx.store.run(_listed, signed_in.user.id))
 
 
@@ -164,7 +164,7 @@ def _remove(user_id: int, passkey_id: int) -> int:
 
 @serves(calls.REMOVE_PASSKEY)
 async def remove_passkey(ctx: Context, request: RemovePasskeyRequest, caller: Caller) -> Notice:
-    signed_in = await sessions.authenticate(ctx, caller.token)
+    signed_in = caller.signed_in
     if not await ctx.store.run(_remove, signed_in.user.id, request.passkey_id):
         raise ServiceError(Status.NOT_FOUND, "You have no passkey with that id.",
                            field="passkey_id")

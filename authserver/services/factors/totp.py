@@ -29,7 +29,6 @@ from authserver.services.factors.checks import (
 )
 from authserver.services.passwords.recheck import confirm_password
 from authserver.services.registry import serves
-from authserver.services.sessions import lifecycle as sessions
 from authserver.store.models import RecoveryCode, TotpFactor, User, database_proxy, utcnow
 from contracts import Status
 from contracts import service as calls
@@ -62,7 +61,7 @@ def _status(user_id: int) -> SecondFactorStatus:
 
 @serves(calls.SECOND_FACTOR_STATUS)
 async def second_factor_status(ctx: Context, request: Empty, caller: Caller) -> SecondFactorStatus:
-    signed_in = await sessions.authenticate(ctx, caller.token)
+    signed_in = caller.signed_in
     return await ctx.store.run(_status, signed_in.user.id)
 
 
@@ -78,7 +77,7 @@ def _start(user_id: int, sealed: str) -> bool:
 
 @serves(calls.TOTP_ENROL)
 async def totp_enrol(ctx: Context, request: TotpEnrolRequest, caller: Caller) -> TotpEnrolment:
-    signed_in = await sessions.authenticate(ctx, caller.token)
+    signed_in = caller.signed_in
     user = await confirm_password(ctx, caller, signed_in, request.current_password)
     secret = new_secret()
     if not await ctx.store.run(_start, user.id, secret_box(ctx.settings.secret_key).seal(secret)):
@@ -120,7 +119,7 @@ def _confirm(user_id: int, code: str, secret_key: str) -> list[str] | None:
 
 @serves(calls.TOTP_CONFIRM)
 async def totp_confirm(ctx: Context, request: TotpConfirmRequest, caller: Caller) -> RecoveryCodes:
-    signed_in = await sessions.authenticate(ctx, caller.token)
+    signed_in = caller.signed_in
     user = signed_in.user
     codes = await limited(
         ctx, caller, user,
@@ -140,7 +139,7 @@ def _regenerate(user_id: int, secret_key: str) -> list[str] | None:
 @serves(calls.REGENERATE_RECOVERY_CODES)
 async def regenerate_recovery_codes(ctx: Context, request: RegenerateRecoveryCodesRequest,
                                     caller: Caller) -> RecoveryCodes:
-    signed_in = await sessions.authenticate(ctx, caller.token)
+    signed_in = caller.signed_in
     user = await confirm_password(ctx, caller, signed_in, request.current_password)
     codes = await ctx.store.run(_regenerate, user.id, ctx.settings.secret_key)
     if codes is None:
@@ -159,7 +158,7 @@ def _turn_off(user: User) -> None:
 
 @serves(calls.TOTP_DISABLE)
 async def totp_disable(ctx: Context, request: TotpDisableRequest, caller: Caller) -> Notice:
-    signed_in = await sessions.authenticate(ctx, caller.token)
+    signed_in = caller.signed_in
     user = await confirm_password(ctx, caller, signed_in, request.current_password)
     if await ctx.store.run(confirmed_totp, user.id) is None:
         raise _not_on()

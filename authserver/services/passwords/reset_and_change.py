@@ -187,7 +187,7 @@ def _apply_change(*, user_id: int, keep: int, password_hash: str) -> list[int]:
 
 @serves(calls.CHANGE_PASSWORD)
 async def change_password(ctx: Context, request: ChangePasswordRequest, caller: Caller) -> Notice:
-    signed_in = await sessions.authenticate(ctx, caller.token)
+    signed_in = caller.signed_in
     user = await confirm_password(ctx, caller, signed_in, request.current_password)
     if request.new_password == request.current_password:
         raise invalid("The new password is the one you have now. Choose another.",

@@ -161,13 +161,13 @@ async def ended(ctx: Context, session_ids: list[int], reason: str) -> None:
 
 @serves(calls.ME)
 async def me(ctx: Context, request: Empty, caller: Caller) -> UserReply:
-    signed_in = await authenticate(ctx, caller.token)
+    signed_in = caller.signed_in
     return as_reply(signed_in.user)
 
 
 @serves(calls.LOGOUT)
 async def logout(ctx: Context, request: Empty, caller: Caller) -> Notice:
-    signed_in = await authenticate(ctx, caller.token)
+    signed_in = caller.signed_in
     if await ctx.store.run(_revoke, signed_in.session_id):
         await ctx.session_ended(signed_in.session_id, "You logged out.")
         await audit.record(ctx, "logout", caller, user=signed_in.user)

@@ -9,7 +9,7 @@ from authserver.errors import ServiceError
 from authserver.services import audit
 from authserver.services.context import Caller, Context
 from authserver.services.registry import serves
-from authserver.services.sessions.lifecycle import authenticate, ended, live, revoke_all
+from authserver.services.sessions.lifecycle import ended, live, revoke_all
 from authserver.store.models import Session, utcnow
 from contracts import Status
 from contracts import service as calls
@@ -30,7 +30,7 @@ def listed(user_id: int, current: int) -> list[SessionInfo]:
 
 @serves(calls.LIST_SESSIONS)
 async def list_sessions(ctx: Context, request: Empty, caller: Caller) -> SessionList:
-    signed_in = await authenticate(ctx, caller.token)
+    signed_in = caller.signed_in
     sessions = await ctx.store.run(listed, signed_in.user.id, signed_in.session_id)
     return SessionList(sessions=sessions)
 
@@ -45,7 +45,7 @@ def _revoke_own(user_id: int, session_id: int) -> int:
 async def revoke_session(ctx: Context, request: RevokeSessionRequest, caller: Caller) -> Notice:
     """End one session of the caller's own account; any other id is NOT_FOUND, whether
     it belongs to someone else, ended already, or never existed."""
-    signed_in = await authenticate(ctx, caller.token)
+    signed_in = caller.signed_in
     if not await ctx.store.run(_revoke_own, signed_in.user.id, request.session_id):
         raise ServiceError(Status.NOT_FOUND, "You have no live session with that id.",
                            field="session_id")
@@ -61,7 +61,7 @@ async def revoke_session(ctx: Context, request: RevokeSessionRequest, caller: Ca
 
 @serves(calls.REVOKE_OTHER_SESSIONS)
 async def revoke_other_sessions(ctx: Context, request: Empty, caller: Caller) -> Notice:
-    signed_in = await authenticate(ctx, caller.token)
+    signed_in = caller.signed_in
     ids = await ctx.store.run(revoke_all, signed_in.user.id, keep=signed_in.session_id)
     await ended(ctx, ids, "This session was ended from another device.")
     await audit.record(ctx, "session_revoked", caller, user=signed_in.user,
@@ -71,7 +71,7 @@ async def revoke_other_sessions(ctx: Context, request: Empty, caller: Caller) ->
 
 @serves(calls.LOGOUT_ALL)
 async def logout_all(ctx: Context, request: Empty, caller: Caller) -> Notice:
-    signed_in = await authenticate(ctx, caller.token)
+    signed_in = caller.signed_in
     ids = await ctx.store.run(revoke_all, signed_in.user.id)
     await ended(ctx, ids, "You logged out everywhere.")
     await audit.record(ctx, "session_revoked", caller, user=signed_in.user,
