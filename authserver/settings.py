@@ -112,7 +112,9 @@ class Settings:
         validator=_url("sqlite", "postgresql", "postgres"))
     secret_key: str = setting(
         "SECRET_KEY", None, kinds.String,
-        "keys the verification-code HMACs; unset in development it is generated once and "
+        "keys the HMACs of every code (verification, reset, email change, recovery codes), "
+        "the encryption of TOTP secrets and the signatures of device cookies; unset in "
+        "development it is generated once and "
         "kept (mode 0600) in `authserver.secret` beside the SQLite database (or in the "
         "working folder); required with `AUTHSERVER_ENV=production`",
         validator=validate.Length(min=16), shown="generated", secret=True)
