@@ -2,10 +2,10 @@
 
 Each setting is declared once, as a field of `Settings`: its variable, type, default,
 bounds and the sentence that explains it. The marshmallow schema that reads the
-environment and the README's table are derived from those declarations (a test holds the
-README to them). Every bad variable is reported in one message (`SettingsError`), so an
-operator fixes them all at once. The settings object is passed down explicitly; nothing
-reads the environment after start-up.
+environment and the table of docs/configuration.md are derived from those declarations (a
+test holds the table to them). Every bad variable is reported in one message
+(`SettingsError`), so an operator fixes them all at once. The settings object is passed
+down explicitly; nothing reads the environment after start-up.
 """
 
 import ipaddress
@@ -88,7 +88,7 @@ _REDIS_PREFIX = validate.Regexp(r"^[A-Za-z0-9_.:-]{1,64}$", error="1 to 64 of A-
 def setting(variable: str, default: Any, kind: type[kinds.Field], meaning: str, *,
             validator: Any = None, shown: str | None = None, secret: bool = False) -> Any:
     """Declare one setting: the variable that sets it, its default, the marshmallow field
-    type (and validator) that reads it, and what it means. `shown` is how the README writes
+    type (and validator) that reads it, and what it means. `shown` is how the docs write
     the default when its value alone would not say it (a generated secret, say)."""
     return field(
         default=default,
@@ -217,7 +217,7 @@ LIMITS_VARIABLE_PREFIX = "LIMIT_"
 
 
 def declared() -> tuple[Field, ...]:
-    """The declared settings (each with its variable), in the order of the README table."""
+    """The declared settings (each with its variable), in the order of the docs' table."""
     return tuple(f for f in fields(Settings) if "variable" in f.metadata)
 
 
