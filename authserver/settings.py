@@ -195,8 +195,9 @@ class Settings:
                                       validator=validate.Range(0.0001, 10000))
     redis_prefix: str = setting(
         "REDIS_PREFIX", "authserver", kinds.String,
-        "prefix of everything kept in Redis: the Socket.IO channel, presence keys and "
-        "rate-limit keys; deployments sharing one Redis need different ones",
+        "prefix of everything kept in Redis: the Socket.IO channel, the ended-sessions "
+        "channel, presence keys and rate-limit keys; deployments sharing one Redis need "
+        "different ones",
         validator=_REDIS_PREFIX)
     rate_limit_prefix: str | None = setting(
         "RATE_LIMIT_PREFIX", None, kinds.String,
