@@ -49,7 +49,7 @@ REQUEST_WINDOW = timedelta(minutes=10)
 PAUSE_AFTER_REFUSAL = timedelta(minutes=15)
 # Rows older than both windows count for nothing: they go as new requests are made.
 KEEP_ROWS = max(REQUEST_WINDOW, PAUSE_AFTER_REFUSAL) + timedelta(minutes=5)
-WAIT_SECONDS = 30.0  # the longest one wait call holds the request
+WAIT_SECONDS = 25.0  # one wait call holds at most this long (under clients' 30 s timeouts)
 POLL_SECONDS = 0.25  # how often a waiting call reads the request's row
 
 REFUSALS = ("denied", "wrong")
