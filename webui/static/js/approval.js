@@ -3,6 +3,8 @@
 // page, with three numbers: the person picks the one the new device shows, or says it is
 // not them. One answer (here or on another device) closes it everywhere; so does expiry.
 
+import { device } from "./sessions.js";
+
 const $ = (id) => document.getElementById(id);
 
 function when(at) {
@@ -58,7 +60,7 @@ export function wireApprovalPrompt(app) {
       const left = Math.max(0, new Date(request.expires_at) - Date.now());
       current = { request, answer, timer: setTimeout(() => finish("The request expired.", false), left) };
       $("approval-prompt-detail").textContent =
-        `${request.device || "A device"} (${request.ip}) logged in with your password at ${when(request.at)}.`;
+        `${device(request.device)} (${request.ip}) logged in with your password at ${when(request.at)}.`;
       numbers.replaceChildren(...request.numbers.map((number) => {
         const button = document.createElement("button");
         button.type = "button";

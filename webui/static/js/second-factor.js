@@ -83,7 +83,8 @@ export function wireSecondFactor(app) {
     $("approval-wait-status").textContent = "Waiting for your approval…";
     $("approval-or").hidden = !(approval && codes);
     form.hidden = !codes;
-    $("second-factor-aside").hidden = !codes;
+    $("second-factor-switch").hidden = !codes;
+    $("second-factor-separator").hidden = !codes;
     $("second-factor-lead").hidden = approval;
     const note = $("approval-note");
     note.textContent = secondFactor.approval_note || "";
