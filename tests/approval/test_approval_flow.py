@@ -142,6 +142,10 @@ async def test_after_no_the_new_device_is_told_to_use_another_factor(
     pending = await pending_login(server, account, watcher)
     await watcher.call("login_approval_answer",
                        {"request_id": pending.request["request_id"], "deny": True})
+    # "No" ended that login: not even a right code finishes it now.
+    stale = await call(http, server, "login_second_factor",
+                       {"challenge": pending.challenge, "code": await app.code()})
+    assert stale.status == 401 and "Log in again" in stale.body["error"], stale.body
 
     again = await new_device_login(server, account)
     second = again.body["second_factor"]
