@@ -8,6 +8,9 @@ import aiohttp
 
 from tests.support.api import Account, call, verified_account
 
+# Seconds to wait for the server's events and acks: generous, as the machine is shared.
+PATIENCE = 15
+
 
 async def approval_account(http, server, unique) -> Account:
     """A verified, signed-in account with approval from signed-in devices on."""
@@ -44,8 +47,13 @@ async def pending_login(server, account: Account, watcher) -> Pending:
     assert reply.status == 401, reply.body
     second = reply.body["second_factor"]
     assert "approval" in second["factors"], second
-    request = await watcher.next("login_approval_request")
+    request = await watcher.next("login_approval_request", timeout=PATIENCE)
     return Pending(second["challenge"], second["number"], request)
+
+
+async def answer(socket, payload: dict) -> dict:
+    """Send `login_approval_answer` from `socket`; the server's ack."""
+    return await socket.call("login_approval_answer", payload, timeout=PATIENCE)
 
 
 async def wait(http, server, challenge: str):

@@ -8,6 +8,7 @@ import aiohttp
 import pytest
 
 from tests.approval.support import (
+    answer,
     approval_account,
     new_device_login,
     pending_login,
@@ -61,7 +62,7 @@ async def test_a_signed_in_socket_approves_by_picking_the_number(http, server, u
     assert (await other_tab.next("login_approval_request"))["request_id"] == request["request_id"]
 
     waiting = started_wait(http, server, pending.challenge)
-    ack = await watcher.call("login_approval_answer",
+    ack = await answer(watcher,
                              {"request_id": request["request_id"], "number": pending.number})
     assert ack["outcome"] == "approved", ack
     approved = await waiting
@@ -73,7 +74,7 @@ async def test_a_signed_in_socket_approves_by_picking_the_number(http, server, u
     assert closed["request_id"] == request["request_id"] and closed["outcome"] == "approved"
     # The challenge gave one session: a second wait finds it ended.
     assert (await wait(http, server, pending.challenge)).status == 401
-    again = await watcher.call("login_approval_answer",
+    again = await answer(watcher,
                                {"request_id": request["request_id"], "number": pending.number})
     assert again["code"] == "FAILED_PRECONDITION"
     details = await audit_details(server, "login_success", account.user_id)
@@ -89,14 +90,14 @@ async def test_either_wrong_number_ends_the_login(http, server, unique, clients,
     pending = await pending_login(server, account, watcher)
     waiting = started_wait(http, server, pending.challenge)
     wrong = pending.wrong_numbers()[which]
-    ack = await watcher.call("login_approval_answer",
+    ack = await answer(watcher,
                              {"request_id": pending.request["request_id"], "number": wrong})
     assert ack["outcome"] == "wrong" and ack["secure_account"] is True, ack
     refused = await waiting
     assert refused.status == 401 and "wrong number" in refused.body["error"], refused.body
     assert (await wait(http, server, pending.challenge)).status == 401
     # The right number cannot be sent after it: the request is over.
-    late = await watcher.call("login_approval_answer",
+    late = await answer(watcher,
                               {"request_id": pending.request["request_id"],
                                "number": pending.number})
     assert late["code"] == "FAILED_PRECONDITION"
@@ -113,7 +114,7 @@ async def test_no_ends_the_login_and_pauses_requests(http, server, unique, clien
     watcher = await clients(server).connect(token=account.token)
     pending = await pending_login(server, account, watcher)
     waiting = started_wait(http, server, pending.challenge)
-    ack = await watcher.call("login_approval_answer",
+    ack = await answer(watcher,
                              {"request_id": pending.request["request_id"], "deny": True})
     assert ack["outcome"] == "denied" and ack["secure_account"] is True, ack
     assert "change it now" in ack["message"]
@@ -140,7 +141,7 @@ async def test_after_no_the_new_device_is_told_to_use_another_factor(
     assert confirmed.status == 200, confirmed.body
     watcher = await clients(server).connect(token=account.token)
     pending = await pending_login(server, account, watcher)
-    await watcher.call("login_approval_answer",
+    await answer(watcher,
                        {"request_id": pending.request["request_id"], "deny": True})
     # "No" ended that login: not even a right code finishes it now.
     stale = await call(http, server, "login_second_factor",
@@ -193,7 +194,7 @@ async def test_a_session_signed_in_by_approval_cannot_approve(http, server, uniq
     watcher = await clients(server).connect(token=account.token)
     first = await pending_login(server, account, watcher)
     waiting = started_wait(http, server, first.challenge)
-    await watcher.call("login_approval_answer",
+    await answer(watcher,
                        {"request_id": first.request["request_id"], "number": first.number})
     approved = (await waiting).body
     fresh = await clients(server).connect(token=approved["token"])
@@ -201,13 +202,13 @@ async def test_a_session_signed_in_by_approval_cannot_approve(http, server, uniq
     second = await pending_login(server, account, watcher)
     assert (await fresh.next("login_approval_request"))["request_id"] == \
         second.request["request_id"]
-    refused = await fresh.call("login_approval_answer",
+    refused = await answer(fresh,
                                {"request_id": second.request["request_id"],
                                 "number": second.number})
     assert refused["code"] == "PERMISSION_DENIED", refused
     # The request is still open for a device signed in with the password.
     waiting = started_wait(http, server, second.challenge)
-    ack = await watcher.call("login_approval_answer",
+    ack = await answer(watcher,
                              {"request_id": second.request["request_id"],
                               "number": second.number})
     assert ack["outcome"] == "approved"
@@ -230,12 +231,11 @@ async def test_someone_elses_request_cannot_be_answered(http, server, unique, cl
     watcher = await clients(server).connect(token=owner.token)
     pending = await pending_login(server, owner, watcher)
     other = await clients(server).connect(token=stranger.token)
-    for answer in ({"number": pending.number}, {"deny": True}):
-        refused = await other.call("login_approval_answer",
-                                   {"request_id": pending.request["request_id"], **answer})
+    for given in ({"number": pending.number}, {"deny": True}):
+        refused = await answer(other, {"request_id": pending.request["request_id"], **given})
         assert refused["code"] == "NOT_FOUND", refused
     anonymous = await clients(server).connect()
-    await anonymous.call("login_approval_answer",
+    await answer(anonymous,
                          {"request_id": pending.request["request_id"], "deny": True})
     assert (await anonymous.next("auth_error"))["error"] == "Please authenticate first."
     outcome, = await rows(server.database_url,
@@ -254,7 +254,7 @@ async def test_someone_elses_request_cannot_be_answered(http, server, unique, cl
 async def test_bad_answers_are_refused(http, any_server, unique, clients, payload):
     account = await verified_account(http, any_server, unique)
     socket = await clients(any_server).connect(token=account.token)
-    refused = await socket.call("login_approval_answer", payload)
+    refused = await answer(socket, payload)
     assert refused["code"] == "INVALID_ARGUMENT", refused
 
 
@@ -281,7 +281,7 @@ async def test_requests_expire(http, start_server, unique, clients):
     assert expired.status == 401 and "in time" in expired.body["error"], expired.body
     closed = await watcher.next("login_approval_closed")
     assert closed["outcome"] == "expired"
-    late = await watcher.call("login_approval_answer",
+    late = await answer(watcher,
                               {"request_id": pending.request["request_id"],
                                "number": pending.number})
     assert late["code"] == "FAILED_PRECONDITION"

@@ -8,7 +8,7 @@ import uuid
 import aiohttp
 import pytest
 
-from tests.approval.support import approval_account, started_wait
+from tests.approval.support import answer, approval_account, started_wait
 from tests.support.api import call
 from tests.support.redis import need_redis
 
@@ -35,7 +35,7 @@ async def test_a_request_from_one_worker_is_answered_on_the_other(two_workers, u
         request = await on_second.next("login_approval_request", timeout=10)
         assert second_factor["number"] in request["numbers"]
         waiting = started_wait(device, first, second_factor["challenge"])
-        ack = await on_second.call("login_approval_answer",
+        ack = await answer(on_second,
                                    {"request_id": request["request_id"],
                                     "number": second_factor["number"]})
         assert ack["outcome"] == "approved", ack
