@@ -32,6 +32,8 @@ class Context:
     account_listeners: list[AccountListener] = field(default_factory=list)
     background: set[asyncio.Task] = field(default_factory=set)
     live_sessions: LiveSessions = field(default_factory=LiveSessions)
+    # Set when a graceful stop begins: long waits (a login waiting for approval) end early.
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)
 
     def after_reply(self, work: Coroutine) -> None:
         """Run `work` without holding up the reply (so how long the reply takes does not

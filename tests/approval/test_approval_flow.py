@@ -288,3 +288,28 @@ async def test_requests_expire(http, start_server, unique, clients):
     assert await audit_details(server, "approval_expired", account.user_id)
     # An expiry is no refusal: the next login asks again.
     assert (await asyncio.wait_for(pending_login(server, account, watcher), 10)).number
+
+
+async def test_a_stopping_server_lets_a_waiting_login_go_at_once(http, start_server, unique,
+                                                                  clients):
+    """A graceful stop does not hold a long poll for its whole grace: the wait answers
+    `approved: false` (call again) at once, and the server stops without cancelling it."""
+    server = start_server()
+    account = await approval_account(http, server, unique)
+    watcher = await clients(server).connect(token=account.token)
+    pending = await pending_login(server, account, watcher)
+    sent = asyncio.Event()
+
+    async def body_sent(session, context, params):
+        sent.set()
+
+    tracing = aiohttp.TraceConfig()
+    tracing.on_request_chunk_sent.append(body_sent)
+    async with aiohttp.ClientSession(trace_configs=[tracing]) as device:
+        waiting = started_wait(device, server, pending.challenge)
+        await asyncio.wait_for(sent.wait(), 10)
+        stopped = asyncio.get_running_loop().run_in_executor(None, server.stop)
+        early = await waiting
+    assert early.status == 200 and early.body["approved"] is False, early.body
+    assert await stopped == 0
+    assert "still running" not in server.log()

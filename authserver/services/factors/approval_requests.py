@@ -15,6 +15,7 @@ All of it is read from the database, so every worker sees the same state.
 """
 
 import asyncio
+import contextlib
 import logging
 import secrets
 from dataclasses import dataclass
@@ -337,8 +338,9 @@ async def login_approval_wait(ctx: Context, request: ApprovalWaitRequest,
         if approval.outcome is not None or not seen.challenge_open:
             raise unauthenticated(START_OVER)
         left = deadline - asyncio.get_running_loop().time()
-        if left <= 0:
+        if left <= 0 or ctx.stopping.is_set():  # a stopping server does not hold the call
             return ApprovalWaitReply(
                 message="Still waiting for your signed-in device: call again.",
                 approved=False)
-        await asyncio.sleep(min(POLL_SECONDS, left))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(ctx.stopping.wait(), min(POLL_SECONDS, left))
