@@ -5,7 +5,7 @@ them, or `no`, answers it at the prompt. One answer anywhere closes it everywher
 """
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 
 from prompt_toolkit.formatted_text import FormattedText
 
@@ -55,7 +55,10 @@ class ApprovalPrompt:
         return lines
 
     def takes(self, line: str) -> bool:
-        """Whether `line` is an answer to the pending request."""
+        """Whether `line` is an answer to the pending request (an expired one takes no
+        answer: a number typed later is a chat message again)."""
+        if self.pending is not None and self.pending.expires_at <= datetime.now(UTC):
+            self.pending = None
         text = line.strip().lower()
         return self.pending is not None and (text in NO or bool(_NUMBER.match(text)))
 
