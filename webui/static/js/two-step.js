@@ -194,7 +194,7 @@ export function wireTwoStep() {
 const APPROVAL_OFF = "Off. When it is on, a new device that logs in with your password waits "
   + "until you pick, on a device you are signed in on, the number it shows.";
 const APPROVAL_ON = "On: a new device that logs in with your password waits until you pick "
-  + "its number here or on another signed-in device (or enters a code from your app).";
+  + "the number it shows, here or on another device you are signed in on.";
 
 /** The Account view's "Approve new sign-ins" panel: on or off, with the current password. */
 export function wireApprovalSetting() {
