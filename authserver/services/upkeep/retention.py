@@ -19,11 +19,18 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import cast
 
-from peewee import Expression, Field
+from peewee import SQL, Expression, Field, NodeList, PostgresqlDatabase, fn
 
 from authserver.mail.outbox import SENT
 from authserver.services.context import Context
-from authserver.store.models import AuditEvent, BaseModel, OutboxMail, Session, utcnow
+from authserver.store.models import (
+    AuditEvent,
+    BaseModel,
+    OutboxMail,
+    Session,
+    database_proxy,
+    utcnow,
+)
 
 log = logging.getLogger(__name__)
 
@@ -32,22 +39,34 @@ BATCH_ROWS = 5_000
 BATCH_PAUSE_SECONDS = 0.05
 
 
-def past_keeping(*, now: datetime, keep: timedelta) -> list[tuple[str, type[BaseModel],
-                                                                 Expression]]:
-    """Each kind of row retention deletes: (its name, its table, which rows)."""
+def past_keeping(*, now: datetime, keep: timedelta
+                 ) -> list[tuple[str, type[BaseModel], Expression, Field]]:
+    """Each kind of row retention deletes: its name, its table, which rows, and the
+    indexed column of their age (a batch takes the oldest through that index)."""
     cutoff = now - keep
     return [
-        ("audit events", AuditEvent, AuditEvent.created_at < cutoff),
-        ("sent mails", OutboxMail, (OutboxMail.status == SENT) & (OutboxMail.sent_at < cutoff)),
-        ("expired sessions", Session, Session.expires_at < now),
+        ("audit events", AuditEvent, AuditEvent.created_at < cutoff, AuditEvent.created_at),
+        ("sent mails", OutboxMail, (OutboxMail.status == SENT) & (OutboxMail.sent_at < cutoff),
+         OutboxMail.sent_at),
+        ("expired sessions", Session, Session.expires_at < now, Session.expires_at),
     ]
 
 
-def delete_batch(model: type[BaseModel], which: Expression, rows: int) -> int:
-    """Delete up to `rows` of `model`'s rows matching `which`; how many went."""
+def delete_batch(model: type[BaseModel], which: Expression, age: Field, rows: int) -> int:
+    """Delete the oldest `rows` of `model`'s rows matching `which`; how many went.
+
+    The batch is found through the index on `age`, never by reading the table from its
+    start (past the dead rows of earlier batches). PostgreSQL plans `id IN (subquery)`
+    as a join that reads the whole table; `id = ANY(ARRAY(subquery))` makes it look each
+    id up in the primary key.
+    """
     key = cast(Field, model._meta.primary_key)
-    batch = model.select(key).where(which).limit(rows)
-    return model.delete().where(key.in_(batch)).execute()
+    batch = model.select(key).where(which).order_by(age).limit(rows)
+    if isinstance(database_proxy.obj, PostgresqlDatabase):
+        chosen = key == fn.ANY(NodeList((SQL("ARRAY"), batch)))
+    else:
+        chosen = key.in_(batch)
+    return model.delete().where(chosen).execute()
 
 
 class Pruner:
@@ -76,17 +95,18 @@ class Pruner:
         began = time.monotonic()
         keep = timedelta(days=self.ctx.settings.retention_days)
         pruned: dict[str, int] = {}
-        for kind, model, which in past_keeping(now=utcnow(), keep=keep):
-            pruned[kind] = await self._drain(kind, model, which)
+        for kind, model, which, age in past_keeping(now=utcnow(), keep=keep):
+            pruned[kind] = await self._drain(kind, model, which, age)
         if any(pruned.values()):
             log.info("retention: deleted %s in %.1f s", ", ".join(
                 f"{n} {kind}" for kind, n in pruned.items()), time.monotonic() - began)
         return pruned
 
-    async def _drain(self, kind: str, model: type[BaseModel], which: Expression) -> int:
+    async def _drain(self, kind: str, model: type[BaseModel], which: Expression,
+                     age: Field) -> int:
         deleted = 0
         while True:
-            went = await self.ctx.store.run(delete_batch, model, which, self.batch_rows)
+            went = await self.ctx.store.run(delete_batch, model, which, age, self.batch_rows)
             deleted += went
             if self.progress is not None:
                 self.progress(kind, deleted)
