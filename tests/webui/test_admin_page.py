@@ -85,3 +85,4 @@ def test_the_admin_view_is_for_admins_only(open_page, verified):
     expect(page.get_by_role("banner").get_by_role("link", name="Admin")).to_be_hidden()
     page.goto("/#admin")
     expect(chat_view(page)).to_be_visible()
+
