@@ -70,9 +70,9 @@ class Loader:
             f"{name}, {name}, {skeleton}, {email}, {email}, '{self.hash}', {self._true}, 0, "
             f"{self._at(f'n - {count}')}, 'user'", count)
         self.latest = (first, count)
-        await self._series("session", "user_id, token_hash, created_at, expires_at",
-                           f"{user}, {self._token('s', start)}, {now}, "
-                           f"{self._at(str(30 * DAY))}", count)
+        await self._series("session", "user_id, token_hash, created_at, expires_at, "
+                           "by_approval", f"{user}, {self._token('s', start)}, {now}, "
+                           f"{self._at(str(30 * DAY))}, {self._false}", count)
         await self._series("chat_message", "user_id, text, created_at",
                            f"{user}, ('message ' || CAST({start} + n AS TEXT)), {now}", count)
         await self._series("audit_event", "created_at, event, user_id, username, ip, "
@@ -84,10 +84,11 @@ class Loader:
         """`count` sessions past their expiry, over the accounts of the latest load
         (`serial` keeps their token hashes apart from earlier ones)."""
         first, accounts = self.latest
-        await self._series("session", "user_id, token_hash, created_at, expires_at",
-                           f"({first} + ((n - 1) % {accounts})), "
+        await self._series("session", "user_id, token_hash, created_at, expires_at, "
+                           "by_approval", f"({first} + ((n - 1) % {accounts})), "
                            f"{self._token('x', serial * 10**9)}, {self._at(str(-2 * DAY))}, "
-                           f"{self._at(str(-DAY))}", count, label="expired sessions")
+                           f"{self._at(str(-DAY))}, {self._false}", count,
+                           label="expired sessions")
         await self._execute("ANALYZE")
 
     async def _series(self, table: str, columns: str, values: str, count: int, *,
@@ -110,6 +111,10 @@ class Loader:
     @property
     def _true(self) -> str:
         return "TRUE" if self.postgres else "1"
+
+    @property
+    def _false(self) -> str:
+        return "FALSE" if self.postgres else "0"
 
     def _token(self, letter: str, offset: int) -> str:
         """A unique 64-character token hash that no real token has (it is not hex)."""
