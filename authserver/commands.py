@@ -38,11 +38,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", dest="HOST", help="overrides HOST (0.0.0.0)")
     serve.add_argument("--workers", dest="WORKERS", help="overrides WORKERS (1)")
     _add_setting_flags(serve)
-    from authserver.operator import audit, data, users
+    from authserver.operator import audit, clients, data, users
 
     users.add_commands(commands, _add_setting_flags)
     audit.add_commands(commands, _add_setting_flags)
     data.add_commands(commands, _add_setting_flags)
+    clients.add_commands(commands, _add_setting_flags)
     return parser
 
 
@@ -142,13 +143,16 @@ def main(argv: list[str] | None = None) -> None:
         print(f"database: {database}", file=sys.stderr)
 
     from authserver.errors import ServiceError
-    from authserver.server import prepare_database
+    from authserver.server import prepare_database, provider_problem
 
     try:
         # Serving and the operator commands alike need the schema created and up to date.
-        asyncio.run(prepare_database(settings))
+        asyncio.run(prepare_database(settings, serving=serving))
+        problem = asyncio.run(provider_problem(settings)) if serving else None
     except ServiceError as exc:
         _exit(f"{database}: {exc.message}", 1)
+    if problem:
+        _exit(problem, 2)
     if serving:
         try:
             _run_serve(settings)

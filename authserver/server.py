@@ -13,11 +13,13 @@ from tornado.httpserver import HTTPServer
 from authserver import collector
 from authserver.mail.senders import ConsoleSender, SmtpSender
 from authserver.mail.worker import MailWorker
+from authserver.oauth import routes as oauth_routes
 from authserver.observability.endpoint import routes as metrics_routes
 from authserver.realtime.server import RealTime
 from authserver.security.passwords import PasswordHasher
 from authserver.security.ratelimit import RateLimiter
 from authserver.services.context import Context
+from authserver.services.oauth import clients, keys
 from authserver.services.sessions.cache import EndedChannel
 from authserver.services.upkeep.retention import Pruner
 from authserver.settings import Settings
@@ -25,6 +27,7 @@ from authserver.store.database import Store
 from authserver.store.migrations import migrate
 from authserver.web.app import make_app
 from authserver.web.inflight import InFlight
+from authserver.web.webui import load_bundle
 from authserver.web.webui import routes as webui_routes
 
 log = logging.getLogger(__name__)
@@ -53,13 +56,31 @@ def mail_sender(settings: Settings):
     )
 
 
-async def prepare_database(settings: Settings) -> None:
-    """Create or upgrade the schema; run once before any worker serves."""
+async def prepare_database(settings: Settings, *, serving: bool = False) -> None:
+    """Create or upgrade the schema; before serving, make the first signing key too (not
+    for the operator's commands: `db import` wants an empty database). Run once before
+    any worker serves."""
     store = Store(settings.database_url)
     try:
         await store.run(migrate, store.is_postgresql)
+        if serving:
+            await keys.ensure_key(store, settings)
     finally:
         await store.close()
+
+
+async def provider_problem(settings: Settings) -> str | None:
+    """Production serving apps must know its own address: tokens name it as issuer."""
+    if settings.environment != "production" or settings.public_url:
+        return None
+    store = Store(settings.database_url)
+    try:
+        if await store.run(clients.any_registered):
+            return ("AUTHSERVER_ENV=production with registered apps needs PUBLIC_URL, the "
+                    "issuer their tokens name: set it to this site's https origin.")
+    finally:
+        await store.close()
+    return None
 
 
 async def serve(settings: Settings, sockets: list[socket.socket]) -> None:
@@ -81,7 +102,9 @@ async def serve(settings: Settings, sockets: list[socket.socket]) -> None:
     )
     realtime = RealTime(ctx)
     pruner = Pruner(ctx)
-    app = make_app(ctx, [*realtime.routes(), *metrics_routes(ctx), *webui_routes()])
+    bundle = load_bundle()
+    app = make_app(ctx, [*realtime.routes(), *metrics_routes(ctx), *webui_routes(bundle),
+                         *oauth_routes(ctx, bundle.prefix)])
     http_server = HTTPServer(
         app,
         max_body_size=MAX_HTTP_BODY,

@@ -10,6 +10,7 @@ from authserver.mail import outbox
 from authserver.mail.compose import totp_disabled_letter
 from authserver.services.admin.access import record, target
 from authserver.services.context import Caller, Context
+from authserver.services.oauth import grants as oauth_grants
 from authserver.services.registry import serves
 from authserver.services.sessions import lifecycle as sessions
 from authserver.store.models import (
@@ -31,6 +32,8 @@ def _disable(user_id: int) -> list[int]:
         User.update(disabled_at=utcnow()).where(
             User.id == user_id, User.disabled_at.is_null()).execute()
         LoginChallenge.delete().where(LoginChallenge.user == user_id).execute()
+        # Enabling the account again does not bring apps' access back.
+        oauth_grants.end_for_user(user_id, "account_disabled")
         return sessions.revoke_all(user_id)
 
 

@@ -14,6 +14,7 @@ from authserver.services import audit
 from authserver.services.accounts.lookup import DISABLED, as_reply
 from authserver.services.context import Caller, Context
 from authserver.services.factors.checks import check_factor, confirmed_totp
+from authserver.services.oauth.claims import METHODS_SECOND_FACTOR
 from authserver.services.registry import serves
 from authserver.services.sessions.lifecycle import open_session
 from authserver.store.models import LoginChallenge, User, utcnow
@@ -102,6 +103,6 @@ async def finish(ctx: Context, request: SecondFactorRequest, caller: Caller) -> 
 async def login_second_factor(ctx: Context, request: SecondFactorRequest,
                               caller: Caller) -> LoginReply:
     user = await finish(ctx, request, caller)
-    token, expires_at = await open_session(ctx, user, caller)
+    token, expires_at = await open_session(ctx, user, caller, amr=METHODS_SECOND_FACTOR)
     return LoginReply(message=f"Welcome back, {user.username}.", token=token,
                       expires_at=expires_at, user=as_reply(user))

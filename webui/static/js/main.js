@@ -16,6 +16,7 @@ import {
   showError, showFormError, wirePasswordToggles,
 } from "./forms.js";
 import { wirePasskeyLogin } from "./passkeys.js";
+import { goBack, loginHint, reauth, returnTo } from "./return-to.js";
 import { wirePasswordReset } from "./password-reset.js";
 import { wireSecondFactor } from "./second-factor.js";
 import { EMAIL, USERNAME } from "./rules.js";
@@ -358,6 +359,10 @@ function signedIn(user) {
   forms.login.reset();
   state.user = user;
   markSignedIn(true);
+  if (returnTo) {
+    goBack();
+    return;
+  }
   go("chat", { focus: "composer-text" });
 }
 
@@ -419,6 +424,18 @@ async function start() {
     } catch (error) {
       state.notice = `Could not check your session: ${error.message}`;
     }
+  }
+  if (returnTo && state.user && !reauth) {
+    goBack();
+    return;
+  }
+  if (returnTo) {
+    // An app asked for a sign-in: the login view, even over a session it wants renewed.
+    state.user = null;
+    if (loginHint) field(forms.login, "username").value = loginHint;
+    state.notice = reauth ? "Sign in again to continue to the app."
+      : "Sign in to continue to the app.";
+    if (location.hash !== "#login") history.replaceState(null, "", "#login");
   }
   route();
   document.documentElement.dataset.ready = "true";
