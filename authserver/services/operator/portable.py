@@ -39,7 +39,8 @@ VERSION = 3
 READS = (1, 2, 3)
 # Tables whose rows live a few minutes (a login's second step, a passkey ceremony) and
 # the schema's own bookkeeping: a moved database starts without them.
-NOT_CARRIED = ("schema_version", "login_challenge", "passkey_ceremony", "oauth_code")
+NOT_CARRIED = ("schema_version", "login_challenge", "passkey_ceremony", "oauth_code",
+               "oauth_device_code", "backchannel_logout")
 BATCH = 1000
 
 
