@@ -15,7 +15,9 @@ UPDATE, as the mail outbox does, so two workers never post the same token togeth
 
 import secrets
 import time
+from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import cast
 
 from joserfc import jwt
 from peewee import fn
@@ -39,20 +41,19 @@ def _owed(condition) -> None:
     whose app listens. Keyed by app, session and newest grant, so
     one end seen twice (its sessions, then its grants) is told once, and a person who
     signs in to the app again from the same session is told again at the next end."""
-    rows = (OAuthGrant.select(OAuthClient.client_id, OAuthClient.backchannel_logout_uri,
-                              User.sub, OAuthGrant.session_id,
-                              fn.MAX(OAuthGrant.id).alias("newest"))
+    rows = cast(Iterable[tuple], (
+        OAuthGrant.select(OAuthClient.client_id, OAuthClient.backchannel_logout_uri, User.sub,
+                          OAuthGrant.session_id, fn.MAX(OAuthGrant.id).alias("newest"))
             .join(OAuthClient).switch(OAuthGrant).join(User)
             .where(condition, OAuthClient.backchannel_logout_uri.is_null(False))
             .group_by(OAuthClient.client_id, OAuthClient.backchannel_logout_uri, User.sub,
                       OAuthGrant.session_id)
-            .dicts())
+            .tuples()))
     now = utcnow()
-    for row in rows:
-        key = f"{row['client_id']} {row['session_id']} {row['newest']}"
+    for client_id, uri, sub, session_id, newest in rows:
         BackchannelLogout.insert(
-            dedupe_key=key, client_id=row["client_id"], uri=row["backchannel_logout_uri"],
-            sub=row["sub"], session_id=row["session_id"], status=PENDING, attempts=0,
+            dedupe_key=f"{client_id} {session_id} {newest}", client_id=client_id, uri=uri,
+            sub=sub, session_id=session_id, status=PENDING, attempts=0,
             next_attempt_at=now, created_at=now).on_conflict_ignore().execute()
 
 
