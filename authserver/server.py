@@ -102,6 +102,7 @@ async def serve(settings: Settings, sockets: list[socket.socket]) -> None:
         mail_queued=mail.notify, mail_running=mail.running,
     )
     logouts = LogoutDelivery(store, settings)
+    ctx.logouts_queued = logouts.notify
     ctx.session_listeners.append(session_listener(store, logouts.notify))
     realtime = RealTime(ctx)
     pruner = Pruner(ctx)

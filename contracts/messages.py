@@ -313,3 +313,29 @@ class PasskeyList(Message):
 
 class RemovePasskeyRequest(Message):
     passkey_id: int = Field(ge=1, le=2**31 - 1)
+
+
+# --- apps signed in with this account (issue 22) -------------------------------------
+
+
+class AppInfo(Message):
+    """An app holding a standing grant of the caller's: what it may see (`scopes`), since
+    when, and when it last got tokens; `offline_access` says it keeps access after the
+    person logs out (until a password change, or its removal here)."""
+
+    client_id: str
+    name: str
+    scopes: list[str]
+    authorized_at: Timestamp
+    last_used_at: Timestamp | None
+    offline_access: bool
+
+
+class AppList(Message):
+    """The apps holding grants, the most recently used first."""
+
+    apps: list[AppInfo]
+
+
+class RevokeAppRequest(Message):
+    client_id: str = Field(min_length=1, max_length=64)

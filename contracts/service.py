@@ -444,6 +444,33 @@ PASSKEY_LOGIN = Call(
 
 
 # The table itself: routes, OpenAPI and clients are derived from it, in this order.
+LIST_APPS = Call(
+    name="list_apps",
+    method="GET",
+    route="/api/apps",
+    request=m.Empty,
+    reply=m.AppList,
+    status=200,
+    errors=(Status.UNAUTHENTICATED, Status.RESOURCE_EXHAUSTED),
+    summary="The apps this account signed in to that still hold a grant, and when each "
+            "last used it.",
+    authenticated=True,
+)
+
+REVOKE_APP = Call(
+    name="revoke_app",
+    method="POST",
+    route="/api/apps/revoke",
+    request=m.RevokeAppRequest,
+    reply=m.Notice,
+    status=200,
+    errors=(*_SIGNED_IN_BODY, Status.NOT_FOUND),
+    summary="Remove an app's access: its grants and every token they gave end, its "
+            "consent is forgotten, and it is told by back-channel logout.",
+    authenticated=True,
+)
+
+
 CALLS: tuple[Call[Any, Any], ...] = (
     HEALTH,
     READY,
@@ -483,6 +510,8 @@ CALLS: tuple[Call[Any, Any], ...] = (
     REMOVE_PASSKEY,
     PASSKEY_LOGIN_OPTIONS,
     PASSKEY_LOGIN,
+    LIST_APPS,
+    REVOKE_APP,
 )
 
 

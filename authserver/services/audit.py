@@ -36,7 +36,7 @@ EVENTS = frozenset({
     "oauth_client_deleted", "oauth_client_auth_failure", "oauth_key_rotated",
     "oauth_authorized", "oauth_consent", "oauth_tokens_issued", "oauth_refreshed",
     "oauth_code_reused", "oauth_refresh_reused", "oauth_token_revoked", "oauth_logout",
-    "oauth_grants_ended",
+    "oauth_grants_ended", "oauth_app_revoked", "oauth_device_approved",
 })
 
 

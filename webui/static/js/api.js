@@ -95,6 +95,11 @@ export const revokeSession = (sessionId) => post("/api/sessions/revoke", { sessi
 
 export const revokeOtherSessions = () => call("/api/sessions/revoke-others", { method: "POST" });
 
+/** The apps holding grants of this account, the most recently used first. */
+export const apps = async () => (await call("/api/apps")).apps;
+
+export const revokeApp = (clientId) => post("/api/apps/revoke", { client_id: clientId });
+
 export const logoutAll = () => call("/api/logout-all", { method: "POST" });
 
 export const deleteAccount = (currentPassword) =>
