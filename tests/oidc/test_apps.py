@@ -64,3 +64,32 @@ def test_removing_an_app_one_does_not_hold_is_not_found(server, unique):
         assert _call(server, stranger, "POST", "/api/apps/revoke", body).status_code == 400
     assert introspect(server, app, token["access_token"])["active"] is True
     assert requests.get(server.url + "/api/apps", timeout=10).status_code == 401
+
+
+def test_authcli_lists_and_removes_an_app(any_server, unique, tmp_path):
+    """`authcli apps` and `authcli apps revoke CLIENT_ID`, a real process."""
+    from tests.cli.conftest import Authcli
+
+    app = register(any_server, "--first-party")
+    who = signed_in_person(any_server, unique)
+    _, token = tokens(any_server, who, app)
+    home = tmp_path / "home"
+    home.mkdir()
+    authcli = Authcli(home, any_server.url)
+    login = authcli("login", "--username", who.username, "--password-stdin",
+                    stdin=who.password + "\n")
+    assert login.code == 0, login.err
+
+    listed = authcli("apps")
+    assert listed.code == 0, listed.err
+    assert app.client_id in listed.out and "sees: openid profile email" in listed.out
+    as_json = authcli("--json", "apps")
+    assert [entry["client_id"] for entry in as_json.json()["apps"]] == [app.client_id]
+
+    removed = authcli("apps", "revoke", app.client_id)
+    assert removed.code == 0, removed.err
+    assert "no longer has access" in removed.out
+    assert introspect(any_server, app, token["access_token"])["active"] is False
+    again = authcli("apps", "revoke", app.client_id)
+    assert again.code == 1 and again.err.startswith("authcli: ")
+    assert "No app holds access" in authcli("apps").out
