@@ -339,3 +339,23 @@ class AppList(Message):
 
 class RevokeAppRequest(Message):
     client_id: str = Field(min_length=1, max_length=64)
+
+
+# --- the device authorization grant (RFC 8628; issue 22) -----------------------------
+
+
+class DeviceCodeRequest(Message):
+    """A user code as the device shows it (XXXX-XXXX; case, spaces and dashes do not
+    matter)."""
+
+    user_code: str = Field(min_length=1, max_length=20)
+
+
+class DeviceRequestInfo(Message):
+    """What a device asks for, shown before the person approves it."""
+
+    client_id: str
+    name: str
+    scopes: list[str]
+    user_code: str
+    expires_at: Timestamp

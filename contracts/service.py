@@ -471,6 +471,31 @@ REVOKE_APP = Call(
 )
 
 
+DEVICE_LOOKUP = Call(
+    name="device_lookup",
+    method="POST",
+    route="/api/device/lookup",
+    request=m.DeviceCodeRequest,
+    reply=m.DeviceRequestInfo,
+    status=200,
+    errors=(*_SIGNED_IN_BODY, Status.NOT_FOUND),
+    summary="The app and scopes a device's user code asks for, to show before approving.",
+    authenticated=True,
+)
+
+DEVICE_APPROVE = Call(
+    name="device_approve",
+    method="POST",
+    route="/api/device/approve",
+    request=m.DeviceCodeRequest,
+    reply=m.Notice,
+    status=200,
+    errors=(*_SIGNED_IN_BODY, Status.NOT_FOUND),
+    summary="Let the device showing this user code sign in as this account (RFC 8628).",
+    authenticated=True,
+)
+
+
 CALLS: tuple[Call[Any, Any], ...] = (
     HEALTH,
     READY,
@@ -512,6 +537,8 @@ CALLS: tuple[Call[Any, Any], ...] = (
     PASSKEY_LOGIN,
     LIST_APPS,
     REVOKE_APP,
+    DEVICE_LOOKUP,
+    DEVICE_APPROVE,
 )
 
 
