@@ -3,7 +3,11 @@ endpoints in their RFCs' shapes (not the service table). It reaches data only th
 `authserver.services.oauth` (import-linter holds it to that)."""
 
 from authserver.oauth.authorize import AuthorizeHandler
-from authserver.oauth.device import DeviceAuthorizationHandler, DeviceFlow
+from authserver.oauth.device import (
+    DeviceAuthorizationHandler,
+    DeviceFlow,
+    DeviceVerificationHandler,
+)
 from authserver.oauth.endpoints import (
     DiscoveryHandler,
     IntrospectionHandler,
@@ -33,4 +37,5 @@ def routes(ctx: Context, static: str) -> list[tuple]:
         (r"/oauth2/revoke", RevocationHandler, options),
         (r"/oauth2/logout", LogoutHandler, options),
         (r"/oauth2/device", DeviceAuthorizationHandler, options),
+        (r"/device", DeviceVerificationHandler, options),
     ]

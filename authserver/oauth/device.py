@@ -5,6 +5,8 @@ token endpoint's device-code grant, Authlib's `DeviceCodeGrant` with our state k
 `/api/device/lookup` and `/api/device/approve`, the web UI's `/device` page and
 `authcli device CODE`."""
 
+from urllib.parse import urlencode
+
 from authlib.oauth2.rfc6749 import (
     InvalidGrantError,
     InvalidRequestError,
@@ -18,6 +20,7 @@ from authlib.oauth2.rfc8628 import (
     SlowDownError,
 )
 
+from authserver.oauth.base import OAuthHandler
 from authserver.oauth.endpoints import _LimitedEndpoint
 from authserver.oauth.requests import Reply
 from authserver.oauth.server import ALL_METHODS, AppClient, _Minting
@@ -98,3 +101,14 @@ class DeviceAuthorizationHandler(_LimitedEndpoint):
             "verification_uri_complete": f"{verify}?user_code={started.user_code}",
             "expires_in": started.expires_in, "interval": started.interval,
         }, [])
+
+
+class DeviceVerificationHandler(OAuthHandler):
+    """`/device` (the `verification_uri`): the web UI's "Connect a device" view, which
+    signs the person in first if need be, with the code of a `verification_uri_complete`
+    kept (checked there by the service table, so only its letters travel on)."""
+
+    def get(self) -> None:
+        code = device.normalized(self.get_query_argument("user_code", "")[:20])
+        shown = device.shown(code) if code else ""
+        self.redirect(f"/?{urlencode({'user_code': shown})}#device")

@@ -100,6 +100,11 @@ export const apps = async () => (await call("/api/apps")).apps;
 
 export const revokeApp = (clientId) => post("/api/apps/revoke", { client_id: clientId });
 
+/** What a device's user code asks for (the app's name and scopes). */
+export const deviceLookup = (userCode) => post("/api/device/lookup", { user_code: userCode });
+
+export const deviceApprove = (userCode) => post("/api/device/approve", { user_code: userCode });
+
 export const logoutAll = () => call("/api/logout-all", { method: "POST" });
 
 export const deleteAccount = (currentPassword) =>

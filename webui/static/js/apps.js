@@ -6,7 +6,7 @@ import * as api from "./api.js";
 import { timeElement } from "./times.js";
 
 const SCOPE_WORDS = {
-  openid: "your identity",
+  openid: "who you are",
   profile: "your username",
   email: "your email address",
   offline_access: "access while you are away",
