@@ -186,7 +186,7 @@ class CodeFlow(_Minting, rfc6749.AuthorizationCodeGrant):
     def query_authorization_code(self, code, client: AppClient):
         found = grants.take_code(grants.digest(code), client.record.id)
         if isinstance(found, grants.Reused):
-            self.server.reuse_detected(self.request, found)
+            self.server.reuse_detected(self.request, found, client)
             return None
         return IssuedCode(found) if found is not None else None
 
@@ -220,7 +220,7 @@ class RefreshFlow(_Minting, rfc6749.RefreshTokenGrant):
     def authenticate_refresh_token(self, refresh_token):
         found = grants.take_refresh(refresh_token, self.request.client.record.id)
         if isinstance(found, grants.Reused):
-            self.server.reuse_detected(self.request, found)
+            self.server.reuse_detected(self.request, found, self.request.client)
             return None
         return HeldRefreshToken(found) if found is not None else None
 
@@ -395,14 +395,14 @@ class OpenIDProvider(AuthorizationServer):
                                client_id=client.get_client_id(), claims=body,
                                seconds=seconds)
 
-    def reuse_detected(self, request, reused: grants.Reused) -> None:
+    def reuse_detected(self, request, reused: grants.Reused, client: AppClient) -> None:
         """A code or refresh token came back: its grant is revoked (done by the grants
         service); say so in the audit log and the metrics."""
         event = "oauth_code_reused" if reused.what == "code" else "oauth_refresh_reused"
         person = claims.person(reused.user_id) if reused.user_id is not None else None
         metrics.oauth_refused(event.removeprefix("oauth_"))
         audit.write(event, _caller(request), user=person,
-                    detail=f"{request.payload.client_id or ''} grant={reused.grant_id} revoked")
+                    detail=f"{client.get_client_id()} grant={reused.grant_id} revoked")
 
     def _client_auth_failed(self, request, error: OAuth2Error) -> None:
         request.client_auth_failed = True

@@ -2,6 +2,7 @@
 command, people signed in through the real REST login (the session cookie a browser
 would hold), and Authlib's own OAuth client as the relying party."""
 
+import asyncio
 import json
 import secrets
 import uuid
@@ -12,6 +13,7 @@ import requests
 from authlib.common.security import generate_token
 from authlib.integrations.requests_client import OAuth2Session
 
+from tests.lifecycle.support import rows
 from tests.support.server import TEST_SECRET, run_authserver
 
 REDIRECT_URI = "http://127.0.0.1:9/callback"
@@ -157,3 +159,10 @@ def userinfo(server, access_token: str) -> requests.Response:
     return requests.get(metadata(server)["userinfo_endpoint"], timeout=10,
                         headers={"Authorization": f"Bearer {access_token}"})
 
+
+
+def audited(server, event: str, detail_part: str) -> list[str]:
+    """The details of the audit rows `event` whose detail contains `detail_part`."""
+    found = asyncio.run(rows(server.database_url,
+                             "SELECT detail FROM audit_event WHERE event = ? ORDER BY id", event))
+    return [detail for (detail,) in found if detail_part in detail]
