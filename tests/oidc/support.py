@@ -68,6 +68,7 @@ class Person:
     email: str
     password: str
     browser: requests.Session  # holds the session cookie, as a browser would
+    token: str  # the same session's token, for REST calls as Bearer
 
 
 def sign_up(server, unique) -> tuple[str, str]:
@@ -88,11 +89,17 @@ def sign_in(server, username: str, email: str) -> Person:
     reply = browser.post(server.url + "/api/login", timeout=10,
                          json={"username": username, "password": PASSWORD})
     assert reply.status_code == 200, reply.text
-    return Person(username, email, PASSWORD, browser)
+    return Person(username, email, PASSWORD, browser, reply.json()["token"])
 
 
 def person(server, unique) -> Person:
     return sign_in(server, *sign_up(server, unique))
+
+
+def api(server, who: Person, route: str, body: dict | None = None) -> requests.Response:
+    """A signed-in REST call of the service table, as authcli makes it (Bearer)."""
+    return requests.post(server.url + route, json=body or {}, timeout=10,
+                         headers={"Authorization": f"Bearer {who.token}"})
 
 
 def rp(app: App, scope: str = "openid profile email") -> OAuth2Session:
