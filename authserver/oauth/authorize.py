@@ -126,11 +126,11 @@ class AuthorizeHandler(OAuthHandler):
         own `login_after`? (A bad max_age is Authlib's to refuse: it is left alone here.)"""
         if sign_in is None:
             return False
-        signed_at = sign_in.auth_time.timestamp()
+        signed_at = claims.epoch(sign_in.auth_time)
         prompts = (query.get("prompt") or [""])[0].split()
         login_after = (query.get(LOGIN_AFTER) or [""])[0]
         if login_after.isdigit():
-            return signed_at >= int(login_after)
+            return signed_at * 1000 > int(login_after)
         if "login" in prompts:
             return False
         max_age = (query.get("max_age") or [""])[0]
@@ -144,8 +144,8 @@ class AuthorizeHandler(OAuthHandler):
             back["prompt"] = " ".join(prompts)
         if again or "max_age" in back:
             back.pop("max_age", None)
-            # The time of this request (UTC seconds), truncated as sessions' times are.
-            back[LOGIN_AFTER] = str(int(time.time()))
+            # The time of this request, in milliseconds: a sign-in must come after it.
+            back[LOGIN_AFTER] = str(int(time.time() * 1000))
         target = {"next": "/oauth2/authorize?" + urlencode(back)}
         if again:
             target["reauth"] = "1"

@@ -94,7 +94,7 @@ class IssuedCode:
 
     def get_auth_time(self) -> int | None:
         auth_time = self.found.auth_time
-        return int(auth_time.timestamp()) if auth_time else None
+        return int(claims.epoch(auth_time)) if auth_time else None
 
     def get_amr(self) -> list[str]:
         return (self.found.amr or "").split()
@@ -263,8 +263,8 @@ class Introspection(IntrospectionEndpoint):
         state = token.state
         reply = {"active": True, "client_id": state.client_id, "scope": state.scope,
                  "token_type": token.kind, "iss": token.issuer,
-                 "iat": int(state.issued_at.timestamp()),
-                 "exp": int(state.expires_at.timestamp()),
+                 "iat": int(claims.epoch(state.issued_at)),
+                 "exp": int(claims.epoch(state.expires_at)),
                  "sub": state.sub or state.client_id}
         if state.username:
             reply["username"] = state.username
