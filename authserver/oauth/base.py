@@ -8,10 +8,10 @@ from tornado.web import HTTPError, RequestHandler
 
 from authserver.oauth.requests import Reply, TornadoOAuth2Request
 from authserver.oauth.server import OpenIDProvider
-from authserver.observability.requests import assign_request_id, enter_request
 from authserver.services.context import Caller, Context
 from authserver.web.client import caller_of, own_origin
 from authserver.web.headers import apply_security_headers
+from authserver.web.request_hooks import assign_request_id, enter_request
 
 
 def issuer_of(handler: RequestHandler, ctx: Context) -> str:
