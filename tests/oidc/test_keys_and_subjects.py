@@ -23,7 +23,7 @@ from tests.oidc.support import (
 from tests.support.ports import free_port
 from tests.support.server import TEST_SECRET, run_authserver
 
-PUBLISH_SECONDS = "2"
+PUBLISH_SECONDS = "8"
 
 
 def _jwks(server) -> KeySet:
@@ -50,7 +50,8 @@ def test_key_rotation_publishes_first_and_signs_later(start_server, unique):
     assert jwt.decode(before["id_token"], published).claims["sub"]
 
     # until the delay is over the old key signs; then the new one (a bounded wait)
-    current = before
+    current = refresh(server, app, before["refresh_token"]).json()
+    assert jwt.decode(current["access_token"], published).header["kid"] == old_kid
     deadline = time.monotonic() + 30
     while jwt.decode(current["access_token"], _jwks(server)).header["kid"] != new_kid:
         assert time.monotonic() < deadline, "the new key never started signing"
