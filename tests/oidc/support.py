@@ -28,16 +28,17 @@ class App:
     redirect_uri: str = REDIRECT_URI
 
 
-def register(server, *flags: str, env: dict | None = None) -> App:
+def register(server, *flags: str, redirect_uri: str = REDIRECT_URI,
+             post_logout_redirect_uri: str = LOGOUT_URI) -> App:
     """`authserver clients create` on the server's database; the app it printed."""
     done = run_authserver(
-        {"DATABASE_URL": server.database_url, "SECRET_KEY": TEST_SECRET, **(env or {})},
+        {"DATABASE_URL": server.database_url, "SECRET_KEY": TEST_SECRET},
         "clients", "create", "--name", f"App {uuid.uuid4().hex[:4]}",
-        "--redirect-uri", REDIRECT_URI, "--post-logout-redirect-uri", LOGOUT_URI,
+        "--redirect-uri", redirect_uri, "--post-logout-redirect-uri", post_logout_redirect_uri,
         "--json", *flags)
     assert done.returncode == 0, done.stderr
     printed = json.loads(done.stdout)
-    return App(printed["client_id"], printed["client_secret"])
+    return App(printed["client_id"], printed["client_secret"], redirect_uri)
 
 
 def apps(server) -> dict[str, App]:
@@ -111,9 +112,9 @@ def rp(app: App, scope: str = "openid profile email") -> OAuth2Session:
                          token_endpoint_auth_method=method)
 
 
-def answer(location: str) -> dict[str, str]:
+def answer(location: str, redirect_uri: str = REDIRECT_URI) -> dict[str, str]:
     """The parameters of the redirect back to the app."""
-    assert location.startswith(REDIRECT_URI), location
+    assert location.startswith(redirect_uri), location
     return {name: values[0] for name, values in parse_qs(urlsplit(location).query).items()}
 
 
