@@ -42,8 +42,14 @@ class AuthorizeHandler(OAuthHandler):
             await self._authorize(None)
 
     async def post(self) -> None:
-        """The consent form's answer: same-origin, with the token the page carried."""
+        """The consent form's answer: same-origin, with the token the page carried. An
+        app may also send its request as a form (OIDC Core 3.1.2.1): it goes on as the
+        same request by GET, so one path checks everything."""
         with self.application.settings["in_flight"].track():
+            if not self.request.query:
+                form = {name: self.get_body_argument(name) for name in self.request.body_arguments}
+                self.redirect("/oauth2/authorize?" + urlencode(form), status=303)
+                return
             settings = self.ctx.settings
             if not same_origin(self.request, settings.trusted_proxies, settings.public_url):
                 self._page(403, "This answer did not come from this site's own page.")

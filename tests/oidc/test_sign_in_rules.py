@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 
-from tests.oidc.support import answer, apps, authorize, metadata, tokens
+from tests.oidc.support import answer, apps, authorize, metadata, register, rp, tokens
 from tests.oidc.support import person as signed_in_person
 
 
@@ -69,3 +69,24 @@ def test_metrics_count_tokens_and_refusals(server, unique):
                        r" (\d+)", text)
     assert issued and float(issued.group(1)) >= 1
     assert 'authserver_oauth_refusals_total{reason="unsupported_grant_type"}' in text
+
+
+def test_an_authorization_request_may_come_as_a_form(server, unique):
+    who = signed_in_person(server, unique)
+    app = apps(server)["first"]
+    url, _ = rp(app).create_authorization_url(metadata(server)["authorization_endpoint"],
+                                              code_verifier="v" * 43)
+    query = parse_qs(urlsplit(url).query)
+    form = {name: values[0] for name, values in query.items()}
+    posted = who.browser.post(server.url + "/oauth2/authorize", data=form,
+                              allow_redirects=False, timeout=10)
+    assert posted.status_code == 303
+    done = who.browser.get(server.url + posted.headers["Location"], allow_redirects=False,
+                           timeout=10)
+    assert "code" in answer(done.headers["Location"])
+
+
+def test_an_app_may_have_its_own_token_lifetime(server, unique):
+    app = register(server, "--first-party", "--access-token-seconds", "120")
+    _, token = tokens(server, signed_in_person(server, unique), app)
+    assert token["expires_in"] == 120
