@@ -126,7 +126,22 @@ class _LimitedEndpoint(OAuthHandler):
         raise NotImplementedError
 
 
-class TokenHandler(_LimitedEndpoint):
+class _BrowserReachable(_LimitedEndpoint):
+    """Open to scripts of any origin: a public app in a browser (PKCE, no secret) must
+    read the answer. No cookie is involved, so no origin gains anything by it."""
+
+    def set_default_headers(self) -> None:
+        super().set_default_headers()
+        self.set_header("Access-Control-Allow-Origin", "*")
+
+    def options(self) -> None:
+        self.set_header("Access-Control-Allow-Methods", "POST")
+        self.set_header("Access-Control-Allow-Headers", "Authorization, Content-Type")
+        self.set_header("Access-Control-Max-Age", "600")
+        self.set_status(204)
+
+
+class TokenHandler(_BrowserReachable):
     def respond(self, request) -> Reply:
         return self.provider.create_token_response(request)
 
@@ -136,7 +151,7 @@ class IntrospectionHandler(_LimitedEndpoint):
         return self.provider.create_endpoint_response("introspection", request)
 
 
-class RevocationHandler(_LimitedEndpoint):
+class RevocationHandler(_BrowserReachable):
     def respond(self, request) -> Reply:
         return self.provider.create_endpoint_response("revocation", request)
 
