@@ -53,9 +53,8 @@ class OAuthHandler(RequestHandler):
         issuer = self.issuer
         parts = urlsplit(issuer)
         uri = f"{parts.scheme}://{parts.netloc}{self.request.uri}"
-        request = TornadoOAuth2Request(self.request, uri, issuer, from_query=from_query)
-        request.caller = self.caller()
-        return request
+        return TornadoOAuth2Request(self.request, uri, issuer, self.caller(),
+                                    from_query=from_query)
 
     def send_reply(self, reply: Reply) -> None:
         self.set_status(reply.status)

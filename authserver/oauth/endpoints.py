@@ -118,7 +118,7 @@ class _LimitedEndpoint(OAuthHandler):
             if not await self._admit(request):
                 return
             reply = await self.ctx.store.run(self.respond, request)
-            if getattr(request, "client_auth_failed", False):
+            if request.client_auth_failed:
                 await self.ctx.limiter.count("oauth_client_auth_ip", request.caller.client)
             self.send_reply(reply)
 

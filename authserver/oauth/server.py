@@ -308,7 +308,8 @@ class OpenIDProvider(AuthorizationServer):
         return AppClient(record) if record is not None else None
 
     def save_token(self, token, request: TornadoOAuth2Request):
-        minted: tokens.Minted = request.minted
+        minted = request.minted
+        assert minted is not None  # mint() ran for this request
         client: AppClient = request.client
         grant_type = request.payload.grant_type
         if grant_type == "authorization_code":
@@ -330,7 +331,7 @@ class OpenIDProvider(AuthorizationServer):
         return request  # the handler builds it (it knows the issuer and the caller)
 
     def create_json_request(self, request) -> TornadoJsonRequest:
-        return request
+        return TornadoJsonRequest(request, request.full_url())
 
     def handle_response(self, status, body, headers) -> Reply:
         return Reply(status, body, list(headers))
@@ -404,7 +405,7 @@ class OpenIDProvider(AuthorizationServer):
         audit.write(event, _caller(request), user=person,
                     detail=f"{client.get_client_id()} grant={reused.grant_id} revoked")
 
-    def _client_auth_failed(self, request, error: OAuth2Error) -> None:
+    def _client_auth_failed(self, request: TornadoOAuth2Request, error: OAuth2Error) -> None:
         request.client_auth_failed = True
         audit.write("oauth_client_auth_failure", _caller(request),
                     detail=(error.description or "")[:120])
