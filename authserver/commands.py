@@ -11,10 +11,10 @@ import sys
 from tornado.netutil import bind_sockets
 
 from authserver import __version__
+from authserver.database_urls import sqlite_path, without_password
 from authserver.observability.logs import configure_logging
 from authserver.observability.multiprocess import share_metrics_between_workers
 from authserver.settings import Settings, SettingsError, load_settings
-from authserver.store.urls import sqlite_path, without_password
 
 log = logging.getLogger("authserver")
 
@@ -143,17 +143,22 @@ def main(argv: list[str] | None = None) -> None:
         print(f"database: {database}", file=sys.stderr)
 
     from authserver.errors import ServiceError
-    from authserver.server import prepare_database, provider_problem
+    from authserver.store.prepare import prepare_database
 
     try:
         # Serving and the operator commands alike need the schema created and up to date.
-        asyncio.run(prepare_database(settings, serving=serving))
-        problem = asyncio.run(provider_problem(settings)) if serving else None
+        asyncio.run(prepare_database(settings))
     except ServiceError as exc:
         _exit(f"{database}: {exc.message}", 1)
-    if problem:
-        _exit(problem, 2)
     if serving:
+        from authserver.server import prepare_provider
+
+        try:
+            problem = asyncio.run(prepare_provider(settings))
+        except ServiceError as exc:
+            _exit(f"{database}: {exc.message}", 1)
+        if problem:
+            _exit(problem, 2)
         try:
             _run_serve(settings)
         except OSError as exc:

@@ -11,13 +11,12 @@ import threading
 from tornado.httpserver import HTTPServer
 
 from authserver import collector
-from authserver.mail.senders import ConsoleSender, SmtpSender
+from authserver.mail.senders import mail_sender
 from authserver.mail.worker import MailWorker
 from authserver.oauth import routes as oauth_routes
-from authserver.observability.endpoint import routes as metrics_routes
 from authserver.realtime.server import RealTime
 from authserver.security.passwords import PasswordHasher
-from authserver.security.ratelimit import RateLimiter
+from authserver.security.ratelimit.limiter import RateLimiter
 from authserver.services.context import Context
 from authserver.services.oauth import clients, keys
 from authserver.services.oauth.logout_delivery import LogoutDelivery, session_listener
@@ -25,9 +24,9 @@ from authserver.services.sessions.cache import EndedChannel
 from authserver.services.upkeep.retention import Pruner
 from authserver.settings import Settings
 from authserver.store.database import Store
-from authserver.store.migrations import migrate
 from authserver.web.app import make_app
 from authserver.web.inflight import InFlight
+from authserver.web.metrics_endpoint import routes as metrics_routes
 from authserver.web.webui import load_bundle
 from authserver.web.webui import routes as webui_routes
 
@@ -41,42 +40,15 @@ SHUTDOWN_DEADLINE_SECONDS = 20
 FORCED_EXIT = 70  # EX_SOFTWARE
 
 
-def mail_sender(settings: Settings):
-    if settings.mail_to_console:
-        return ConsoleSender(settings.from_email)
-    return SmtpSender(
-        # MAIL_BACKEND=smtp without SMTP_SERVER: smtplib takes "" as it takes None (no
-        # connection made, so every send fails and is retried).
-        host=settings.smtp_server or "",
-        port=settings.smtp_port,
-        security=settings.smtp_security,
-        username=settings.smtp_username,
-        password=settings.smtp_password,
-        sender=settings.from_email,
-        timeout=settings.smtp_timeout,
-    )
-
-
-async def prepare_database(settings: Settings, *, serving: bool = False) -> None:
-    """Create or upgrade the schema; before serving, make the first signing key too (not
-    for the operator's commands: `db import` wants an empty database). Run once before
-    any worker serves."""
+async def prepare_provider(settings: Settings) -> str | None:
+    """Before serving: make the first signing key (not in the operator's commands: `db
+    import` wants an empty database), and say what stops production serving apps (tokens
+    name PUBLIC_URL as their issuer, so it must be known); None when all is well."""
     store = Store(settings.database_url)
     try:
-        await store.run(migrate, store.is_postgresql)
-        if serving:
-            await keys.ensure_key(store, settings)
-    finally:
-        await store.close()
-
-
-async def provider_problem(settings: Settings) -> str | None:
-    """Production serving apps must know its own address: tokens name it as issuer."""
-    if settings.environment != "production" or settings.public_url:
-        return None
-    store = Store(settings.database_url)
-    try:
-        if await store.run(clients.any_registered):
+        await keys.ensure_key(store, settings)
+        if (settings.environment == "production" and not settings.public_url
+                and await store.run(clients.any_registered)):
             return ("AUTHSERVER_ENV=production with registered apps needs PUBLIC_URL, the "
                     "issuer their tokens name: set it to this site's https origin.")
     finally:

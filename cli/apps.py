@@ -3,9 +3,9 @@ CLIENT_ID` removes one (its tokens stop working, and it is told)."""
 
 import argparse
 
-from cli.command import Asker, Option, Outcome, info, model, ok
 from cli.context import Context
 from cli.errors import UsageError
+from cli.framework import Asker, Option, Outcome, info, model, ok
 from cli.times import day_and_time
 from contracts import service as calls
 from contracts.messages import AppList, Notice, RevokeAppRequest

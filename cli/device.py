@@ -6,9 +6,9 @@ approves nothing (a code read off a stranger's screen is the attack this step st
 
 import argparse
 
-from cli.command import Asker, Option, Outcome, info, model, ok, value
 from cli.context import Context
 from cli.errors import UsageError
+from cli.framework import Asker, Option, Outcome, info, model, ok, value
 from contracts import service as calls
 from contracts.messages import DeviceCodeRequest, DeviceRequestInfo, Notice
 

@@ -42,8 +42,14 @@ class AuthorizeHandler(OAuthHandler):
             await self._authorize(None)
 
     async def post(self) -> None:
-        """The consent form's answer: same-origin, with the token the page carried."""
+        """The consent form's answer: same-origin, with the token the page carried. An
+        app may also send its request as a form (OIDC Core 3.1.2.1): it goes on as the
+        same request by GET, so one path checks everything."""
         with self.application.settings["in_flight"].track():
+            if not self.request.query:
+                form = {name: self.get_body_argument(name) for name in self.request.body_arguments}
+                self.redirect("/oauth2/authorize?" + urlencode(form), status=303)
+                return
             settings = self.ctx.settings
             if not same_origin(self.request, settings.trusted_proxies, settings.public_url):
                 self._page(403, "This answer did not come from this site's own page.")
@@ -126,11 +132,11 @@ class AuthorizeHandler(OAuthHandler):
         own `login_after`? (A bad max_age is Authlib's to refuse: it is left alone here.)"""
         if sign_in is None:
             return False
-        signed_at = sign_in.auth_time.timestamp()
+        signed_at = claims.epoch(sign_in.auth_time)
         prompts = (query.get("prompt") or [""])[0].split()
         login_after = (query.get(LOGIN_AFTER) or [""])[0]
         if login_after.isdigit():
-            return signed_at >= int(login_after)
+            return signed_at * 1000 > int(login_after)
         if "login" in prompts:
             return False
         max_age = (query.get("max_age") or [""])[0]
@@ -144,8 +150,8 @@ class AuthorizeHandler(OAuthHandler):
             back["prompt"] = " ".join(prompts)
         if again or "max_age" in back:
             back.pop("max_age", None)
-            # The time of this request (UTC seconds), truncated as sessions' times are.
-            back[LOGIN_AFTER] = str(int(time.time()))
+            # The time of this request, in milliseconds: a sign-in must come after it.
+            back[LOGIN_AFTER] = str(int(time.time() * 1000))
         target = {"next": "/oauth2/authorize?" + urlencode(back)}
         if again:
             target["reauth"] = "1"

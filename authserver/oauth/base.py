@@ -8,10 +8,10 @@ from tornado.web import HTTPError, RequestHandler
 
 from authserver.oauth.requests import Reply, TornadoOAuth2Request
 from authserver.oauth.server import OpenIDProvider
-from authserver.observability.requests import assign_request_id, enter_request
 from authserver.services.context import Caller, Context
 from authserver.web.client import caller_of, own_origin
 from authserver.web.headers import apply_security_headers
+from authserver.web.request_hooks import assign_request_id, enter_request
 
 
 def issuer_of(handler: RequestHandler, ctx: Context) -> str:
@@ -53,9 +53,8 @@ class OAuthHandler(RequestHandler):
         issuer = self.issuer
         parts = urlsplit(issuer)
         uri = f"{parts.scheme}://{parts.netloc}{self.request.uri}"
-        request = TornadoOAuth2Request(self.request, uri, issuer, from_query=from_query)
-        request.caller = self.caller()
-        return request
+        return TornadoOAuth2Request(self.request, uri, issuer, self.caller(),
+                                    from_query=from_query)
 
     def send_reply(self, reply: Reply) -> None:
         self.set_status(reply.status)

@@ -122,7 +122,7 @@ class _LimitedEndpoint(OAuthHandler):
             if not await self._admit(request):
                 return
             reply = await self.ctx.store.run(self.respond, request)
-            if getattr(request, "client_auth_failed", False):
+            if request.client_auth_failed:
                 await self.ctx.limiter.count("oauth_client_auth_ip", request.caller.client)
             self.send_reply(reply)
 
@@ -130,7 +130,22 @@ class _LimitedEndpoint(OAuthHandler):
         raise NotImplementedError
 
 
-class TokenHandler(_LimitedEndpoint):
+class _BrowserReachable(_LimitedEndpoint):
+    """Open to scripts of any origin: a public app in a browser (PKCE, no secret) must
+    read the answer. No cookie is involved, so no origin gains anything by it."""
+
+    def set_default_headers(self) -> None:
+        super().set_default_headers()
+        self.set_header("Access-Control-Allow-Origin", "*")
+
+    def options(self) -> None:
+        self.set_header("Access-Control-Allow-Methods", "POST")
+        self.set_header("Access-Control-Allow-Headers", "Authorization, Content-Type")
+        self.set_header("Access-Control-Max-Age", "600")
+        self.set_status(204)
+
+
+class TokenHandler(_BrowserReachable):
     def respond(self, request) -> Reply:
         return self.provider.create_token_response(request)
 
@@ -140,7 +155,7 @@ class IntrospectionHandler(_LimitedEndpoint):
         return self.provider.create_endpoint_response("introspection", request)
 
 
-class RevocationHandler(_LimitedEndpoint):
+class RevocationHandler(_BrowserReachable):
     def respond(self, request) -> Reply:
         return self.provider.create_endpoint_response("revocation", request)
 

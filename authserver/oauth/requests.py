@@ -12,7 +12,10 @@ from authlib.oauth2.rfc6749 import JsonPayload, JsonRequest, OAuth2Payload, OAut
 from tornado.escape import json_decode
 from tornado.httputil import HTTPServerRequest
 
+from authserver.services.context import Caller
 from authserver.services.oauth.claims import Person, SignIn
+from authserver.services.oauth.device import Approved
+from authserver.services.oauth.tokens import Minted
 
 
 def _decoded(arguments: dict[str, list[bytes]]) -> dict[str, list[str]]:
@@ -38,16 +41,23 @@ class TornadoOAuth2Request(OAuth2Request):
     """One OAuth request; `issuer` and, at authorize, the person and how they signed in
     travel with it (never on the shared server object: requests interleave)."""
 
-    def __init__(self, request: HTTPServerRequest, uri: str, issuer: str, *,
+    def __init__(self, request: HTTPServerRequest, uri: str, issuer: str, caller: Caller, *,
                  from_query: bool) -> None:
         super().__init__(method=request.method or "GET", uri=uri, headers=request.headers)
         self._query = _decoded(request.query_arguments)
         self._form = _decoded(request.body_arguments)
         self.payload = TornadoPayload(self._query if from_query else self._form)
         self.issuer = issuer
+        self.caller = caller
+        # Set along the way: who signed in and how (authorize), the grant a code opened,
+        # the access token minted (token), a failed client authentication.
         self.sign_in: SignIn | None = None
         self.person: Person | None = None
         self.grant_id: int | None = None
+        self.minted: Minted | None = None
+        self.client_auth_failed = False
+        # The device grant's approval, once its device code is spent (oauth/device.py).
+        self.device_grant: Approved | None = None
 
     @property
     def args(self) -> dict[str, str]:
@@ -68,6 +78,8 @@ class TornadoJsonPayload(JsonPayload):
 
 
 class TornadoJsonRequest(JsonRequest):
+    """What Authlib's JSON endpoints (dynamic registration, which we do not offer) read."""
+
     def __init__(self, request: HTTPServerRequest, uri: str) -> None:
         super().__init__(request.method, uri, request.headers)
         self.payload = TornadoJsonPayload(request.body)

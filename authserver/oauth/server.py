@@ -94,7 +94,7 @@ class IssuedCode:
 
     def get_auth_time(self) -> int | None:
         auth_time = self.found.auth_time
-        return int(auth_time.timestamp()) if auth_time else None
+        return int(claims.epoch(auth_time)) if auth_time else None
 
     def get_amr(self) -> list[str]:
         return (self.found.amr or "").split()
@@ -186,7 +186,7 @@ class CodeFlow(_Minting, rfc6749.AuthorizationCodeGrant):
     def query_authorization_code(self, code, client: AppClient):
         found = grants.take_code(grants.digest(code), client.record.id)
         if isinstance(found, grants.Reused):
-            self.server.reuse_detected(self.request, found)
+            self.server.reuse_detected(self.request, found, client)
             return None
         return IssuedCode(found) if found is not None else None
 
@@ -220,7 +220,7 @@ class RefreshFlow(_Minting, rfc6749.RefreshTokenGrant):
     def authenticate_refresh_token(self, refresh_token):
         found = grants.take_refresh(refresh_token, self.request.client.record.id)
         if isinstance(found, grants.Reused):
-            self.server.reuse_detected(self.request, found)
+            self.server.reuse_detected(self.request, found, self.request.client)
             return None
         return HeldRefreshToken(found) if found is not None else None
 
@@ -263,8 +263,8 @@ class Introspection(IntrospectionEndpoint):
         state = token.state
         reply = {"active": True, "client_id": state.client_id, "scope": state.scope,
                  "token_type": token.kind, "iss": token.issuer,
-                 "iat": int(state.issued_at.timestamp()),
-                 "exp": int(state.expires_at.timestamp()),
+                 "iat": int(claims.epoch(state.issued_at)),
+                 "exp": int(claims.epoch(state.expires_at)),
                  "sub": state.sub or state.client_id}
         if state.username:
             reply["username"] = state.username
@@ -308,14 +308,15 @@ class OpenIDProvider(AuthorizationServer):
         return AppClient(record) if record is not None else None
 
     def save_token(self, token, request: TornadoOAuth2Request):
-        minted: tokens.Minted = request.minted
+        minted = request.minted
+        assert minted is not None  # mint() ran for this request
         client: AppClient = request.client
         grant_type = request.payload.grant_type
         if grant_type == "authorization_code":
             grant_id = request.authorization_code.found.grant_id
         elif grant_type == "refresh_token":
             grant_id = request.refresh_token.found.grant_id
-        elif getattr(request, "device_grant", None) is not None:
+        elif request.device_grant is not None:
             grant_id = request.device_grant.grant_id
         else:
             grant_id = grants.client_grant(client.record.id, token.get("scope", ""))
@@ -332,7 +333,7 @@ class OpenIDProvider(AuthorizationServer):
         return request  # the handler builds it (it knows the issuer and the caller)
 
     def create_json_request(self, request) -> TornadoJsonRequest:
-        return request
+        return TornadoJsonRequest(request, request.full_url())
 
     def handle_response(self, status, body, headers) -> Reply:
         return Reply(status, body, list(headers))
@@ -397,16 +398,16 @@ class OpenIDProvider(AuthorizationServer):
                                client_id=client.get_client_id(), claims=body,
                                seconds=seconds)
 
-    def reuse_detected(self, request, reused: grants.Reused) -> None:
+    def reuse_detected(self, request, reused: grants.Reused, client: AppClient) -> None:
         """A code or refresh token came back: its grant is revoked (done by the grants
         service); say so in the audit log and the metrics."""
         event = "oauth_code_reused" if reused.what == "code" else "oauth_refresh_reused"
         person = claims.person(reused.user_id) if reused.user_id is not None else None
         metrics.oauth_refused(event.removeprefix("oauth_"))
         audit.write(event, _caller(request), user=person,
-                    detail=f"{request.payload.client_id or ''} grant={reused.grant_id} revoked")
+                    detail=f"{client.get_client_id()} grant={reused.grant_id} revoked")
 
-    def _client_auth_failed(self, request, error: OAuth2Error) -> None:
+    def _client_auth_failed(self, request: TornadoOAuth2Request, error: OAuth2Error) -> None:
         request.client_auth_failed = True
         audit.write("oauth_client_auth_failure", _caller(request),
                     detail=(error.description or "")[:120])

@@ -2,6 +2,7 @@
 command, people signed in through the real REST login (the session cookie a browser
 would hold), and Authlib's own OAuth client as the relying party."""
 
+import asyncio
 import json
 import secrets
 import uuid
@@ -12,6 +13,7 @@ import requests
 from authlib.common.security import generate_token
 from authlib.integrations.requests_client import OAuth2Session
 
+from tests.lifecycle.support import rows
 from tests.support.server import TEST_SECRET, run_authserver
 
 REDIRECT_URI = "http://127.0.0.1:9/callback"
@@ -26,16 +28,17 @@ class App:
     redirect_uri: str = REDIRECT_URI
 
 
-def register(server, *flags: str, env: dict | None = None) -> App:
+def register(server, *flags: str, redirect_uri: str = REDIRECT_URI,
+             post_logout_redirect_uri: str = LOGOUT_URI) -> App:
     """`authserver clients create` on the server's database; the app it printed."""
     done = run_authserver(
-        {"DATABASE_URL": server.database_url, "SECRET_KEY": TEST_SECRET, **(env or {})},
+        {"DATABASE_URL": server.database_url, "SECRET_KEY": TEST_SECRET},
         "clients", "create", "--name", f"App {uuid.uuid4().hex[:4]}",
-        "--redirect-uri", REDIRECT_URI, "--post-logout-redirect-uri", LOGOUT_URI,
+        "--redirect-uri", redirect_uri, "--post-logout-redirect-uri", post_logout_redirect_uri,
         "--json", *flags)
     assert done.returncode == 0, done.stderr
     printed = json.loads(done.stdout)
-    return App(printed["client_id"], printed["client_secret"])
+    return App(printed["client_id"], printed["client_secret"], redirect_uri)
 
 
 def apps(server) -> dict[str, App]:
@@ -66,6 +69,7 @@ class Person:
     email: str
     password: str
     browser: requests.Session  # holds the session cookie, as a browser would
+    token: str  # the same session's token, for REST calls as Bearer
 
 
 def sign_up(server, unique) -> tuple[str, str]:
@@ -86,11 +90,17 @@ def sign_in(server, username: str, email: str) -> Person:
     reply = browser.post(server.url + "/api/login", timeout=10,
                          json={"username": username, "password": PASSWORD})
     assert reply.status_code == 200, reply.text
-    return Person(username, email, PASSWORD, browser)
+    return Person(username, email, PASSWORD, browser, reply.json()["token"])
 
 
 def person(server, unique) -> Person:
     return sign_in(server, *sign_up(server, unique))
+
+
+def api(server, who: Person, route: str, body: dict | None = None) -> requests.Response:
+    """A signed-in REST call of the service table, as authcli makes it (Bearer)."""
+    return requests.post(server.url + route, json=body or {}, timeout=10,
+                         headers={"Authorization": f"Bearer {who.token}"})
 
 
 def rp(app: App, scope: str = "openid profile email") -> OAuth2Session:
@@ -102,9 +112,9 @@ def rp(app: App, scope: str = "openid profile email") -> OAuth2Session:
                          token_endpoint_auth_method=method)
 
 
-def answer(location: str) -> dict[str, str]:
+def answer(location: str, redirect_uri: str = REDIRECT_URI) -> dict[str, str]:
     """The parameters of the redirect back to the app."""
-    assert location.startswith(REDIRECT_URI), location
+    assert location.startswith(redirect_uri), location
     return {name: values[0] for name, values in parse_qs(urlsplit(location).query).items()}
 
 
@@ -157,3 +167,10 @@ def userinfo(server, access_token: str) -> requests.Response:
     return requests.get(metadata(server)["userinfo_endpoint"], timeout=10,
                         headers={"Authorization": f"Bearer {access_token}"})
 
+
+
+def audited(server, event: str, detail_part: str) -> list[str]:
+    """The details of the audit rows `event` whose detail contains `detail_part`."""
+    found = asyncio.run(rows(server.database_url,
+                             "SELECT detail FROM audit_event WHERE event = ? ORDER BY id", event))
+    return [detail for (detail,) in found if detail_part in detail]

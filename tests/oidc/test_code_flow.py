@@ -115,3 +115,15 @@ def test_jwks_is_cacheable(server):
     assert reply.headers["Cache-Control"].startswith("public, max-age=")
     keys = reply.json()["keys"]
     assert keys and all(key["kty"] == "RSA" and "d" not in key and key["kid"] for key in keys)
+
+
+def test_a_browser_app_may_read_the_token_endpoint(server):
+    preflight = requests.options(metadata(server)["token_endpoint"], timeout=10, headers={
+        "Origin": "https://spa.example", "Access-Control-Request-Method": "POST"})
+    assert preflight.status_code == 204
+    assert preflight.headers["Access-Control-Allow-Origin"] == "*"
+    refused = requests.post(metadata(server)["token_endpoint"], timeout=10,
+                            headers={"Origin": "https://spa.example"},
+                            data={"grant_type": "authorization_code", "code": "x"})
+    assert refused.headers["Access-Control-Allow-Origin"] == "*"
+    assert "Access-Control-Allow-Credentials" not in refused.headers

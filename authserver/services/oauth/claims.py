@@ -9,7 +9,7 @@ import base64
 import hashlib
 import hmac
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from authserver.store.models import Session, User
 
@@ -17,6 +17,11 @@ METHODS_PASSWORD = "pwd"  # noqa: S105 - an RFC 8176 method name
 # A TOTP code and a recovery code alike are one-time passwords after the password.
 METHODS_SECOND_FACTOR = "pwd otp mfa"
 METHODS_PASSKEY = "hwk"
+
+
+def epoch(moment: datetime) -> float:
+    """A stored time (naive, UTC) in seconds since the epoch, as JWT claims count time."""
+    return moment.replace(tzinfo=UTC).timestamp()
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """Retention: what the server no longer needs is deleted on a schedule.
 
 Audit rows and sent mail (already blanked when sent) older than RETENTION_DAYS, and
-sessions past their expiry, which can never be used again. The first pass runs at
+sessions past their expiry, which can never be used again; the same for apps' codes and
+tokens, and their grants revoked longer ago than RETENTION_DAYS. The first pass runs at
 start-up, then one every PRUNE_EVERY_SECONDS. Each pass is a few DELETEs, safe to run
 from every worker process at once.
 """
@@ -12,6 +13,7 @@ from datetime import datetime, timedelta
 
 from authserver.mail.outbox import SENT
 from authserver.services.context import Context
+from authserver.services.oauth import grants as oauth_grants
 from authserver.store.models import AuditEvent, OutboxMail, Session, utcnow
 
 log = logging.getLogger(__name__)
@@ -27,6 +29,7 @@ def prune(*, now: datetime, keep: timedelta) -> dict[str, int]:
         "sent mails": OutboxMail.delete()
         .where(OutboxMail.status == SENT, OutboxMail.sent_at < cutoff)
         .execute(),
+        **oauth_grants.prune(now=now, cutoff=cutoff),
         "expired sessions": Session.delete().where(Session.expires_at < now).execute(),
     }
 
