@@ -359,3 +359,65 @@ class DeviceRequestInfo(Message):
     scopes: list[str]
     user_code: str
     expires_at: Timestamp
+
+
+# --- the administrator's apps (OAuth clients; issue 22) ------------------------------
+
+
+class ClientIdRequest(Message):
+    client_id: str = Field(min_length=1, max_length=64)
+
+
+class ClientFields(Message):
+    """What an administrator sets on an app; a field left out (null) is left as it is
+    on update, and takes its default on create (grants `authorization_code` and
+    `refresh_token`, scopes `openid profile email`)."""
+
+    name: str | None = Field(default=None, max_length=100)
+    redirect_uris: list[Annotated[str, Field(max_length=2000)]] | None = Field(
+        default=None, max_length=20)
+    post_logout_redirect_uris: list[Annotated[str, Field(max_length=2000)]] | None = Field(
+        default=None, max_length=20)
+    backchannel_logout_uri: str | None = Field(default=None, max_length=2000)
+    public: bool | None = None
+    first_party: bool | None = None
+    grant_types: list[Annotated[str, Field(max_length=40)]] | None = Field(
+        default=None, max_length=10)
+    scopes: list[Annotated[str, Field(max_length=40)]] | None = Field(
+        default=None, max_length=10)
+    access_token_seconds: int | None = Field(default=None, ge=1, le=366 * 86400)
+    refresh_token_seconds: int | None = Field(default=None, ge=1, le=366 * 86400)
+    id_token_seconds: int | None = Field(default=None, ge=1, le=366 * 86400)
+
+
+class UpdateClientRequest(ClientFields):
+    client_id: str = Field(min_length=1, max_length=64)
+
+
+class ClientInfo(Message):
+    """A registered app as the administrator sees it (never its secret)."""
+
+    client_id: str
+    name: str
+    redirect_uris: list[str]
+    post_logout_redirect_uris: list[str]
+    backchannel_logout_uri: str | None
+    grant_types: list[str]
+    scopes: list[str]
+    public: bool
+    first_party: bool
+    access_token_seconds: int | None
+    refresh_token_seconds: int | None
+    id_token_seconds: int | None
+    created_at: Timestamp | None
+
+
+class ClientList(Message):
+    clients: list[ClientInfo]
+
+
+class ClientSecretReply(Message):
+    """An app with its secret, shown this once (null for a public app)."""
+
+    client: ClientInfo
+    client_secret: str | None

@@ -496,6 +496,31 @@ DEVICE_APPROVE = Call(
 )
 
 
+_ADMIN_ON_A_CLIENT = (*_ADMIN, Status.NOT_FOUND, Status.FAILED_PRECONDITION)
+
+ADMIN_LIST_CLIENTS = _admin("list_clients", "clients", m.Empty, m.ClientList,
+    "Every registered app (OAuth client), oldest first; never a secret.", errors=_ADMIN)
+
+ADMIN_SHOW_CLIENT = _admin("show_client", "clients/show", m.ClientIdRequest, m.ClientInfo,
+    "One registered app.", errors=_ADMIN_ON_A_CLIENT)
+
+ADMIN_CREATE_CLIENT = _admin("create_client", "clients/create", m.ClientFields,
+    m.ClientSecretReply, "Register an app; its secret is in this reply and nowhere else.",
+    errors=_ADMIN)
+
+ADMIN_UPDATE_CLIENT = _admin("update_client", "clients/update", m.UpdateClientRequest,
+    m.ClientInfo, "Change an app's fields; those left out stay as they are.",
+    errors=_ADMIN_ON_A_CLIENT)
+
+ADMIN_ROTATE_CLIENT_SECRET = _admin("rotate_client_secret", "clients/rotate-secret",
+    m.ClientIdRequest, m.ClientSecretReply,
+    "A new secret for a confidential app, shown once; the old one stops working at once.",
+    errors=_ADMIN_ON_A_CLIENT)
+
+ADMIN_DELETE_CLIENT = _admin("delete_client", "clients/delete", m.ClientIdRequest, m.Notice,
+    "Remove an app with its grants, tokens and consents.", errors=_ADMIN_ON_A_CLIENT)
+
+
 CALLS: tuple[Call[Any, Any], ...] = (
     HEALTH,
     READY,
@@ -539,6 +564,12 @@ CALLS: tuple[Call[Any, Any], ...] = (
     REVOKE_APP,
     DEVICE_LOOKUP,
     DEVICE_APPROVE,
+    ADMIN_LIST_CLIENTS,
+    ADMIN_SHOW_CLIENT,
+    ADMIN_CREATE_CLIENT,
+    ADMIN_UPDATE_CLIENT,
+    ADMIN_ROTATE_CLIENT_SECRET,
+    ADMIN_DELETE_CLIENT,
 )
 
 
