@@ -57,3 +57,40 @@ def test_the_device_page_without_a_code_asks_for_one(open_page, web_server, veri
     device.get_by_role("button", name="Look up").click()
     expect(device).to_contain_text("No device is waiting with that code")
     expect(device.get_by_role("button", name="Approve")).to_be_hidden()
+
+
+def test_an_admin_registers_rotates_and_removes_an_app(open_page, web_server, verified,
+                                                       screenshot):
+    from tests.webui.test_admin_page import make_admin, open_admin
+    from tests.webui.support import signed_in
+
+    name, _ = verified("boss")
+    make_admin(web_server, name)
+    page = signed_in(open_page, name)
+    admin = open_admin(page)
+    apps = view(admin, "Apps")
+    form = apps.locator("#client-form")
+    form.get_by_label("Name").fill("Team wiki")
+    form.get_by_label("Redirect URIs (one a line)").fill("https://wiki.example/callback")
+    form.get_by_role("button", name="Register").click()
+    expect(form.get_by_role("status")).to_contain_text("Team wiki is registered")
+    secret = apps.locator("#admin-client-secret")
+    expect(secret).to_contain_text("shown this once")
+    first = secret.locator("code").inner_text()
+    row = apps.get_by_role("row").filter(has_text="Team wiki")
+    expect(row).to_contain_text("confidential")
+    screenshot(page, "admin-apps")
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    row.get_by_role("button", name="New secret for Team wiki").click()
+    expect(secret.locator("code")).not_to_have_text(first)
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    row.get_by_role("button", name="Remove Team wiki").click()
+    expect(apps.locator("#admin-clients-status")).to_contain_text("is removed")
+    expect(apps.get_by_role("row").filter(has_text="Team wiki")).to_have_count(0)
+
+    form.get_by_label("Name").fill("No URIs")
+    form.get_by_role("button", name="Register").click()
+    expect(form.locator(".error:not([hidden])")).to_contain_text("redirect URI")
+    expect(apps.get_by_role("row").filter(has_text="No URIs")).to_have_count(0)

@@ -133,6 +133,18 @@ export const totpDisable = (currentPassword, factor) =>
 export const adminUsers = (query, offset, limit) =>
   post("/api/admin/users", { query, offset, limit });
 
+/** The registered apps (OAuth clients), for an admin. */
+export const adminClients = async () => (await post("/api/admin/clients", {})).clients;
+
+/** Register an app: {client, client_secret} (the secret shown this once). */
+export const adminCreateClient = (fields) => post("/api/admin/clients/create", fields);
+
+export const adminRotateClientSecret = (clientId) =>
+  post("/api/admin/clients/rotate-secret", { client_id: clientId });
+
+export const adminDeleteClient = (clientId) =>
+  post("/api/admin/clients/delete", { client_id: clientId });
+
 /** One user in detail, for an admin. */
 export const adminUser = (userId) => post("/api/admin/users/show", { user_id: userId });
 
