@@ -6,8 +6,9 @@ from playwright.sync_api import expect
 
 from tests.oidc.support import introspect, register
 from tests.oidc.test_device_flow import device_app, poll, start
-from tests.webui.support import log_in, view
+from tests.webui.support import log_in, signed_in, view
 from tests.webui.test_account import account_view
+from tests.webui.test_admin_page import make_admin, open_admin
 
 
 def test_a_device_is_approved_then_removed_in_the_web_ui(open_page, web_server, verified,
@@ -61,9 +62,6 @@ def test_the_device_page_without_a_code_asks_for_one(open_page, web_server, veri
 
 def test_an_admin_registers_rotates_and_removes_an_app(open_page, web_server, verified,
                                                        screenshot):
-    from tests.webui.test_admin_page import make_admin, open_admin
-    from tests.webui.support import signed_in
-
     name, _ = verified("boss")
     make_admin(web_server, name)
     page = signed_in(open_page, name)
