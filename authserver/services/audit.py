@@ -37,6 +37,9 @@ EVENTS = frozenset({
     "oauth_authorized", "oauth_consent", "oauth_tokens_issued", "oauth_refreshed",
     "oauth_code_reused", "oauth_refresh_reused", "oauth_token_revoked", "oauth_logout",
     "oauth_grants_ended", "oauth_app_revoked", "oauth_device_approved",
+    # approval from a signed-in device
+    "approval_enabled", "approval_disabled", "approval_requested", "approval_approved",
+    "approval_denied", "approval_wrong_number", "approval_expired",
 })
 
 

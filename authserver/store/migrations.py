@@ -19,6 +19,7 @@ from authserver.store.schema import (
     v7_disabled_accounts,
     v8_passkeys,
     v10_openid_provider,
+    v15_login_approval,
     v16_oidc_apps,
 )
 
@@ -36,6 +37,7 @@ MIGRATIONS = (
     v7_disabled_accounts.apply,
     v8_passkeys.apply,
     v10_openid_provider.apply,
+    v15_login_approval.apply,
     v16_oidc_apps.apply,
 )
 LATEST_VERSION = len(MIGRATIONS)

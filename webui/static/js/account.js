@@ -13,7 +13,7 @@ import { Sessions } from "./sessions.js";
 import { wireStrength } from "./strength.js";
 import { timeElement } from "./times.js";
 import { wirePasskeys } from "./passkeys.js";
-import { wireTwoStep } from "./two-step.js";
+import { wireApprovalSetting, wireTwoStep } from "./two-step.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -37,6 +37,7 @@ export function wireAccount(app) {
   const sessions = new Sessions(app);
   const apps = new Apps();
   const twoStep = wireTwoStep();
+  const approval = wireApprovalSetting();
   const passkeys = wirePasskeys();
   const passwordForm = $("password-form");
   const emailForm = $("email-form");
@@ -152,6 +153,7 @@ export function wireAccount(app) {
     show() {
       renderProfile(app.user);
       twoStep.show();
+      approval.show();
       passkeys.show();
       sessions.load();
       apps.load();
@@ -159,6 +161,7 @@ export function wireAccount(app) {
     hide() {
       for (const form of [passwordForm, emailForm, confirmForm]) concealPasswords(form);
       twoStep.hide();
+      approval.hide();
     },
   };
 }
