@@ -56,6 +56,11 @@ setup(
         # MovingWindowSupport (an extension point, not private, but its method signatures
         # have moved between majors) for a moving window on an injectable clock.
         "limits>=5.0,<6",
+        # The OpenID Provider's protocol code (authserver/oauth/ subclasses its
+        # AuthorizationServer, grants and endpoints; it changed its request API in 1.6),
+        # and the JOSE library it signs with.
+        "authlib>=1.6.5,<2",
+        "joserfc>=1.3,<2",
         "redis>=5.0.1",
         "zxcvbn>=4.5",
         "prometheus-client>=0.20",

@@ -38,12 +38,13 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", dest="HOST", help="overrides HOST (0.0.0.0)")
     serve.add_argument("--workers", dest="WORKERS", help="overrides WORKERS (1)")
     _add_setting_flags(serve)
-    from authserver.operator import audit, data, prune, users
+    from authserver.operator import audit, clients, data, prune, users
 
     users.add_commands(commands, _add_setting_flags)
     audit.add_commands(commands, _add_setting_flags)
     data.add_commands(commands, _add_setting_flags)
     prune.add_commands(commands, _add_setting_flags)
+    clients.add_commands(commands, _add_setting_flags)
     return parser
 
 
@@ -151,6 +152,14 @@ def main(argv: list[str] | None = None) -> None:
     except ServiceError as exc:
         _exit(f"{database}: {exc.message}", 1)
     if serving:
+        from authserver.server import prepare_provider
+
+        try:
+            problem = asyncio.run(prepare_provider(settings))
+        except ServiceError as exc:
+            _exit(f"{database}: {exc.message}", 1)
+        if problem:
+            _exit(problem, 2)
         try:
             _run_serve(settings)
         except OSError as exc:

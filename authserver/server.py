@@ -13,10 +13,13 @@ from tornado.httpserver import HTTPServer
 from authserver import collector
 from authserver.mail.senders import mail_sender
 from authserver.mail.worker import MailWorker
+from authserver.oauth import routes as oauth_routes
 from authserver.realtime.server import RealTime
 from authserver.security.passwords import PasswordHasher
 from authserver.security.ratelimit.limiter import RateLimiter
 from authserver.services.context import Context
+from authserver.services.oauth import clients, keys
+from authserver.services.oauth.logout_delivery import LogoutDelivery, session_listener
 from authserver.services.sessions.cache import EndedChannel
 from authserver.services.upkeep.retention import Pruner
 from authserver.settings import Settings
@@ -24,6 +27,7 @@ from authserver.store.database import Store
 from authserver.web.app import make_app
 from authserver.web.inflight import InFlight
 from authserver.web.metrics_endpoint import routes as metrics_routes
+from authserver.web.webui import load_bundle
 from authserver.web.webui import routes as webui_routes
 
 log = logging.getLogger(__name__)
@@ -34,6 +38,22 @@ MAX_HTTP_BODY = 1024 * 1024
 SHUTDOWN_GRACE_SECONDS = 10
 SHUTDOWN_DEADLINE_SECONDS = 20
 FORCED_EXIT = 70  # EX_SOFTWARE
+
+
+async def prepare_provider(settings: Settings) -> str | None:
+    """Before serving: make the first signing key (not in the operator's commands: `db
+    import` wants an empty database), and say what stops production serving apps (tokens
+    name PUBLIC_URL as their issuer, so it must be known); None when all is well."""
+    store = Store(settings.database_url)
+    try:
+        await keys.ensure_key(store, settings)
+        if (settings.environment == "production" and not settings.public_url
+                and await store.run(clients.any_registered)):
+            return ("AUTHSERVER_ENV=production with registered apps needs PUBLIC_URL, the "
+                    "issuer their tokens name: set it to this site's https origin.")
+    finally:
+        await store.close()
+    return None
 
 
 async def serve(settings: Settings, sockets: list[socket.socket]) -> None:
@@ -53,9 +73,14 @@ async def serve(settings: Settings, sockets: list[socket.socket]) -> None:
         settings=settings, store=store, passwords=passwords, limiter=limiter,
         mail_queued=mail.notify, mail_running=mail.running,
     )
+    logouts = LogoutDelivery(store, settings)
+    ctx.logouts_queued = logouts.notify
+    ctx.session_listeners.append(session_listener(store, logouts.notify))
     realtime = RealTime(ctx)
     pruner = Pruner(ctx)
-    app = make_app(ctx, [*realtime.routes(), *metrics_routes(ctx), *webui_routes()])
+    bundle = load_bundle()
+    app = make_app(ctx, [*realtime.routes(), *metrics_routes(ctx), *webui_routes(bundle),
+                         *oauth_routes(ctx, bundle.prefix)])
     http_server = HTTPServer(
         app,
         max_body_size=MAX_HTTP_BODY,
@@ -70,6 +95,7 @@ async def serve(settings: Settings, sockets: list[socket.socket]) -> None:
                                      ctx.live_sessions)
         await ended_channel.start()
     mail.start()
+    logouts.start()
     realtime.start()
     pruner.start()
     gc_probe = collector.tune()
@@ -85,6 +111,7 @@ async def serve(settings: Settings, sockets: list[socket.socket]) -> None:
     _hard_deadline(SHUTDOWN_DEADLINE_SECONDS)
     await pruner.stop()
     await _stop(http_server, app.settings["in_flight"], realtime, mail, ctx)
+    await logouts.stop(SHUTDOWN_GRACE_SECONDS)
     if ended_channel is not None:
         await ended_channel.stop()
     passwords.close()

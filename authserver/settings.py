@@ -207,6 +207,19 @@ class Settings:
         "RATE_LIMIT_PREFIX", None, kinds.String,
         "former name of `REDIS_PREFIX`, still read when `REDIS_PREFIX` is unset",
         validator=_REDIS_PREFIX)
+    oidc_key_publish_seconds: float = setting(
+        "OIDC_KEY_PUBLISH_SECONDS", 86400.0, kinds.Float,
+        "after `authserver keys rotate`, the new signing key is published in the JWKS at "
+        "once and signs tokens only this many seconds later, so apps' caches fetch it first",
+        validator=validate.Range(0, 30 * 86400))
+    oidc_access_token_seconds: int = setting(
+        "OIDC_ACCESS_TOKEN_SECONDS", 600, kinds.Integer,
+        "lifetime of an access token given to an app (a client may set its own)",
+        validator=validate.Range(10, 86400))
+    oidc_refresh_token_days: float = setting(
+        "OIDC_REFRESH_TOKEN_DAYS", 30.0, kinds.Float,
+        "lifetime of a refresh token; each use gives a new one (a client may set its own)",
+        validator=validate.Range(0.001, 366))
     # limit name (see security/ratelimit/rules.py) -> its rates, each from LIMIT_<NAME>
     limits: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_LIMITS))
 

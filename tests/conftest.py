@@ -28,6 +28,7 @@ SHARED_ADDRESS_LIMITS = {
     "LIMIT_FORGOT_IP": "10000/hour",
     "LIMIT_RESET_IP": "10000/hour",
     "LIMIT_ECHO_IP": "100000/10seconds",
+    "LIMIT_OAUTH_ENDPOINT_IP": "100000/minute",
 }
 ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", "test-artifacts"))
 

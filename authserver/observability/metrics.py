@@ -38,6 +38,10 @@ HASH_WAIT = Histogram(
 )
 DATABASE_ERRORS = Counter("authserver_database_errors_total",
                           "Database calls that failed as unavailable")
+OAUTH_TOKENS = Counter("authserver_oauth_tokens_issued_total",
+                       "Tokens given to apps (OpenID Provider), by grant type", ["grant_type"])
+OAUTH_REFUSALS = Counter("authserver_oauth_refusals_total",
+                         "OAuth requests refused, by reason (the RFC error code)", ["reason"])
 
 _LOGIN_OUTCOMES = {
     "wrong password": "wrong_password",
@@ -54,6 +58,14 @@ def audit_event(event: str, detail: str, channel: str) -> None:
         LOGINS.labels(_LOGIN_OUTCOMES.get(detail, "other")).inc()
     elif event == "signup":
         SIGNUPS.labels(channel.split(" ", 1)[0]).inc()
+
+
+def oauth_issued(grant_type: str) -> None:
+    OAUTH_TOKENS.labels(grant_type).inc()
+
+
+def oauth_refused(reason: str) -> None:
+    OAUTH_REFUSALS.labels(reason).inc()
 
 
 def request_answered(call: str, status: int, seconds: float) -> None:

@@ -1,4 +1,4 @@
-"""Secrets the server must read back (TOTP seeds), encrypted at rest.
+"""Secrets the server must read back (TOTP seeds, OpenID signing keys), encrypted at rest.
 
 The key is derived from SECRET_KEY with HKDF, under a label of its own, so a copy of the
 database alone does not give away anyone's authenticator seed, and the key is never the
@@ -11,14 +11,15 @@ from cryptography.fernet import Fernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-_LABEL = b"authserver totp secret v1"
+TOTP_LABEL = b"authserver totp secret v1"
+SIGNING_KEY_LABEL = b"authserver oidc signing key v1"
 
 
 class SecretBox:
     """Encrypts and decrypts short secrets with a key derived from `secret_key`."""
 
-    def __init__(self, secret_key: str) -> None:
-        key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_LABEL).derive(
+    def __init__(self, secret_key: str, label: bytes = TOTP_LABEL) -> None:
+        key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=label).derive(
             secret_key.encode()
         )
         self._fernet = Fernet(base64.urlsafe_b64encode(key))

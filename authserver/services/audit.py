@@ -31,6 +31,12 @@ EVENTS = frozenset({
     "admin_delete_user",
     # passkeys
     "passkey_added", "passkey_removed",
+    # the OpenID Provider: apps, grants, tokens, keys
+    "oauth_client_created", "oauth_client_updated", "oauth_client_secret_rotated",
+    "oauth_client_deleted", "oauth_client_auth_failure", "oauth_key_rotated",
+    "oauth_authorized", "oauth_consent", "oauth_tokens_issued", "oauth_refreshed",
+    "oauth_code_reused", "oauth_refresh_reused", "oauth_token_revoked", "oauth_logout",
+    "oauth_grants_ended", "oauth_app_revoked", "oauth_device_approved",
     # approval from a signed-in device
     "approval_enabled", "approval_disabled", "approval_requested", "approval_approved",
     "approval_denied", "approval_wrong_number", "approval_expired",
@@ -55,9 +61,15 @@ def event_row(event: str, caller: Caller, *, user=None, detail: str = "") -> dic
     }
 
 
-async def record(ctx: Context, event: str, caller: Caller, *, user=None, detail: str = "") -> None:
-    """Write one event; the reason of a refusal goes in `detail`, never a secret."""
-    await ctx.store.run(_write, event_row(event, caller, user=user, detail=detail[:150]))
+def write(event: str, caller: Caller, *, user=None, detail: str = "") -> None:
+    """`record` as a data function, for code already inside `ctx.store.run` (the OpenID
+    Provider's synchronous grant code)."""
+    _write(event_row(event, caller, user=user, detail=detail[:150]))
     metrics.audit_event(event, detail, caller.channel)
     log.info("audit %s user=%s ip=%s %s", event, user.id if user is not None else "-",
              caller.ip, detail)
+
+
+async def record(ctx: Context, event: str, caller: Caller, *, user=None, detail: str = "") -> None:
+    """Write one event; the reason of a refusal goes in `detail`, never a secret."""
+    await ctx.store.run(write, event, caller, user=user, detail=detail)

@@ -18,8 +18,10 @@ from authserver.store.schema import (
     v6_second_factor,
     v7_disabled_accounts,
     v8_passkeys,
+    v10_openid_provider,
     v12_scale_indexes,
     v15_login_approval,
+    v16_oidc_apps,
 )
 
 log = logging.getLogger(__name__)
@@ -37,6 +39,8 @@ MIGRATIONS = (
     v8_passkeys.apply,
     v15_login_approval.apply,
     v12_scale_indexes.apply,
+    v10_openid_provider.apply,
+    v16_oidc_apps.apply,
 )
 LATEST_VERSION = len(MIGRATIONS)
 

@@ -7,6 +7,7 @@ database (not a read-then-write race) refuses a second "Ada" or "ADA@example.com
 `verification_code` holds an HMAC of the code, never the code itself.
 """
 
+import secrets
 from datetime import UTC, datetime
 
 from peewee import (
@@ -23,6 +24,11 @@ from peewee import (
 )
 
 database_proxy = DatabaseProxy()
+
+
+def new_subject() -> str:
+    """A new account's `sub` for other apps: random, so never reused (an id can be)."""
+    return secrets.token_urlsafe(24)
 
 
 def utcnow() -> datetime:
@@ -61,6 +67,8 @@ class User(BaseModel):
     role = CharField(max_length=16, default="user")
     # Set by an administrator: login is refused and the sessions ended until enabled.
     disabled_at = DateTimeField(null=True)
+    # What other apps know the account as (OpenID Connect's `sub`).
+    sub = CharField(max_length=64, unique=True, default=new_subject)
 
     class Meta:
         table_name = "user"
@@ -78,6 +86,9 @@ class Session(BaseModel):
     last_used_at = DateTimeField(null=True)
     ip = CharField(max_length=64, null=True)
     user_agent = CharField(max_length=300, null=True)
+    # How it signed in, as RFC 8176 methods ("pwd", "pwd otp mfa", "hwk"); null before
+    # the column existed. Its created_at is the sign-in time (`auth_time`).
+    amr = CharField(max_length=40, null=True)
     # Signed in by approval from another device: such a session may not approve others.
     by_approval = BooleanField(default=False)
 
@@ -283,6 +294,181 @@ class AuditEvent(BaseModel):
         indexes = ((("user_id", "id"), False),)
 
 
+class OAuthClient(BaseModel):
+    """An app that signs its users in with us (an OAuth client / OIDC relying party).
+
+    Lists are kept as JSON text (redirect URIs) or space-separated (grant types, scopes).
+    `secret_hash` is the SHA-256 of a 256-bit random secret, null for a public client.
+    Token lifetimes in seconds override the server's defaults when set.
+    """
+
+    id = AutoField()
+    client_id = CharField(max_length=64, unique=True)
+    name = CharField(max_length=100)
+    secret_hash = CharField(max_length=64, null=True)
+    redirect_uris = TextField()
+    post_logout_redirect_uris = TextField(default="[]")
+    backchannel_logout_uri = CharField(max_length=2000, null=True)
+    grant_types = CharField(max_length=200)
+    scopes = CharField(max_length=500)
+    public = BooleanField(default=False)
+    first_party = BooleanField(default=False)
+    access_token_seconds = IntegerField(null=True)
+    refresh_token_seconds = IntegerField(null=True)
+    id_token_seconds = IntegerField(null=True)
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "oauth_client"
+
+
+class OAuthGrant(BaseModel):
+    """What one person let one app do, from one authserver session (`session_id`, a plain
+    column: the grant's fate is read from the session, and outlives its row only with
+    `offline_access`). A client-credentials grant has no user and no session. Its tokens
+    form one family: a replayed refresh token or a reused code revokes the grant."""
+
+    id = AutoField()
+    client = ForeignKeyField(OAuthClient, backref="grants", on_delete="CASCADE")
+    client_id: int
+    user = ForeignKeyField(User, null=True, backref="grants", on_delete="CASCADE")
+    user_id: int | None
+    session_id = IntegerField(null=True, index=True)
+    scope = CharField(max_length=500)
+    offline_access = BooleanField(default=False)
+    nonce = CharField(max_length=255, null=True)
+    auth_time = DateTimeField(null=True)
+    amr = CharField(max_length=40, null=True)
+    created_at = DateTimeField(default=utcnow)
+    last_used_at = DateTimeField(null=True)
+    revoked_at = DateTimeField(null=True)
+    revoked_reason = CharField(max_length=40, null=True)
+
+    class Meta:
+        table_name = "oauth_grant"
+
+
+class OAuthCode(BaseModel):
+    """An authorization code, stored as its SHA-256: one use, within 60 seconds."""
+
+    id = AutoField()
+    grant = ForeignKeyField(OAuthGrant, backref="codes", on_delete="CASCADE")
+    grant_id: int
+    code_hash = CharField(max_length=64, unique=True)
+    redirect_uri = CharField(max_length=2000)
+    code_challenge = CharField(max_length=128)
+    expires_at = DateTimeField(index=True)
+    used_at = DateTimeField(null=True)
+
+    class Meta:
+        table_name = "oauth_code"
+
+
+class OAuthToken(BaseModel):
+    """One issue of tokens: the access token's `jti` and the refresh token's SHA-256
+    (the refresh token itself is never stored). A refresh marks the row `rotated_at`
+    and makes the next one."""
+
+    id = AutoField()
+    grant = ForeignKeyField(OAuthGrant, backref="tokens", on_delete="CASCADE")
+    grant_id: int
+    access_jti = CharField(max_length=64, unique=True)
+    refresh_hash = CharField(max_length=64, unique=True, null=True)
+    scope = CharField(max_length=500)
+    issued_at = DateTimeField(default=utcnow)
+    access_expires_at = DateTimeField(index=True)
+    refresh_expires_at = DateTimeField(null=True)
+    rotated_at = DateTimeField(null=True)
+    revoked_at = DateTimeField(null=True)
+
+    class Meta:
+        table_name = "oauth_token"
+
+
+class OAuthConsent(BaseModel):
+    """The scopes a person agreed to give an app, remembered until removed."""
+
+    id = AutoField()
+    user = ForeignKeyField(User, on_delete="CASCADE")
+    client = ForeignKeyField(OAuthClient, on_delete="CASCADE")
+    scope = CharField(max_length=500)
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "oauth_consent"
+        indexes = ((("user", "client"), True),)
+
+
+class SigningKey(BaseModel):
+    """An RS256 key: its private JWK sealed with SECRET_KEY, its public JWK in clear.
+
+    Published in the JWKS from `created_at`, signs from `signs_from` (so caches fetch it
+    first), and stays published until `published_until` once a newer key took over.
+    """
+
+    id = AutoField()
+    kid = CharField(max_length=64, unique=True)
+    private_jwk = TextField()
+    public_jwk = TextField()
+    created_at = DateTimeField(default=utcnow)
+    signs_from = DateTimeField()
+    retired_at = DateTimeField(null=True)
+    published_until = DateTimeField(null=True)
+
+    class Meta:
+        table_name = "signing_key"
+
+
+class BackchannelLogout(BaseModel):
+    """A logout token owed to an app (OIDC Back-Channel Logout 1.0), queued with the end
+    that causes it and delivered by the logout worker with retries, like mail. The app,
+    person and session are named by value: an account's deletion cascades its grants
+    away, and the token is still owed. One row per app, session and newest grant
+    (`dedupe_key`), so the several ways a session ends tell an app once."""
+
+    id = AutoField()
+    dedupe_key = CharField(max_length=100, unique=True)
+    client_id = CharField(max_length=64)
+    uri = CharField(max_length=2000)
+    sub = CharField(max_length=64)
+    session_id = IntegerField(null=True)
+    status = CharField(max_length=10, default="pending", index=True)
+    attempts = IntegerField(default=0)
+    next_attempt_at = DateTimeField(default=utcnow, index=True)
+    last_error = TextField(null=True)
+    created_at = DateTimeField(default=utcnow)
+    sent_at = DateTimeField(null=True)
+
+    class Meta:
+        table_name = "backchannel_logout"
+
+
+class OAuthDeviceCode(BaseModel):
+    """A device authorization request (RFC 8628): the device polls with its device code
+    (known by digest), the person approves its user code signed in."""
+
+    id = AutoField()
+    client = ForeignKeyField(OAuthClient, backref="device_codes", on_delete="CASCADE")
+    client_id: int
+    device_code_hash = CharField(max_length=64, unique=True)
+    user_code = CharField(max_length=16, unique=True)
+    scope = CharField(max_length=500)
+    interval = IntegerField()
+    created_at = DateTimeField(default=utcnow)
+    expires_at = DateTimeField(index=True)
+    polled_at = DateTimeField(null=True)
+    user = ForeignKeyField(User, null=True, backref="device_codes", on_delete="CASCADE")
+    user_id: int | None
+    session_id = IntegerField(null=True)
+    approved_at = DateTimeField(null=True)
+    used_at = DateTimeField(null=True)
+
+    class Meta:
+        table_name = "oauth_device_code"
+
+
 ALL_MODELS = (SchemaVersion, User, Session, OutboxMail, ChatMessage, AuditEvent, AccountCode,
               TotpFactor, RecoveryCode, LoginChallenge, Passkey, PasskeyCeremony,
-              ApprovalFactor, LoginApproval)
+              ApprovalFactor, LoginApproval, OAuthClient, OAuthGrant, OAuthCode, OAuthToken,
+              OAuthConsent, SigningKey, BackchannelLogout, OAuthDeviceCode)

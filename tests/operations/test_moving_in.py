@@ -51,9 +51,10 @@ async def test_a_database_moves_between_backends_and_back_with_nothing_lost(
     ada, bob = await _populate(start_server, source, unique)
 
     exported = export(authserver, source, tmp_path / "source.jsonl")
-    assert exported[0] == {"format": "authserver-export", "version": 2}
+    assert exported[0] == {"format": "authserver-export", "version": 3}
     tables = {line["table"] for line in exported[1:]}
-    assert tables == {"user", "session", "chat_message", "outbox_mail", "audit_event"}
+    assert tables == {"user", "session", "chat_message", "outbox_mail", "audit_event",
+                      "signing_key"}
     moved = authserver(target, "db", "import", str(tmp_path / "source.jsonl"))
     assert moved.returncode == 0, moved.stderr
     again = export(authserver, target, tmp_path / "target.jsonl")
@@ -94,7 +95,7 @@ def test_an_import_refuses_a_database_that_is_not_empty_or_a_file_that_is_not_an
     for name, text, message in (
         ("empty.jsonl", "", "line 1: not an authserver export (no header)"),
         ("future.jsonl", '{"format": "authserver-export", "version": 9}\n',
-         "line 1: export version 9; this authserver reads versions 1, 2"),
+         "line 1: export version 9; this authserver reads versions 1, 2, 3"),
         ("bad.jsonl", '{"format": "authserver-export", "version": 1}\n'
          '{"table": "user", "row": {"id": "x"}}\n', "line 2: user: "),
     ):

@@ -51,6 +51,12 @@ DEFAULT_LIMITS: Mapping[str, str] = {
     "admin_user": "120/minute;2000/hour",
     # passkey login ceremonies started from one client address (each stores a challenge)
     "passkey_options_ip": "30/minute;600/hour",
+    # token, introspection and revocation requests from one client address
+    "oauth_endpoint_ip": "600/minute;20000/hour",
+    # the same, per app (client_id), from every address
+    "oauth_endpoint_client": "1200/minute;50000/hour",
+    # wrong client secrets (401 invalid_client) from one client address
+    "oauth_client_auth_ip": "10/15minutes;50/day",
 }
 
 

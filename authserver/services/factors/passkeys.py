@@ -34,6 +34,7 @@ from authserver.security.tokens import new_token, token_digest
 from authserver.services import audit, throttling
 from authserver.services.accounts.lookup import DISABLED, as_reply
 from authserver.services.context import Caller, Context
+from authserver.services.oauth.claims import METHODS_PASSKEY
 from authserver.services.registry import serves
 from authserver.services.sessions import lifecycle as sessions
 from authserver.store.models import Passkey, PasskeyCeremony, User, database_proxy, utcnow
@@ -221,6 +222,6 @@ async def passkey_login(ctx: Context, request: PasskeyLoginRequest, caller: Call
         raise ServiceError(Status.PERMISSION_DENIED, DISABLED)
     await ctx.store.run(_used, passkey.id, verified.new_sign_count)
     await audit.record(ctx, "login_success", caller, user=user, detail=f"passkey {passkey.id}")
-    token, expires_at = await sessions.open_session(ctx, user, caller)
+    token, expires_at = await sessions.open_session(ctx, user, caller, amr=METHODS_PASSKEY)
     return LoginReply(message=f"Welcome back, {user.username}.", token=token,
                       expires_at=expires_at, user=as_reply(user))

@@ -20,6 +20,7 @@ from authserver.services.factors import approval_requests
 from authserver.services.factors.approval import approval_on
 from authserver.services.factors.approval_requests import Offer
 from authserver.services.factors.checks import check_factor, confirmed_totp
+from authserver.services.oauth.claims import METHODS_SECOND_FACTOR
 from authserver.services.registry import serves
 from authserver.services.sessions.lifecycle import open_session
 from authserver.store.models import LoginChallenge, User, utcnow
@@ -136,6 +137,6 @@ async def finish(ctx: Context, request: SecondFactorRequest, caller: Caller) -> 
 async def login_second_factor(ctx: Context, request: SecondFactorRequest,
                               caller: Caller) -> LoginReply:
     user = await finish(ctx, request, caller)
-    token, expires_at = await open_session(ctx, user, caller)
+    token, expires_at = await open_session(ctx, user, caller, amr=METHODS_SECOND_FACTOR)
     return LoginReply(message=f"Welcome back, {user.username}.", token=token,
                       expires_at=expires_at, user=as_reply(user))

@@ -1,11 +1,13 @@
 """The portable export format: every table as JSON lines, checked by a marshmallow schema
 per table, so a database moves between SQLite and PostgreSQL with nothing lost.
 
-The first line says what the file is: `{"format": "authserver-export", "version": 2}`.
+The first line says what the file is: `{"format": "authserver-export", "version": 3}`.
 Each other line is one row: `{"table": "user", "row": {...}}`. Ids are kept, so sessions,
 chat and audit rows still point at their users. Version 2 added the account lifecycle's
-and the second factor's columns and tables; a version-1 file still reads (what it lacks
-takes its default). Only what lives minutes is left out (NOT_CARRIED).
+and the second factor's columns and tables, version 3 the OpenID Provider's (apps, grants,
+tokens, consents, signing keys, each account's `sub`); older files still read (what they
+lack takes its default: an account without a `sub` is given one). Only what lives minutes
+is left out (NOT_CARRIED).
 """
 
 import json
@@ -19,21 +21,29 @@ from authserver.store.models import (
     ApprovalFactor,
     AuditEvent,
     ChatMessage,
+    OAuthClient,
+    OAuthConsent,
+    OAuthGrant,
+    OAuthToken,
     OutboxMail,
     Passkey,
     RecoveryCode,
     Session,
+    SigningKey,
     TotpFactor,
     User,
+    new_subject,
 )
 
 FORMAT = "authserver-export"
-VERSION = 2
-READS = (1, 2)
+VERSION = 3
+READS = (1, 2, 3)
 # Tables whose rows live minutes (a login's second step, a passkey ceremony, a request
-# to approve a sign-in, which counts for no longer than a quarter of an hour) and
-# the schema's own bookkeeping: a moved database starts without them.
-NOT_CARRIED = ("schema_version", "login_challenge", "passkey_ceremony", "login_approval")
+# to approve a sign-in, which counts for no longer than a quarter of an hour, an app's
+# code, a device's request) and the schema's own bookkeeping: a moved database starts
+# without them.
+NOT_CARRIED = ("schema_version", "login_challenge", "passkey_ceremony", "login_approval",
+               "oauth_code", "oauth_device_code", "backchannel_logout")
 BATCH = 1000
 
 
@@ -60,6 +70,7 @@ class UserRecord(Schema):
     role = fields.String(load_default="user", validate=validate.OneOf(["user", "admin"]))
     username_skeleton = _text(80, allow_none=True, load_default=None)
     disabled_at = fields.NaiveDateTime(allow_none=True, load_default=None)
+    sub = _text(64, load_default=new_subject)
 
 
 class SessionRecord(Schema):
@@ -72,6 +83,7 @@ class SessionRecord(Schema):
     last_used_at = fields.NaiveDateTime(allow_none=True, load_default=None)
     ip = _text(64, allow_none=True, load_default=None)
     user_agent = _text(300, allow_none=True, load_default=None)
+    amr = _text(40, allow_none=True, load_default=None)
     by_approval = fields.Boolean(load_default=False)
 
 
@@ -145,6 +157,73 @@ class PasskeyRecord(Schema):
     last_used_at = fields.NaiveDateTime(allow_none=True, load_default=None)
 
 
+class OAuthClientRecord(Schema):
+    id = fields.Integer(required=True)
+    client_id = _text(64, required=True)
+    name = _text(100, required=True)
+    secret_hash = _text(64, allow_none=True, load_default=None)
+    redirect_uris = fields.String(required=True)
+    post_logout_redirect_uris = fields.String(load_default="[]")
+    backchannel_logout_uri = _text(2000, allow_none=True, load_default=None)
+    grant_types = _text(200, required=True)
+    scopes = _text(500, required=True)
+    public = fields.Boolean(required=True)
+    first_party = fields.Boolean(required=True)
+    access_token_seconds = fields.Integer(allow_none=True, load_default=None)
+    refresh_token_seconds = fields.Integer(allow_none=True, load_default=None)
+    id_token_seconds = fields.Integer(allow_none=True, load_default=None)
+    created_at = fields.NaiveDateTime(required=True)
+    updated_at = fields.NaiveDateTime(required=True)
+
+
+class OAuthGrantRecord(Schema):
+    id = fields.Integer(required=True)
+    client = fields.Integer(required=True)
+    user = fields.Integer(allow_none=True, load_default=None)
+    session_id = fields.Integer(allow_none=True, load_default=None)
+    scope = _text(500, required=True)
+    offline_access = fields.Boolean(required=True)
+    nonce = _text(255, allow_none=True, load_default=None)
+    auth_time = fields.NaiveDateTime(allow_none=True, load_default=None)
+    amr = _text(40, allow_none=True, load_default=None)
+    created_at = fields.NaiveDateTime(required=True)
+    last_used_at = fields.NaiveDateTime(allow_none=True, load_default=None)
+    revoked_at = fields.NaiveDateTime(allow_none=True, load_default=None)
+    revoked_reason = _text(40, allow_none=True, load_default=None)
+
+
+class OAuthTokenRecord(Schema):
+    id = fields.Integer(required=True)
+    grant = fields.Integer(required=True)
+    access_jti = _text(64, required=True)
+    refresh_hash = _text(64, allow_none=True, load_default=None)
+    scope = _text(500, required=True)
+    issued_at = fields.NaiveDateTime(required=True)
+    access_expires_at = fields.NaiveDateTime(required=True)
+    refresh_expires_at = fields.NaiveDateTime(allow_none=True, load_default=None)
+    rotated_at = fields.NaiveDateTime(allow_none=True, load_default=None)
+    revoked_at = fields.NaiveDateTime(allow_none=True, load_default=None)
+
+
+class OAuthConsentRecord(Schema):
+    id = fields.Integer(required=True)
+    user = fields.Integer(required=True)
+    client = fields.Integer(required=True)
+    scope = _text(500, required=True)
+    created_at = fields.NaiveDateTime(required=True)
+
+
+class SigningKeyRecord(Schema):
+    id = fields.Integer(required=True)
+    kid = _text(64, required=True)
+    private_jwk = fields.String(required=True)  # sealed with a key from SECRET_KEY: keep it
+    public_jwk = fields.String(required=True)
+    created_at = fields.NaiveDateTime(required=True)
+    signs_from = fields.NaiveDateTime(required=True)
+    retired_at = fields.NaiveDateTime(allow_none=True, load_default=None)
+    published_until = fields.NaiveDateTime(allow_none=True, load_default=None)
+
+
 class ApprovalFactorRecord(Schema):
     id = fields.Integer(required=True)
     user = fields.Integer(required=True)
@@ -153,7 +232,8 @@ class ApprovalFactorRecord(Schema):
 
 # The tables carried over; each has an integer `id`, the order of its pages.
 Row = (User | Session | ChatMessage | OutboxMail | AuditEvent | AccountCode | TotpFactor
-       | RecoveryCode | Passkey | ApprovalFactor)
+       | RecoveryCode | Passkey | ApprovalFactor | OAuthClient | OAuthGrant | OAuthToken
+       | OAuthConsent | SigningKey)
 
 # In the order rows are written and read back: users before what points at them.
 TABLES: dict[str, tuple[type[Row], Schema]] = {
@@ -167,6 +247,11 @@ TABLES: dict[str, tuple[type[Row], Schema]] = {
     "recovery_code": (RecoveryCode, RecoveryCodeRecord()),
     "passkey": (Passkey, PasskeyRecord()),
     "approval_factor": (ApprovalFactor, ApprovalFactorRecord()),
+    "oauth_client": (OAuthClient, OAuthClientRecord()),
+    "oauth_grant": (OAuthGrant, OAuthGrantRecord()),
+    "oauth_token": (OAuthToken, OAuthTokenRecord()),
+    "oauth_consent": (OAuthConsent, OAuthConsentRecord()),
+    "signing_key": (SigningKey, SigningKeyRecord()),
 }
 
 

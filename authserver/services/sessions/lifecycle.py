@@ -15,6 +15,7 @@ from authserver.security.tokens import new_token, token_digest
 from authserver.services import audit
 from authserver.services.accounts.lookup import as_reply
 from authserver.services.context import Caller, Context
+from authserver.services.oauth.claims import METHODS_PASSWORD
 from authserver.services.registry import serves
 from authserver.store.models import Session, User, utcnow
 from contracts import service as calls
@@ -36,20 +37,23 @@ LAST_USED_PRECISION = timedelta(minutes=1)
 
 
 def _open(user_id: int, token_hash: str, expires_at: datetime, caller: Caller,
-          by_approval: bool) -> Session:
+          amr: str, by_approval: bool) -> Session:
     now = utcnow()
     return Session.create(user=user_id, token_hash=token_hash, expires_at=expires_at,
                           created_at=now, last_used_at=now, ip=caller.ip[:64],
-                          user_agent=caller.user_agent[:300], by_approval=by_approval)
+                          user_agent=caller.user_agent[:300], amr=amr, by_approval=by_approval)
 
 
 async def open_session(ctx: Context, user: User, caller: Caller, *,
+                       amr: str = METHODS_PASSWORD,
                        by_approval: bool = False) -> tuple[str, datetime]:
-    """A new token for `user`, noting where it logged in from (and whether another
-    device approved it); only its hash is stored."""
+    """A new token for `user`, noting where it logged in from, how (`amr`, RFC 8176
+    method names, told to apps in ID tokens) and whether another device approved it;
+    only the token's hash is stored."""
     token = new_token()
     expires_at = utcnow() + timedelta(hours=ctx.settings.session_ttl_hours)
-    await ctx.store.run(_open, user.id, token_digest(token), expires_at, caller, by_approval)
+    await ctx.store.run(_open, user.id, token_digest(token), expires_at, caller, amr,
+                        by_approval)
     return token, expires_at
 
 
@@ -130,6 +134,14 @@ def _revoke(session_id: int) -> int:
         .where(Session.id == session_id, Session.revoked_at.is_null())
         .execute()
     )
+
+
+async def end_session(ctx: Context, session_id: int, reason: str) -> bool:
+    """End one session (an app's logout request, say); False if it had ended already."""
+    if not await ctx.store.run(_revoke, session_id):
+        return False
+    await ctx.session_ended(session_id, reason)
+    return True
 
 
 def live(user_id: int):

@@ -1,7 +1,8 @@
 """Retention: what the server no longer needs is deleted on a schedule.
 
 Audit rows and sent mail (already blanked when sent) older than RETENTION_DAYS, and
-sessions past their expiry, which can never be used again. The first pass runs at
+sessions past their expiry, which can never be used again; the same for apps' codes and
+tokens, and their grants revoked longer ago than RETENTION_DAYS. The first pass runs at
 start-up, then one every PRUNE_EVERY_SECONDS; `authserver prune` runs one now.
 
 A pass deletes in batches of BATCH_ROWS, each its own short statement (found through the
@@ -23,6 +24,7 @@ from peewee import SQL, Expression, Field, NodeList, PostgresqlDatabase, fn
 
 from authserver.mail.outbox import SENT
 from authserver.services.context import Context
+from authserver.services.oauth import grants as oauth_grants
 from authserver.store.models import (
     AuditEvent,
     BaseModel,
@@ -49,6 +51,7 @@ def past_keeping(*, now: datetime, keep: timedelta
         ("sent mails", OutboxMail, (OutboxMail.status == SENT) & (OutboxMail.sent_at < cutoff),
          OutboxMail.sent_at),
         ("expired sessions", Session, Session.expires_at < now, Session.expires_at),
+        *oauth_grants.past_keeping(now=now, cutoff=cutoff),
     ]
 
 

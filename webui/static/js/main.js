@@ -12,23 +12,26 @@ import * as api from "./api.js";
 import { Chat } from "./chat.js";
 import { Resend, codeRefusal, readCode, wireCodeInput } from "./codes.js";
 import { wireDeleteAccount } from "./delete-account.js";
+import { cameForDevice, wireDevice } from "./device.js";
 import {
   busy, clearErrors, clearOnInput, concealPasswords, field, report, reportApiError,
   showError, showFormError, wirePasswordToggles,
 } from "./forms.js";
 import { wirePasskeyLogin } from "./passkeys.js";
+import { goBack, loginHint, reauth, returnTo } from "./return-to.js";
 import { wirePasswordReset } from "./password-reset.js";
 import { wireSecondFactor } from "./second-factor.js";
 import { EMAIL, USERNAME } from "./rules.js";
 import { MIN_LENGTH, wireStrength } from "./strength.js";
 
 const SIGNED_OUT = ["signup", "verify", "login", "second-factor", "forgot", "reset"];
-const SIGNED_IN = ["chat", "account", "admin"];
+const SIGNED_IN = ["chat", "account", "admin", "device"];
 const VIEWS = [...SIGNED_OUT, ...SIGNED_IN];
 const TITLES = {
   signup: "Sign up", verify: "Verify your email", login: "Log in",
   "second-factor": "Two-step login", forgot: "Forgot password", admin: "Users",
   reset: "Set a new password", chat: "Chat", account: "Your account",
+  device: "Connect a device",
 };
 // The address waiting for its code survives a reload of the Verify view (not a secret).
 const PENDING_EMAIL_KEY = "authserver.pending-email";
@@ -362,6 +365,14 @@ function signedIn(user) {
   forms.login.reset();
   state.user = user;
   markSignedIn(true);
+  if (returnTo) {
+    goBack();
+    return;
+  }
+  if (cameForDevice) {
+    go("device");  // the person came for a device: back to its page
+    return;
+  }
   go("chat", { focus: "composer-text" });
 }
 
@@ -410,6 +421,7 @@ async function start() {
     account: wireAccount(app),
     "second-factor": wireSecondFactor(app),
     admin: wireAdmin(app),
+    device: wireDevice(),
   };
   wireDeleteAccount(app);
   wirePasskeyLogin(app);
@@ -423,6 +435,18 @@ async function start() {
     } catch (error) {
       state.notice = `Could not check your session: ${error.message}`;
     }
+  }
+  if (returnTo && state.user && !reauth) {
+    goBack();
+    return;
+  }
+  if (returnTo) {
+    // An app asked for a sign-in: the login view, even over a session it wants renewed.
+    state.user = null;
+    if (loginHint) field(forms.login, "username").value = loginHint;
+    state.notice = reauth ? "Sign in again to continue to the app."
+      : "Sign in to continue to the app.";
+    if (location.hash !== "#login") history.replaceState(null, "", "#login");
   }
   route();
   document.documentElement.dataset.ready = "true";

@@ -1,0 +1,83 @@
+"""The signed tokens: access tokens as JWTs per RFC 9068 (an app may check one offline
+against the JWKS) and ID tokens per OIDC Core, both RS256 with the signing key's `kid`.
+Refresh tokens are not signed: they are random and known to the database by digest."""
+
+import secrets
+import time
+from dataclasses import dataclass
+
+from joserfc import jwt
+from joserfc.errors import JoseError
+
+from authserver.services.oauth import keys
+
+REFRESH_TOKEN_BYTES = 32
+
+
+@dataclass(frozen=True)
+class Minted:
+    token: str
+    jti: str
+    issued_at: int
+    expires_at: int
+
+
+def _sign(header: dict, claims: dict, secret_key: str) -> str:
+    key = keys.signing_key(secret_key)
+    header = {**header, "alg": keys.ALGORITHM, "kid": key.kid}
+    return jwt.encode(header, claims, key, algorithms=[keys.ALGORITHM])
+
+
+def access_token(secret_key: str, *, issuer: str, client_id: str, subject: str, scope: str,
+                 seconds: int, auth_time: int | None = None) -> Minted:
+    """An RFC 9068 access token (a data function: it reads the signing key)."""
+    now = int(time.time())
+    jti = secrets.token_urlsafe(18)
+    claims = {"iss": issuer, "sub": subject, "aud": client_id, "client_id": client_id,
+              "scope": scope, "jti": jti, "iat": now, "exp": now + seconds}
+    if auth_time is not None:
+        claims["auth_time"] = auth_time
+    token = _sign({"typ": "at+jwt"}, claims, secret_key)
+    return Minted(token, jti, now, now + seconds)
+
+
+def id_token(secret_key: str, *, issuer: str, client_id: str, claims: dict,
+             seconds: int) -> str:
+    """An ID token carrying `claims` (sub, auth_time, nonce, sid, amr, scope claims)."""
+    now = int(time.time())
+    body = {"iss": issuer, "aud": client_id, "iat": now, "exp": now + seconds, **claims}
+    return _sign({"typ": "JWT"}, body, secret_key)
+
+
+def new_refresh_token() -> str:
+    return secrets.token_urlsafe(REFRESH_TOKEN_BYTES)
+
+
+def verify_access_token(token: str, *, issuer: str) -> dict | None:
+    """The claims of an access token we signed and that has not expired, else None
+    (whether its grant still stands is the database's to say: grants.access_state)."""
+    try:
+        decoded = jwt.decode(token, keys.published(), algorithms=[keys.ALGORITHM])
+    except (JoseError, ValueError):  # forged, garbled, or signed by a key no longer published
+        return None
+    if decoded.header.get("typ") != "at+jwt":
+        return None
+    claims = dict(decoded.claims)
+    if claims.get("iss") != issuer or not isinstance(claims.get("exp"), int):
+        return None
+    if claims["exp"] <= time.time():
+        return None
+    return claims
+
+
+def read_id_token_hint(token: str, *, issuer: str) -> dict | None:
+    """The claims of an ID token we signed, expired or not (OIDC RP-Initiated Logout 2:
+    a hint may be presented after its expiry), else None."""
+    try:
+        decoded = jwt.decode(token, keys.published(), algorithms=[keys.ALGORITHM])
+    except (JoseError, ValueError):
+        return None
+    claims = dict(decoded.claims)
+    if claims.get("iss") != issuer or decoded.header.get("typ") == "at+jwt":
+        return None
+    return claims
