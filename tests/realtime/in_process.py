@@ -74,7 +74,7 @@ class Crowd:
             await self.process.wait()
 
     async def _expect(self, line: bytes) -> None:
-        said = await asyncio.wait_for(self.process.stdout.readline(), 120)
+        said = await asyncio.wait_for(self.process.stdout.readline(), 300)
         assert said.strip() == line, said
 
 

@@ -24,9 +24,9 @@ async def crowd(url: str, count: int, mode: str) -> None:
         async def one() -> aiohttp.ClientWebSocketResponse:
             async with gate:
                 ws = await http.ws_connect(url + PATH, autoping=True)
-                assert (await ws.receive_str(timeout=10)).startswith("0{")
+                assert (await ws.receive_str(timeout=60)).startswith("0{")
                 await ws.send_str("40")
-                while not (await ws.receive_str(timeout=10)).startswith("42"):
+                while not (await ws.receive_str(timeout=60)).startswith("42"):
                     pass  # the namespace's connect ack, then the `connected` event
                 return ws
 
