@@ -38,6 +38,7 @@ POLLING_REFUSED = (
 JSONP_REFUSED = "JSONP polling is not served: connect with the websocket or polling transport."
 CONNECTION_ENDED = "This connection has ended: connect again."
 COOKIE_CHANGED = "This connection belongs to another session: reconnect."
+SERVER_STOPPING = "The server is restarting; connect again in a moment."
 # Room for the Engine.IO packet type and Socket.IO framing around a full-size payload.
 FRAME_OVERHEAD = 1024
 # What Tornado may hold for a WebSocket client that does not read: past it, the
@@ -133,7 +134,9 @@ def socket_handler(
             origin = self.request.headers.get("Origin")
             transport = self.get_query_argument("transport", "polling")
             sid = self.get_query_argument("sid", "")
-            if not origin_allowed(origin, self.request.host, allowed_origins):
+            if self.application.settings["in_flight"].closing:
+                self._refuse(Status.UNAVAILABLE, SERVER_STOPPING)
+            elif not origin_allowed(origin, self.request.host, allowed_origins):
                 self._refuse(Status.PERMISSION_DENIED, f"{origin} may not open a socket here.")
             elif "j" in self.request.query_arguments:
                 self._refuse(Status.INVALID_ARGUMENT, JSONP_REFUSED)
