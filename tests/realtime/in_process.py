@@ -16,6 +16,7 @@ from unittest import mock
 from authserver import server as authserver
 from authserver.observability.metrics import SOCKETS
 from authserver.settings import load_settings
+from authserver.store.prepare import prepare_database
 from loadtests.servers import raise_open_files_limit
 from tests.support.server import TEST_SECRET
 
@@ -32,7 +33,7 @@ async def served(tmp_path: Path) -> AsyncIterator[str]:
     })
     listening = socket.create_server(("127.0.0.1", 0))
     listening.setblocking(False)
-    await authserver.prepare_database(settings)
+    await prepare_database(settings)
     # serve() ends a process that takes too long to stop (os._exit, 20 s later): here
     # that process is the test run's own.
     with mock.patch.object(authserver, "_hard_deadline", lambda seconds: None):
