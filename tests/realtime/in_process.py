@@ -79,7 +79,7 @@ class Crowd:
         assert said.strip() == line, said
 
 
-async def wait_for_sockets(count: int, timeout: float = 120) -> None:
+async def wait_for_sockets(count: int, timeout: float = 300) -> None:
     """Wait until the server counts `count` sockets open."""
     async def reached() -> None:
         while SOCKETS._value.get() != count:

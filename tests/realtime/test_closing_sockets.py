@@ -54,4 +54,5 @@ async def test_closing_sockets_takes_time_linear_in_their_number(tmp_path):
                 await crowd.close()
     ratio = cpu[2_000] / cpu[1_000]
     print(f"closing 1,000: {cpu[1_000]:.3f} s CPU, 2,000: {cpu[2_000]:.3f} s; ratio {ratio:.2f}")
-    assert ratio < 2.5, f"closing twice the sockets took {ratio:.2f} times the CPU"
+    # Linear is 2; the scan made it 5.3. The margin is for a busy machine (2.2 seen).
+    assert ratio < 3.0, f"closing twice the sockets took {ratio:.2f} times the CPU"
