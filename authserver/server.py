@@ -101,6 +101,7 @@ async def _stop(http_server: HTTPServer, in_flight: InFlight, realtime: RealTime
     (a code being issued) and the mail in flight finish within the grace; answer what is
     left 503; only then stop listening."""
     log.info("stopping: finishing %d request(s) in flight", in_flight.count)
+    ctx.stopping.set()
     in_flight.close()
     await realtime.close_sockets()
     await asyncio.gather(
