@@ -18,6 +18,7 @@ from authserver.store.schema import (
     v6_second_factor,
     v7_disabled_accounts,
     v8_passkeys,
+    v12_scale_indexes,
     v15_login_approval,
 )
 
@@ -35,6 +36,7 @@ MIGRATIONS = (
     v7_disabled_accounts.apply,
     v8_passkeys.apply,
     v15_login_approval.apply,
+    v12_scale_indexes.apply,
 )
 LATEST_VERSION = len(MIGRATIONS)
 
