@@ -478,7 +478,8 @@ LOGIN_APPROVAL_WAIT = Call(
     request=m.ApprovalWaitRequest,
     reply=m.ApprovalWaitReply,
     status=200,
-    errors=(*_BODY, Status.UNAUTHENTICATED),
+    errors=(*_BODY, Status.UNAUTHENTICATED, Status.FAILED_PRECONDITION,
+            Status.PERMISSION_DENIED),
     summary="Wait (at most 30 s a call) for a signed-in device to approve this login; "
             "a session like login's once approved, `approved: false` to call again.",
 )
