@@ -65,12 +65,19 @@ def _use_code(*, user: User, email_key: str, code: str, secret_key: str) -> bool
     )
     if not reserved or not code_matches(secret_key, email_key, code, stored):
         return False
-    used = (
-        User.update(is_verified=True, verification_code=None, verification_code_expires=None)
-        .where(User.id == user.id, User.verification_code == stored)
-        .execute()
-    )
-    return bool(used)
+    return mark_verified(user.id, code=stored)
+
+
+def mark_verified(user_id: int, *, code: str | None = None) -> bool:
+    """The one way an account's address becomes verified (its code, an administrator, the
+    operator): its code and the tries at it go too. Given `code`, only while that is
+    still the account's code, so a code replaced or used meanwhile verifies nothing."""
+    query = User.update(is_verified=True, verification_code=None,
+                        verification_code_expires=None, verification_attempts=0
+                        ).where(User.id == user_id)
+    if code is not None:
+        query = query.where(User.verification_code == code)
+    return bool(query.execute())
 
 
 async def _failed(ctx: Context, caller: Caller, user: User | None, key: str) -> None:

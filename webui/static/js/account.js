@@ -156,6 +156,7 @@ export function wireAccount(app) {
     hide() {
       for (const form of [passwordForm, emailForm, confirmForm]) concealPasswords(form);
       twoStep.hide();
+      passkeys.hide();
     },
   };
 }
