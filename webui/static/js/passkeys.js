@@ -4,8 +4,10 @@
 // options and the authenticator's answers unchanged, so no encoding is done here.
 
 import * as api from "./api.js";
-import { wireCodeInput } from "./codes.js";
-import { busy, clearErrors, clearOnInput, concealPasswords, field, report, reportApiError } from "./forms.js";
+import {
+  busy, clearErrors, clearOnInput, concealPasswords, field, report, reportApiError,
+} from "./forms.js";
+import { wireFactorChoice } from "./second-factor.js";
 import { timeElement } from "./times.js";
 
 const $ = (id) => document.getElementById(id);
@@ -107,19 +109,19 @@ export function wirePasskeys() {
   // Adding a passkey carries the current password, and with two-step login on a code
   // from the app too: a session alone must not add a way in.
   const form = $("passkey-form");
-  const codeField = $("passkey-code-field");
+  const factorPart = $("passkey-factor");
   clearOnInput(form);
-  wireCodeInput(field(form, "code"));
+  const factorChoice = wireFactorChoice(form);
   form.hidden = !supported();
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     say(problem, "");
     clearErrors(form);
     const password = field(form, "current_password").value;
-    const code = field(form, "code").value.replace(/\s/g, "");
-    if (report(form, password ? {} : { current_password: "Enter your current password." })) return;
-    const proof = { current_password: password };
-    if (!codeField.hidden) proof.code = code;
+    const { factor = {}, problems = {} } = factorPart.hidden ? {} : factorChoice.read();
+    if (!password) problems.current_password = "Enter your current password.";
+    if (report(form, problems)) return;
+    const proof = { current_password: password, ...factor };
     const name = field(form, "name").value.trim()
       || (navigator.platform ? `Passkey on ${navigator.platform}` : "Passkey");
     await busy(form, async () => {
@@ -147,6 +149,7 @@ export function wirePasskeys() {
   function clear() {
     concealPasswords(form);
     form.reset();
+    factorChoice.reset();
     clearErrors(form);
   }
 
@@ -154,9 +157,9 @@ export function wirePasskeys() {
     async show() {
       clear();
       try {
-        codeField.hidden = !(await api.secondFactorStatus()).totp;
+        factorPart.hidden = !(await api.secondFactorStatus()).totp;
       } catch {
-        codeField.hidden = false;
+        factorPart.hidden = false;
       }
       await load();
     },
