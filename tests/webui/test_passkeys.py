@@ -11,7 +11,15 @@ from types import SimpleNamespace
 import pytest
 from playwright.sync_api import expect
 
-from tests.webui.support import PASSWORD, chat_view, expect_connected, log_in, post_json, start, view
+from tests.webui.support import (
+    PASSWORD,
+    chat_view,
+    expect_connected,
+    log_in,
+    post_json,
+    start,
+    view,
+)
 from tests.webui.test_account import account_view
 from tests.webui.test_two_step import log_out
 

@@ -15,6 +15,7 @@ from authserver.errors import ServiceError, invalid
 from authserver.mail import outbox
 from authserver.mail.compose import password_changed_letter, password_reset_letter, reset_summary
 from authserver.security.codes import CODE_CLIENT_LIMIT, MAX_TRIES_PER_CODE, attempt_key
+from authserver.security.codes import asker as code_asker
 from authserver.security.password_policy import password_problem
 from authserver.services import audit, codes, throttling
 from authserver.services.accounts.verification import mark_verified
@@ -58,7 +59,7 @@ def _owner(email_key: str) -> User | None:
     return User.get_or_none(User.email_key == email_key)
 
 
-def _issue_reset(*, email_key: str, secret_key: str) -> User | None:
+def _issue_reset(*, email_key: str, secret_key: str, asker: str) -> User | None:
     """A reset code for the account of the address, mailed; None (and no mail) when no
     account has it. An unverified account gets one too: the reset proves the mailbox."""
     user = _owner(email_key)
@@ -67,7 +68,8 @@ def _issue_reset(*, email_key: str, secret_key: str) -> User | None:
     # A transaction's first statement writes, so SQLite takes its write lock at the start
     # (waiting its turn) rather than failing to upgrade a read made stale meanwhile.
     with database_proxy.obj.atomic():
-        code = codes.issue(user_id=user.id, purpose=codes.PASSWORD_RESET, secret_key=secret_key)
+        code = codes.issue(user_id=user.id, purpose=codes.PASSWORD_RESET, secret_key=secret_key,
+                           asker=asker)
         outbox.queue(password_reset_letter(
             recipient=user.email, username=user.username, code=code,
             minutes_valid=codes.minutes_valid(codes.PASSWORD_RESET),
@@ -78,7 +80,9 @@ def _issue_reset(*, email_key: str, secret_key: str) -> User | None:
 @serves(calls.FORGOT_PASSWORD)
 async def forgot_password(ctx: Context, request: ForgotPasswordRequest, caller: Caller) -> Notice:
     """Same reply, status and timing whether or not the address has an account; only the
-    audit log tells them apart. The limits count the address string, known or not.
+    audit log tells them apart. The limits count the address string, known or not: per
+    client (so one stranger's request never makes the owner wait), and per address with
+    a daily cap high enough that the owner still gets a code.
 
     The reply goes out once the limits have been counted; looking the address up, storing
     a code and queueing its mail happen after, so how long the reply takes says nothing
@@ -86,7 +90,9 @@ async def forgot_password(ctx: Context, request: ForgotPasswordRequest, caller: 
     """
     email_key = lookup_key(request.email)
     await throttling.hit(ctx, caller, "forgot_ip", caller.client, FORGOT_TOO_MANY_HERE)
-    await throttling.hit(ctx, caller, "forgot_address", email_key, FORGOT_TOO_SOON)
+    await throttling.hit(ctx, caller, "forgot_address", f"{email_key}|{caller.client}",
+                         FORGOT_TOO_SOON)
+    await throttling.hit(ctx, caller, "code_address", f"reset:{email_key}", FORGOT_TOO_SOON)
     ctx.after_reply(_send_reset_code(ctx, email_key, caller))
     return Notice(message=FORGOT_REPLY)
 
@@ -94,7 +100,8 @@ async def forgot_password(ctx: Context, request: ForgotPasswordRequest, caller: 
 async def _send_reset_code(ctx: Context, email_key: str, caller: Caller) -> None:
     try:
         user = await ctx.store.run(_issue_reset, email_key=email_key,
-                                   secret_key=ctx.settings.secret_key)
+                                   secret_key=ctx.settings.secret_key,
+                                   asker=code_asker(caller.client, caller.device))
         if user is None:
             detail = "no account"
         else:
@@ -175,7 +182,7 @@ async def reset_password(ctx: Context, request: ResetPasswordRequest,
             code = await ctx.store.run(
                 codes.check, user_id=user_id, purpose=codes.PASSWORD_RESET,
                 code=request.code, secret_key=ctx.settings.secret_key,
-                max_attempts=MAX_TRIES_PER_CODE,
+                max_attempts=MAX_TRIES_PER_CODE, client=caller.client, device=caller.device,
             )
         except ServiceError as error:
             if error.field == "code":
