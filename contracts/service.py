@@ -179,8 +179,9 @@ CHANGE_EMAIL = Call(
     request=m.ChangeEmailRequest,
     reply=m.Notice,
     status=200,
-    errors=(*_SIGNED_IN_BODY, Status.ALREADY_EXISTS),
-    summary="Mail a code to a new address; the old one stays until the code is entered.",
+    errors=_SIGNED_IN_BODY,
+    summary="Mail a code to a new address (the same reply whatever the address); the old "
+            "one stays until the code is entered.",
     authenticated=True,
 )
 

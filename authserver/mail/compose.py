@@ -168,3 +168,20 @@ def reset_summary(passkeys: list[str], factors: list[str]) -> str:
         return "Nothing else logs in to the account: no passkey, no two-step login.\n"
     return ("These also log in to the account; remove on the Account page any you do\n"
             "not know:\n" + "\n".join(lines) + "\n")
+
+
+def email_move_refused_letter(*, recipient: str, username: str) -> Letter:
+    """Sent instead of a code when someone asks to move another account to an address a
+    verified account holds: its owner learns of it, the asker learns nothing."""
+    return Letter(
+        recipient=recipient,
+        subject="Someone tried to move an account to this address",
+        body=(
+            f"Hello {username},\n\n"
+            "Someone logged in to another account asked to make this address that\n"
+            f"account's address. It is the address of your account '{username}', so no\n"
+            "code was sent and nothing changed.\n\n"
+            "You need not do anything. If it happens again and again, write to the\n"
+            "operator of this server.\n"
+        ),
+    )
