@@ -6,7 +6,8 @@ which client asked for it.
   tries however many strangers guess (services/codes.py).
 - On SQLite, `user` is rebuilt with AUTOINCREMENT: without it SQLite hands the highest
   id out again once its account is deleted, and the newcomer inherited the leaver's
-  limits, device cookie and audit history. PostgreSQL's serial never goes back.
+  limits, device cookie and audit history. PostgreSQL's serial never goes back, but
+  rows written with their ids (an import) do not move it: it is set past every id too.
 
 The rebuild follows SQLite's own procedure (lang_altertable.html, "other kinds of table
 schema changes"): the new table's DDL is the old one's with AUTOINCREMENT added, so every
@@ -54,6 +55,14 @@ def _rebuild_sqlite_user(database) -> None:
                          (highest or 0,))
 
 
+_PAST_EVERY_ID = """
+    SELECT setval(pg_get_serial_sequence('"user"', 'id'), GREATEST(
+        nextval(pg_get_serial_sequence('"user"', 'id')),
+        (SELECT COALESCE(MAX(id), 0) FROM "user"),
+        (SELECT COALESCE(MAX(user_id), 0) FROM audit_event)))
+"""
+
+
 def apply(database) -> None:
     migrator = SchemaMigrator.from_database(database)
     migrate(
@@ -62,3 +71,5 @@ def apply(database) -> None:
     )
     if isinstance(database, SqliteDatabase):
         _rebuild_sqlite_user(database)
+    else:
+        database.execute_sql(_PAST_EVERY_ID)
