@@ -158,5 +158,8 @@ export function wireAccount(app) {
       twoStep.hide();
       passkeys.hide();
     },
+    forget() {
+      this.hide();
+    },
   };
 }

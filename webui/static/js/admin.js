@@ -221,5 +221,13 @@ export function wireAdmin(app) {
     online(count) {
       $("admin-online").textContent = count === null ? "–" : String(count);
     },
+    /** Forget the search, the page and the user shown (the page's slots go by themselves). */
+    forget() {
+      query = "";
+      offset = 0;
+      total = 0;
+      shown = null;
+      pending = null;
+    },
   };
 }
