@@ -14,6 +14,7 @@ from authserver import __version__
 from authserver.observability.logs import configure_logging
 from authserver.observability.multiprocess import share_metrics_between_workers
 from authserver.settings import Settings, SettingsError, load_settings
+from authserver.store.files import close_to_others
 from authserver.store.urls import sqlite_path, without_password
 
 log = logging.getLogger("authserver")
@@ -140,6 +141,9 @@ def main(argv: list[str] | None = None) -> None:
         log.info("database: %s", database)
     else:
         print(f"database: {database}", file=sys.stderr)
+
+    if path and path != ":memory:":
+        close_to_others(path)
 
     from authserver.errors import ServiceError
     from authserver.server import prepare_database

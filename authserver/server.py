@@ -11,6 +11,7 @@ import threading
 from tornado.httpserver import HTTPServer
 
 from authserver import collector
+from authserver.mail import sealing
 from authserver.mail.senders import ConsoleSender, SmtpSender
 from authserver.mail.worker import MailWorker
 from authserver.observability.endpoint import routes as metrics_routes
@@ -65,6 +66,7 @@ async def prepare_database(settings: Settings) -> None:
 async def serve(settings: Settings, sockets: list[socket.socket]) -> None:
     """Serve on already-bound `sockets` until SIGTERM or SIGINT, then stop gracefully
     (see `_stop`)."""
+    sealing.install(settings.secret_key)
     store = Store(settings.database_url)
     passwords = PasswordHasher(settings.bcrypt_rounds)
     limiter = RateLimiter(

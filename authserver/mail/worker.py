@@ -140,7 +140,7 @@ class MailWorker:
             await self._send_one(mail)
 
     async def _send_one(self, mail) -> None:
-        letter = outbox.Letter(recipient=mail.recipient, subject=mail.subject, body=mail.body)
+        letter = outbox.opened(mail)
         sending = _in_daemon_thread(self.sender.send, letter)
         try:
             await self._renewing_lease(mail.id, sending)

@@ -15,10 +15,11 @@ _LABEL = b"authserver totp secret v1"
 
 
 class SecretBox:
-    """Encrypts and decrypts short secrets with a key derived from `secret_key`."""
+    """Encrypts and decrypts short secrets with a key derived from `secret_key`, under
+    `label` (each kind of secret has its own key)."""
 
-    def __init__(self, secret_key: str) -> None:
-        key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_LABEL).derive(
+    def __init__(self, secret_key: str, *, label: bytes = _LABEL) -> None:
+        key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=label).derive(
             secret_key.encode()
         )
         self._fernet = Fernet(base64.urlsafe_b64encode(key))

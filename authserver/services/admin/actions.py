@@ -6,6 +6,7 @@ The acts themselves (`disable`, `enable`, ...) take no admin session: the admin 
 below check the caller's role first, and the operator's `authserver users` commands,
 run by whoever holds the server's shell, use the same acts."""
 
+from authserver.mail import outbox
 from authserver.services.accounts.verification import mark_verified
 from authserver.services.admin.access import record, target
 from authserver.services.context import Caller, Context
@@ -112,6 +113,7 @@ async def admin_reset_second_factors(ctx: Context, request: AdminUserRequest,
 
 def _delete(user_id: int) -> list[int]:
     with database_proxy.obj.atomic():
+        outbox.forget_recipient(User.get_by_id(user_id).email)
         ended = sessions.revoke_all(user_id)
         User.delete().where(User.id == user_id).execute()
     return ended

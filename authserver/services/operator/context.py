@@ -8,6 +8,7 @@ import getpass
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from authserver.mail import sealing
 from authserver.mail.worker import MailWorker
 from authserver.security.passwords import PasswordHasher
 from authserver.security.ratelimit import RateLimiter
@@ -34,6 +35,7 @@ def operator_caller(command: str) -> Caller:
 async def operator_context(settings: Settings, sender=None) -> AsyncIterator[Context]:
     """A context on the settings' database; mail it queues goes out through `sender`
     before the context closes (or waits in the outbox for the server)."""
+    sealing.install(settings.secret_key)
     store = Store(settings.database_url)
     passwords = PasswordHasher(settings.bcrypt_rounds)
     limiter = RateLimiter(redis_url=None, enabled=False)
