@@ -66,7 +66,7 @@ async def prepare_database(settings: Settings) -> None:
 async def serve(settings: Settings, sockets: list[socket.socket]) -> None:
     """Serve on already-bound `sockets` until SIGTERM or SIGINT, then stop gracefully
     (see `_stop`)."""
-    sealing.install(settings.secret_key)
+    sealing.install(settings.secret_key, settings.secret_key_previous)
     store = Store(settings.database_url)
     passwords = PasswordHasher(settings.bcrypt_rounds)
     limiter = RateLimiter(

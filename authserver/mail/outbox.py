@@ -110,6 +110,12 @@ def mark_failed_attempt(mail: OutboxMail, error: str) -> str:
     return status
 
 
+def give_up(mail_id: int, reason: str) -> None:
+    """Fail a mail for good, blanked, without trying it (it cannot be opened)."""
+    OutboxMail.update(status=FAILED, last_error=reason, subject="", body="").where(
+        OutboxMail.id == mail_id).execute()
+
+
 def release(mail_id: int) -> None:
     """Give back a claimed mail that was not sent, due at once for the next worker."""
     OutboxMail.update(status=PENDING, next_attempt_at=utcnow()).where(

@@ -12,13 +12,14 @@ from authserver.security.secretbox import SecretBox
 
 SEALED = "sealed:"
 SEALED_SUBJECT = "(sealed)"
-_LABEL = b"authserver outbox v1"
+LABEL = b"authserver outbox v1"
 _boxes: list[SecretBox] = []
 
 
-def install(secret_key: str) -> None:
-    """Seal and open outbox rows with `secret_key` in this process from now on."""
-    _boxes[:] = [SecretBox(secret_key, label=_LABEL)]
+def install(secret_key: str, previous: str | None = None) -> None:
+    """Seal outbox rows with `secret_key` in this process from now on, and open them with
+    it or (during a rotation) with `previous`."""
+    _boxes[:] = [SecretBox(secret_key, label=LABEL, previous=previous)]
 
 
 def _box() -> SecretBox:

@@ -14,6 +14,7 @@ an administrator (services/admin/actions.py), so the two cannot drift apart.
 from authserver.errors import ServiceError
 from authserver.mail import outbox
 from authserver.mail.compose import totp_disabled_letter
+from authserver.security.secretbox import SecretBox
 from authserver.security.totp import (
     new_recovery_codes,
     new_secret,
@@ -28,8 +29,9 @@ from authserver.services.factors.checks import (
     check_factor,
     confirmed_totp,
     limited,
+    readable,
     recovery_digest,
-    secret_box,
+    totp_box,
     unused_recovery_codes,
 )
 from authserver.services.factors.proof import confirm_owner, notify
@@ -93,7 +95,7 @@ async def totp_enrol(ctx: Context, request: TotpEnrolRequest, caller: Caller) ->
     signed_in = caller.signed_in
     user = await confirm_password(ctx, caller, signed_in, request.current_password)
     secret = new_secret()
-    if not await ctx.store.run(_start, user.id, secret_box(ctx.settings.secret_key).seal(secret)):
+    if not await ctx.store.run(_start, user.id, totp_box(ctx.settings).seal(secret)):
         raise ServiceError(Status.FAILED_PRECONDITION,
                            "Two-step login is on already. Turn it off first to use a new app.")
     await audit.record(ctx, "totp_enrolment_started", caller, user=user)
@@ -116,7 +118,7 @@ def _replace_recovery_codes(user_id: int, secret_key: str) -> list[str]:
     return codes
 
 
-def _confirm(user_id: int, code: str, secret_key: str) -> list[str] | None:
+def _confirm(user_id: int, code: str, secret_key: str, box: SecretBox) -> list[str] | None:
     """Turn the pending factor on if `code` is its code now: the recovery codes, or None
     for a wrong code. FAILED_PRECONDITION when nothing is pending."""
     with database_proxy.obj.atomic():
@@ -124,7 +126,7 @@ def _confirm(user_id: int, code: str, secret_key: str) -> list[str] | None:
         if factor is None or factor.confirmed_at is not None:
             raise ServiceError(Status.FAILED_PRECONDITION,
                                "Start by adding a new key to your app (enrol) first.")
-        if not accept_totp(factor, code, secret_key):
+        if not accept_totp(factor, code, box):
             return None
         TotpFactor.update(confirmed_at=utcnow()).where(TotpFactor.id == factor.id).execute()
         return _replace_recovery_codes(user_id, secret_key)
@@ -135,7 +137,8 @@ async def totp_confirm(ctx: Context, request: TotpConfirmRequest, caller: Caller
     user = await confirm_password(ctx, caller, caller.signed_in, request.current_password)
     codes = await limited(
         ctx, caller, user,
-        lambda: ctx.store.run(_confirm, user.id, request.code, ctx.settings.secret_key),
+        lambda: ctx.store.run(_confirm, user.id, request.code, ctx.settings.secret_key,
+                              totp_box(ctx.settings)),
         field="code", message=WRONG_TOTP)
     await audit.record(ctx, "totp_enabled", caller, user=user)
     await notify(ctx, user, "two-step login was turned on")
@@ -187,9 +190,14 @@ async def turn_off_two_step(ctx: Context, user: User) -> bool:
 async def totp_disable(ctx: Context, request: TotpDisableRequest, caller: Caller) -> Notice:
     signed_in = caller.signed_in
     user = await confirm_password(ctx, caller, signed_in, request.current_password)
-    if await ctx.store.run(confirmed_totp, user.id) is None:
+    factor = await ctx.store.run(confirmed_totp, user.id)
+    if factor is None:
         raise _not_on()
-    await check_factor(ctx, caller, user, code=request.code, recovery_code=request.recovery_code)
+    # A secret no key opens any more (SECRET_KEY changed) protects nothing and cannot be
+    # proved: the password alone turns it off, so its owner can turn it on again.
+    if readable(factor, totp_box(ctx.settings)):
+        await check_factor(ctx, caller, user, code=request.code,
+                           recovery_code=request.recovery_code)
     await turn_off_two_step(ctx, user)
     await audit.record(ctx, "totp_disabled", caller, user=user)
     return Notice(message="Two-step login is off: your password alone logs you in.")

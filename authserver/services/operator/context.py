@@ -35,7 +35,7 @@ def operator_caller(command: str) -> Caller:
 async def operator_context(settings: Settings, sender=None) -> AsyncIterator[Context]:
     """A context on the settings' database; mail it queues goes out through `sender`
     before the context closes (or waits in the outbox for the server)."""
-    sealing.install(settings.secret_key)
+    sealing.install(settings.secret_key, settings.secret_key_previous)
     store = Store(settings.database_url)
     passwords = PasswordHasher(settings.bcrypt_rounds)
     limiter = RateLimiter(redis_url=None, enabled=False)
