@@ -20,8 +20,8 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, validate
 from marshmallow import fields as kinds
 
-from authserver.security.ratelimit import DEFAULT_LIMITS, parse_rates
-from authserver.store.urls import sqlite_path
+from authserver.database_urls import sqlite_path
+from authserver.security.ratelimit.rules import DEFAULT_LIMITS, parse_rates
 
 SECRET_FILE_NAME = "authserver.secret"  # noqa: S105 - a file name, not a secret
 
@@ -58,7 +58,7 @@ class _OnOff(kinds.Field):
 
 
 class _Rates(kinds.String):
-    """A rate-limit spec such as "5/15minutes;100/day" (see authserver/security/ratelimit.py)."""
+    """A rate-limit spec such as "5/15minutes;100/day" (see security/ratelimit/rules.py)."""
 
     def _deserialize(self, value, attr, data, **kwargs):
         spec = super()._deserialize(value, attr, data, **kwargs)
@@ -205,7 +205,7 @@ class Settings:
         "RATE_LIMIT_PREFIX", None, kinds.String,
         "former name of `REDIS_PREFIX`, still read when `REDIS_PREFIX` is unset",
         validator=_REDIS_PREFIX)
-    # limit name (see security/ratelimit.py) -> its rates, each from LIMIT_<NAME>
+    # limit name (see security/ratelimit/rules.py) -> its rates, each from LIMIT_<NAME>
     limits: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_LIMITS))
 
     @property

@@ -8,7 +8,7 @@ import uuid
 import aiohttp
 import pytest
 
-from contracts import CALLS
+from contracts import call_named
 from tests.lifecycle.support import rows
 from tests.support.api import call, verified_account
 from tests.support.databases import snapshot
@@ -339,35 +339,30 @@ SOCKET_ROWS = [
      False),
 ]
 
-_accounts: dict[str, object] = {}
+_accounts: dict[tuple[str, bool], object] = {}
 
 
-async def _account(http, server, unique):
-    """One signed-in account per server, shared by the socket rows."""
-    if server.url not in _accounts:
-        _accounts[server.url] = await verified_account(http, server, unique)
-    return _accounts[server.url]
-
-
-SIGNED_IN = {c.name for c in CALLS if c.authenticated}
-_admins: dict[str, object] = {}
-
-
-async def _admin(http, server, unique):
-    """One signed-in administrator per server: a signed-in row's body is read only once
-    the service table's rule about who may call has let it in (services/admission.py)."""
-    if server.url not in _admins:
+async def _account(http, server, unique, *, admin: bool = False):
+    """One signed-in account per server (and one administrator), shared by the rows."""
+    key = (server.url, admin)
+    if key not in _accounts:
         account = await verified_account(http, server, unique)
-        await rows(server.database_url, "UPDATE \"user\" SET role = 'admin' WHERE id = ?",
-                   account.user_id)
-        _admins[server.url] = account
-    return _admins[server.url]
+        if admin:
+            await rows(server.database_url,
+                       "UPDATE \"user\" SET role = 'admin' WHERE id = ?", account.user_id)
+        _accounts[key] = account
+    return _accounts[key]
 
 
 @pytest.mark.parametrize(("name", "body", "status", "field"), REST_ROWS)
 async def test_rest_refused_and_nothing_changed(http, server, unique, name, body, status,
                                                 field):
-    token = (await _admin(http, server, unique)).token if name in SIGNED_IN else None
+    # A signed-in row reads its body only once the caller is admitted (a 401 or 403
+    # comes first): these rows are sent by an account the call admits.
+    row = call_named(name)
+    token = None
+    if row.authenticated:
+        token = (await _account(http, server, unique, admin=row.admin)).token
     before = await snapshot(server.database_url)
     if isinstance(body, bytes):
         reply = await call(http, server, name, raw=body, token=token)
