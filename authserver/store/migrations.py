@@ -19,6 +19,7 @@ from authserver.store.schema import (
     v7_disabled_accounts,
     v8_passkeys,
     v9_never_reused_ids,
+    v15_login_approval,
 )
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,8 @@ MIGRATIONS = (
     v6_second_factor.apply,
     v7_disabled_accounts.apply,
     v8_passkeys.apply,
+    v15_login_approval.apply,
+    # issue 28's step, after the approval step already on main (the lead renumbers)
     v9_never_reused_ids.apply,
 )
 LATEST_VERSION = len(MIGRATIONS)

@@ -13,7 +13,7 @@ from authserver.services.context import Caller, Context
 from authserver.services.factors.totp import turn_off_two_step
 from authserver.services.registry import serves
 from authserver.services.sessions import lifecycle as sessions
-from authserver.store.models import LoginChallenge, User, database_proxy, utcnow
+from authserver.store.models import ApprovalFactor, LoginChallenge, User, database_proxy, utcnow
 from contracts import service as calls
 from contracts.messages import AdminUserRequest, Notice
 
@@ -92,10 +92,16 @@ async def admin_end_sessions(ctx: Context, request: AdminUserRequest, caller: Ca
                           f"of {user.username}.")
 
 
+def _remove_approval(user_id: int) -> int:
+    return ApprovalFactor.delete().where(ApprovalFactor.user == user_id).execute()
+
+
 async def reset_second_factors(ctx: Context, user: User) -> bool:
-    """Turn off the account's TOTP and recovery codes (a notice is mailed); whether it
-    had any."""
-    return await turn_off_two_step(ctx, user)
+    """Turn off the account's second factors: approval from a signed-in device, and TOTP
+    with its recovery codes the way its owner does (a notice is mailed); whether it had
+    any."""
+    approval = await ctx.store.run(_remove_approval, user.id)
+    return await turn_off_two_step(ctx, user) or bool(approval)
 
 
 @serves(calls.ADMIN_RESET_SECOND_FACTORS)

@@ -25,6 +25,7 @@ from authserver.services.registry import serves
 from authserver.services.sessions import lifecycle as sessions
 from authserver.store.models import (
     AccountCode,
+    ApprovalFactor,
     LoginChallenge,
     Passkey,
     RecoveryCode,
@@ -120,6 +121,8 @@ def _ways_in(user_id: int) -> tuple[list[str], list[str]]:
     if TotpFactor.select().where(TotpFactor.user == user_id,
                                  TotpFactor.confirmed_at.is_null(False)).exists():
         factors.append("two-step login with an authenticator app")
+    if ApprovalFactor.select().where(ApprovalFactor.user == user_id).exists():
+        factors.append("approval of new sign-ins from your signed-in devices")
     left = RecoveryCode.select().where(RecoveryCode.user == user_id,
                                        RecoveryCode.used_at.is_null()).count()
     if left:
