@@ -8,7 +8,7 @@ run by whoever holds the server's shell, use the same acts."""
 
 from authserver.mail import outbox
 from authserver.mail.compose import totp_disabled_letter
-from authserver.services.admin.access import record, target
+from authserver.services.admin.access import act_on
 from authserver.services.context import Caller, Context
 from authserver.services.registry import serves
 from authserver.services.sessions import lifecycle as sessions
@@ -24,6 +24,10 @@ from contracts import service as calls
 from contracts.messages import AdminUserRequest, Notice
 
 ENDED_BY_DISABLING = "This account was disabled by an administrator."
+
+
+def _sessions_ended(ended: int) -> str:
+    return f"; {ended} sessions ended"
 
 
 def _disable(user_id: int) -> list[int]:
@@ -43,10 +47,8 @@ async def disable(ctx: Context, user: User) -> int:
 
 @serves(calls.ADMIN_DISABLE_USER)
 async def admin_disable_user(ctx: Context, request: AdminUserRequest, caller: Caller) -> Notice:
-    admin = caller.signed_in
-    user = await target(ctx, request.user_id, admin=admin)
-    ended = await disable(ctx, user)
-    await record(ctx, caller, admin, "disable_user", user, f"; {ended} sessions ended")
+    user, ended = await act_on(ctx, request, caller, "disable_user", disable,
+                               not_on_self=True, detail=_sessions_ended)
     return Notice(message=f"{user.username} is disabled: login is refused and "
                           f"{ended} session{'' if ended == 1 else 's'} ended.")
 
@@ -61,10 +63,7 @@ async def enable(ctx: Context, user: User) -> None:
 
 @serves(calls.ADMIN_ENABLE_USER)
 async def admin_enable_user(ctx: Context, request: AdminUserRequest, caller: Caller) -> Notice:
-    admin = caller.signed_in
-    user = await target(ctx, request.user_id)
-    await enable(ctx, user)
-    await record(ctx, caller, admin, "enable_user", user)
+    user, _ = await act_on(ctx, request, caller, "enable_user", enable)
     return Notice(message=f"{user.username} is enabled: they can log in again.")
 
 
@@ -79,10 +78,7 @@ async def verify(ctx: Context, user: User) -> None:
 
 @serves(calls.ADMIN_VERIFY_USER)
 async def admin_verify_user(ctx: Context, request: AdminUserRequest, caller: Caller) -> Notice:
-    admin = caller.signed_in
-    user = await target(ctx, request.user_id)
-    await verify(ctx, user)
-    await record(ctx, caller, admin, "verify_user", user)
+    user, _ = await act_on(ctx, request, caller, "verify_user", verify)
     return Notice(message=f"The address of {user.username} counts as verified.")
 
 
@@ -95,10 +91,8 @@ async def end_sessions(ctx: Context, user: User) -> int:
 
 @serves(calls.ADMIN_END_SESSIONS)
 async def admin_end_sessions(ctx: Context, request: AdminUserRequest, caller: Caller) -> Notice:
-    admin = caller.signed_in
-    user = await target(ctx, request.user_id)
-    ended = await end_sessions(ctx, user)
-    await record(ctx, caller, admin, "end_sessions", user, f"; {ended} sessions ended")
+    user, ended = await act_on(ctx, request, caller, "end_sessions", end_sessions,
+                               detail=_sessions_ended)
     return Notice(message=f"Ended {ended} session{'' if ended == 1 else 's'} "
                           f"of {user.username}.")
 
@@ -124,10 +118,8 @@ async def reset_second_factors(ctx: Context, user: User) -> bool:
 @serves(calls.ADMIN_RESET_SECOND_FACTORS)
 async def admin_reset_second_factors(ctx: Context, request: AdminUserRequest,
                                      caller: Caller) -> Notice:
-    admin = caller.signed_in
-    user = await target(ctx, request.user_id)
-    had = await reset_second_factors(ctx, user)
-    await record(ctx, caller, admin, "reset_second_factors", user)
+    user, had = await act_on(ctx, request, caller, "reset_second_factors",
+                             reset_second_factors)
     if not had:
         return Notice(message=f"{user.username} had no second factor.")
     return Notice(message=f"Two-step login of {user.username} is off: their password "
@@ -150,8 +142,5 @@ async def delete(ctx: Context, user: User) -> None:
 
 @serves(calls.ADMIN_DELETE_USER)
 async def admin_delete_user(ctx: Context, request: AdminUserRequest, caller: Caller) -> Notice:
-    admin = caller.signed_in
-    user = await target(ctx, request.user_id, admin=admin)
-    await delete(ctx, user)
-    await record(ctx, caller, admin, "delete_user", user)
+    user, _ = await act_on(ctx, request, caller, "delete_user", delete, not_on_self=True)
     return Notice(message=f"{user.username} is deleted; the username and address are free.")
