@@ -11,6 +11,7 @@ import threading
 from tornado.httpserver import HTTPServer
 
 from authserver import collector
+from authserver.mail.compose import Brand
 from authserver.mail.senders import ConsoleSender, SmtpSender
 from authserver.mail.worker import MailWorker
 from authserver.observability.endpoint import routes as metrics_routes
@@ -38,8 +39,9 @@ FORCED_EXIT = 70  # EX_SOFTWARE
 
 
 def mail_sender(settings: Settings):
+    brand = Brand(app_name=settings.app_name, support_email=settings.support_email)
     if settings.mail_to_console:
-        return ConsoleSender(settings.from_email)
+        return ConsoleSender(settings.from_email, brand=brand)
     return SmtpSender(
         # MAIL_BACKEND=smtp without SMTP_SERVER: smtplib takes "" as it takes None (no
         # connection made, so every send fails and is retried).
@@ -50,6 +52,7 @@ def mail_sender(settings: Settings):
         password=settings.smtp_password,
         sender=settings.from_email,
         timeout=settings.smtp_timeout,
+        brand=brand,
     )
 
 
@@ -81,7 +84,8 @@ async def serve(settings: Settings, sockets: list[socket.socket]) -> None:
     )
     realtime = RealTime(ctx)
     pruner = Pruner(ctx)
-    app = make_app(ctx, [*realtime.routes(), *metrics_routes(ctx), *webui_routes()])
+    app = make_app(ctx, [*realtime.routes(), *metrics_routes(ctx),
+                         *webui_routes(app_name=settings.app_name)])
     http_server = HTTPServer(
         app,
         max_body_size=MAX_HTTP_BODY,

@@ -200,6 +200,23 @@ class Settings:
         "RATE_LIMIT_PREFIX", None, kinds.String,
         "former name of `REDIS_PREFIX`, still read when `REDIS_PREFIX` is unset",
         validator=_REDIS_PREFIX)
+    chat: bool = setting(
+        "CHAT", True, _OnOff,
+        "`off`: no chat; the socket still carries what sign-in needs (sessions ended and "
+        "the like), `chat`, `history` and `who` are refused, the web UI has no Chat view")
+    presence: str = setting(
+        "PRESENCE", "everyone", kinds.String,
+        "who may see who is online: `everyone`, `admins` or `off` (everyone always sees "
+        "their own sessions)",
+        validator=validate.OneOf(["everyone", "admins", "off"]))
+    app_name: str = setting(
+        "APP_NAME", "authserver", kinds.String,
+        "the product's name in page titles, the web UI's header, mail and the TOTP issuer",
+        validator=validate.Regexp(r"^[^\x00-\x1f:]{1,60}$",
+                                  error="1 to 60 characters, no colon or control character"))
+    support_email: str | None = setting(
+        "SUPPORT_EMAIL", None, kinds.Email,
+        "an address for help, named at the foot of every mail")
     # limit name (see security/ratelimit.py) -> its rates, each from LIMIT_<NAME>
     limits: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_LIMITS))
 

@@ -16,6 +16,10 @@ from contracts.fields import (
     Username,
 )
 
+PasskeyId = Annotated[int, Field(ge=1, le=2**31 - 1)]
+PasskeyName = Annotated[str, Field(min_length=1, max_length=60,
+                                   description="A name to tell it apart.")]
+
 
 class Message(BaseModel):
     """Base of every wire message: unknown fields are refused, not silently dropped."""
@@ -31,6 +35,15 @@ class Health(Message):
     status: str
     database: str
     version: str
+
+
+class ProductConfig(Message):
+    """What the operator chose for this deployment, as its web UI needs to know it."""
+
+    app_name: str
+    chat: bool
+    presence: Literal["everyone", "admins", "off"]
+    support_email: str | None
 
 
 class Ready(Message):
@@ -230,6 +243,23 @@ class AdminUserRequest(Message):
     user_id: UserId
 
 
+class AdminConfirmedRequest(AdminUserRequest):
+    """An admin act that a borrowed admin session must not make alone: the admin's own
+    current password comes with it."""
+
+    current_password: Password
+
+
+class AdminResetFactorsRequest(AdminUserRequest):
+    """Turn off an account's two-step login; `passkeys` removes its passkeys too."""
+
+    passkeys: bool = False
+
+
+class AdminPasskeyRequest(AdminConfirmedRequest):
+    passkey_id: PasskeyId
+
+
 class AdminListRequest(Message):
     """A page of users, newest first; `query` matches part of a username or address."""
 
@@ -312,4 +342,9 @@ class PasskeyList(Message):
 
 
 class RemovePasskeyRequest(Message):
-    passkey_id: int = Field(ge=1, le=2**31 - 1)
+    passkey_id: PasskeyId
+
+
+class RenamePasskeyRequest(Message):
+    passkey_id: PasskeyId
+    name: PasskeyName

@@ -18,6 +18,7 @@ from authserver.store.schema import (
     v6_second_factor,
     v7_disabled_accounts,
     v8_passkeys,
+    v13_unverified_by_admin,
 )
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,7 @@ MIGRATIONS = (
     v6_second_factor.apply,
     v7_disabled_accounts.apply,
     v8_passkeys.apply,
+    v13_unverified_by_admin.apply,
 )
 LATEST_VERSION = len(MIGRATIONS)
 

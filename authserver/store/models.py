@@ -61,6 +61,9 @@ class User(BaseModel):
     role = CharField(max_length=16, default="user")
     # Set by an administrator: login is refused and the sessions ended until enabled.
     disabled_at = DateTimeField(null=True)
+    # When an administrator marked the address unverified: the owner proves it again to
+    # log in, and a sign-up cannot replace the account meanwhile (see accounts/signup.py).
+    unverified_at = DateTimeField(null=True)
 
     class Meta:
         table_name = "user"

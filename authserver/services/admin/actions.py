@@ -14,6 +14,7 @@ from authserver.services.registry import serves
 from authserver.services.sessions import lifecycle as sessions
 from authserver.store.models import (
     LoginChallenge,
+    Passkey,
     RecoveryCode,
     TotpFactor,
     User,
@@ -21,7 +22,7 @@ from authserver.store.models import (
     utcnow,
 )
 from contracts import service as calls
-from contracts.messages import AdminUserRequest, Notice
+from contracts.messages import AdminResetFactorsRequest, AdminUserRequest, Notice
 
 ENDED_BY_DISABLING = "This account was disabled by an administrator."
 
@@ -69,7 +70,7 @@ async def admin_enable_user(ctx: Context, request: AdminUserRequest, caller: Cal
 
 def _verify(user_id: int) -> None:
     User.update(is_verified=True, verification_code=None, verification_code_expires=None,
-                verification_attempts=0).where(User.id == user_id).execute()
+                verification_attempts=0, unverified_at=None).where(User.id == user_id).execute()
 
 
 async def verify(ctx: Context, user: User) -> None:
@@ -80,6 +81,27 @@ async def verify(ctx: Context, user: User) -> None:
 async def admin_verify_user(ctx: Context, request: AdminUserRequest, caller: Caller) -> Notice:
     user, _ = await act_on(ctx, request, caller, "verify_user", verify)
     return Notice(message=f"The address of {user.username} counts as verified.")
+
+
+def _unverify(user_id: int) -> None:
+    User.update(is_verified=False, verification_code=None, verification_code_expires=None,
+                verification_attempts=0, unverified_at=utcnow()).where(
+        User.id == user_id).execute()
+
+
+async def unverify(ctx: Context, user: User) -> None:
+    """The address no longer counts as proven: login is refused until its owner enters a
+    new code (login's refusal says how to get one). The account stays theirs meanwhile,
+    and its sessions go on."""
+    await ctx.store.run(_unverify, user.id)
+    await ctx.user_changed(user.id)
+
+
+@serves(calls.ADMIN_UNVERIFY_USER)
+async def admin_unverify_user(ctx: Context, request: AdminUserRequest, caller: Caller) -> Notice:
+    user, _ = await act_on(ctx, request, caller, "unverify_user", unverify)
+    return Notice(message=f"The address of {user.username} counts as unverified: they "
+                          "must prove it with a new code before their next login.")
 
 
 async def end_sessions(ctx: Context, user: User) -> int:
@@ -97,32 +119,39 @@ async def admin_end_sessions(ctx: Context, request: AdminUserRequest, caller: Ca
                           f"of {user.username}.")
 
 
-def _reset_factors(user: User) -> bool:
+def _reset_factors(user: User, passkeys: bool) -> bool:
     with database_proxy.obj.atomic():
         had = TotpFactor.delete().where(TotpFactor.user == user.id).execute()
         RecoveryCode.delete().where(RecoveryCode.user == user.id).execute()
         LoginChallenge.delete().where(LoginChallenge.user == user.id).execute()
+        if passkeys:
+            had += Passkey.delete().where(Passkey.user == user.id).execute()
         if had:
             outbox.queue(totp_disabled_letter(recipient=user.email, username=user.username))
     return bool(had)
 
 
-async def reset_second_factors(ctx: Context, user: User) -> bool:
-    """Turn off the account's TOTP and recovery codes (a notice is mailed); whether it
-    had any."""
-    had = await ctx.store.run(_reset_factors, user)
+async def reset_second_factors(ctx: Context, user: User, *, passkeys: bool = False) -> bool:
+    """Turn off the account's TOTP and recovery codes, and with `passkeys` its passkeys
+    (a notice is mailed); whether it had any."""
+    had = await ctx.store.run(_reset_factors, user, passkeys)
     ctx.mail_queued()
     return had
 
 
 @serves(calls.ADMIN_RESET_SECOND_FACTORS)
-async def admin_reset_second_factors(ctx: Context, request: AdminUserRequest,
+async def admin_reset_second_factors(ctx: Context, request: AdminResetFactorsRequest,
                                      caller: Caller) -> Notice:
-    user, had = await act_on(ctx, request, caller, "reset_second_factors",
-                             reset_second_factors)
+    async def reset(ctx: Context, user: User) -> bool:
+        return await reset_second_factors(ctx, user, passkeys=request.passkeys)
+
+    user, had = await act_on(ctx, request, caller, "reset_second_factors", reset,
+                             detail=lambda _: "; passkeys too" if request.passkeys else "")
     if not had:
-        return Notice(message=f"{user.username} had no second factor.")
-    return Notice(message=f"Two-step login of {user.username} is off: their password "
+        return Notice(message=f"{user.username} had no second factor"
+                              f"{' or passkey' if request.passkeys else ''}.")
+    removed = " and their passkeys are removed" if request.passkeys else ""
+    return Notice(message=f"Two-step login of {user.username} is off{removed}: their password "
                           "alone logs them in. They were mailed a notice.")
 
 
