@@ -303,7 +303,8 @@ def load_settings(environ: Mapping[str, str] | None = None, *, serving: bool = F
         problems = [f"{name}: {' '.join(messages)}"
                     for name, messages in sorted(exc.normalized_messages().items())]
         # The combinations are judged on what was read right, the rest at its defaults.
-        values = {**_schema().load({}), **(exc.valid_data or {})}
+        valid = exc.valid_data if isinstance(exc.valid_data, dict) else {}
+        values = {**_schema().load({}), **valid}
     values["limits"] = {
         name: values.pop(LIMITS_VARIABLE_PREFIX + name.upper()) for name in DEFAULT_LIMITS
     }
