@@ -6,7 +6,7 @@ from datetime import datetime
 
 from prompt_toolkit.formatted_text import FormattedText
 
-from cli import account, second_factor
+from cli import account, passkeys, second_factor
 from cli.command import (
     CODE,
     EMAIL,
@@ -170,6 +170,11 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
             (second_factor.APP_CODE,),
             secrets="the current password, then (without --code) the app's code or a "
                     "recovery code"),
+    Command("passkeys", "list your passkeys", passkeys.passkeys),
+    Command("passkey-rename", "give one of your passkeys a new name", passkeys.rename,
+            (passkeys.PASSKEY_ID, passkeys.NAME)),
+    Command("passkey-remove", "remove one of your passkeys", passkeys.remove,
+            (passkeys.PASSKEY_ID,)),
     Command("say", "send a chat message to everyone online", say, text_arg=True),
     Command("history", "show recent chat messages", history, (LIMIT, BEFORE)),
     Command("who", "list the users online now", who),
