@@ -34,7 +34,7 @@ function found(problems) {
  */
 export function wireAccount(app) {
   const sessions = new Sessions(app);
-  const twoStep = wireTwoStep();
+  const twoStep = wireTwoStep(app);
   const passkeys = wirePasskeys();
   const passwordForm = $("password-form");
   const emailForm = $("email-form");
