@@ -51,9 +51,9 @@ function actionsFor(user, me, passkeys) {
       false, { passkeys: passkeys > 0 }],
     user.role === "admin"
       ? !self && ["Revoke admin…", "revoke-admin", `Take the admin role from ${name}?`,
-        `${name} can no longer open this page or act on accounts.`, true, { password: true }]
+        `${name} can no longer open this page or act on accounts.`, false, { password: true }]
       : ["Make admin…", "grant-admin", `Make ${name} an admin?`,
-        `${name} can see every account and disable, reset or delete them.`, true, { password: true }],
+        `${name} can see every account and disable, reset or delete them.`, false, { password: true }],
     user.disabled
       ? ["Enable", "enable", `Enable ${name}?`, `${name} can log in again.`]
       : !self && ["Disable…", "disable", `Disable ${name}?`,
