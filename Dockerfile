@@ -1,6 +1,11 @@
 # authserver: a slim image, run as a non-root user, no secrets inside, no load tests.
 FROM python:3.11-slim AS base
 
+# The release, as contracts/version.py declares it (tests/operations hold the two equal).
+LABEL org.opencontainers.image.title="authserver" \
+      org.opencontainers.image.version="0.3.0" \
+      org.opencontainers.image.licenses="Apache-2.0"
+
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \

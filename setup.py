@@ -1,3 +1,4 @@
+import re
 from pathlib import Path
 
 from setuptools import find_packages, setup
@@ -9,9 +10,13 @@ LOADTESTS = [
     "matplotlib>=3.9",
 ]
 
+# The one declaration of the release (contracts/version.py), read without importing it.
+VERSION = re.search(r'^VERSION = "([^"]+)"$', Path("contracts/version.py").read_text(),
+                    re.MULTILINE).group(1)
+
 setup(
     name="authserver",
-    version="0.1.0",
+    version=VERSION,
     description="A self-hostable authentication server: sign-up, email codes, sessions, real time.",
     long_description=Path("README.md").read_text(encoding="utf-8"),
     long_description_content_type="text/markdown",
@@ -47,9 +52,9 @@ setup(
         # cli/tunnel.py reads paramiko.Transport._key_info (private) to offer only the
         # host-key algorithms of the keys known_hosts holds.
         "paramiko>=3.4,<5.2",
-        # security/ratelimit.py implements limits' async Storage and MovingWindowSupport
-        # (an extension point, not private, but its method signatures have moved between
-        # majors) for a moving window on an injectable clock.
+        # security/ratelimit/memory_store.py implements limits' async Storage and
+        # MovingWindowSupport (an extension point, not private, but its method signatures
+        # have moved between majors) for a moving window on an injectable clock.
         "limits>=5.0,<6",
         "redis>=5.0.1",
         "zxcvbn>=4.5",

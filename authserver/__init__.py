@@ -1,3 +1,5 @@
 """authserver: sign-up, email codes, sessions and real time over Socket.IO."""
 
-__version__ = "0.1.0"
+from contracts.version import VERSION as __version__
+
+__all__ = ["__version__"]

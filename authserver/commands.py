@@ -11,10 +11,10 @@ import sys
 from tornado.netutil import bind_sockets
 
 from authserver import __version__
+from authserver.database_urls import sqlite_path, without_password
 from authserver.observability.logs import configure_logging
 from authserver.observability.multiprocess import share_metrics_between_workers
 from authserver.settings import Settings, SettingsError, load_settings
-from authserver.store.urls import sqlite_path, without_password
 
 log = logging.getLogger("authserver")
 
@@ -129,7 +129,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"database: {database}", file=sys.stderr)
 
     from authserver.errors import ServiceError
-    from authserver.server import prepare_database
+    from authserver.store.prepare import prepare_database
 
     try:
         # Serving and the operator commands alike need the schema created and up to date.

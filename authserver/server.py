@@ -11,21 +11,19 @@ import threading
 from tornado.httpserver import HTTPServer
 
 from authserver import collector
-from authserver.mail.compose import Brand
-from authserver.mail.senders import ConsoleSender, SmtpSender
+from authserver.mail.senders import mail_sender
 from authserver.mail.worker import MailWorker
-from authserver.observability.endpoint import routes as metrics_routes
 from authserver.realtime.server import RealTime
 from authserver.security.passwords import PasswordHasher
-from authserver.security.ratelimit import RateLimiter
+from authserver.security.ratelimit.limiter import RateLimiter
 from authserver.services.context import Context
 from authserver.services.sessions.cache import EndedChannel
 from authserver.services.upkeep.retention import Pruner
 from authserver.settings import Settings
 from authserver.store.database import Store
-from authserver.store.migrations import migrate
 from authserver.web.app import make_app
 from authserver.web.inflight import InFlight
+from authserver.web.metrics_endpoint import routes as metrics_routes
 from authserver.web.webui import routes as webui_routes
 
 log = logging.getLogger(__name__)
@@ -36,33 +34,6 @@ MAX_HTTP_BODY = 1024 * 1024
 SHUTDOWN_GRACE_SECONDS = 10
 SHUTDOWN_DEADLINE_SECONDS = 20
 FORCED_EXIT = 70  # EX_SOFTWARE
-
-
-def mail_sender(settings: Settings):
-    brand = Brand(app_name=settings.app_name, support_email=settings.support_email)
-    if settings.mail_to_console:
-        return ConsoleSender(settings.from_email, brand=brand)
-    return SmtpSender(
-        # MAIL_BACKEND=smtp without SMTP_SERVER: smtplib takes "" as it takes None (no
-        # connection made, so every send fails and is retried).
-        host=settings.smtp_server or "",
-        port=settings.smtp_port,
-        security=settings.smtp_security,
-        username=settings.smtp_username,
-        password=settings.smtp_password,
-        sender=settings.from_email,
-        timeout=settings.smtp_timeout,
-        brand=brand,
-    )
-
-
-async def prepare_database(settings: Settings) -> None:
-    """Create or upgrade the schema; run once before any worker serves."""
-    store = Store(settings.database_url)
-    try:
-        await store.run(migrate, store.is_postgresql)
-    finally:
-        await store.close()
 
 
 async def serve(settings: Settings, sockets: list[socket.socket]) -> None:

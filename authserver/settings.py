@@ -20,8 +20,8 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, validate
 from marshmallow import fields as kinds
 
-from authserver.security.ratelimit import DEFAULT_LIMITS, parse_rates
-from authserver.store.urls import sqlite_path
+from authserver.database_urls import sqlite_path
+from authserver.security.ratelimit.rules import DEFAULT_LIMITS, parse_rates
 
 SECRET_FILE_NAME = "authserver.secret"  # noqa: S105 - a file name, not a secret
 
@@ -63,7 +63,7 @@ class _OnOff(kinds.Field):
 
 
 class _Rates(kinds.String):
-    """A rate-limit spec such as "5/15minutes;100/day" (see authserver/security/ratelimit.py)."""
+    """A rate-limit spec such as "5/15minutes;100/day" (see security/ratelimit/rules.py)."""
 
     def _deserialize(self, value, attr, data, **kwargs):
         spec = super()._deserialize(value, attr, data, **kwargs)
@@ -222,7 +222,7 @@ class Settings:
     support_email: str | None = setting(
         "SUPPORT_EMAIL", None, kinds.Email,
         "an address for help, named at the foot of every mail")
-    # limit name (see security/ratelimit.py) -> its rates, each from LIMIT_<NAME>
+    # limit name (see security/ratelimit/rules.py) -> its rates, each from LIMIT_<NAME>
     limits: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_LIMITS))
 
     @property

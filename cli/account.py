@@ -9,9 +9,9 @@ import argparse
 
 from prompt_toolkit.formatted_text import FormattedText
 
-from cli.command import CODE, EMAIL, Asker, Option, Outcome, info, model, ok, value
 from cli.context import Context
 from cli.errors import UsageError
+from cli.framework import CODE, EMAIL, Asker, Option, Outcome, info, model, ok, value
 from cli.times import day_and_time
 from contracts import service as calls
 from contracts.messages import (

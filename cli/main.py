@@ -14,11 +14,11 @@ from typing import NoReturn
 
 from prompt_toolkit.formatted_text import fragment_list_to_text
 
+from cli.catalog import COMMANDS
 from cli.client import ApiClient
-from cli.command import Outcome
-from cli.commands import COMMANDS
 from cli.context import Context
 from cli.errors import ApiError, CliError, NotLoggedIn, Unreachable, UsageError
+from cli.framework import Outcome
 from cli.parser import DEFAULT_SERVER, build_parser, remote_address
 from cli.session_store import SessionStore
 from contracts import ErrorReply, Status

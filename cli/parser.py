@@ -4,9 +4,10 @@ REPL, where a missing option is asked for instead of refused."""
 import argparse
 from urllib.parse import urlsplit
 
-from cli.command import Command
-from cli.commands import COMMANDS
+from cli.catalog import COMMANDS
 from cli.errors import UsageError
+from cli.framework import Command
+from contracts.version import VERSION
 
 DEFAULT_SERVER = "http://127.0.0.1:5000"
 
@@ -79,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="authcli", description="Sign up, log in and chat with an authserver.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"authcli {VERSION}")
     _global_options(parser, suppress=False)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for command in COMMANDS.values():

@@ -3,8 +3,8 @@ browser (WebAuthn talks to the authenticator through it): the web UI's Account p
 
 import argparse
 
-from cli.command import Asker, Option, Outcome, info, model, ok, value
 from cli.context import Context
+from cli.framework import Asker, Option, Outcome, info, model, ok, value
 from cli.times import day_and_time
 from contracts import service as calls
 from contracts.messages import (

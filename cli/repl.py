@@ -27,10 +27,10 @@ from prompt_toolkit.patch_stdout import patch_stdout
 from prompt_toolkit.styles import Style
 from pydantic import BaseModel
 
-from cli.command import Command
-from cli.commands import COMMANDS, chat_line
+from cli.catalog import COMMANDS, chat_line
 from cli.context import Context
 from cli.errors import CliError, Refused, Unreachable
+from cli.framework import Command
 from cli.live import LiveChannel
 from cli.parser import HelpShown, repl_parser
 from cli.session_store import state_dir

@@ -13,9 +13,9 @@ import re
 import qrcode
 from prompt_toolkit.formatted_text import FormattedText
 
-from cli.command import Asker, Option, Outcome, info, model, ok
 from cli.context import Context
 from cli.errors import ApiError
+from cli.framework import Asker, Option, Outcome, info, model, ok
 from contracts import service as calls
 from contracts.messages import (
     LoginReply,

@@ -8,6 +8,7 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
 from authserver.mail.compose import UNBRANDED, Brand, Letter
+from authserver.settings import Settings
 
 
 def build_message(letter: Letter, sender: str, brand: Brand) -> EmailMessage:
@@ -80,3 +81,24 @@ class ConsoleSender:
         rule = "-" * 60
         self.stream.write(f"{rule}\nMail (console; set SMTP_SERVER to send it)\n{message}{rule}\n")
         self.stream.flush()
+
+
+def mail_sender(settings: Settings):
+    """The sender the settings name: the console in development, else SMTP. Built here so
+    that the server and the operator's commands alike get it without the web edge. Every
+    mail is signed with the product's name (APP_NAME, SUPPORT_EMAIL)."""
+    brand = Brand(app_name=settings.app_name, support_email=settings.support_email)
+    if settings.mail_to_console:
+        return ConsoleSender(settings.from_email, brand=brand)
+    return SmtpSender(
+        # MAIL_BACKEND=smtp without SMTP_SERVER: smtplib takes "" as it takes None (no
+        # connection made, so every send fails and is retried).
+        host=settings.smtp_server or "",
+        port=settings.smtp_port,
+        security=settings.smtp_security,
+        username=settings.smtp_username,
+        password=settings.smtp_password,
+        sender=settings.from_email,
+        timeout=settings.smtp_timeout,
+        brand=brand,
+    )

@@ -18,8 +18,8 @@ import sys
 from pydantic import ValidationError
 
 from authserver.errors import ServiceError, describe
+from authserver.mail.senders import mail_sender
 from authserver.operator.output import timestamp
-from authserver.server import mail_sender
 from authserver.services import audit
 from authserver.services.accounts.signup import signup
 from authserver.services.admin import actions as admin_acts

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from authserver.errors import unauthenticated
 from authserver.security.clients import client_key
 from authserver.security.passwords import PasswordHasher
-from authserver.security.ratelimit import RateLimiter
+from authserver.security.ratelimit.limiter import RateLimiter
 from authserver.services.sessions.cache import SESSION, USER, LiveSessions
 from authserver.settings import Settings
 from authserver.store.database import Store

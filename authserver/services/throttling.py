@@ -1,6 +1,6 @@
 """Rate limits as the services use them: count or check a hit, and audit a refusal.
 
-The limiter itself (security/ratelimit.py) only counts and refuses; this module adds
+The limiter itself (security/ratelimit/) only counts and refuses; this module adds
 what a refusal means to the service layer: it is written to the audit log, at most once
 a minute per limit and key, so refusals cannot be turned into a flood of database
 writes.

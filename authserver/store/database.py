@@ -15,11 +15,11 @@ import asyncpg
 from peewee import DatabaseError, DataError, InterfaceError, OperationalError
 from playhouse.pwasyncio import AsyncPostgresqlDatabase, AsyncSqliteDatabase
 
+from authserver.database_urls import sqlite_path
 from authserver.errors import ServiceError
 from authserver.observability.metrics import DATABASE_ERRORS
 from authserver.store.coalesce import Coalesced
 from authserver.store.models import database_proxy
-from authserver.store.urls import sqlite_path
 from contracts import Status
 
 log = logging.getLogger(__name__)

@@ -7,12 +7,12 @@ from collections.abc import Sequence
 from tornado.web import Application
 
 from authserver import __version__
-from authserver.observability.requests import count_request
 from authserver.services.context import Context
 from authserver.services.registry import services
 from authserver.web.api import ApiHandler
 from authserver.web.base import JsonHandler, NotFoundHandler, log_request
 from authserver.web.inflight import InFlight
+from authserver.web.request_hooks import count_request
 from contracts import CALLS
 from contracts.openapi import openapi_document
 

@@ -7,8 +7,8 @@ import logging
 from tornado.web import HTTPError, RequestHandler
 
 from authserver.errors import ServiceError
-from authserver.observability.requests import assign_request_id, enter_request, request_fields
 from authserver.web.headers import apply_security_headers
+from authserver.web.request_hooks import assign_request_id, enter_request, request_fields
 from contracts import ErrorReply, Status
 
 log = logging.getLogger(__name__)

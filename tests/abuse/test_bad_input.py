@@ -8,6 +8,8 @@ import uuid
 import aiohttp
 import pytest
 
+from contracts import call_named
+from tests.lifecycle.support import rows
 from tests.support.api import call, verified_account
 from tests.support.databases import snapshot
 
@@ -318,23 +320,35 @@ SOCKET_ROWS = [
      False),
 ]
 
-_accounts: dict[str, object] = {}
+_accounts: dict[tuple[str, bool], object] = {}
 
 
-async def _account(http, server, unique):
-    """One signed-in account per server, shared by the socket rows."""
-    if server.url not in _accounts:
-        _accounts[server.url] = await verified_account(http, server, unique)
-    return _accounts[server.url]
+async def _account(http, server, unique, *, admin: bool = False):
+    """One signed-in account per server (and one administrator), shared by the rows."""
+    key = (server.url, admin)
+    if key not in _accounts:
+        account = await verified_account(http, server, unique)
+        if admin:
+            await rows(server.database_url,
+                       "UPDATE \"user\" SET role = 'admin' WHERE id = ?", account.user_id)
+        _accounts[key] = account
+    return _accounts[key]
 
 
 @pytest.mark.parametrize(("name", "body", "status", "field"), REST_ROWS)
-async def test_rest_refused_and_nothing_changed(http, server, name, body, status, field):
+async def test_rest_refused_and_nothing_changed(http, server, unique, name, body, status,
+                                                field):
+    # A signed-in row reads its body only once the caller is admitted (a 401 or 403
+    # comes first): these rows are sent by an account the call admits.
+    row = call_named(name)
+    token = None
+    if row.authenticated:
+        token = (await _account(http, server, unique, admin=row.admin)).token
     before = await snapshot(server.database_url)
     if isinstance(body, bytes):
-        reply = await call(http, server, name, raw=body)
+        reply = await call(http, server, name, raw=body, token=token)
     else:
-        reply = await call(http, server, name, body)
+        reply = await call(http, server, name, body, token=token)
     assert reply.status == status, reply.body
     assert reply.headers["Content-Type"].startswith("application/json")
     assert reply.body["error"] and reply.body["code"] == "INVALID_ARGUMENT"

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 import pytest
 from prompt_toolkit.formatted_text import fragment_list_to_text
 
-from cli.commands import chat_line
+from cli.catalog import chat_line
 from cli.times import clock, day_and_time, moment
 
 WINTER = datetime(2026, 12, 2, 9, 30, tzinfo=UTC)

@@ -7,7 +7,8 @@ answered as a 429; these show when a refusal lifts.
 import pytest
 
 from authserver.errors import ServiceError
-from authserver.security.ratelimit import SWEEP_SECONDS, RateLimiter, wait_in_words
+from authserver.security.ratelimit.limiter import RateLimiter, wait_in_words
+from authserver.security.ratelimit.memory_store import SWEEP_SECONDS
 from contracts import Status
 
 

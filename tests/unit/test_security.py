@@ -9,7 +9,7 @@ import pytest
 from authserver.errors import ServiceError
 from authserver.security.codes import code_digest, code_matches, new_code
 from authserver.security.passwords import HASHING_NICENESS, PasswordHasher
-from authserver.security.ratelimit import RateLimiter
+from authserver.security.ratelimit.limiter import RateLimiter
 from authserver.security.tokens import new_token, token_digest
 from authserver.services.context import Caller, Context
 from authserver.services.sessions.login import check_credentials

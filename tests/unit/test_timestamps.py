@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from prompt_toolkit.formatted_text import fragment_list_to_text
 
-from cli.commands import chat_line
+from cli.catalog import chat_line
 from contracts.events import ChatMessage
 
 STORED = datetime(2026, 12, 2, 9, 30)  # naive, as the database keeps it: UTC

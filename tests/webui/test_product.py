@@ -7,6 +7,7 @@ and a screenshot of every view at 375 and 1280 px."""
 import re
 import sqlite3
 import uuid
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -90,7 +91,7 @@ def test_app_name_titles_the_page_and_names_the_recovery_codes_file(
     with page.expect_download() as download:
         panel.get_by_role("button", name="Download").click()
     assert download.value.suggested_filename == "acme-cloud-recovery-codes.txt"
-    text = open(download.value.path()).read()  # noqa: PTH123, SIM115 - Playwright's temp file
+    text = Path(download.value.path()).read_text()
     assert f"Recovery codes for {name} at Acme Cloud" in text
     assert all(code in text for code in codes.all_inner_texts())
     expect(panel.get_by_role("status").filter(has_text="Downloaded")).to_be_visible()

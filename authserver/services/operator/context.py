@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 
 from authserver.mail.worker import MailWorker
 from authserver.security.passwords import PasswordHasher
-from authserver.security.ratelimit import RateLimiter
+from authserver.security.ratelimit.limiter import RateLimiter
 from authserver.services.context import Caller, Context
 from authserver.settings import Settings
 from authserver.store.database import Store

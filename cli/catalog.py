@@ -7,7 +7,9 @@ from datetime import datetime
 from prompt_toolkit.formatted_text import FormattedText
 
 from cli import account, passkeys, second_factor
-from cli.command import (
+from cli.context import Context
+from cli.errors import ApiError, UsageError
+from cli.framework import (
     CODE,
     EMAIL,
     USERNAME,
@@ -20,8 +22,6 @@ from cli.command import (
     ok,
     value,
 )
-from cli.context import Context
-from cli.errors import ApiError, UsageError
 from cli.times import clock, moment
 from contracts import Status
 from contracts import service as calls

@@ -1,4 +1,5 @@
-"""What a DATABASE_URL names."""
+"""What a DATABASE_URL names: read by the settings, the commands and the store alike, so
+it sits below all three and imports nothing."""
 
 import re
 
