@@ -58,6 +58,7 @@ class UserRecord(Schema):
     role = fields.String(load_default="user", validate=validate.OneOf(["user", "admin"]))
     username_skeleton = _text(80, allow_none=True, load_default=None)
     disabled_at = fields.NaiveDateTime(allow_none=True, load_default=None)
+    unverified_at = fields.NaiveDateTime(allow_none=True, load_default=None)
 
 
 class SessionRecord(Schema):
