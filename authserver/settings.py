@@ -131,6 +131,10 @@ class Settings:
     session_ttl_hours: float = setting("SESSION_TTL_HOURS", 24.0, kinds.Float,
                                        "lifetime of a session token",
                                        validator=validate.Range(0.001, 24 * 365))
+    approval_timeout_seconds: float = setting(
+        "APPROVAL_TIMEOUT_SECONDS", 120.0, kinds.Float,
+        "how long a request to approve a sign-in from a signed-in device stays open",
+        validator=validate.Range(0.5, 600))
     unverified_account_ttl_hours: float = setting(
         "UNVERIFIED_ACCOUNT_TTL_HOURS", 72.0, kinds.Float,
         "an account whose address is not verified by then is replaced by the next sign-up "

@@ -175,6 +175,10 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
             (passkeys.PASSKEY_ID, passkeys.NAME)),
     Command("passkey-remove", "remove one of your passkeys", passkeys.remove,
             (passkeys.PASSKEY_ID,)),
+    Command("approval-on", "new devices' sign-ins wait for approval from your signed-in "
+            "devices", second_factor.approval_enable, secrets="the current password"),
+    Command("approval-off", "stop asking signed-in devices to approve new sign-ins",
+            second_factor.approval_disable, secrets="the current password"),
     Command("say", "send a chat message to everyone online", say, text_arg=True),
     Command("history", "show recent chat messages", history, (LIMIT, BEFORE)),
     Command("who", "list the users online now", who),

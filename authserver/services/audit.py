@@ -33,6 +33,9 @@ EVENTS = frozenset({
     "admin_grant_admin", "admin_revoke_admin", "admin_remove_passkey",
     # passkeys
     "passkey_added", "passkey_removed", "passkey_renamed",
+    # approval from a signed-in device
+    "approval_enabled", "approval_disabled", "approval_requested", "approval_approved",
+    "approval_denied", "approval_wrong_number", "approval_expired",
 })
 
 

@@ -81,6 +81,8 @@ class Session(BaseModel):
     last_used_at = DateTimeField(null=True)
     ip = CharField(max_length=64, null=True)
     user_agent = CharField(max_length=300, null=True)
+    # Signed in by approval from another device: such a session may not approve others.
+    by_approval = BooleanField(default=False)
 
     class Meta:
         table_name = "session"
@@ -192,6 +194,46 @@ class PasskeyCeremony(BaseModel):
         table_name = "passkey_ceremony"
 
 
+class ApprovalFactor(BaseModel):
+    """An account that has "approve new sign-ins from my signed-in devices" on."""
+
+    id = AutoField()
+    user = ForeignKeyField(User, backref="approval", on_delete="CASCADE", unique=True)
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "approval_factor"
+
+
+class LoginApproval(BaseModel):
+    """A request, sent to the account's live sockets, to approve a sign-in waiting on the
+    login challenge whose hash is `challenge_hash`.
+
+    `number` is the one the new device shows; `numbers` the three (comma-separated, in
+    the order shown) offered to the signed-in devices. `outcome` is null while the
+    request waits, then "approved", "denied" (No, it's not me) or "wrong" (a wrong
+    number). Rows are kept for a while after: they count requests per account and pause
+    them after a refusal.
+    """
+
+    id = AutoField()
+    user = ForeignKeyField(User, backref="login_approvals", on_delete="CASCADE")
+    user_id: int  # the key column peewee gives the field above
+    request_id = CharField(max_length=64, unique=True)
+    challenge_hash = CharField(max_length=64, index=True)
+    number = IntegerField()
+    numbers = CharField(max_length=20)
+    device = CharField(max_length=300)
+    ip = CharField(max_length=64)
+    created_at = DateTimeField(default=utcnow, index=True)
+    expires_at = DateTimeField()
+    outcome = CharField(max_length=10, null=True)
+    answered_at = DateTimeField(null=True)
+
+    class Meta:
+        table_name = "login_approval"
+
+
 class OutboxMail(BaseModel):
     """A mail to send: written with the change that causes it, sent by the mail worker."""
 
@@ -241,4 +283,5 @@ class AuditEvent(BaseModel):
 
 
 ALL_MODELS = (SchemaVersion, User, Session, OutboxMail, ChatMessage, AuditEvent, AccountCode,
-              TotpFactor, RecoveryCode, LoginChallenge, Passkey, PasskeyCeremony)
+              TotpFactor, RecoveryCode, LoginChallenge, Passkey, PasskeyCeremony,
+              ApprovalFactor, LoginApproval)

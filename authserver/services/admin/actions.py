@@ -13,6 +13,7 @@ from authserver.services.context import Caller, Context
 from authserver.services.registry import serves
 from authserver.services.sessions import lifecycle as sessions
 from authserver.store.models import (
+    ApprovalFactor,
     LoginChallenge,
     Passkey,
     RecoveryCode,
@@ -123,6 +124,7 @@ def _reset_factors(user: User, passkeys: bool) -> bool:
     with database_proxy.obj.atomic():
         had = TotpFactor.delete().where(TotpFactor.user == user.id).execute()
         RecoveryCode.delete().where(RecoveryCode.user == user.id).execute()
+        had += ApprovalFactor.delete().where(ApprovalFactor.user == user.id).execute()
         LoginChallenge.delete().where(LoginChallenge.user == user.id).execute()
         if passkeys:
             had += Passkey.delete().where(Passkey.user == user.id).execute()

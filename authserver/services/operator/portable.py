@@ -16,6 +16,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 from authserver.services.context import Context
 from authserver.store.models import (
     AccountCode,
+    ApprovalFactor,
     AuditEvent,
     ChatMessage,
     OutboxMail,
@@ -29,9 +30,10 @@ from authserver.store.models import (
 FORMAT = "authserver-export"
 VERSION = 2
 READS = (1, 2)
-# Tables whose rows live a few minutes (a login's second step, a passkey ceremony) and
+# Tables whose rows live minutes (a login's second step, a passkey ceremony, a request
+# to approve a sign-in, which counts for no longer than a quarter of an hour) and
 # the schema's own bookkeeping: a moved database starts without them.
-NOT_CARRIED = ("schema_version", "login_challenge", "passkey_ceremony")
+NOT_CARRIED = ("schema_version", "login_challenge", "passkey_ceremony", "login_approval")
 BATCH = 1000
 
 
@@ -71,6 +73,7 @@ class SessionRecord(Schema):
     last_used_at = fields.NaiveDateTime(allow_none=True, load_default=None)
     ip = _text(64, allow_none=True, load_default=None)
     user_agent = _text(300, allow_none=True, load_default=None)
+    by_approval = fields.Boolean(load_default=False)
 
 
 class ChatRecord(Schema):
@@ -143,9 +146,15 @@ class PasskeyRecord(Schema):
     last_used_at = fields.NaiveDateTime(allow_none=True, load_default=None)
 
 
+class ApprovalFactorRecord(Schema):
+    id = fields.Integer(required=True)
+    user = fields.Integer(required=True)
+    created_at = fields.NaiveDateTime(required=True)
+
+
 # The tables carried over; each has an integer `id`, the order of its pages.
 Row = (User | Session | ChatMessage | OutboxMail | AuditEvent | AccountCode | TotpFactor
-       | RecoveryCode | Passkey)
+       | RecoveryCode | Passkey | ApprovalFactor)
 
 # In the order rows are written and read back: users before what points at them.
 TABLES: dict[str, tuple[type[Row], Schema]] = {
@@ -158,6 +167,7 @@ TABLES: dict[str, tuple[type[Row], Schema]] = {
     "totp_factor": (TotpFactor, TotpFactorRecord()),
     "recovery_code": (RecoveryCode, RecoveryCodeRecord()),
     "passkey": (Passkey, PasskeyRecord()),
+    "approval_factor": (ApprovalFactor, ApprovalFactorRecord()),
 }
 
 

@@ -35,18 +35,21 @@ class SignedIn:
 LAST_USED_PRECISION = timedelta(minutes=1)
 
 
-def _open(user_id: int, token_hash: str, expires_at: datetime, caller: Caller) -> Session:
+def _open(user_id: int, token_hash: str, expires_at: datetime, caller: Caller,
+          by_approval: bool) -> Session:
     now = utcnow()
     return Session.create(user=user_id, token_hash=token_hash, expires_at=expires_at,
                           created_at=now, last_used_at=now, ip=caller.ip[:64],
-                          user_agent=caller.user_agent[:300])
+                          user_agent=caller.user_agent[:300], by_approval=by_approval)
 
 
-async def open_session(ctx: Context, user: User, caller: Caller) -> tuple[str, datetime]:
-    """A new token for `user`, noting where it logged in from; only its hash is stored."""
+async def open_session(ctx: Context, user: User, caller: Caller, *,
+                       by_approval: bool = False) -> tuple[str, datetime]:
+    """A new token for `user`, noting where it logged in from (and whether another
+    device approved it); only its hash is stored."""
     token = new_token()
     expires_at = utcnow() + timedelta(hours=ctx.settings.session_ttl_hours)
-    await ctx.store.run(_open, user.id, token_digest(token), expires_at, caller)
+    await ctx.store.run(_open, user.id, token_digest(token), expires_at, caller, by_approval)
     return token, expires_at
 
 
