@@ -160,15 +160,14 @@ class RevocationHandler(_BrowserReachable):
         return self.provider.create_endpoint_response("revocation", request)
 
 
-def _userinfo(jti: str) -> dict | None:
-    """The claims for a live access token's person, by the token's scope."""
-    state = grants.access_state(jti)
-    if state is None or not state.active or state.user_id is None:
+def _userinfo(token: str, issuer: str) -> dict | None:
+    """The claims for a live access token's person, by the token's scope (one query: the
+    token's state carries its person)."""
+    checked = tokens.verify_access_token(token, issuer=issuer)
+    state = grants.access_state(checked["jti"]) if checked else None
+    if state is None or not state.active or state.person is None:
         return None
-    person = claims.person(state.user_id)
-    if person is None:
-        return None
-    return {"scope": state.scope, "claims": claims.for_scope(person, state.scope)}
+    return {"scope": state.scope, "claims": claims.for_scope(state.person, state.scope)}
 
 
 class UserInfoHandler(OAuthHandler):
@@ -192,9 +191,7 @@ class UserInfoHandler(OAuthHandler):
             self.send_json(401, {"error": "invalid_token",
                                  "error_description": "Send the access token as Bearer."})
             return
-        checked = await self.ctx.store.run(tokens.verify_access_token, token.strip(),
-                                           issuer=self.issuer)
-        found = await self.ctx.store.run(_userinfo, checked["jti"]) if checked else None
+        found = await self.ctx.store.run(_userinfo, token.strip(), self.issuer)
         if found is None:
             self._refuse(401, "invalid_token", "The access token is not valid or has ended.")
         elif "openid" not in found["scope"].split():

@@ -225,8 +225,7 @@ class RefreshFlow(_Minting, rfc6749.RefreshTokenGrant):
         return HeldRefreshToken(found) if found is not None else None
 
     def authenticate_user(self, refresh_token: HeldRefreshToken):
-        user_id = refresh_token.found.user_id
-        return claims.person(user_id) if user_id is not None else None
+        return refresh_token.found.person  # read with the token, in the same query
 
     def revoke_old_credential(self, refresh_token):
         """Nothing to do: the old token was spent (rotated) when it was looked up."""

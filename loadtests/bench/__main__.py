@@ -1,4 +1,4 @@
-"""python -m loadtests.bench [--quick] --out DIR [--database-url URL]
+"""python -m loadtests.bench [--quick] [--only oidc] --out DIR [--database-url URL]
 
 Starts an SMTP sink, the server (fresh SQLite in a temporary folder unless
 --database-url is given) and a bare Tornado reference on free loopback ports, measures
@@ -36,6 +36,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, help="runs to take the median of (3; 1 with --quick)")
     parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL", DEFAULT_REDIS),
                         help=f"Redis for the two-worker figure (default: {DEFAULT_REDIS})")
+    parser.add_argument("--only", choices=["oidc"],
+                        help="only bare Tornado, /api/health, /api/me and the OpenID "
+                             "Provider's figures, into DIR/results.json (no report)")
     args = parser.parse_args(argv)
     if not http_load.available():
         parser.error(f"wrk not found at {http_load.WRK}: apt-get install wrk")
@@ -44,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     servers.raise_open_files_limit()
     args.out.mkdir(parents=True, exist_ok=True)
-    plan = _plan(args.quick)
+    plan = _plan(args.quick, args.only)
     runs = args.runs or (1 if args.quick else 3)
     started = time.monotonic()
 
@@ -60,9 +63,13 @@ def main(argv: list[str] | None = None) -> int:
             progress(f"run {run + 1} of {runs}")
             results.append(measure.once(setup, plan, run, progress))
             (args.out / "runs-so-far.json").write_text(json.dumps(results, indent=2) + "\n")
-        points = measure.curve(setup, plan, progress)
+        points = [] if args.only else measure.curve(setup, plan, progress)
         progress("stopping every process")
     figures = {key: statistics.median(result[key] for result in results) for key in results[0]}
+    if args.only:
+        (args.out / "results.json").write_text(json.dumps(figures, indent=2) + "\n")
+        progress(f"wrote {args.out / 'results.json'}")
+        return 0
     figures["bcrypt_rounds"] = plan.bcrypt_rounds
     missing = [key for key in measure.KEYS if key not in figures]
     if missing:
@@ -78,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _plan(quick: bool) -> measure.Plan:
+def _plan(quick: bool, only: str | None = None) -> measure.Plan:
     return measure.Plan(
         seconds=3 if quick else 10,
         sockets_target=2_000 if quick else 20_000,
@@ -88,6 +95,7 @@ def _plan(quick: bool) -> measure.Plan:
         bcrypt_rounds=int(os.environ.get("BCRYPT_ROUNDS", "12")),
         cores=len(os.sched_getaffinity(0)),
         curve_connections=(1, 8, 64) if quick else (1, 2, 4, 8, 16, 32, 64, 128),
+        only=only,
     )
 
 

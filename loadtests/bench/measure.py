@@ -41,6 +41,8 @@ class Plan:
     bcrypt_rounds: int
     cores: int
     curve_connections: tuple[int, ...]
+    # "oidc": only bare Tornado, /api/health, /api/me and the OpenID Provider's figures.
+    only: str | None = None
 
 
 @dataclass
@@ -94,19 +96,10 @@ def once(setup: Setup, plan: Plan, run: int, progress: Callable[[str], None]) ->
                                      connections=32)).rps
     figures["me_rps"] = _ok(load(setup.server, payloads.ME, "me", connections=32,
                                  headers=payloads.bearer(setup.token))).rps
+    if plan.only == "oidc":
+        return figures | _oidc(setup, load, seconds, progress)
     figures["me_rps_2_workers"] = _me_rps_2_workers(setup, seconds)
-
-    progress("the OpenID Provider: introspection, userinfo, refresh")
-    assert setup.oidc_app is not None
-    issued = oidc.tokens(setup.server.url, setup.oidc_app, setup.accounts[0])
-    figures["introspect_rps"] = _ok(load(
-        setup.server, "/oauth2/introspect", "introspect", connections=32,
-        **oidc.introspection_load(setup.oidc_app, issued["access_token"]))).rps
-    figures["userinfo_rps"] = _ok(load(setup.server, "/oauth2/userinfo", "userinfo",
-                                       connections=32,
-                                       headers=payloads.bearer(issued["access_token"]))).rps
-    figures["token_refresh_per_s"] = oidc.refresh_per_s(setup.server.url, setup.oidc_app,
-                                                        setup.accounts[0], seconds)
+    figures |= _oidc(setup, load, seconds, progress)
 
     progress("health latency, idle, then while logins saturate the CPUs")
     idle = _ok(load(setup.server, payloads.HEALTH, "health probe", **http_load.PROBE))
@@ -162,6 +155,24 @@ def once(setup: Setup, plan: Plan, run: int, progress: Callable[[str], None]) ->
                                             target=plan.sockets_target, progress=progress,
                                             open_limit_s=plan.sockets_open_limit_s))
     figures["gc_max_pause_ms"], figures["gc_max_pause_cpu_ms"] = _longest_pause_ms(server)
+    return figures
+
+
+def _oidc(setup: Setup, load: Callable[..., WrkResult], seconds: float,
+          progress: Callable[[str], None]) -> dict:
+    """The OpenID Provider's figures: introspection, userinfo, refresh."""
+    progress("the OpenID Provider: introspection, userinfo, refresh")
+    assert setup.oidc_app is not None
+    issued = oidc.tokens(setup.server.url, setup.oidc_app, setup.accounts[0])
+    figures = {}
+    figures["introspect_rps"] = _ok(load(
+        setup.server, "/oauth2/introspect", "introspect", connections=32,
+        **oidc.introspection_load(setup.oidc_app, issued["access_token"]))).rps
+    figures["userinfo_rps"] = _ok(load(setup.server, "/oauth2/userinfo", "userinfo",
+                                       connections=32,
+                                       headers=payloads.bearer(issued["access_token"]))).rps
+    figures["token_refresh_per_s"] = oidc.refresh_per_s(setup.server.url, setup.oidc_app,
+                                                        setup.accounts[0], seconds)
     return figures
 
 

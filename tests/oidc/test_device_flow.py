@@ -6,6 +6,7 @@ refusals and the endpoint's limits per address and per client. Both backends."""
 
 import asyncio
 import re
+from datetime import datetime
 from pathlib import Path
 
 import requests
@@ -96,7 +97,7 @@ def test_device_code_expires_and_refusals(server, unique):
     asked = start(server, app).json()
     asyncio.run(rows(server.database_url,
                      "UPDATE oauth_device_code SET expires_at = ? WHERE user_code = ?",
-                     "2000-01-01 00:00:00", asked["user_code"].replace("-", "")))
+                     datetime(2000, 1, 1), asked["user_code"].replace("-", "")))
     expired = poll(server, app, asked["device_code"])
     assert expired.status_code == 400 and expired.json()["error"] == "expired_token"
 

@@ -38,6 +38,8 @@ def test_key_rotation_publishes_first_and_signs_later(start_server, unique):
     who = sign_in(server, *sign_up(server, unique))
     _, before = tokens(server, who, app)
     old_kid = jwt.decode(before["id_token"], _jwks(server)).header["kid"]
+    # the server now holds its copy of the published keys (read before the rotation)
+    assert userinfo(server, before["access_token"]).status_code == 200
 
     rotated = run_authserver({"DATABASE_URL": server.database_url, "SECRET_KEY": TEST_SECRET,
                               "OIDC_KEY_PUBLISH_SECONDS": PUBLISH_SECONDS}, "keys", "rotate")
@@ -60,6 +62,9 @@ def test_key_rotation_publishes_first_and_signs_later(start_server, unique):
         current = renewed.json()
     _, after = tokens(server, who, app)
     assert jwt.decode(after["id_token"], _jwks(server)).header["kid"] == new_kid
+    # the server's own checks know the new key at once, and still the old one
+    assert userinfo(server, after["access_token"]).status_code == 200
+    assert userinfo(server, before["access_token"]).status_code == 200
     listed = run_authserver({"DATABASE_URL": server.database_url, "SECRET_KEY": TEST_SECRET},
                             "keys", "list")
     assert old_kid in listed.stdout and new_kid in listed.stdout

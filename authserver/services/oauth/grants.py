@@ -3,8 +3,8 @@
 A grant is what one person let one app do from one authserver session. It stands while:
 it is not revoked, the account is not disabled, and either its session is live or it has
 `offline_access`. Every token check (refresh, userinfo, introspection) asks the database
-through `is_live`, so an ended session or a revoked grant stops working at once on every
-worker, with no cache to wait for.
+(`is_live`, or the same condition selected with the token), so an ended session or a
+revoked grant stops working at once on every worker, with no cache to wait for.
 
 Codes and refresh tokens are spent by a conditional UPDATE, so two concurrent uses cannot
 both pass: the second is a reuse, and a reuse revokes the grant with everything it gave
@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 
 from peewee import JOIN, Expression, Field
 
+from authserver.services.oauth.claims import Person
 from authserver.store.models import (
     BaseModel,
     OAuthClient,
@@ -69,6 +70,7 @@ class RefreshGrant:
     grant_id: int
     user_id: int | None
     scope: str
+    person: Person | None  # the account it speaks for (None: the client itself)
 
 
 def _live():
@@ -147,9 +149,8 @@ def record_tokens(*, grant_id: int, jti: str, refresh_token: str | None, scope: 
 
 def take_refresh(refresh_token: str, client_pk: int) -> RefreshGrant | Reused | None:
     """Spend a refresh token of this client (each is good once: it rotates)."""
-    row = (OAuthToken.select(OAuthToken, OAuthGrant).join(OAuthGrant)
-           .where(OAuthToken.refresh_hash == digest(refresh_token),
-                  OAuthGrant.client == client_pk).first())
+    row = (_token_rows().where(OAuthToken.refresh_hash == digest(refresh_token),
+                               OAuthGrant.client == client_pk).first())
     if row is None:
         return None
     grant = row.grant
@@ -161,9 +162,9 @@ def take_refresh(refresh_token: str, client_pk: int) -> RefreshGrant | Reused | 
         revoke(grant.id, "refresh_reused")
         return Reused(grant.id, grant.user_id, "refresh token")
     if (row.refresh_expires_at is None or row.refresh_expires_at <= utcnow()
-            or not is_live(grant.id)):
+            or not row.grant_stands):  # selected by _token_rows
         return None
-    return RefreshGrant(grant.id, grant.user_id, grant.scope)
+    return RefreshGrant(grant.id, grant.user_id, grant.scope, _person(grant))
 
 
 def client_grant(client_pk: int, scope: str) -> int:
@@ -186,23 +187,44 @@ class TokenState:
     expires_at: datetime
     active: bool
     session_id: int | None
+    person: Person | None  # the account the token speaks for (None: the client itself)
 
 
 def _state(row: OAuthToken, expires_at: datetime | None, usable: bool) -> TokenState:
     grant = row.grant
     user = grant.user if grant.user_id is not None else None
     active = (usable and expires_at is not None and expires_at > utcnow()
-              and is_live(grant.id))
+              and bool(row.grant_stands))  # type: ignore[attr-defined] # _token_rows
     return TokenState(grant.id, grant.client.client_id, grant.user_id,
                       user.sub if user else None, user.username if user else None,
                       row.scope, row.issued_at, expires_at or row.issued_at, active,
-                      grant.session_id)
+                      grant.session_id, _person(grant))
+
+
+def _person(grant: OAuthGrant) -> Person | None:
+    """The grant's account, as joined by _token_rows (None for a client's own grant)."""
+    user = grant.user if grant.user_id is not None else None
+    if user is None:
+        return None
+    return Person(user.id, user.sub, user.username, user.email, user.is_verified)
 
 
 def _token_rows():
-    return (OAuthToken.select(OAuthToken, OAuthGrant, OAuthClient, User)
+    """A token with its grant, client and person, and whether the grant stands, in one
+    query (the token checks of introspection and userinfo make no other); only the
+    columns read, since building the SQL of every column cost as much as running it."""
+    return (OAuthToken.select(
+                OAuthToken.id, OAuthToken.scope, OAuthToken.issued_at,
+                OAuthToken.access_expires_at, OAuthToken.refresh_expires_at,
+                OAuthToken.rotated_at, OAuthToken.revoked_at,
+                OAuthGrant.id, OAuthGrant.user, OAuthGrant.session_id, OAuthGrant.scope,
+                OAuthClient.client_id,
+                User.id, User.sub, User.username, User.email, User.is_verified,
+                _live().alias("grant_stands"))
             .join(OAuthGrant).join(OAuthClient).switch(OAuthGrant)
-            .join(User, JOIN.LEFT_OUTER, on=(OAuthGrant.user == User.id)))
+            .join(User, JOIN.LEFT_OUTER, on=(OAuthGrant.user == User.id))
+            .switch(OAuthGrant)
+            .join(Session, JOIN.LEFT_OUTER, on=(OAuthGrant.session_id == Session.id)))
 
 
 def access_state(jti: str) -> TokenState | None:

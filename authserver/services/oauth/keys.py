@@ -10,6 +10,7 @@ The key it replaces stays published until every token it signed has expired.
 import asyncio
 import json
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -29,6 +30,25 @@ ID_TOKEN_SECONDS = 3600
 
 # kid -> the private key, parsed once per process (a kid never names another key).
 _parsed: dict[str, RSAKey] = {}
+
+# How long a process trusts its copy of the published keys before reading them again.
+# A key another worker rotates in is met by a token only after the publish delay (it
+# does not sign before), and a token naming a kid the copy lacks reads them at once; so
+# the copy only has to notice in time that an old key's `published_until` was set, which
+# is at least the longest token lifetime (an hour) ahead.
+VERIFY_KEYS_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class _Verifying:
+    """A process's copy of the published public keys, parsed once."""
+
+    database: object
+    read_at: float
+    keys: dict[str, tuple[RSAKey, datetime | None]]  # kid -> (key, published_until)
+
+
+_verifying: _Verifying | None = None
 
 
 @dataclass(frozen=True)
@@ -149,11 +169,42 @@ def signing_key(secret_key: str) -> RSAKey:
     return key
 
 
+def _published_rows():
+    now = utcnow()
+    return SigningKey.select(SigningKey.kid, SigningKey.public_jwk,
+                             SigningKey.published_until).where(
+        SigningKey.published_until.is_null() | (SigningKey.published_until > now)
+    ).order_by(SigningKey.created_at.desc())
+
+
+def verifying_key(kid: str | None) -> RSAKey | None:
+    """The published public key named `kid`, from this process's parsed copy (a data
+    function: it reads the keys again when the copy is older than VERIFY_KEYS_SECONDS,
+    was read from another database, or lacks `kid`). Parsing every key on each token
+    check was most of the cost of introspection and userinfo."""
+    global _verifying
+    if not kid:
+        return None
+    database, now = database_proxy.obj, time.monotonic()
+    held = _verifying
+    if (held is None or held.database is not database
+            or now - held.read_at > VERIFY_KEYS_SECONDS or kid not in held.keys):
+        parsed = dict(held.keys) if held is not None and held.database is database else {}
+        fresh = {}
+        for row in _published_rows():
+            known = parsed.get(row.kid)
+            key = known[0] if known else RSAKey.import_key(json.loads(row.public_jwk))
+            fresh[row.kid] = (key, row.published_until)
+        held = _verifying = _Verifying(database, now, fresh)
+    found = held.keys.get(kid)
+    if found is None:
+        return None
+    key, until = found
+    return key if until is None or until > utcnow() else None
+
+
 def published() -> KeySet:
     """Every key an app may meet: those not yet signing, the one signing, and retired
     ones whose tokens may still be alive (a data function)."""
-    now = utcnow()
-    rows = SigningKey.select(SigningKey.public_jwk).where(
-        SigningKey.published_until.is_null() | (SigningKey.published_until > now)
-    ).order_by(SigningKey.created_at.desc())
-    return KeySet([RSAKey.import_key(json.loads(row.public_jwk)) for row in rows])
+    return KeySet([RSAKey.import_key(json.loads(row.public_jwk))
+                   for row in _published_rows()])

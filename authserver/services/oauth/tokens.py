@@ -7,7 +7,8 @@ import time
 from dataclasses import dataclass
 
 from joserfc import jwt
-from joserfc.errors import JoseError
+from joserfc.errors import JoseError, MissingKeyError
+from joserfc.jwk import GuestProtocol, RSAKey
 
 from authserver.services.oauth import keys
 
@@ -53,11 +54,19 @@ def new_refresh_token() -> str:
     return secrets.token_urlsafe(REFRESH_TOKEN_BYTES)
 
 
+def _published_key(token: GuestProtocol) -> RSAKey:
+    """The published key the token's `kid` names (parsed once per process: keys)."""
+    key = keys.verifying_key(token.headers().get("kid"))
+    if key is None:
+        raise MissingKeyError()
+    return key
+
+
 def verify_access_token(token: str, *, issuer: str) -> dict | None:
     """The claims of an access token we signed and that has not expired, else None
     (whether its grant still stands is the database's to say: grants.access_state)."""
     try:
-        decoded = jwt.decode(token, keys.published(), algorithms=[keys.ALGORITHM])
+        decoded = jwt.decode(token, _published_key, algorithms=[keys.ALGORITHM])
     except (JoseError, ValueError):  # forged, garbled, or signed by a key no longer published
         return None
     if decoded.header.get("typ") != "at+jwt":
@@ -74,7 +83,7 @@ def read_id_token_hint(token: str, *, issuer: str) -> dict | None:
     """The claims of an ID token we signed, expired or not (OIDC RP-Initiated Logout 2:
     a hint may be presented after its expiry), else None."""
     try:
-        decoded = jwt.decode(token, keys.published(), algorithms=[keys.ALGORITHM])
+        decoded = jwt.decode(token, _published_key, algorithms=[keys.ALGORITHM])
     except (JoseError, ValueError):
         return None
     claims = dict(decoded.claims)
