@@ -27,6 +27,7 @@ class SecretBox:
     def seal(self, plaintext: str) -> str:
         return self._fernet.encrypt(plaintext.encode()).decode()
 
-    def open(self, sealed: str) -> str:
-        """The plaintext; cryptography.fernet.InvalidToken when SECRET_KEY changed."""
-        return self._fernet.decrypt(sealed.encode()).decode()
+    def open(self, sealed: str, max_age: int | None = None) -> str:
+        """The plaintext; cryptography.fernet.InvalidToken when SECRET_KEY changed, or
+        when it was sealed more than `max_age` seconds ago."""
+        return self._fernet.decrypt(sealed.encode(), ttl=max_age).decode()

@@ -34,6 +34,8 @@ EVENTS = frozenset({
     # the OpenID Provider: apps, grants, tokens, keys
     "oauth_client_created", "oauth_client_updated", "oauth_client_secret_rotated",
     "oauth_client_deleted", "oauth_client_auth_failure", "oauth_key_rotated",
+    "provider_added", "provider_updated", "provider_removed", "provider_login",
+    "provider_signup", "provider_linked", "provider_unlinked", "provider_refused",
     "oauth_authorized", "oauth_consent", "oauth_tokens_issued", "oauth_refreshed",
     "oauth_code_reused", "oauth_refresh_reused", "oauth_token_revoked", "oauth_logout",
     "oauth_grants_ended",

@@ -19,6 +19,7 @@ from authserver.store.schema import (
     v7_disabled_accounts,
     v8_passkeys,
     v10_openid_provider,
+    v14_outside_providers,
 )
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,7 @@ MIGRATIONS = (
     v7_disabled_accounts.apply,
     v8_passkeys.apply,
     v10_openid_provider.apply,
+    v14_outside_providers.apply,
 )
 LATEST_VERSION = len(MIGRATIONS)
 
