@@ -313,3 +313,33 @@ class PasskeyList(Message):
 
 class RemovePasskeyRequest(Message):
     passkey_id: int = Field(ge=1, le=2**31 - 1)
+
+
+class ProviderButton(Message):
+    """An outside OpenID Provider people may sign in with, as the login view shows it."""
+
+    name: str
+    label: str
+
+
+class ProviderButtons(Message):
+    providers: list[ProviderButton]
+
+
+class LinkedProvider(Message):
+    provider: str
+    label: str
+    email: str | None
+    linked_at: str
+
+
+class LinkedProviders(Message):
+    """The providers linked to this account, and those it may still link."""
+
+    linked: list[LinkedProvider]
+    available: list[ProviderButton]
+    has_password: bool
+
+
+class UnlinkProviderRequest(Message):
+    provider: str = Field(min_length=1, max_length=40)

@@ -444,6 +444,42 @@ PASSKEY_LOGIN = Call(
 
 
 # The table itself: routes, OpenAPI and clients are derived from it, in this order.
+LOGIN_PROVIDERS = Call(
+    name="login_providers",
+    method="GET",
+    route="/api/login/providers",
+    request=m.Empty,
+    reply=m.ProviderButtons,
+    status=200,
+    errors=(Status.RESOURCE_EXHAUSTED,),
+    summary="The outside providers one may sign in with (GET /api/login/provider/{name}).",
+)
+
+LIST_PROVIDERS = Call(
+    name="list_providers",
+    method="GET",
+    route="/api/providers",
+    request=m.Empty,
+    reply=m.LinkedProviders,
+    status=200,
+    errors=(Status.UNAUTHENTICATED, Status.RESOURCE_EXHAUSTED),
+    summary="The outside providers linked to this account, and those it may link.",
+    authenticated=True,
+)
+
+UNLINK_PROVIDER = Call(
+    name="unlink_provider",
+    method="POST",
+    route="/api/providers/unlink",
+    request=m.UnlinkProviderRequest,
+    reply=m.Notice,
+    status=200,
+    errors=(*_SIGNED_IN_BODY, Status.NOT_FOUND, Status.FAILED_PRECONDITION),
+    summary="Unlink an outside provider; refused when it is the account's last way in.",
+    authenticated=True,
+)
+
+
 CALLS: tuple[Call[Any, Any], ...] = (
     HEALTH,
     READY,
@@ -483,6 +519,9 @@ CALLS: tuple[Call[Any, Any], ...] = (
     REMOVE_PASSKEY,
     PASSKEY_LOGIN_OPTIONS,
     PASSKEY_LOGIN,
+    LOGIN_PROVIDERS,
+    LIST_PROVIDERS,
+    UNLINK_PROVIDER,
 )
 
 
