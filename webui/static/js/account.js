@@ -12,6 +12,7 @@ import { Sessions } from "./sessions.js";
 import { wireStrength } from "./strength.js";
 import { timeElement } from "./times.js";
 import { wirePasskeys } from "./passkeys.js";
+import { wireLinkedProviders } from "./providers.js";
 import { wireTwoStep } from "./two-step.js";
 
 const $ = (id) => document.getElementById(id);
@@ -36,6 +37,7 @@ export function wireAccount(app) {
   const sessions = new Sessions(app);
   const twoStep = wireTwoStep();
   const passkeys = wirePasskeys();
+  const providers = wireLinkedProviders();
   const passwordForm = $("password-form");
   const emailForm = $("email-form");
   const confirmForm = $("confirm-form");
@@ -151,6 +153,7 @@ export function wireAccount(app) {
       renderProfile(app.user);
       twoStep.show();
       passkeys.show();
+      providers.show();
       sessions.load();
     },
     hide() {
