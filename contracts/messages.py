@@ -147,18 +147,25 @@ class DeleteAccountRequest(Message):
 
 # --- the second factor (issue 16) --------------------------------------------------
 
-SecondFactorKind = Literal["totp", "recovery_code"]
+SecondFactorKind = Literal["totp", "recovery_code", "approval"]
 
 
 class SecondFactorChallenge(Message):
     """What a login that needs a second factor answers with instead of a session: finish
     it with `POST /api/login/second-factor` (or the socket event `second_factor`) before
-    `expires_at`, in at most `tries_left` tries."""
+    `expires_at`, in at most `tries_left` tries.
+
+    With `approval` among the factors, the account's signed-in devices were asked to
+    approve this sign-in: show `number`, which the person picks there, and wait with
+    `POST /api/login/approval/wait`. `approval_note` says why approval was not offered
+    this time (paused after a refusal, too many requests) when the account has it on."""
 
     challenge: str
     factors: list[SecondFactorKind]
     expires_at: Timestamp
     tries_left: int
+    number: int | None = Field(default=None, ge=10, le=99)
+    approval_note: str | None = None
 
 
 class _CodeOrRecoveryCode(Message):
@@ -216,6 +223,30 @@ class SecondFactorStatus(Message):
 
     totp: bool
     recovery_codes_left: int
+    approval: bool = False
+
+
+# --- approval from a signed-in device (issue 26) ------------------------------------
+
+class ApprovalToggleRequest(Message):
+    """Turn approval from signed-in devices on or off: the current password again."""
+
+    current_password: Password
+
+
+class ApprovalWaitRequest(Message):
+    challenge: Challenge
+
+
+class ApprovalWaitReply(Message):
+    """`approved` with a session like login's once a signed-in device picked the right
+    number; `approved: false` (no token) when this call's wait ended first: call again."""
+
+    message: str
+    approved: bool
+    token: str | None = None
+    expires_at: Timestamp | None = None
+    user: User | None = None
 
 
 # --- administrators (issue 16) ------------------------------------------------------

@@ -19,6 +19,7 @@ from authserver.store.schema import (
     v7_disabled_accounts,
     v8_passkeys,
     v10_openid_provider,
+    v15_login_approval,
 )
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ MIGRATIONS = (
     v6_second_factor.apply,
     v7_disabled_accounts.apply,
     v8_passkeys.apply,
+    v15_login_approval.apply,
     v10_openid_provider.apply,
 )
 LATEST_VERSION = len(MIGRATIONS)

@@ -12,7 +12,7 @@ import { Sessions } from "./sessions.js";
 import { wireStrength } from "./strength.js";
 import { timeElement } from "./times.js";
 import { wirePasskeys } from "./passkeys.js";
-import { wireTwoStep } from "./two-step.js";
+import { wireApprovalSetting, wireTwoStep } from "./two-step.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -35,6 +35,7 @@ function found(problems) {
 export function wireAccount(app) {
   const sessions = new Sessions(app);
   const twoStep = wireTwoStep();
+  const approval = wireApprovalSetting();
   const passkeys = wirePasskeys();
   const passwordForm = $("password-form");
   const emailForm = $("email-form");
@@ -150,12 +151,14 @@ export function wireAccount(app) {
     show() {
       renderProfile(app.user);
       twoStep.show();
+      approval.show();
       passkeys.show();
       sessions.load();
     },
     hide() {
       for (const form of [passwordForm, emailForm, confirmForm]) concealPasswords(form);
       twoStep.hide();
+      approval.hide();
     },
   };
 }

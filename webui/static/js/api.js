@@ -104,7 +104,16 @@ export const deleteAccount = (currentPassword) =>
 export const loginSecondFactor = (challenge, factor) =>
   post("/api/login/second-factor", { challenge, ...factor });
 
-/** {totp, recovery_codes_left} of the signed-in account. */
+/** Wait (up to 30 s) for a signed-in device to approve the login: {approved, user}. */
+export const loginApprovalWait = (challenge) => post("/api/login/approval/wait", { challenge });
+
+export const approvalEnable = (currentPassword) =>
+  post("/api/approval/enable", { current_password: currentPassword });
+
+export const approvalDisable = (currentPassword) =>
+  post("/api/approval/disable", { current_password: currentPassword });
+
+/** {totp, recovery_codes_left, approval} of the signed-in account. */
 export const secondFactorStatus = () => call("/api/second-factor");
 
 export const totpEnrol = (currentPassword) =>
