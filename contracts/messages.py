@@ -262,11 +262,26 @@ class AdminUserRequest(Message):
 
 
 class AdminListRequest(Message):
-    """A page of users, newest first; `query` matches part of a username or address."""
+    """A page of users, newest first; `query` matches part of a username or address (or
+    its start, where no index serves a substring: see the reply's `search`).
+
+    Page on with the reply's `next_cursor`: its cost does not grow with the page's depth.
+    `offset` still works, but the database walks past every row it skips.
+    """
 
     query: str = Field(default="", max_length=254)
+    cursor: str | None = Field(
+        default=None, pattern=r"^[1-9][0-9]{0,18}$",
+        description="The `next_cursor` of the page before; not with `offset`.",
+    )
     offset: int = Field(default=0, ge=0, le=10_000_000)
     limit: int = Field(default=25, ge=1, le=100)
+
+    @model_validator(mode="after")
+    def _cursor_or_offset(self) -> "AdminListRequest":
+        if self.cursor is not None and self.offset:
+            raise ValueError("give cursor or offset, not both")
+        return self
 
 
 class AdminUser(Message):
@@ -281,8 +296,18 @@ class AdminUser(Message):
 
 
 class AdminUserPage(Message):
+    """`total` is exact, an estimate of a large table ("about 1.0M"), or a floor where
+    counting every match would cost more than the page itself; `total_kind` says which."""
+
     users: list[AdminUser]
     total: int
+    total_kind: Literal["exact", "estimate", "at_least"] = "exact"
+    next_cursor: str | None = Field(
+        default=None, description="Pass as `cursor` for the next page; null on the last.")
+    search: Literal["substring", "prefix"] = Field(
+        default="substring",
+        description="How `query` matched: anywhere in a username or address, or at its "
+        "start only (where no trigram index serves a substring).")
 
 
 class AuditEntry(Message):

@@ -344,7 +344,8 @@ def _admin(name: str, route: str, request, reply, summary: str, errors=_ADMIN_ON
 
 
 ADMIN_LIST_USERS = _admin("list_users", "users", m.AdminListRequest, m.AdminUserPage,
-    "A page of users, newest first, searched by part of a username or address.",
+    "A page of users, newest first, searched by part of a username or address; paged by "
+    "cursor (flat cost at any depth) or by offset.",
     errors=_ADMIN)
 
 ADMIN_SHOW_USER = _admin("show_user", "users/show", m.AdminUserRequest, m.AdminUserDetail,

@@ -19,6 +19,7 @@ from authserver.store.schema import (
     v7_disabled_accounts,
     v8_passkeys,
     v10_openid_provider,
+    v12_scale_indexes,
     v15_login_approval,
 )
 
@@ -36,6 +37,7 @@ MIGRATIONS = (
     v7_disabled_accounts.apply,
     v8_passkeys.apply,
     v15_login_approval.apply,
+    v12_scale_indexes.apply,
     v10_openid_provider.apply,
 )
 LATEST_VERSION = len(MIGRATIONS)

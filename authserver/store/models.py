@@ -258,6 +258,7 @@ class OutboxMail(BaseModel):
 
     class Meta:
         table_name = "outbox_mail"
+        indexes = ((("status", "sent_at"), False),)  # retention finds sent mail by age
 
 
 class ChatMessage(BaseModel):
@@ -280,7 +281,7 @@ class AuditEvent(BaseModel):
     id = AutoField()
     created_at = DateTimeField(default=utcnow, index=True)
     event = CharField(max_length=32, index=True)
-    user_id = IntegerField(null=True, index=True)
+    user_id = IntegerField(null=True)
     username = CharField(max_length=80, null=True)
     ip = CharField(max_length=64)
     user_agent = CharField(max_length=300)
@@ -288,6 +289,9 @@ class AuditEvent(BaseModel):
 
     class Meta:
         table_name = "audit_event"
+        # A user's events newest first; and (schema v12) (lower(username), id) for
+        # `authserver audit --user`, an expression index peewee does not declare.
+        indexes = ((("user_id", "id"), False),)
 
 
 class OAuthClient(BaseModel):

@@ -128,9 +128,10 @@ export const regenerateRecoveryCodes = (currentPassword) =>
 export const totpDisable = (currentPassword, factor) =>
   post("/api/totp/disable", { current_password: currentPassword, ...factor });
 
-/** A page of users for an admin: {users, total}. */
-export const adminUsers = (query, offset, limit) =>
-  post("/api/admin/users", { query, offset, limit });
+/** A page of users for an admin after `cursor` (null: the first page):
+ * {users, total, total_kind, next_cursor, search}. */
+export const adminUsers = (query, cursor, limit) =>
+  post("/api/admin/users", { query, cursor, limit });
 
 /** One user in detail, for an admin. */
 export const adminUser = (userId) => post("/api/admin/users/show", { user_id: userId });
