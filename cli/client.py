@@ -40,7 +40,7 @@ class ApiClient:
     """One HTTP session to one server; `token` is sent on calls that need a session.
 
     `device` is the server's device cookie, sent with every call and replaced by the one
-    each login returns (see the README's security section).
+    each login returns (see docs/security.md).
     """
 
     def __init__(self, base_url: str, *, token: str | None = None,

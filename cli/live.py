@@ -22,13 +22,16 @@ from contracts.events import (
     EmptyPayload,
     History,
     HistoryRequest,
+    LoginApprovalAnswer,
+    LoginApprovalClosed,
     Who,
 )
 
 log = logging.getLogger(__name__)
 
 ACK_TIMEOUT = 15
-PUSHED = ("chat", "presence", "session_revoked", "auth_error", "connected")
+PUSHED = ("chat", "presence", "session_revoked", "auth_error", "connected",
+          "login_approval_request", "login_approval_closed")
 _PAYLOADS = {event.name: event.payload for event in CLIENT_EVENTS}
 
 EventSink = Callable[[str, BaseModel], None]
@@ -164,6 +167,9 @@ class LiveChannel:
 
     async def who(self) -> Who:
         return await self._ask("who", EmptyPayload(), Who)
+
+    async def answer_approval(self, answer: LoginApprovalAnswer) -> LoginApprovalClosed:
+        return await self._ask("login_approval_answer", answer, LoginApprovalClosed)
 
 
 def _error_body(answer: dict[str, Any]) -> ErrorReply:

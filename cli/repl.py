@@ -26,6 +26,7 @@ from prompt_toolkit.patch_stdout import patch_stdout
 from prompt_toolkit.styles import Style
 from pydantic import BaseModel
 
+from cli.approval_prompt import ApprovalPrompt
 from cli.catalog import COMMANDS, chat_line
 from cli.context import Context
 from cli.errors import CliError, Refused, Unreachable
@@ -34,7 +35,14 @@ from cli.live import LiveChannel
 from cli.parser import HelpShown, repl_parser
 from cli.session_store import state_dir
 from contracts import ErrorReply
-from contracts.events import AuthError, ChatMessage, Presence, SessionRevoked
+from contracts.events import (
+    AuthError,
+    ChatMessage,
+    LoginApprovalClosed,
+    LoginApprovalRequest,
+    Presence,
+    SessionRevoked,
+)
 from contracts.messages import LoginReply
 
 STYLE = Style.from_dict({
@@ -153,6 +161,7 @@ class Repl:
         self._was_lost = False
         self._running = False  # a command is running
         self._revoked: str | None = None  # a session_revoked heard while it ran
+        self.approval = ApprovalPrompt()
         self.session: PromptSession[str] = PromptSession(
             input=input, output=output,
             history=history if history is not None else _file_history(),
@@ -202,6 +211,12 @@ class Repl:
                 self._revoked = event.reason
             else:
                 self._session_revoked(event.reason)
+        elif isinstance(event, LoginApprovalRequest):
+            for line in self.approval.asked(event):
+                self.echo(line)
+        elif isinstance(event, LoginApprovalClosed):
+            for line in self.approval.closed(event):
+                self.echo(line)
         elif isinstance(event, ErrorReply | AuthError):
             self.echo(error_line(event.error))
         self._redraw()
@@ -346,7 +361,10 @@ class Repl:
         try:
             if name == "quit":
                 return False
-            if name == "help":
+            if self.approval.takes(text):
+                for printed in await self.approval.answer(self.ctx.live, text):
+                    self.echo(printed)
+            elif name == "help":
                 self.help(text.split()[1:])
             elif name in COMMANDS:
                 await self.run_command(COMMANDS[name], text)

@@ -1,5 +1,6 @@
-"""Two-step login from the terminal: the login's second step, and the TOTP commands
-(enrol, confirm, new recovery codes, disable).
+"""Two-step login from the terminal: the login's second step (a code, or waiting for a
+signed-in device to approve), the TOTP commands (enrol, confirm, new recovery codes,
+disable) and turning approval from signed-in devices on and off.
 
 A code from the authenticator app lives 30 seconds and works once, so `--code` may carry
 it on the command line; a recovery code is a secret, asked for like a password (or read
@@ -9,6 +10,7 @@ from `--password-stdin`, after the password).
 import argparse
 import io
 import re
+import sys
 
 import qrcode
 from prompt_toolkit.formatted_text import FormattedText
@@ -16,12 +18,17 @@ from prompt_toolkit.formatted_text import FormattedText
 from cli.context import Context
 from cli.errors import ApiError
 from cli.framework import Asker, Option, Outcome, info, model, ok
+from contracts import Status
 from contracts import service as calls
 from contracts.messages import (
+    ApprovalToggleRequest,
+    ApprovalWaitReply,
+    ApprovalWaitRequest,
     LoginReply,
     Notice,
     RecoveryCodes,
     RegenerateRecoveryCodesRequest,
+    SecondFactorChallenge,
     SecondFactorRequest,
     TotpConfirmRequest,
     TotpDisableRequest,
@@ -46,14 +53,68 @@ async def _factor(args: argparse.Namespace, ask: Asker) -> dict[str, str]:
     return factor(given if given is not None else await ask.secret(FACTOR_PROMPT))
 
 
+def _progress(text: str) -> None:
+    """A line while a command runs: on stderr, so a script's stdout (--json) stays clean;
+    in the REPL it prints above the prompt like everything else."""
+    print(text, file=sys.stderr, flush=True)
+
+
+async def _approved(ctx: Context, challenge: SecondFactorChallenge) -> LoginReply | None:
+    """Wait for a signed-in device to approve; the session, or None when the request
+    ended otherwise and a code may still finish the login (a refusal raises)."""
+    _progress(f"On a device where you are signed in, pick {challenge.number} to approve "
+              "this sign-in. Waiting...")
+    if challenge.approval_note:
+        _progress(challenge.approval_note)
+    while True:
+        try:
+            reply: ApprovalWaitReply = await ctx.api.call(
+                calls.LOGIN_APPROVAL_WAIT,
+                model(ApprovalWaitRequest, challenge=challenge.challenge))
+        except ApiError as exc:
+            if "totp" not in challenge.factors or exc.code is not Status.UNAUTHENTICATED:
+                raise
+            _progress(exc.reply.error)
+            return None
+        if reply.approved:
+            assert reply.token and reply.expires_at and reply.user  # approved carries them
+            return LoginReply(message=reply.message, token=reply.token,
+                              expires_at=reply.expires_at, user=reply.user)
+
+
 async def finish_login(ctx: Context, refusal: ApiError, args: argparse.Namespace,
                        ask: Asker) -> LoginReply:
-    """The second step of a login the server answered with a challenge."""
+    """The second step of a login the server answered with a challenge: approval from a
+    signed-in device when it is offered (unless --code is given), else a code."""
     challenge = refusal.reply.second_factor
     assert challenge is not None  # the caller passes only refusals that carry one
+    if "approval" in challenge.factors and getattr(args, "code", None) is None:
+        approved = await _approved(ctx, challenge)
+        if approved is not None:
+            return approved
+    elif challenge.approval_note:
+        _progress(challenge.approval_note)
     request = model(SecondFactorRequest, challenge=challenge.challenge,
                     **await _factor(args, ask))
     return await ctx.api.call(calls.LOGIN_SECOND_FACTOR, request)
+
+
+async def approval_enable(ctx: Context, args: argparse.Namespace, ask: Asker) -> Outcome:
+    ctx.require_session()
+    password = await ask.secret("Current password")
+    reply: Notice = await ctx.signed_in(
+        calls.APPROVAL_ENABLE, model(ApprovalToggleRequest, current_password=password))
+    return Outcome(reply, [ok(reply.message),
+                           info("Keep an authcli REPL or the web page open on a device to "
+                                "answer requests there.")])
+
+
+async def approval_disable(ctx: Context, args: argparse.Namespace, ask: Asker) -> Outcome:
+    ctx.require_session()
+    password = await ask.secret("Current password")
+    reply: Notice = await ctx.signed_in(
+        calls.APPROVAL_DISABLE, model(ApprovalToggleRequest, current_password=password))
+    return Outcome(reply, [ok(reply.message)])
 
 
 def terminal_qr(uri: str) -> list[FormattedText]:

@@ -112,6 +112,45 @@ class SessionRevoked(BaseModel):
     reason: str
 
 
+class LoginApprovalRequest(BaseModel):
+    """Sent to every signed-in socket of an account when a new device logs in with its
+    password: is this you? The person picks, of `numbers`, the one the new device shows
+    (`login_approval_answer`), or says no. `device` is the new device's user agent."""
+
+    request_id: str
+    numbers: list[int]
+    device: str
+    ip: str
+    at: Timestamp
+    expires_at: Timestamp
+
+
+class LoginApprovalAnswer(Message):
+    """The answer to `login_approval_request`: the number picked, or `deny: true` (No,
+    it's not me). A wrong number ends the sign-in as a refusal does."""
+
+    request_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{10,64}$")]
+    number: int | None = Field(default=None, ge=0, le=99)
+    deny: bool = False
+
+    @model_validator(mode="after")
+    def _number_or_deny(self) -> "LoginApprovalAnswer":
+        if (self.number is None) != self.deny:
+            raise ValueError("send either number or deny: true")
+        return self
+
+
+class LoginApprovalClosed(BaseModel):
+    """A request is over, on every device of the account: `outcome` is "approved",
+    "denied", "wrong" (a wrong number was picked) or "expired". After a refusal,
+    `secure_account` offers the owner to end every session and change the password."""
+
+    request_id: str
+    outcome: str
+    message: str
+    secure_account: bool = False
+
+
 class EmptyPayload(Message):
     model_config = ConfigDict(extra="forbid")
 
@@ -138,6 +177,9 @@ CLIENT_EVENTS: tuple[ClientEvent, ...] = (
     ClientEvent("history", HistoryRequest, ("history", "error", "auth_error"), True,
                 "The latest chat messages before an id, oldest first."),
     ClientEvent("who", EmptyPayload, ("who", "auth_error"), True, "The users online now."),
+    ClientEvent("login_approval_answer", LoginApprovalAnswer,
+                ("login_approval_closed", "error", "auth_error"), True,
+                "Approve (with the number the new device shows) or refuse a sign-in."),
 )
 
 SERVER_EVENTS: dict[str, type[BaseModel]] = {
@@ -150,4 +192,6 @@ SERVER_EVENTS: dict[str, type[BaseModel]] = {
     "presence": Presence,
     "who": Who,
     "session_revoked": SessionRevoked,
+    "login_approval_request": LoginApprovalRequest,
+    "login_approval_closed": LoginApprovalClosed,
 }

@@ -121,6 +121,7 @@ FIELD_RULES = {
     "recovery_code": "A recovery code is 8 letters or digits, as shown at enrolment "
                      "(for example k7m2-q9xd).",
     "challenge": "The challenge is the one the login step answered with.",
+    "cursor": "The cursor is a page's next_cursor, passed back as it came.",
 }
 """What to tell a person whose value for a field was refused."""
 

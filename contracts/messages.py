@@ -147,18 +147,25 @@ class DeleteAccountRequest(Message):
 
 # --- the second factor (issue 16) --------------------------------------------------
 
-SecondFactorKind = Literal["totp", "recovery_code"]
+SecondFactorKind = Literal["totp", "recovery_code", "approval"]
 
 
 class SecondFactorChallenge(Message):
     """What a login that needs a second factor answers with instead of a session: finish
     it with `POST /api/login/second-factor` (or the socket event `second_factor`) before
-    `expires_at`, in at most `tries_left` tries."""
+    `expires_at`, in at most `tries_left` tries.
+
+    With `approval` among the factors, the account's signed-in devices were asked to
+    approve this sign-in: show `number`, which the person picks there, and wait with
+    `POST /api/login/approval/wait`. `approval_note` says why approval was not offered
+    this time (paused after a refusal, too many requests) when the account has it on."""
 
     challenge: str
     factors: list[SecondFactorKind]
     expires_at: Timestamp
     tries_left: int
+    number: int | None = Field(default=None, ge=10, le=99)
+    approval_note: str | None = None
 
 
 class _CodeOrRecoveryCode(Message):
@@ -216,6 +223,30 @@ class SecondFactorStatus(Message):
 
     totp: bool
     recovery_codes_left: int
+    approval: bool = False
+
+
+# --- approval from a signed-in device (issue 26) ------------------------------------
+
+class ApprovalToggleRequest(Message):
+    """Turn approval from signed-in devices on or off: the current password again."""
+
+    current_password: Password
+
+
+class ApprovalWaitRequest(Message):
+    challenge: Challenge
+
+
+class ApprovalWaitReply(Message):
+    """`approved` with a session like login's once a signed-in device picked the right
+    number; `approved: false` (no token) when this call's wait ended first: call again."""
+
+    message: str
+    approved: bool
+    token: str | None = None
+    expires_at: Timestamp | None = None
+    user: User | None = None
 
 
 # --- administrators (issue 16) ------------------------------------------------------
@@ -231,11 +262,26 @@ class AdminUserRequest(Message):
 
 
 class AdminListRequest(Message):
-    """A page of users, newest first; `query` matches part of a username or address."""
+    """A page of users, newest first; `query` matches part of a username or address (or
+    its start, where no index serves a substring: see the reply's `search`).
+
+    Page on with the reply's `next_cursor`: its cost does not grow with the page's depth.
+    `offset` still works, but the database walks past every row it skips.
+    """
 
     query: str = Field(default="", max_length=254)
+    cursor: str | None = Field(
+        default=None, pattern=r"^[1-9][0-9]{0,18}$",
+        description="The `next_cursor` of the page before; not with `offset`.",
+    )
     offset: int = Field(default=0, ge=0, le=10_000_000)
     limit: int = Field(default=25, ge=1, le=100)
+
+    @model_validator(mode="after")
+    def _cursor_or_offset(self) -> "AdminListRequest":
+        if self.cursor is not None and self.offset:
+            raise ValueError("give cursor or offset, not both")
+        return self
 
 
 class AdminUser(Message):
@@ -250,8 +296,18 @@ class AdminUser(Message):
 
 
 class AdminUserPage(Message):
+    """`total` is exact, an estimate of a large table ("about 1.0M"), or a floor where
+    counting every match would cost more than the page itself; `total_kind` says which."""
+
     users: list[AdminUser]
     total: int
+    total_kind: Literal["exact", "estimate", "at_least"] = "exact"
+    next_cursor: str | None = Field(
+        default=None, description="Pass as `cursor` for the next page; null on the last.")
+    search: Literal["substring", "prefix"] = Field(
+        default="substring",
+        description="How `query` matched: anywhere in a username or address, or at its "
+        "start only (where no trigram index serves a substring).")
 
 
 class AuditEntry(Message):

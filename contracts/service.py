@@ -344,7 +344,8 @@ def _admin(name: str, route: str, request, reply, summary: str, errors=_ADMIN_ON
 
 
 ADMIN_LIST_USERS = _admin("list_users", "users", m.AdminListRequest, m.AdminUserPage,
-    "A page of users, newest first, searched by part of a username or address.",
+    "A page of users, newest first, searched by part of a username or address; paged by "
+    "cursor (flat cost at any depth) or by offset.",
     errors=_ADMIN)
 
 ADMIN_SHOW_USER = _admin("show_user", "users/show", m.AdminUserRequest, m.AdminUserDetail,
@@ -443,6 +444,46 @@ PASSKEY_LOGIN = Call(
 )
 
 
+# Approval from a signed-in device (issue 26).
+APPROVAL_ENABLE = Call(
+    name="approval_enable",
+    method="POST",
+    route="/api/approval/enable",
+    request=m.ApprovalToggleRequest,
+    reply=m.Notice,
+    status=200,
+    errors=(*_SIGNED_IN_BODY, Status.FAILED_PRECONDITION),
+    summary="Approve new sign-ins from my signed-in devices (the current password is "
+            "asked again); mailed as a notice.",
+    authenticated=True,
+)
+
+APPROVAL_DISABLE = Call(
+    name="approval_disable",
+    method="POST",
+    route="/api/approval/disable",
+    request=m.ApprovalToggleRequest,
+    reply=m.Notice,
+    status=200,
+    errors=(*_SIGNED_IN_BODY, Status.FAILED_PRECONDITION),
+    summary="Stop asking signed-in devices to approve new sign-ins (the current password "
+            "is asked again); mailed as a notice.",
+    authenticated=True,
+)
+
+LOGIN_APPROVAL_WAIT = Call(
+    name="login_approval_wait",
+    method="POST",
+    route="/api/login/approval/wait",
+    request=m.ApprovalWaitRequest,
+    reply=m.ApprovalWaitReply,
+    status=200,
+    errors=(*_BODY, Status.UNAUTHENTICATED),
+    summary="Wait (at most 30 s a call) for a signed-in device to approve this login; "
+            "a session like login's once approved, `approved: false` to call again.",
+)
+
+
 # The table itself: routes, OpenAPI and clients are derived from it, in this order.
 LOGIN_PROVIDERS = Call(
     name="login_providers",
@@ -519,6 +560,9 @@ CALLS: tuple[Call[Any, Any], ...] = (
     REMOVE_PASSKEY,
     PASSKEY_LOGIN_OPTIONS,
     PASSKEY_LOGIN,
+    APPROVAL_ENABLE,
+    APPROVAL_DISABLE,
+    LOGIN_APPROVAL_WAIT,
     LOGIN_PROVIDERS,
     LIST_PROVIDERS,
     UNLINK_PROVIDER,

@@ -128,6 +128,44 @@ def recovery_code_used_letter(*, recipient: str, username: str, left: int) -> Le
     )
 
 
+def approval_toggled_letter(*, recipient: str, username: str, on: bool) -> Letter:
+    """Approval from signed-in devices turned on or off: a notice, as for TOTP."""
+    if on:
+        subject = "New sign-ins now need approval from your devices"
+        change = (f"A new device logging in as '{username}' now needs your approval from a\n"
+                  "device you are already signed in on: pick the number it shows.\n")
+    else:
+        subject = "New sign-ins no longer need approval from your devices"
+        change = (f"Logging in as '{username}' from a new device no longer asks your\n"
+                  "signed-in devices for approval.\n")
+    return Letter(
+        recipient=recipient,
+        subject=subject,
+        body=(f"Hello {username},\n\n{change}\n"
+              "If that was not you, change your password now.\n"),
+    )
+
+
+def approval_refused_letter(*, recipient: str, username: str, device: str, ip: str,
+                            wrong_number: bool) -> Letter:
+    """A sign-in with the right password was refused on a signed-in device: someone
+    else may know the password."""
+    how = ("a wrong number was picked" if wrong_number
+           else "you answered \"No, it's not me\"")
+    return Letter(
+        recipient=recipient,
+        subject="A sign-in with your password was refused",
+        body=(
+            f"Hello {username},\n\n"
+            f"Someone logged in as '{username}' with the right password from\n"
+            f"{device or 'an unknown device'} ({ip}), and {how} on one of your signed-in\n"
+            "devices, so that sign-in was stopped.\n\n"
+            "If it was not you, your password is known to someone else: change it now\n"
+            "(changing it ends every other session).\n"
+        ),
+    )
+
+
 def totp_disabled_letter(*, recipient: str, username: str) -> Letter:
     return Letter(
         recipient=recipient,

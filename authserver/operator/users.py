@@ -22,12 +22,15 @@ from authserver.operator.output import timestamp
 from authserver.services import audit
 from authserver.services.accounts.signup import signup
 from authserver.services.admin import actions as admin_acts
+from authserver.services.admin import directory
 from authserver.services.operator import accounts
 from authserver.services.operator.context import operator_caller, operator_context
-from contracts.messages import SignupRequest
+from contracts.messages import AdminListRequest, SignupRequest
 
 # Sign-ups in flight at once in bulk: enough to keep the hashing pool busy.
 BULK_CONCURRENCY = 2 * (os.cpu_count() or 1)
+# Accounts read per query by `users list`.
+PAGE_ROWS = 100
 
 
 def add_commands(commands, add_setting_flags) -> None:
@@ -45,8 +48,12 @@ def add_commands(commands, add_setting_flags) -> None:
     create.add_argument("--prefix", default="load", help="username prefix with --count")
     create.add_argument("--out", help="with --count: write username,email,password lines here")
     add_setting_flags(create)
-    listing = actions.add_parser("list", help="list accounts")
+    listing = actions.add_parser("list", help="list accounts, newest first")
     listing.add_argument("--json", action="store_true", help="one JSON object per line")
+    listing.add_argument("--query", default="", help="part of a username or address, as in "
+                         "the admin page's search")
+    listing.add_argument("--limit", type=int, help="at most this many (default: all)")
+    listing.add_argument("--cursor", help="start after this one (a cursor printed before)")
     listing.set_defaults(read_only=True)
     add_setting_flags(listing)
     delete = actions.add_parser("delete", help="delete an account with its sessions and chat")
@@ -164,16 +171,35 @@ def _as_dict(user) -> dict:
 
 
 async def _list(settings, args) -> int:
+    """Page by page through the admin page's own listing, so neither memory nor any one
+    query grows with the table."""
+    if args.limit is not None and args.limit < 1:
+        return _fail("list", "--limit must be at least 1", 2)
+    left = args.limit
+    try:
+        request = AdminListRequest(query=args.query, cursor=args.cursor, limit=PAGE_ROWS)
+    except ValidationError as exc:
+        return _fail("list", describe(exc).message, 2)
     async with operator_context(settings) as ctx:
-        users = await accounts.all_accounts(ctx)
-    for user in users:
-        if args.json:
-            print(json.dumps(_as_dict(user)))
-            continue
-        state = "verified" if user.is_verified else "unverified"
-        print(f"{user.id}\t{user.username}\t{user.email}\t{state}\t{user.role}\t"
-              f"{timestamp(user.created_at)}")
+        while left is None or left > 0:
+            if left is not None:
+                request = request.model_copy(update={"limit": min(left, PAGE_ROWS)})
+            page = await directory.users_page(ctx, request)
+            for user in page.users:
+                print(json.dumps(_as_dict(user)) if args.json else _as_line(user))
+            if left is not None:
+                left -= len(page.users)
+            if page.next_cursor is None:
+                return 0
+            request = request.model_copy(update={"cursor": page.next_cursor})
+    print(f"more after: --cursor {request.cursor}", file=sys.stderr)
     return 0
+
+
+def _as_line(user) -> str:
+    state = "verified" if user.is_verified else "unverified"
+    return (f"{user.id}\t{user.username}\t{user.email}\t{state}\t{user.role}\t"
+            f"{timestamp(user.created_at)}")
 
 
 async def _delete(settings, args) -> int:

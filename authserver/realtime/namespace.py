@@ -18,6 +18,7 @@ from authserver.services import throttling
 from authserver.services.accounts.lookup import as_reply
 from authserver.services.chat import messages as chat
 from authserver.services.context import Caller, Context
+from authserver.services.factors import approval_requests as approval
 from authserver.services.factors import second_step as second_factor
 from authserver.services.sessions import lifecycle as sessions
 from authserver.services.sessions.login import check_credentials
@@ -37,6 +38,11 @@ RESERVED = frozenset({"connect", "disconnect"})
 
 def session_room(session_id: int) -> str:
     return f"session:{session_id}"
+
+
+def account_room(user_id: int) -> str:
+    """Every signed-in socket of one account, on every worker (through the manager)."""
+    return f"account:{user_id}"
 
 
 def _dump(model: BaseModel) -> dict:
@@ -100,6 +106,7 @@ class AuthNamespace(socketio.AsyncNamespace):
         )
         await self.enter_room(sid, MEMBERS)
         await self.enter_room(sid, session_room(signed_in.session_id))
+        await self.enter_room(sid, account_room(user.id))
         if not quiet and await self.presence.opened(user.username):
             await self.emit(
                 "presence", _dump(ev.Presence(user=user.username, online=True)), room=MEMBERS
@@ -258,6 +265,16 @@ class AuthNamespace(socketio.AsyncNamespace):
         except ServiceError as error:
             return await self._refuse(sid, error)
         return await self._answer(sid, "history", page)
+
+    async def on_login_approval_answer(self, sid: str, request: ev.LoginApprovalAnswer,
+                                       state: dict):
+        """Approve a sign-in with the number picked, or refuse it; every socket of the
+        account hears the outcome (`login_approval_closed`), this one as the ack too."""
+        try:
+            return await approval.answer(self.ctx, self._caller(sid), user_id=state["user_id"],
+                                         session_id=state["session_id"], request=request)
+        except ServiceError as error:
+            return await self._refuse(sid, error)
 
     async def on_who(self, sid: str, request: ev.EmptyPayload, state: dict):
         return await self._answer(sid, "who", ev.Who(users=await self.presence.online()))

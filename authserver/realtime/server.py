@@ -12,7 +12,7 @@ import logging
 from typing import Any
 
 from authserver.realtime.fanout import FanOut
-from authserver.realtime.namespace import AuthNamespace, session_room
+from authserver.realtime.namespace import AuthNamespace, account_room, session_room
 from authserver.realtime.origins import origin_allowed, socket_handler
 from authserver.realtime.presence import presence_board
 from authserver.realtime.protocol import SocketServer
@@ -53,6 +53,7 @@ class RealTime:
         self.namespace = AuthNamespace(ctx, self.presence)
         self.sio.register_namespace(self.namespace)
         ctx.session_listeners.append(self.end_session)
+        ctx.account_listeners.append(self.tell_account)
         self._sweeper: asyncio.Task | None = None
         self._websockets: set = set()  # the open WebSocket handlers, to close at stop
         self._websockets_gone = asyncio.Event()
@@ -119,6 +120,11 @@ class RealTime:
         for sid in sids:
             await self.sio.emit("session_revoked", notice, to=sid)
             await self.sio.disconnect(sid)
+
+    async def tell_account(self, user_id: int, event: str, body: dict) -> None:
+        """`event` to every signed-in socket of the account, on every worker: the room
+        is the manager's, so Redis carries it to the others."""
+        await self.sio.emit(event, body, room=account_room(user_id))
 
     def _local_session_ids(self) -> list[int]:
         rooms = self.sio.manager.rooms.get("/", {})

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from authserver.services.sessions.lifecycle import SignedIn
 
 SessionListener = Callable[[int, str], Awaitable[None]]
+AccountListener = Callable[[int, str, dict], Awaitable[None]]
 
 
 @dataclass
@@ -28,8 +29,11 @@ class Context:
     mail_queued: Callable[[], None] = lambda: None
     mail_running: Callable[[], bool] = lambda: False
     session_listeners: list[SessionListener] = field(default_factory=list)
+    account_listeners: list[AccountListener] = field(default_factory=list)
     background: set[asyncio.Task] = field(default_factory=set)
     live_sessions: LiveSessions = field(default_factory=LiveSessions)
+    # Set when a graceful stop begins: long waits (a login waiting for approval) end early.
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)
 
     def after_reply(self, work: Coroutine) -> None:
         """Run `work` without holding up the reply (so how long the reply takes does not
@@ -48,6 +52,12 @@ class Context:
         await self.live_sessions.forget_everywhere(SESSION, session_id)
         for listener in self.session_listeners:
             await listener(session_id, reason)
+
+    async def tell_account(self, user_id: int, event: str, body: dict) -> None:
+        """Send `event` to every live socket of the account, on every worker (the socket
+        layer listens)."""
+        for listener in self.account_listeners:
+            await listener(user_id, event, body)
 
     async def user_changed(self, user_id: int) -> None:
         """The account's details changed: no process may answer with the old ones."""

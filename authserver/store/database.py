@@ -20,6 +20,7 @@ from authserver.errors import ServiceError
 from authserver.observability.metrics import DATABASE_ERRORS
 from authserver.store.coalesce import Coalesced
 from authserver.store.models import database_proxy
+from authserver.store.text_search import substring_indexed
 from contracts import Status
 
 log = logging.getLogger(__name__)
@@ -105,6 +106,7 @@ class Store:
         database_proxy.initialize(self.database)
         self.ping = Coalesced(self._ping)
         """Is the database answering? UNAVAILABLE if not; concurrent pings share a query."""
+        self._substring_search: bool | None = None
 
     async def run(self, function: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         """Run synchronous peewee code on a pooled connection, released right after.
@@ -132,6 +134,13 @@ class Store:
             if _is_one_of(cause, (asyncpg.InvalidCatalogNameError,)):
                 message = "The database does not exist: create it, or fix DATABASE_URL."
             raise ServiceError(Status.UNAVAILABLE, message, retry_after=5) from exc
+
+    async def substring_search(self) -> bool:
+        """Does an index serve a substring search of usernames and addresses here (see
+        store/text_search.py)? Asked once per process."""
+        if self._substring_search is None:
+            self._substring_search = await self.run(substring_indexed)
+        return self._substring_search
 
     async def _ping(self) -> None:
         await self.run(self.database.execute_sql, "SELECT 1")

@@ -19,7 +19,9 @@ from authserver.store.schema import (
     v7_disabled_accounts,
     v8_passkeys,
     v10_openid_provider,
+    v12_scale_indexes,
     v14_outside_providers,
+    v15_login_approval,
 )
 
 log = logging.getLogger(__name__)
@@ -35,6 +37,8 @@ MIGRATIONS = (
     v6_second_factor.apply,
     v7_disabled_accounts.apply,
     v8_passkeys.apply,
+    v15_login_approval.apply,
+    v12_scale_indexes.apply,
     v10_openid_provider.apply,
     v14_outside_providers.apply,
 )

@@ -89,6 +89,8 @@ class Session(BaseModel):
     # How it signed in, as RFC 8176 methods ("pwd", "pwd otp mfa", "hwk"); null before
     # the column existed. Its created_at is the sign-in time (`auth_time`).
     amr = CharField(max_length=40, null=True)
+    # Signed in by approval from another device: such a session may not approve others.
+    by_approval = BooleanField(default=False)
 
     class Meta:
         table_name = "session"
@@ -200,6 +202,46 @@ class PasskeyCeremony(BaseModel):
         table_name = "passkey_ceremony"
 
 
+class ApprovalFactor(BaseModel):
+    """An account that has "approve new sign-ins from my signed-in devices" on."""
+
+    id = AutoField()
+    user = ForeignKeyField(User, backref="approval", on_delete="CASCADE", unique=True)
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "approval_factor"
+
+
+class LoginApproval(BaseModel):
+    """A request, sent to the account's live sockets, to approve a sign-in waiting on the
+    login challenge whose hash is `challenge_hash`.
+
+    `number` is the one the new device shows; `numbers` the three (comma-separated, in
+    the order shown) offered to the signed-in devices. `outcome` is null while the
+    request waits, then "approved", "denied" (No, it's not me) or "wrong" (a wrong
+    number). Rows are kept for a while after: they count requests per account and pause
+    them after a refusal.
+    """
+
+    id = AutoField()
+    user = ForeignKeyField(User, backref="login_approvals", on_delete="CASCADE")
+    user_id: int  # the key column peewee gives the field above
+    request_id = CharField(max_length=64, unique=True)
+    challenge_hash = CharField(max_length=64, index=True)
+    number = IntegerField()
+    numbers = CharField(max_length=20)
+    device = CharField(max_length=300)
+    ip = CharField(max_length=64)
+    created_at = DateTimeField(default=utcnow, index=True)
+    expires_at = DateTimeField()
+    outcome = CharField(max_length=10, null=True)
+    answered_at = DateTimeField(null=True)
+
+    class Meta:
+        table_name = "login_approval"
+
+
 class OutboxMail(BaseModel):
     """A mail to send: written with the change that causes it, sent by the mail worker."""
 
@@ -216,6 +258,7 @@ class OutboxMail(BaseModel):
 
     class Meta:
         table_name = "outbox_mail"
+        indexes = ((("status", "sent_at"), False),)  # retention finds sent mail by age
 
 
 class ChatMessage(BaseModel):
@@ -238,7 +281,7 @@ class AuditEvent(BaseModel):
     id = AutoField()
     created_at = DateTimeField(default=utcnow, index=True)
     event = CharField(max_length=32, index=True)
-    user_id = IntegerField(null=True, index=True)
+    user_id = IntegerField(null=True)
     username = CharField(max_length=80, null=True)
     ip = CharField(max_length=64)
     user_agent = CharField(max_length=300)
@@ -246,6 +289,9 @@ class AuditEvent(BaseModel):
 
     class Meta:
         table_name = "audit_event"
+        # A user's events newest first; and (schema v12) (lower(username), id) for
+        # `authserver audit --user`, an expression index peewee does not declare.
+        indexes = ((("user_id", "id"), False),)
 
 
 class OAuthClient(BaseModel):
@@ -425,6 +471,6 @@ class ProviderLink(BaseModel):
 
 
 ALL_MODELS = (SchemaVersion, User, Session, OutboxMail, ChatMessage, AuditEvent, AccountCode,
-              TotpFactor, RecoveryCode, LoginChallenge, Passkey, PasskeyCeremony, OAuthClient,
-              OAuthGrant, OAuthCode, OAuthToken, OAuthConsent, SigningKey, OutsideProvider,
-              ProviderLink)
+              TotpFactor, RecoveryCode, LoginChallenge, Passkey, PasskeyCeremony,
+              ApprovalFactor, LoginApproval, OAuthClient, OAuthGrant, OAuthCode, OAuthToken,
+              OAuthConsent, SigningKey, OutsideProvider, ProviderLink)

@@ -35,6 +35,13 @@ def set_session_cookie(handler: RequestHandler, reply, settings: Settings) -> No
     )
 
 
+def set_session_cookie_once_approved(handler: RequestHandler, reply,
+                                     settings: Settings) -> None:
+    """A wait for approval signs in only when it ends approved."""
+    if reply.approved:
+        set_session_cookie(handler, reply, settings)
+
+
 def clear_session_cookie(handler: RequestHandler, reply, settings: Settings) -> None:
     handler.clear_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="Strict")
 
@@ -43,11 +50,13 @@ COOKIE_EFFECTS = {
     "login": set_session_cookie,
     "login_second_factor": set_session_cookie,
     "passkey_login": set_session_cookie,
+    "login_approval_wait": set_session_cookie_once_approved,
     "logout": clear_session_cookie,
     "logout_all": clear_session_cookie,
     "delete_account": clear_session_cookie,
 }
 SIGN_IN_CALLS = frozenset(
-    name for name, effect in COOKIE_EFFECTS.items() if effect is set_session_cookie
+    name for name, effect in COOKIE_EFFECTS.items()
+    if effect in (set_session_cookie, set_session_cookie_once_approved)
 )
 """The calls that set the session cookie: refused when a browser says another site asks."""

@@ -169,6 +169,12 @@ REST_ROWS = [
         ("regenerate_recovery_codes", {"current_password": 12345678}, 400,
          "current_password"),
         ("regenerate_recovery_codes", b"[]", 400, None),
+        # approval from a signed-in device (issue 26)
+        ("approval_enable", {}, 400, "current_password"),
+        ("approval_disable", {"current_password": ["a list"]}, 400, "current_password"),
+        ("login_approval_wait", {}, 400, "challenge"),
+        ("login_approval_wait", {"challenge": "short"}, 400, "challenge"),
+        ("login_approval_wait", {"challenge": CHALLENGE, "number": 12}, 400, "number"),
     ],
     *[
         # the admin API (issue 16): the request is checked before the caller's role
@@ -274,6 +280,10 @@ SIGNED_IN_ROWS = [
     ("regenerate_recovery_codes", {"current_password": "a good long password"}, 400,
      "FAILED_PRECONDITION", None),
     ("remove_passkey", {"passkey_id": 2**31 - 1}, 404, "NOT_FOUND", "passkey_id"),
+    ("approval_enable", {"current_password": "not the password at all"}, 400,
+     "INVALID_ARGUMENT", "current_password"),
+    ("approval_disable", {"current_password": "a good long password"}, 400,
+     "FAILED_PRECONDITION", None),
     ("passkey_register", {"ceremony": "c" * 43, "credential": {}}, 400, "INVALID_ARGUMENT",
      "ceremony"),
 ]
@@ -297,6 +307,9 @@ SOCKET_ROWS = [
     ("second_factor", {"challenge": CHALLENGE, "code": "12345"}, "error", False),
     ("second_factor", {"challenge": CHALLENGE, "code": "123456"}, "auth_error", False),
     ("chat", {"text": "not signed in"}, "auth_error", False),
+    ("login_approval_answer", {"request_id": "r" * 22, "deny": True}, "auth_error", False),
+    ("login_approval_answer", {"request_id": "r" * 22}, "error", True),
+    ("login_approval_answer", {"request_id": "r" * 22, "number": 47}, "error", True),
     ("history", {}, "auth_error", False),
     ("who", {}, "auth_error", False),
     ("chat", {"text": ""}, "error", True),

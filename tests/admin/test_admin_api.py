@@ -98,6 +98,44 @@ async def test_users_are_searched_and_paged(http, server, unique):
     assert wildcard.body["total"] == 0  # a LIKE wildcard is taken literally
 
 
+async def test_users_are_paged_by_cursor(http, server, unique):
+    admin = await make_admin(http, server, unique)
+    prefix = f"cursor{uuid.uuid4().hex[:6]}"
+    made = [await verified_account(http, server, lambda: unique(prefix), login=False)
+            for _ in range(3)]
+    first = await call(http, server, "admin_list_users", {"query": prefix, "limit": 2},
+                       token=admin.token)
+    assert first.status == 200, first.body
+    assert first.body["total"] == 3 and first.body["total_kind"] == "exact"
+    # PostgreSQL here has pg_trgm (the migration made its indexes); SQLite matches prefixes.
+    expected = "substring" if server.database_url.startswith("postgres") else "prefix"
+    assert first.body["search"] == expected
+    second = await call(http, server, "admin_list_users",
+                        {"query": prefix, "limit": 2, "cursor": first.body["next_cursor"]},
+                        token=admin.token)
+    assert second.body["next_cursor"] is None
+    names = [u["username"] for u in first.body["users"] + second.body["users"]]
+    assert names == [a.username for a in reversed(made)]  # newest first, each once
+    everyone = await call(http, server, "admin_list_users", {"limit": 1}, token=admin.token)
+    assert everyone.body["total_kind"] == "exact" and everyone.body["next_cursor"]
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({"cursor": "5", "offset": 10}, None),
+    ({"cursor": "abc"}, "cursor"),
+    ({"cursor": "0"}, "cursor"),
+    ({"cursor": "9" * 20}, "cursor"),
+    ({"cursor": 5}, "cursor"),
+])
+async def test_a_bad_cursor_is_refused(http, server, unique, body, field):
+    admin = await make_admin(http, server, unique)
+    before = await snapshot(server.database_url)
+    refused = await call(http, server, "admin_list_users", body, token=admin.token)
+    assert refused.status == 400 and refused.body["code"] == "INVALID_ARGUMENT", refused.body
+    assert refused.body.get("field") == field
+    assert await snapshot(server.database_url) == before
+
+
 async def test_one_user_in_detail(http, server, unique):
     admin = await make_admin(http, server, unique)
     enrolled = await enrolled_account(http, server, unique)

@@ -192,7 +192,8 @@ def completions(text: str) -> list[str]:
 @pytest.mark.parametrize(("typed", "expected"), [
     ("", ["help", "signup", "verify", "resend", "login", "logout", "whoami", "forgot",
           "reset", "passwd", "email", "sessions", "revoke", "delete-account", "totp-enrol",
-          "totp-confirm", "recovery-codes", "totp-disable", "say", "history", "who", "quit"]),
+          "totp-confirm", "recovery-codes", "totp-disable", "approval-on", "approval-off",
+          "say", "history", "who", "quit"]),
     ("lo", ["login", "logout"]),
     ("re", ["resend", "reset", "revoke", "recovery-codes"]),
     ("login ", ["--username", "--code"]),

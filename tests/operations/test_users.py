@@ -252,3 +252,26 @@ async def until_status(http, server, token: str, status: int, within: float = 3.
         if seen == status or asyncio.get_running_loop().time() > deadline:
             return seen
         await asyncio.sleep(0.05)
+
+
+def test_list_pages_searches_and_continues_from_a_cursor(authserver, sqlite_url, tmp_path):
+    made = authserver(sqlite_url, "users", "create", "--count", "3", "--prefix", "lister",
+                      "--out", str(tmp_path / "lister.csv"))
+    assert made.returncode == 0, made.stderr
+    authserver(sqlite_url, "users", "create", "--username", "other", "--email",
+               "other@example.com", "--password-stdin", "--verified", stdin=PASSWORD)
+    first = authserver(sqlite_url, "users", "list", "--query", "LISTER", "--limit", "2")
+    shown = [line.split("\t") for line in first.stdout.splitlines()]
+    said = first.stderr.strip().splitlines()[-1]
+    assert len(shown) == 2 and said.startswith("more after: --cursor"), first.stderr
+    cursor = said.rsplit(" ", 1)[1]
+    rest = authserver(sqlite_url, "users", "list", "--query", "lister", "--cursor", cursor)
+    shown += [line.split("\t") for line in rest.stdout.splitlines()]
+    assert "more after" not in rest.stderr
+    assert {row[1] for row in shown} == {"lister0", "lister1", "lister2"}
+    ids = [int(row[0]) for row in shown]
+    assert ids == sorted(ids, reverse=True)  # newest first, each once
+    everyone = authserver(sqlite_url, "users", "list").stdout.splitlines()
+    assert len(everyone) == 4 and everyone[0].split("\t")[1] == "other"
+    refused = authserver(sqlite_url, "users", "list", "--cursor", "x1")
+    assert refused.returncode == 2 and "cursor" in refused.stderr

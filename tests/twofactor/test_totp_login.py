@@ -42,7 +42,7 @@ async def test_enrolment_turns_on_the_second_step(http, server, unique):
     codes = confirmed.body["recovery_codes"]
     assert len(codes) == len(set(codes)) == 10
     status = await call(http, server, "second_factor_status", token=account.token)
-    assert status.body == {"totp": True, "recovery_codes_left": 10}
+    assert status.body == {"totp": True, "recovery_codes_left": 10, "approval": False}
     (hashed,), = await rows(server.database_url,
                             "SELECT code_hash FROM recovery_code WHERE user_id = ? LIMIT 1",
                             account.user_id)
@@ -112,7 +112,7 @@ async def test_a_recovery_code_works_once_and_is_mailed(http, server, unique):
                         "recovery_code": code})
     assert again.status == 400 and again.body["field"] == "recovery_code"
     status = await call(http, server, "second_factor_status", token=account.token)
-    assert status.body == {"totp": True, "recovery_codes_left": 9}
+    assert status.body == {"totp": True, "recovery_codes_left": 9, "approval": False}
 
 
 async def test_new_recovery_codes_replace_the_old(http, server, unique):

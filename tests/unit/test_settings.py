@@ -1,42 +1,9 @@
-"""Settings: one declaration per setting, from which the schema and the README derive."""
-
-import re
-from pathlib import Path
+"""Settings: one declaration per setting, from which the schema derives (and the docs' table:
+see tests/docs/test_reference.py)."""
 
 import pytest
 
-from authserver.settings import Settings, SettingsError, declared, load_settings
-
-README = Path(__file__).parents[2] / "README.md"
-
-
-def _shown(declaration) -> str:
-    """How the README writes a declared default."""
-    value = declaration.default
-    if declaration.metadata["shown"]:
-        return declaration.metadata["shown"]
-    if value is None:
-        return "unset"
-    if value == ():
-        return "empty"
-    if isinstance(value, bool):
-        return "`on`" if value else "`off`"
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return f"`{value}`"
-
-
-def _readme_rows() -> dict[str, tuple[str, str]]:
-    section = README.read_text().split("## Configuration", 1)[1].split("\n## ", 1)[0]
-    rows = re.findall(r"^\| `([A-Z_*]+)` \| (.*?) \| (.*?) \|$", section, re.MULTILINE)
-    return {variable: (default, meaning) for variable, default, meaning in rows}
-
-
-def test_the_readme_table_is_the_declarations():
-    rows = _readme_rows()
-    rows.pop("LIMIT_*")  # one row for the limits, each declared in DEFAULT_LIMITS
-    expected = {d.metadata["variable"]: (_shown(d), d.metadata["meaning"]) for d in declared()}
-    assert rows == expected
+from authserver.settings import Settings, SettingsError, load_settings
 
 
 def test_defaults_apply_and_an_empty_variable_is_unset(tmp_path):

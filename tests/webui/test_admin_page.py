@@ -85,3 +85,26 @@ def test_the_admin_view_is_for_admins_only(open_page, verified):
     expect(page.get_by_role("banner").get_by_role("link", name="Admin")).to_be_hidden()
     page.goto("/#admin")
     expect(chat_view(page)).to_be_visible()
+
+
+
+def test_the_list_pages_forward_and_back_by_cursor(open_page, web_server, verified):
+    admin_name, _ = verified("pager")
+    make_admin(web_server, admin_name)
+    names = [verified("paged")[0] for _ in range(21)]  # one more than a page
+    shared = names[0][:len("paged") + 6]  # the prefix and the test's run id
+    page = signed_in(open_page, admin_name, "desktop")
+    admin = open_admin(page)
+    search = admin.get_by_role("search")
+    search.get_by_label("Search by username or address").fill(shared)
+    search.get_by_role("button", name="Search").click()
+    status = admin.locator("#admin-users-status")
+    expect(status).to_have_text(re.compile(r"^1–20 of 21 users"))
+    expect(admin.get_by_role("button", name="Previous page")).to_be_disabled()
+    admin.get_by_role("button", name="Next page").click()
+    expect(status).to_have_text(re.compile(r"^21–21 of 21 users"))
+    expect(admin.get_by_role("button", name=f"Open {names[0]}")).to_be_visible()
+    expect(admin.get_by_role("button", name="Next page")).to_be_disabled()
+    admin.get_by_role("button", name="Previous page").click()
+    expect(status).to_have_text(re.compile(r"^1–20 of 21 users"))
+    expect(admin.get_by_role("button", name=f"Open {names[-1]}")).to_be_visible()

@@ -14,6 +14,7 @@ from authserver.services.oauth import grants as oauth_grants
 from authserver.services.registry import serves
 from authserver.services.sessions import lifecycle as sessions
 from authserver.store.models import (
+    ApprovalFactor,
     LoginChallenge,
     RecoveryCode,
     TotpFactor,
@@ -110,6 +111,7 @@ def _reset_factors(user: User) -> bool:
     with database_proxy.obj.atomic():
         had = TotpFactor.delete().where(TotpFactor.user == user.id).execute()
         RecoveryCode.delete().where(RecoveryCode.user == user.id).execute()
+        had += ApprovalFactor.delete().where(ApprovalFactor.user == user.id).execute()
         LoginChallenge.delete().where(LoginChallenge.user == user.id).execute()
         if had:
             outbox.queue(totp_disabled_letter(recipient=user.email, username=user.username))

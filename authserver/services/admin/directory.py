@@ -1,12 +1,21 @@
 """Finding users: a searched, paged list, and one user in detail (sessions, second
-factors, last login, latest audit events)."""
+factors, last login, latest audit events).
+
+The list costs the same on any page of any table (issue 27): pages by id cursor, a count
+that stops or estimates above a threshold (store/sizes.py), and a search in the form the
+indexes serve (store/text_search.py): a substring through pg_trgm's indexes, else a
+prefix through the keys' b-tree indexes.
+"""
+
+from peewee import OP, SQL, Expression, NodeList, PostgresqlDatabase, Value
 
 from authserver.services.admin.access import record, target
 from authserver.services.context import Caller, Context
 from authserver.services.factors.checks import unused_recovery_codes
 from authserver.services.registry import serves
 from authserver.services.sessions.self_service import listed
-from authserver.store.models import AuditEvent, Passkey, TotpFactor, User
+from authserver.store.models import AuditEvent, Passkey, TotpFactor, User, database_proxy
+from authserver.store.sizes import counted_up_to, table_size
 from contracts import service as calls
 from contracts.messages import (
     AdminListRequest,
@@ -36,25 +45,71 @@ def _with_totp(users: list[User]) -> list[AdminUser]:
     return [admin_user(user, user.id in on) for user in users]
 
 
-def _page(request: AdminListRequest) -> AdminUserPage:
+# Counting is exact up to these; above, the list shows an estimate and a search "N+".
+LIST_COUNTED_UP_TO = 10_000
+SEARCH_COUNTED_UP_TO = 1_000
+# pg_trgm's index needs a whole trigram of the pattern; shorter words match a prefix.
+SUBSTRING_MIN = 3
+
+
+def _like_either(pattern: str) -> Expression:
+    """Username or address LIKE `pattern` (case-sensitive: the keys are lower-cased)."""
+    escaped = NodeList((Value(pattern, converter=False), SQL("ESCAPE"),
+                        Value("\\", converter=False)))
+    return (Expression(User.username_key, OP.LIKE, escaped)
+            | Expression(User.email_key, OP.LIKE, escaped))
+
+
+def _matching(words: str, substring: bool) -> tuple[Expression, str]:
+    """Users whose lower-cased username or address holds `words` (or starts with them),
+    in a form the indexes serve; and which of the two it is."""
+    literal = words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    if substring and len(words) >= SUBSTRING_MIN:
+        return _like_either(f"%{literal}%"), "substring"
+    if isinstance(database_proxy.obj, PostgresqlDatabase):
+        # The trigram or varchar_pattern_ops indexes serve a LIKE prefix in any collation.
+        return _like_either(f"{literal}%"), "prefix"
+    # SQLite: the unique indexes on the keys (binary collation) serve a range.
+    end = words + "\U0010ffff"
+    return (((User.username_key >= words) & (User.username_key < end))
+            | ((User.email_key >= words) & (User.email_key < end))), "prefix"
+
+
+def _page(request: AdminListRequest, substring: bool) -> AdminUserPage:
+    """Newest first by id: a cursor is the last id shown, so any page costs one index
+    range; an offset still walks past every row it skips."""
     query = User.select()
     words = request.query.strip().lower()
+    search = "substring" if substring else "prefix"
     if words:
-        # The lower-cased keys; peewee escapes LIKE's own wildcards in `words`.
-        query = query.where(User.username_key.contains(words) | User.email_key.contains(words))
-    total = query.count()
-    users = list(query.order_by(User.created_at.desc(), User.id.desc())
-                 .offset(request.offset).limit(request.limit))
-    return AdminUserPage(users=_with_totp(users), total=total)
+        matching, search = _matching(words, substring)
+        query = query.where(matching)
+        size = counted_up_to(query.select(User.id), SEARCH_COUNTED_UP_TO)
+    else:
+        size = table_size(User, LIST_COUNTED_UP_TO)
+    if request.cursor is not None:
+        query = query.where(User.id < int(request.cursor))
+    rows = list(query.order_by(User.id.desc()).offset(request.offset or None)
+                .limit(request.limit + 1))
+    users = rows[:request.limit]
+    more = len(rows) > request.limit
+    return AdminUserPage(users=_with_totp(users), total=size.total, total_kind=size.kind,
+                         next_cursor=str(users[-1].id) if more else None, search=search)
+
+
+async def users_page(ctx: Context, request: AdminListRequest) -> AdminUserPage:
+    """One page of the users (the admin page's list, `authserver users list`)."""
+    return await ctx.store.run(_page, request, await ctx.store.substring_search())
 
 
 @serves(calls.ADMIN_LIST_USERS)
 async def admin_list_users(ctx: Context, request: AdminListRequest,
                            caller: Caller) -> AdminUserPage:
     admin = caller.signed_in
-    page = await ctx.store.run(_page, request)
+    page = await users_page(ctx, request)
+    where = f"after {request.cursor}" if request.cursor else f"from {request.offset}"
     await record(ctx, caller, admin, "list_users", admin.user,
-                 f": {request.query[:60]!r} from {request.offset}")
+                 f": {request.query[:60]!r} {where}")
     return page
 
 

@@ -1,5 +1,7 @@
-"""The login's second step: a right password for an account with TOTP on gives a
-challenge, not a session; the challenge and a code (or a recovery code) give the session.
+"""The login's second step: a right password for an account with TOTP on (or, from a
+new device, with approval from signed-in devices on) gives a challenge, not a session;
+the challenge and a code (or a recovery code, or an approval: approval_requests.py)
+give the session.
 
 A challenge is a random token given out once and stored as its SHA-256. It lives five
 minutes and allows five tries (each reserved by a conditional UPDATE before the check,
@@ -9,10 +11,14 @@ so concurrent guesses get no more); wrong codes also count against the account's
 from datetime import timedelta
 
 from authserver.errors import SecondFactorRequired, ServiceError, exhausted, unauthenticated
+from authserver.security.devices import device_of
 from authserver.security.tokens import new_token, token_digest
 from authserver.services import audit
 from authserver.services.accounts.lookup import DISABLED, as_reply
 from authserver.services.context import Caller, Context
+from authserver.services.factors import approval_requests
+from authserver.services.factors.approval import approval_on
+from authserver.services.factors.approval_requests import Offer
 from authserver.services.factors.checks import check_factor, confirmed_totp
 from authserver.services.oauth.claims import METHODS_SECOND_FACTOR
 from authserver.services.registry import serves
@@ -20,16 +26,22 @@ from authserver.services.sessions.lifecycle import open_session
 from authserver.store.models import LoginChallenge, User, utcnow
 from contracts import Status
 from contracts import service as calls
-from contracts.messages import LoginReply, SecondFactorChallenge, SecondFactorRequest
+from contracts.messages import (
+    LoginReply,
+    SecondFactorChallenge,
+    SecondFactorKind,
+    SecondFactorRequest,
+)
 
 CHALLENGE_LIFETIME = timedelta(minutes=5)
 CHALLENGE_TRIES = 5
-FACTORS = ["totp", "recovery_code"]
+FACTORS: list[SecondFactorKind] = ["totp", "recovery_code"]
 START_OVER = "This login has expired or ended. Log in again with your password."
 
 
-def _needs_second_factor(user_id: int) -> bool:
-    return confirmed_totp(user_id) is not None
+def _factors_on(user_id: int) -> tuple[bool, bool]:
+    """Whether the account has TOTP on, and approval from signed-in devices."""
+    return confirmed_totp(user_id) is not None, approval_on(user_id)
 
 
 def _open_challenge(user_id: int, token_hash: str):
@@ -42,16 +54,37 @@ def _open_challenge(user_id: int, token_hash: str):
 
 async def require_second_factor(ctx: Context, user: User, caller: Caller) -> None:
     """Raise SecondFactorRequired, with a new challenge, when `user` has a second factor;
-    return when the password alone is enough."""
-    if not await ctx.store.run(_needs_second_factor, user.id):
+    return when the password alone is enough.
+
+    Approval from signed-in devices is asked only of a device without the account's
+    device cookie: one that proved the password here before is no new device. When
+    approval is the account's only factor and may not be asked now (paused, too many
+    requests), the login is refused until it may."""
+    totp, approval = await ctx.store.run(_factors_on, user.id)
+    approval = approval and device_of(ctx.settings.secret_key, caller.device, user.id) is None
+    if not totp and not approval:
         return
     challenge = new_token()
     expires_at = await ctx.store.run(_open_challenge, user.id, token_digest(challenge))
+    offered = Offer()
+    if approval:
+        offered = await approval_requests.offer(ctx, user, caller, token_digest(challenge))
+    factors: list[SecondFactorKind] = ["approval"] if offered.number is not None else []
+    if totp:
+        factors += FACTORS
+    if not factors:
+        await ctx.store.run(_consume_hash, token_digest(challenge))
+        raise exhausted(f"{offered.note} Log in again then.", retry_after=offered.retry_after)
     await audit.record(ctx, "second_factor_required", caller, user=user)
     raise SecondFactorRequired(SecondFactorChallenge(
-        challenge=challenge, factors=FACTORS, expires_at=expires_at,
-        tries_left=CHALLENGE_TRIES,
+        challenge=challenge, factors=factors, expires_at=expires_at,
+        tries_left=CHALLENGE_TRIES, number=offered.number,
+        approval_note=(offered.note + approval_requests.OTHER_FACTOR) if offered.note else None,
     ))
+
+
+def _consume_hash(token_hash: str) -> None:
+    LoginChallenge.delete().where(LoginChallenge.token_hash == token_hash).execute()
 
 
 def _reserve_try(token_hash: str) -> tuple[LoginChallenge, User] | None:
@@ -95,6 +128,7 @@ async def finish(ctx: Context, request: SecondFactorRequest, caller: Caller) -> 
         raise
     if not await ctx.store.run(_consume, challenge.id):
         raise unauthenticated(START_OVER)  # a concurrent request finished it first
+    await approval_requests.withdraw(ctx, challenge.token_hash)
     await audit.record(ctx, "login_success", caller, user=user, detail=f"second factor: {kind}")
     return user
 

@@ -17,6 +17,7 @@ from authserver.security.totp import (
 )
 from authserver.services import audit
 from authserver.services.context import Caller, Context
+from authserver.services.factors.approval import approval_on
 from authserver.services.factors.checks import (
     WRONG_TOTP,
     accept_totp,
@@ -56,7 +57,8 @@ def _not_on() -> ServiceError:
 
 def _status(user_id: int) -> SecondFactorStatus:
     return SecondFactorStatus(totp=confirmed_totp(user_id) is not None,
-                              recovery_codes_left=unused_recovery_codes(user_id))
+                              recovery_codes_left=unused_recovery_codes(user_id),
+                              approval=approval_on(user_id))
 
 
 @serves(calls.SECOND_FACTOR_STATUS)

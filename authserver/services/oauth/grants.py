@@ -231,15 +231,17 @@ def end_for_user(user_id: int, reason: str) -> list[int]:
     return ids
 
 
-def prune(*, now: datetime, cutoff: datetime) -> dict[str, int]:
-    """What no request can use again: expired codes, tokens whose access and refresh
-    tokens have both expired (a replay of an expired refresh token is refused as unknown),
-    and grants revoked before `cutoff`, with their tokens."""
+
+def prunable(*, now: datetime, cutoff: datetime) -> list[tuple]:
+    """What no request can use again, as retention's (name, model, condition, age)
+    entries: expired codes, tokens whose access and refresh tokens have both expired (a
+    replay of an expired refresh token is refused as unknown), and grants revoked before
+    `cutoff`, with their tokens."""
     tokens_gone = OAuthToken.access_expires_at < now
     tokens_gone &= OAuthToken.refresh_expires_at.is_null() | (OAuthToken.refresh_expires_at < now)
-    return {
-        "expired oauth codes": OAuthCode.delete().where(OAuthCode.expires_at < now).execute(),
-        "expired oauth tokens": OAuthToken.delete().where(tokens_gone).execute(),
-        "revoked oauth grants": OAuthGrant.delete().where(
-            OAuthGrant.revoked_at < cutoff).execute(),
-    }
+    return [
+        ("expired oauth codes", OAuthCode, OAuthCode.expires_at < now, OAuthCode.expires_at),
+        ("expired oauth tokens", OAuthToken, tokens_gone, OAuthToken.access_expires_at),
+        ("revoked oauth grants", OAuthGrant, OAuthGrant.revoked_at < cutoff,
+         OAuthGrant.revoked_at),
+    ]

@@ -1,4 +1,4 @@
-"""Accounts as the operator manages them: found by id, username or email; listed,
+"""Accounts as the operator manages them: found by id, username or email;
 verified, given a role. The operator's commands reach the data only here and through the
 admin page's acts (services/admin/actions.py: disable, delete ...)."""
 
@@ -21,14 +21,6 @@ def _find(reference: str) -> User | None:
 async def find(ctx: Context, reference: str) -> User | None:
     """The account whose id, username or email (any case) is `reference`."""
     return await ctx.store.run(_find, reference)
-
-
-def _all() -> list[User]:
-    return list(User.select().order_by(User.id))
-
-
-async def all_accounts(ctx: Context) -> list[User]:
-    return await ctx.store.run(_all)
 
 
 def _taken(usernames: list[str], emails: list[str]) -> list[tuple[str, str]]:

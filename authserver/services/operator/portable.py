@@ -18,6 +18,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 from authserver.services.context import Context
 from authserver.store.models import (
     AccountCode,
+    ApprovalFactor,
     AuditEvent,
     ChatMessage,
     OAuthClient,
@@ -39,9 +40,12 @@ from authserver.store.models import (
 FORMAT = "authserver-export"
 VERSION = 3
 READS = (1, 2, 3)
-# Tables whose rows live a few minutes (a login's second step, a passkey ceremony) and
-# the schema's own bookkeeping: a moved database starts without them.
-NOT_CARRIED = ("schema_version", "login_challenge", "passkey_ceremony", "oauth_code")
+# Tables whose rows live minutes (a login's second step, a passkey ceremony, a request
+# to approve a sign-in, which counts for no longer than a quarter of an hour, an app's
+# authorization code) and the schema's own bookkeeping: a moved database starts without
+# them.
+NOT_CARRIED = ("schema_version", "login_challenge", "passkey_ceremony", "login_approval",
+               "oauth_code")
 BATCH = 1000
 
 
@@ -82,6 +86,7 @@ class SessionRecord(Schema):
     ip = _text(64, allow_none=True, load_default=None)
     user_agent = _text(300, allow_none=True, load_default=None)
     amr = _text(40, allow_none=True, load_default=None)
+    by_approval = fields.Boolean(load_default=False)
 
 
 class ChatRecord(Schema):
@@ -221,6 +226,12 @@ class SigningKeyRecord(Schema):
     published_until = fields.NaiveDateTime(allow_none=True, load_default=None)
 
 
+class ApprovalFactorRecord(Schema):
+    id = fields.Integer(required=True)
+    user = fields.Integer(required=True)
+    created_at = fields.NaiveDateTime(required=True)
+
+
 class OutsideProviderRecord(Schema):
     id = fields.Integer(required=True)
     name = _text(40, required=True)
@@ -249,8 +260,8 @@ class ProviderLinkRecord(Schema):
 
 # The tables carried over; each has an integer `id`, the order of its pages.
 Row = (User | Session | ChatMessage | OutboxMail | AuditEvent | AccountCode | TotpFactor
-       | RecoveryCode | Passkey | OAuthClient | OAuthGrant | OAuthToken | OAuthConsent
-       | SigningKey | OutsideProvider | ProviderLink)
+       | RecoveryCode | Passkey | ApprovalFactor | OAuthClient | OAuthGrant | OAuthToken
+       | OAuthConsent | SigningKey | OutsideProvider | ProviderLink)
 
 # In the order rows are written and read back: users before what points at them.
 TABLES: dict[str, tuple[type[Row], Schema]] = {
@@ -263,6 +274,7 @@ TABLES: dict[str, tuple[type[Row], Schema]] = {
     "totp_factor": (TotpFactor, TotpFactorRecord()),
     "recovery_code": (RecoveryCode, RecoveryCodeRecord()),
     "passkey": (Passkey, PasskeyRecord()),
+    "approval_factor": (ApprovalFactor, ApprovalFactorRecord()),
     "oauth_client": (OAuthClient, OAuthClientRecord()),
     "oauth_grant": (OAuthGrant, OAuthGrantRecord()),
     "oauth_token": (OAuthToken, OAuthTokenRecord()),

@@ -8,7 +8,7 @@ database, kept honest by three rules:
   are the sessions of an account whose details changed (`Context.user_changed`: a new
   email must show at once in /api/me);
 - what another process forgets is forgotten here as soon as its message arrives on the
-  Redis channel `<RATE_LIMIT_PREFIX>:sessions:ended` (`EndedChannel`).
+  Redis channel `<REDIS_PREFIX>:sessions:ended` (`EndedChannel`).
 
 A lookup that started before a session ended must not put it back: every ending bumps a
 generation, and a lookup made under an older generation is not stored.

@@ -37,20 +37,23 @@ LAST_USED_PRECISION = timedelta(minutes=1)
 
 
 def _open(user_id: int, token_hash: str, expires_at: datetime, caller: Caller,
-          amr: str) -> Session:
+          amr: str, by_approval: bool) -> Session:
     now = utcnow()
     return Session.create(user=user_id, token_hash=token_hash, expires_at=expires_at,
                           created_at=now, last_used_at=now, ip=caller.ip[:64],
-                          user_agent=caller.user_agent[:300], amr=amr)
+                          user_agent=caller.user_agent[:300], amr=amr, by_approval=by_approval)
 
 
 async def open_session(ctx: Context, user: User, caller: Caller, *,
-                       amr: str = METHODS_PASSWORD) -> tuple[str, datetime]:
-    """A new token for `user`, noting where it logged in from and how (`amr`, RFC 8176
-    method names, told to apps in ID tokens); only the token's hash is stored."""
+                       amr: str = METHODS_PASSWORD,
+                       by_approval: bool = False) -> tuple[str, datetime]:
+    """A new token for `user`, noting where it logged in from, how (`amr`, RFC 8176
+    method names, told to apps in ID tokens) and whether another device approved it;
+    only the token's hash is stored."""
     token = new_token()
     expires_at = utcnow() + timedelta(hours=ctx.settings.session_ttl_hours)
-    await ctx.store.run(_open, user.id, token_digest(token), expires_at, caller, amr)
+    await ctx.store.run(_open, user.id, token_digest(token), expires_at, caller, amr,
+                        by_approval)
     return token, expires_at
 
 

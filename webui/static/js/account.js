@@ -13,7 +13,7 @@ import { wireStrength } from "./strength.js";
 import { timeElement } from "./times.js";
 import { wirePasskeys } from "./passkeys.js";
 import { wireLinkedProviders } from "./providers.js";
-import { wireTwoStep } from "./two-step.js";
+import { wireApprovalSetting, wireTwoStep } from "./two-step.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -36,6 +36,7 @@ function found(problems) {
 export function wireAccount(app) {
   const sessions = new Sessions(app);
   const twoStep = wireTwoStep();
+  const approval = wireApprovalSetting();
   const passkeys = wirePasskeys();
   const providers = wireLinkedProviders();
   const passwordForm = $("password-form");
@@ -152,6 +153,7 @@ export function wireAccount(app) {
     show() {
       renderProfile(app.user);
       twoStep.show();
+      approval.show();
       passkeys.show();
       providers.show();
       sessions.load();
@@ -159,6 +161,7 @@ export function wireAccount(app) {
     hide() {
       for (const form of [passwordForm, emailForm, confirmForm]) concealPasswords(form);
       twoStep.hide();
+      approval.hide();
     },
   };
 }

@@ -32,6 +32,20 @@ function status(user) {
   return words.join(" · ");
 }
 
+const compact = new Intl.NumberFormat("en", {
+  notation: "compact", minimumFractionDigits: 1, maximumFractionDigits: 1,
+});
+
+/** How many users a page says there are: exact ("57 users"), the database's estimate of
+ * a large table ("about 1.0M users"), or a floor where counting would cost more than the
+ * page ("1,000+ users"). */
+function counted(page) {
+  const plural = page.total === 1 ? "user" : "users";
+  if (page.total_kind === "estimate") return `about ${compact.format(page.total)} ${plural}`;
+  if (page.total_kind === "at_least") return `${page.total.toLocaleString("en")}+ ${plural}`;
+  return `${page.total.toLocaleString("en")} ${plural}`;
+}
+
 /** The actions on `user`: [label, API action, confirmation title, what it does, danger]. */
 function actionsFor(user) {
   const name = user.username;
@@ -60,8 +74,10 @@ export function wireAdmin(app) {
   const dialog = $("admin-confirm");
   const confirmForm = $("admin-confirm-form");
   let query = "";
-  let offset = 0;
-  let total = 0;
+  // The cursor of each page shown so far (null: the first): "Previous" goes back one,
+  // "Next" goes on from the page's next_cursor, so every page costs the same to fetch.
+  let cursors = [null];
+  let nextCursor = null;
   let shown = null; // the user in the detail panel
   let pending = null; // the action waiting for its confirmation
 
@@ -69,13 +85,12 @@ export function wireAdmin(app) {
     listStatus.textContent = "Loading…";
     let page;
     try {
-      page = await api.adminUsers(query, offset, PAGE);
+      page = await api.adminUsers(query, cursors.at(-1), PAGE);
     } catch (error) {
       listStatus.textContent = "";
       showFormError(search, error.message);
       return;
     }
-    total = page.total;
     body.replaceChildren(...page.users.map((user) => {
       const open = el("button", "button button-quiet", "Open");
       open.type = "button";
@@ -90,11 +105,14 @@ export function wireAdmin(app) {
       row.append(action);
       return row;
     }));
-    const last = Math.min(offset + PAGE, total);
-    listStatus.textContent = total === 0 ? "No user matches."
-      : `${offset + 1}–${last} of ${total} user${total === 1 ? "" : "s"}`;
-    $("admin-prev").disabled = offset === 0;
-    $("admin-next").disabled = last >= total;
+    const first = (cursors.length - 1) * PAGE + 1;
+    const prefixOnly = page.search === "prefix" && query
+      ? " (names and addresses starting with your words)" : "";
+    listStatus.textContent = page.users.length === 0 ? `No user matches${prefixOnly}.`
+      : `${first}–${first + page.users.length - 1} of ${counted(page)}${prefixOnly}`;
+    $("admin-prev").disabled = cursors.length === 1;
+    $("admin-next").disabled = page.next_cursor === null;
+    nextCursor = page.next_cursor;
   }
 
   function fact(label, ...value) {
@@ -186,15 +204,15 @@ export function wireAdmin(app) {
     event.preventDefault();
     clearErrors(search);
     query = field(search, "query").value.trim();
-    offset = 0;
+    cursors = [null];
     await busy(search, loadList);
   });
   $("admin-prev").addEventListener("click", () => {
-    offset = Math.max(0, offset - PAGE);
+    if (cursors.length > 1) cursors.pop();
     loadList();
   });
   $("admin-next").addEventListener("click", () => {
-    offset += PAGE;
+    if (nextCursor !== null) cursors.push(nextCursor);
     loadList();
   });
 

@@ -104,7 +104,16 @@ export const deleteAccount = (currentPassword) =>
 export const loginSecondFactor = (challenge, factor) =>
   post("/api/login/second-factor", { challenge, ...factor });
 
-/** {totp, recovery_codes_left} of the signed-in account. */
+/** Wait (up to 30 s) for a signed-in device to approve the login: {approved, user}. */
+export const loginApprovalWait = (challenge) => post("/api/login/approval/wait", { challenge });
+
+export const approvalEnable = (currentPassword) =>
+  post("/api/approval/enable", { current_password: currentPassword });
+
+export const approvalDisable = (currentPassword) =>
+  post("/api/approval/disable", { current_password: currentPassword });
+
+/** {totp, recovery_codes_left, approval} of the signed-in account. */
 export const secondFactorStatus = () => call("/api/second-factor");
 
 export const totpEnrol = (currentPassword) =>
@@ -119,9 +128,10 @@ export const regenerateRecoveryCodes = (currentPassword) =>
 export const totpDisable = (currentPassword, factor) =>
   post("/api/totp/disable", { current_password: currentPassword, ...factor });
 
-/** A page of users for an admin: {users, total}. */
-export const adminUsers = (query, offset, limit) =>
-  post("/api/admin/users", { query, offset, limit });
+/** A page of users for an admin after `cursor` (null: the first page):
+ * {users, total, total_kind, next_cursor, search}. */
+export const adminUsers = (query, cursor, limit) =>
+  post("/api/admin/users", { query, cursor, limit });
 
 /** One user in detail, for an admin. */
 export const adminUser = (userId) => post("/api/admin/users/show", { user_id: userId });

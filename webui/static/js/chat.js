@@ -133,6 +133,11 @@ export class Chat {
     });
     socket.io.on("reconnect_attempt", () => this.setState("reconnecting"));
     socket.on("chat", (message) => this.add([message], { live: true }));
+    // Not chat: a new device asks this account's signed-in devices to approve its sign-in.
+    socket.on("login_approval_request", (request) => this.hooks.onApprovalRequest?.(
+      request, (answer) => new Promise((resolve) => socket.emit("login_approval_answer", answer, resolve)),
+    ));
+    socket.on("login_approval_closed", (closed) => this.hooks.onApprovalClosed?.(closed));
     socket.on("presence", ({ user: name, online }) => {
       if (online) this.online.add(name);
       else this.online.delete(name);

@@ -6,6 +6,7 @@
 // view, so a session ended elsewhere brings the page back to log in at once.
 
 import { wireAccount } from "./account.js";
+import { wireApprovalPrompt } from "./approval.js";
 import { wireAdmin } from "./admin.js";
 import * as api from "./api.js";
 import { Chat } from "./chat.js";
@@ -53,8 +54,11 @@ const forms = {
   login: $("login-form"),
 };
 
+const approvalPrompt = wireApprovalPrompt({ go: (view, options) => go(view, options) });
 const chat = new Chat({
   onSessionEnded: (reason) => leave(reason),
+  onApprovalRequest: (request, answer) => approvalPrompt.ask(request, answer),
+  onApprovalClosed: (closed) => approvalPrompt.closed(closed),
   checkSession: () => api.me(),
   onOnline: (count) => views.admin?.online(count),
 });

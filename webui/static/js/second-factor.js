@@ -63,7 +63,8 @@ export function wireFactorChoice(form) {
  * Returns the view: `begin(challenge)` after a login that asked for it, `show()`.
  */
 export function wireSecondFactor(app) {
-  const form = document.getElementById("second-factor-form");
+  const $ = (id) => document.getElementById(id);
+  const form = $("second-factor-form");
   const choice = wireFactorChoice(form);
   let challenge = null;
   clearOnInput(form);
@@ -71,6 +72,55 @@ export function wireSecondFactor(app) {
   function startOver(notice) {
     challenge = null;
     app.go("login", { notice, focus: "login-password" });
+  }
+
+  /** Show what this login may be finished with: approval's number, a code, or both. */
+  function showFactors(secondFactor) {
+    const approval = secondFactor.factors.includes("approval");
+    const codes = secondFactor.factors.includes("totp");
+    $("approval-wait").hidden = !approval;
+    $("approval-number").textContent = approval ? String(secondFactor.number) : "";
+    $("approval-wait-status").textContent = "Waiting for your approval…";
+    $("approval-or").hidden = !(approval && codes);
+    form.hidden = !codes;
+    $("second-factor-switch").hidden = !codes;
+    $("second-factor-separator").hidden = !codes;
+    $("second-factor-lead").hidden = approval;
+    const note = $("approval-note");
+    note.textContent = secondFactor.approval_note || "";
+    note.hidden = !secondFactor.approval_note;
+  }
+
+  /** Wait, call after call, until a signed-in device answers; the login ends here then. */
+  async function waitForApproval(mine) {
+    while (challenge === mine) {
+      let reply;
+      try {
+        reply = await api.loginApprovalWait(mine);
+      } catch (error) {
+        if (challenge !== mine) return;
+        if (error.status >= 500 || error.status === 0 || error.status === undefined) {
+          await new Promise((resolve) => setTimeout(resolve, 2000)); // the network: try again
+          continue;
+        }
+        if (form.hidden) startOver(error.message); // no other factor: only a new login
+        else {
+          $("approval-wait").hidden = true;
+          $("approval-or").hidden = true;
+          $("approval-note").textContent = error.message;
+          $("approval-note").hidden = false;
+          field(form, "code").focus();
+        }
+        return;
+      }
+      if (challenge !== mine) return;
+      if (reply.approved) {
+        challenge = null;
+        choice.reset();
+        app.signedIn(reply.user);
+        return;
+      }
+    }
   }
 
   form.addEventListener("submit", async (event) => {
@@ -103,7 +153,10 @@ export function wireSecondFactor(app) {
     begin(secondFactor) {
       challenge = secondFactor.challenge;
       choice.reset();
-      app.go("second-factor", { focus: "second-factor-code" });
+      showFactors(secondFactor);
+      const approval = secondFactor.factors.includes("approval");
+      app.go("second-factor", { focus: approval ? "second-factor-title" : "second-factor-code" });
+      if (approval) waitForApproval(challenge);
     },
     show() {
       if (!challenge) startOver("Log in with your password first; the code comes next.");

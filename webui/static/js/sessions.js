@@ -12,7 +12,7 @@ const SYSTEMS = [["Android", "Android"], ["iPhone", "iPhone"], ["iPad", "iPad"],
   ["Windows", "Windows"], ["Mac OS X", "macOS"], ["CrOS", "ChromeOS"], ["Linux", "Linux"]];
 
 /** "Chrome on Linux" from a user agent string; the string itself when nothing matches. */
-function device(userAgent) {
+export function device(userAgent) {
   if (!userAgent) return "Unknown device";
   const browser = BROWSERS.find(([token]) => userAgent.includes(token));
   const system = SYSTEMS.find(([token]) => userAgent.includes(token));

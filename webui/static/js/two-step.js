@@ -190,3 +190,59 @@ export function wireTwoStep() {
     },
   };
 }
+
+const APPROVAL_OFF = "Off. When it is on, a new device that logs in with your password waits "
+  + "until you pick, on a device you are signed in on, the number it shows.";
+const APPROVAL_ON = "On: a new device that logs in with your password waits until you pick "
+  + "the number it shows, here or on another device you are signed in on.";
+
+/** The Account view's "Approve new sign-ins" panel: on or off, with the current password. */
+export function wireApprovalSetting() {
+  const status = $("approval-status");
+  const problem = $("approval-error");
+  const form = $("approval-form");
+  const toggle = $("approval-toggle");
+  let on = false;
+  clearOnInput(form);
+
+  function render(state) {
+    on = state.approval;
+    concealPasswords(form);
+    form.reset();
+    clearErrors(form);
+    status.textContent = on ? APPROVAL_ON : APPROVAL_OFF;
+    toggle.textContent = on ? "Turn off approval" : "Turn on approval";
+    toggle.className = `button ${on ? "button-danger" : "button-primary"}`;
+  }
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearErrors(form);
+    const password = field(form, "current_password").value;
+    if (report(form, password ? {} : { current_password: "Enter your current password." })) return;
+    await busy(form, async () => {
+      try {
+        await (on ? api.approvalDisable(password) : api.approvalEnable(password));
+      } catch (error) {
+        reportApiError(form, error);
+        return;
+      }
+      render({ approval: !on });
+    });
+  });
+
+  return {
+    async show() {
+      problem.hidden = true;
+      try {
+        render(await api.secondFactorStatus());
+      } catch (error) {
+        problem.textContent = `Could not load approval: ${error.message}`;
+        problem.hidden = false;
+      }
+    },
+    hide() {
+      concealPasswords(form);
+    },
+  };
+}
