@@ -19,6 +19,7 @@ from authserver.security.passwords import PasswordHasher
 from authserver.security.ratelimit.limiter import RateLimiter
 from authserver.services.context import Context
 from authserver.services.oauth import clients, keys
+from authserver.services.oauth.logout_delivery import LogoutDelivery, session_listener
 from authserver.services.sessions.cache import EndedChannel
 from authserver.services.upkeep.retention import Pruner
 from authserver.settings import Settings
@@ -73,6 +74,9 @@ async def serve(settings: Settings, sockets: list[socket.socket]) -> None:
         settings=settings, store=store, passwords=passwords, limiter=limiter,
         mail_queued=mail.notify, mail_running=mail.running,
     )
+    logouts = LogoutDelivery(store, settings)
+    ctx.logouts_queued = logouts.notify
+    ctx.session_listeners.append(session_listener(store, logouts.notify))
     realtime = RealTime(ctx)
     pruner = Pruner(ctx)
     bundle = load_bundle()
@@ -93,6 +97,7 @@ async def serve(settings: Settings, sockets: list[socket.socket]) -> None:
                                      ctx.live_sessions)
         await ended_channel.start()
     mail.start()
+    logouts.start()
     realtime.start()
     pruner.start()
     gc_probe = collector.tune()
@@ -108,6 +113,7 @@ async def serve(settings: Settings, sockets: list[socket.socket]) -> None:
     _hard_deadline(SHUTDOWN_DEADLINE_SECONDS)
     await pruner.stop()
     await _stop(http_server, app.settings["in_flight"], realtime, mail, ctx)
+    await logouts.stop(SHUTDOWN_GRACE_SECONDS)
     if ended_channel is not None:
         await ended_channel.stop()
     passwords.close()

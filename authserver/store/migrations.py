@@ -22,6 +22,7 @@ from authserver.store.schema import (
     v12_scale_indexes,
     v14_outside_providers,
     v15_login_approval,
+    v16_oidc_apps,
 )
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,7 @@ MIGRATIONS = (
     v15_login_approval.apply,
     v12_scale_indexes.apply,
     v10_openid_provider.apply,
+    v16_oidc_apps.apply,
     v14_outside_providers.apply,
 )
 LATEST_VERSION = len(MIGRATIONS)

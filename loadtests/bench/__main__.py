@@ -22,7 +22,7 @@ from pathlib import Path
 
 from contracts.messages import LoginReply
 from loadtests import payloads, servers
-from loadtests.bench import http_load, measure, report
+from loadtests.bench import http_load, measure, oidc, report
 
 DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
 
@@ -108,6 +108,8 @@ def _start(stack: contextlib.ExitStack, workdir: Path, logdir: Path, database_ur
     setup = measure.Setup(workdir=workdir, logdir=logdir, server=server, bare=bare,
                           env=env, maildir=maildir, accounts=accounts, tag=tag,
                           token=_login(server.url, accounts[0]), redis_url=redis_url)
+    progress("registering an app with `authserver clients create --json`")
+    setup.oidc_app = oidc.register(env)
     setup.version = _health(server.url).get("version", "?")
     setup.pids += [sink.pid, server.pid, bare.pid]
     return setup

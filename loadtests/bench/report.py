@@ -13,6 +13,7 @@ RATIOS = (
     ("health_rps", "bare_tornado_rps", 0.5, "health / bare Tornado"),
     ("me_rps", "bare_tornado_rps", 0.4, "me / bare Tornado"),
     ("login_per_s", "login_bound_per_s", 0.9, "login / bcrypt bound"),
+    ("introspect_rps", "bare_tornado_rps", 0.3, "introspection / bare Tornado"),
 )
 # (figure, limit, "max" or "min")
 LIMITS = (
@@ -25,6 +26,11 @@ DESCRIPTIONS = {
     "bare_tornado_rps": "bare Tornado health, requests/s (wrk, 32 connections)",
     "health_rps": "GET /api/health, requests/s (wrk, 32 connections)",
     "me_rps": "GET /api/me with a Bearer token, requests/s (wrk, 32 connections)",
+    "introspect_rps": "POST /oauth2/introspect of an access token by its app (Basic "
+                      "auth), requests/s (wrk, 32 connections)",
+    "userinfo_rps": "GET /oauth2/userinfo with an access token, requests/s (wrk, 32 "
+                    "connections)",
+    "token_refresh_per_s": "refresh token rotations/s, 8 token families refreshed at once",
     "me_rps_2_workers": "the same with WORKERS=2 and REDIS_URL (a deployment's setup)",
     "bcrypt_ms": "one bcrypt hash at the configured cost, ms",
     "bcrypt_rounds": "bcrypt cost used by the server and for bcrypt_ms",
