@@ -11,6 +11,7 @@ SameSite=Strict cookie goes with the next request.
 A refusal is a 4xx page (or JSON for a client that asks for it), and changes nothing.
 """
 
+import base64
 import json
 from types import SimpleNamespace
 
@@ -118,7 +119,9 @@ class CallbackHandler(ProviderHandler):
         try:
             await self._finish(name, sealed)
         except SecondFactorRequired as asked:
-            self.set_cookie(CHALLENGE_COOKIE, asked.challenge.challenge, path="/",
+            # The login's own challenge (its factors, approval's number), as base64url JSON.
+            said = base64.urlsafe_b64encode(asked.challenge.model_dump_json().encode())
+            self.set_cookie(CHALLENGE_COOKIE, said.decode().rstrip("="), path="/",
                             samesite="Strict", secure=self.secure(), max_age=300)
             self.finish(pages.hop(self.static, self._next + "#second-factor"))
         except ServiceError as error:

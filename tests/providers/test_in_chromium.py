@@ -28,8 +28,9 @@ def _add_home(web_server, home) -> None:
                    redirect_uri=f"{web_server.url}/api/login/provider/{NAME}/callback")
     done = run_authserver(
         {"DATABASE_URL": web_server.database_url, "SECRET_KEY": TEST_SECRET},
-        "providers", "add", "--name", NAME, "--issuer", _issuer(home), "--client-id",
-        app.client_id, "--client-secret-stdin", "--button-label", LABEL,
+        "providers", "add", "--name", NAME, "--issuer", _issuer(home),
+        f"--client-id={app.client_id}",  # an id may begin with "-"
+        "--client-secret-stdin", "--button-label", LABEL,
         stdin=app.client_secret or "")
     assert done.returncode == 0, done.stderr
 

@@ -2,6 +2,8 @@
 to that account the usual way, with its owner told by mail; then the provider signs in to
 it, and the account's second factor is still asked for."""
 
+import base64
+import json
 import time
 
 import requests
@@ -54,8 +56,10 @@ def test_the_second_factor_is_asked_after_the_provider(server, op, unique):
     assert trip.answer is not None and trip.answer.status_code == 200
     assert "#second-factor" in trip.answer.text
     assert me(server, trip.browser).status_code == 401  # no session yet
-    challenge = trip.browser.cookies.get("authserver_second_factor")
-    assert challenge
+    said = trip.browser.cookies.get("authserver_second_factor")
+    asked = json.loads(base64.urlsafe_b64decode(said + "=" * (-len(said) % 4)))
+    assert "totp" in asked["factors"]
+    challenge = asked["challenge"]
     done = trip.browser.post(server.url + "/api/login/second-factor", timeout=10,
                              json={"challenge": challenge, "code": app.code_now()})
     assert done.status_code == 200, done.text

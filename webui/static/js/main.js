@@ -441,7 +441,7 @@ async function start() {
   const providerChallenge = state.user ? null : takeProviderChallenge();
   if (providerChallenge) {
     // Back from an outside provider: this account's second factor is still to give.
-    views["second-factor"].begin({ challenge: providerChallenge });
+    views["second-factor"].begin(providerChallenge);
     document.documentElement.dataset.ready = "true";
     return;
   }

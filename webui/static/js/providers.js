@@ -35,12 +35,18 @@ export async function showProviderButtons() {
   list.hidden = buttons.length === 0;
 }
 
-/** A challenge the provider's sign-in left for the second step, read once; or null. */
+/** The second step's challenge a provider's sign-in left (base64url JSON, as the
+ * login's 401 carries it), read once; or null. */
 export function takeProviderChallenge() {
   const found = document.cookie.split("; ").find((c) => c.startsWith(`${CHALLENGE_COOKIE}=`));
   if (!found) return null;
   document.cookie = `${CHALLENGE_COOKIE}=; path=/; max-age=0; samesite=strict`;
-  return decodeURIComponent(found.slice(CHALLENGE_COOKIE.length + 1));
+  const encoded = found.slice(CHALLENGE_COOKIE.length + 1).replace(/-/g, "+").replace(/_/g, "/");
+  try {
+    return JSON.parse(atob(encoded));
+  } catch {
+    return null;  // not ours: the person logs in again
+  }
 }
 
 /** The Account view's panel; returns `show()`. */
