@@ -11,6 +11,7 @@ import threading
 from tornado.httpserver import HTTPServer
 
 from authserver import collector
+from authserver.mail import sealing
 from authserver.mail.senders import mail_sender
 from authserver.mail.worker import MailWorker
 from authserver.oauth import routes as oauth_routes
@@ -60,6 +61,8 @@ async def prepare_provider(settings: Settings) -> str | None:
 async def serve(settings: Settings, sockets: list[socket.socket]) -> None:
     """Serve on already-bound `sockets` until SIGTERM or SIGINT, then stop gracefully
     (see `_stop`)."""
+    sealing.install(settings.secret_key, settings.secret_key_previous)
+    keys.open_with_previous(settings.secret_key_previous)
     store = Store(settings.database_url)
     passwords = PasswordHasher(settings.bcrypt_rounds)
     limiter = RateLimiter(
@@ -124,12 +127,13 @@ async def serve(settings: Settings, sockets: list[socket.socket]) -> None:
 
 async def _stop(http_server: HTTPServer, in_flight: InFlight, realtime: RealTime,
                 mail: MailWorker, ctx: Context) -> None:
-    """Stop accepting; close every socket properly (1001) so that no chat arrives at a
-    closed store; let requests, socket events, work begun after a reply (a code being
-    issued) and the mail in flight finish within the grace; answer what is left 503."""
+    """Turn new requests away (503: `/api/ready` says so to a load balancer, which a
+    refused connection would not); close every socket properly (1001) so that no chat
+    arrives at a closed store; let requests, socket events, work begun after a reply
+    (a code being issued) and the mail in flight finish within the grace; answer what is
+    left 503; only then stop listening."""
     log.info("stopping: finishing %d request(s) in flight", in_flight.count)
     ctx.stopping.set()
-    http_server.stop()
     in_flight.close()
     await realtime.close_sockets()
     await asyncio.gather(
@@ -138,6 +142,7 @@ async def _stop(http_server: HTTPServer, in_flight: InFlight, realtime: RealTime
         realtime.finish_events(SHUTDOWN_GRACE_SECONDS),
         mail.stop(SHUTDOWN_GRACE_SECONDS),
     )
+    http_server.stop()
     await realtime.stop()
     await http_server.close_all_connections()
 

@@ -138,7 +138,7 @@ class CallbackHandler(ProviderHandler):
             raise ServiceError(Status.NOT_FOUND, f"There is no provider {name!r} here.")
         query = {key: self.get_query_argument(key) for key in self.request.query_arguments}
         code = relying_party.check_answer(flow, query, provider.issuer)
-        identity = await relying_party.exchange(self.discovery, provider, settings.secret_key,
+        identity = await relying_party.exchange(self.discovery, provider, settings,
                                                 flow, code, self.redirect_uri(name))
         done = await sign_in.finish(self.ctx, provider, identity, flow, self.caller())
         if done.token is None:  # a link from the Account view

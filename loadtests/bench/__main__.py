@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
 def _plan(quick: bool) -> measure.Plan:
     return measure.Plan(
         seconds=3 if quick else 10,
-        sockets_target=2_000 if quick else 10_000,
+        sockets_target=2_000 if quick else 20_000,
         sockets_open_limit_s=60 if quick else 180,
         fanout_rounds=5 if quick else 20,
         echo_messages=10 if quick else 25,

@@ -20,8 +20,8 @@ KEYS = (
     "bare_tornado_rps", "health_rps", "me_rps", "bcrypt_ms", "login_bound_per_s", "login_per_s",
     "health_p50_ms", "health_p99_ms_under_login", "signup_per_s", "socket_echo_p50_ms",
     "socket_echo_p99_ms", "chat_fanout_p99_ms", "sockets_held", "rss_kb_per_socket",
-    "health_p99_ms_sockets_held", "gc_max_pause_ms", "me_rps_2_workers",
-    "introspect_rps", "userinfo_rps", "token_refresh_per_s",
+    "health_p99_ms_sockets_held", "health_max_ms_sockets_held", "sockets_close_s",
+    "gc_max_pause_ms", "me_rps_2_workers", "introspect_rps", "userinfo_rps", "token_refresh_per_s",
 )
 
 # What the server logs as it stops (authserver/collector.py).

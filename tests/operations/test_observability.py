@@ -98,7 +98,8 @@ async def test_ready_says_what_it_checked(any_server, http):
 
 
 async def test_json_logs_carry_the_request_id_sent_back_to_the_client(start_server, unique):
-    server = start_server(LOG_FORMAT="json")
+    # the id is kept only from a trusted proxy (here the test itself, on loopback)
+    server = start_server(LOG_FORMAT="json", TRUSTED_PROXIES="127.0.0.1")
     async with aiohttp.ClientSession() as http:
         account = await verified_account(http, server, unique, login=False)
         login = await call(http, server, "login",
@@ -161,3 +162,18 @@ async def test_ready_is_503_while_stopping(start_server, unique):
         assert probe.status == 503 and probe.body["code"] == "UNAVAILABLE"
         assert (await login).status == 200
     assert server.stop() == 0
+
+
+async def test_collector_pauses_are_a_histogram_by_generation(start_server):
+    """The collector's full passes (one a second) show as authserver_gc_pause_seconds."""
+    server = start_server()
+    async with aiohttp.ClientSession() as http:
+        async def full_pass_seen() -> dict[str, float]:
+            while True:
+                _, text = await scrape(http, server)
+                counts = samples(text, "authserver_gc_pause_seconds_count")
+                if counts.get('{generation="2"}', 0) >= 1:
+                    return counts
+                await asyncio.sleep(0.2)
+        counts = await asyncio.wait_for(full_pass_seen(), 30)
+    assert set(counts) <= {'{generation="0"}', '{generation="1"}', '{generation="2"}'}

@@ -36,8 +36,10 @@ class Provider:
     trust_email: bool
     trust_amr: bool
 
-    def secret(self, secret_key: str) -> str:
-        return _box(secret_key).open(self.sealed_secret)
+    def secret(self, secret_key: str, previous: str | None = None) -> str:
+        """The client secret, sealed under SECRET_KEY or (during a rotation) the
+        previous key."""
+        return _box(secret_key, previous).open(self.sealed_secret)
 
     def shown(self) -> dict:
         """What the operator sees (never the secret)."""
@@ -62,8 +64,8 @@ class ProviderSpec:
     trust_amr: bool | None = None
 
 
-def _box(secret_key: str) -> SecretBox:
-    return SecretBox(secret_key, SECRET_LABEL)
+def _box(secret_key: str, previous: str | None = None) -> SecretBox:
+    return SecretBox(secret_key, label=SECRET_LABEL, previous=previous)
 
 
 def _record(row: OutsideProvider) -> Provider:

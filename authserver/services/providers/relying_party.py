@@ -31,6 +31,7 @@ from authserver.services.providers.discovery import (
     ProviderUnavailable,
 )
 from authserver.services.providers.registry import Provider
+from authserver.settings import Settings
 from contracts import Status
 
 FLOW_SECONDS = 600
@@ -67,7 +68,7 @@ class Identity:
 
 
 def _box(secret_key: str) -> SecretBox:
-    return SecretBox(secret_key, FLOW_LABEL)
+    return SecretBox(secret_key, label=FLOW_LABEL)
 
 
 def seal(secret_key: str, flow: FlowState) -> str:
@@ -123,15 +124,15 @@ def check_answer(flow: FlowState, query: dict[str, str], issuer: str) -> str:
     return code
 
 
-async def exchange(discovery: Discovery, provider: Provider, secret_key: str, flow: FlowState,
-                   code: str, redirect_uri: str) -> Identity:
+async def exchange(discovery: Discovery, provider: Provider, settings: Settings,
+                   flow: FlowState, code: str, redirect_uri: str) -> Identity:
     """Trade the code for tokens (client_secret_basic, or _post when that is all the
     provider takes) and verify the ID token."""
     published = await discovery.published(provider.issuer)
     document = published.document
     form = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri,
             "code_verifier": flow.verifier}
-    secret = provider.secret(secret_key)
+    secret = provider.secret(settings.secret_key, settings.secret_key_previous)
     methods = document.get("token_endpoint_auth_methods_supported", ["client_secret_basic"])
     auth = None
     if "client_secret_basic" in methods:
