@@ -342,7 +342,7 @@ class OAuthGrant(BaseModel):
     amr = CharField(max_length=40, null=True)
     created_at = DateTimeField(default=utcnow)
     last_used_at = DateTimeField(null=True)
-    revoked_at = DateTimeField(null=True)
+    revoked_at = DateTimeField(null=True, index=True)
     revoked_reason = CharField(max_length=40, null=True)
 
     class Meta:
