@@ -43,8 +43,8 @@ def _parser() -> argparse.ArgumentParser:
     users.add_commands(commands, _add_setting_flags)
     audit.add_commands(commands, _add_setting_flags)
     data.add_commands(commands, _add_setting_flags)
-    clients.add_commands(commands, _add_setting_flags)
     prune.add_commands(commands, _add_setting_flags)
+    clients.add_commands(commands, _add_setting_flags)
     return parser
 
 

@@ -19,6 +19,7 @@ from authserver.security.passwords import PasswordHasher
 from authserver.security.ratelimit.limiter import RateLimiter
 from authserver.services.context import Context
 from authserver.services.oauth import clients, keys
+from authserver.services.oauth.logout_delivery import LogoutDelivery, session_listener
 from authserver.services.sessions.cache import EndedChannel
 from authserver.services.upkeep.retention import Pruner
 from authserver.settings import Settings
@@ -72,6 +73,9 @@ async def serve(settings: Settings, sockets: list[socket.socket]) -> None:
         settings=settings, store=store, passwords=passwords, limiter=limiter,
         mail_queued=mail.notify, mail_running=mail.running,
     )
+    logouts = LogoutDelivery(store, settings)
+    ctx.logouts_queued = logouts.notify
+    ctx.session_listeners.append(session_listener(store, logouts.notify))
     realtime = RealTime(ctx)
     pruner = Pruner(ctx)
     bundle = load_bundle()
@@ -91,6 +95,7 @@ async def serve(settings: Settings, sockets: list[socket.socket]) -> None:
                                      ctx.live_sessions)
         await ended_channel.start()
     mail.start()
+    logouts.start()
     realtime.start()
     pruner.start()
     gc_probe = collector.tune()
@@ -106,6 +111,7 @@ async def serve(settings: Settings, sockets: list[socket.socket]) -> None:
     _hard_deadline(SHUTDOWN_DEADLINE_SECONDS)
     await pruner.stop()
     await _stop(http_server, app.settings["in_flight"], realtime, mail, ctx)
+    await logouts.stop(SHUTDOWN_GRACE_SECONDS)
     if ended_channel is not None:
         await ended_channel.stop()
     passwords.close()
@@ -116,12 +122,13 @@ async def serve(settings: Settings, sockets: list[socket.socket]) -> None:
 
 async def _stop(http_server: HTTPServer, in_flight: InFlight, realtime: RealTime,
                 mail: MailWorker, ctx: Context) -> None:
-    """Stop accepting; close every socket properly (1001) so that no chat arrives at a
-    closed store; let requests, socket events, work begun after a reply (a code being
-    issued) and the mail in flight finish within the grace; answer what is left 503."""
+    """Turn new requests away (503: `/api/ready` says so to a load balancer, which a
+    refused connection would not); close every socket properly (1001) so that no chat
+    arrives at a closed store; let requests, socket events, work begun after a reply
+    (a code being issued) and the mail in flight finish within the grace; answer what is
+    left 503; only then stop listening."""
     log.info("stopping: finishing %d request(s) in flight", in_flight.count)
     ctx.stopping.set()
-    http_server.stop()
     in_flight.close()
     await realtime.close_sockets()
     await asyncio.gather(
@@ -130,6 +137,7 @@ async def _stop(http_server: HTTPServer, in_flight: InFlight, realtime: RealTime
         realtime.finish_events(SHUTDOWN_GRACE_SECONDS),
         mail.stop(SHUTDOWN_GRACE_SECONDS),
     )
+    http_server.stop()
     await realtime.stop()
     await http_server.close_all_connections()
 

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from prompt_toolkit.formatted_text import FormattedText
 
-from cli import account, second_factor
+from cli import account, apps, device, second_factor
 from cli.context import Context
 from cli.errors import ApiError, UsageError
 from cli.framework import (
@@ -158,6 +158,10 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
     Command("sessions", "list where this account is logged in", account.sessions),
     Command("revoke", "end one of your sessions; --others: all but this one",
             account.revoke, account.REVOKE),
+    Command("apps", "list the apps signed in with this account; 'apps revoke CLIENT_ID' "
+            "removes one", apps.apps, apps.OPTIONS),
+    Command("device", "let a device (a CLI, a TV) sign in as you with the code it shows",
+            device.device, device.OPTIONS),
     Command("delete-account", "delete your account for good", account.delete_account,
             secrets="the password"),
     Command("totp-enrol", "start two-step login: a key (and QR code) for your "

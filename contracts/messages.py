@@ -369,3 +369,111 @@ class PasskeyList(Message):
 
 class RemovePasskeyRequest(Message):
     passkey_id: int = Field(ge=1, le=2**31 - 1)
+
+
+# --- apps signed in with this account (issue 22) -------------------------------------
+
+
+class AppInfo(Message):
+    """An app holding a standing grant of the caller's: what it may see (`scopes`), since
+    when, and when it last got tokens; `offline_access` says it keeps access after the
+    person logs out (until a password change, or its removal here)."""
+
+    client_id: str
+    name: str
+    scopes: list[str]
+    authorized_at: Timestamp
+    last_used_at: Timestamp | None
+    offline_access: bool
+
+
+class AppList(Message):
+    """The apps holding grants, the most recently used first."""
+
+    apps: list[AppInfo]
+
+
+class RevokeAppRequest(Message):
+    client_id: str = Field(min_length=1, max_length=64)
+
+
+# --- the device authorization grant (RFC 8628; issue 22) -----------------------------
+
+
+class DeviceCodeRequest(Message):
+    """A user code as the device shows it (XXXX-XXXX; case, spaces and dashes do not
+    matter)."""
+
+    user_code: str = Field(min_length=1, max_length=20)
+
+
+class DeviceRequestInfo(Message):
+    """What a device asks for, shown before the person approves it."""
+
+    client_id: str
+    name: str
+    scopes: list[str]
+    user_code: str
+    expires_at: Timestamp
+
+
+# --- the administrator's apps (OAuth clients; issue 22) ------------------------------
+
+
+class ClientIdRequest(Message):
+    client_id: str = Field(min_length=1, max_length=64)
+
+
+class ClientFields(Message):
+    """What an administrator sets on an app; a field left out (null) is left as it is
+    on update, and takes its default on create (grants `authorization_code` and
+    `refresh_token`, scopes `openid profile email`)."""
+
+    name: str | None = Field(default=None, max_length=100)
+    redirect_uris: list[Annotated[str, Field(max_length=2000)]] | None = Field(
+        default=None, max_length=20)
+    post_logout_redirect_uris: list[Annotated[str, Field(max_length=2000)]] | None = Field(
+        default=None, max_length=20)
+    backchannel_logout_uri: str | None = Field(default=None, max_length=2000)
+    public: bool | None = None
+    first_party: bool | None = None
+    grant_types: list[Annotated[str, Field(max_length=40)]] | None = Field(
+        default=None, max_length=10)
+    scopes: list[Annotated[str, Field(max_length=40)]] | None = Field(
+        default=None, max_length=10)
+    access_token_seconds: int | None = Field(default=None, ge=1, le=366 * 86400)
+    refresh_token_seconds: int | None = Field(default=None, ge=1, le=366 * 86400)
+    id_token_seconds: int | None = Field(default=None, ge=1, le=366 * 86400)
+
+
+class UpdateClientRequest(ClientFields):
+    client_id: str = Field(min_length=1, max_length=64)
+
+
+class ClientInfo(Message):
+    """A registered app as the administrator sees it (never its secret)."""
+
+    client_id: str
+    name: str
+    redirect_uris: list[str]
+    post_logout_redirect_uris: list[str]
+    backchannel_logout_uri: str | None
+    grant_types: list[str]
+    scopes: list[str]
+    public: bool
+    first_party: bool
+    access_token_seconds: int | None
+    refresh_token_seconds: int | None
+    id_token_seconds: int | None
+    created_at: Timestamp | None
+
+
+class ClientList(Message):
+    clients: list[ClientInfo]
+
+
+class ClientSecretReply(Message):
+    """An app with its secret, shown this once (null for a public app)."""
+
+    client: ClientInfo
+    client_secret: str | None

@@ -478,13 +478,91 @@ LOGIN_APPROVAL_WAIT = Call(
     request=m.ApprovalWaitRequest,
     reply=m.ApprovalWaitReply,
     status=200,
-    errors=(*_BODY, Status.UNAUTHENTICATED),
+    errors=(*_BODY, Status.UNAUTHENTICATED, Status.FAILED_PRECONDITION,
+            Status.PERMISSION_DENIED),
     summary="Wait (at most 30 s a call) for a signed-in device to approve this login; "
             "a session like login's once approved, `approved: false` to call again.",
 )
 
 
 # The table itself: routes, OpenAPI and clients are derived from it, in this order.
+LIST_APPS = Call(
+    name="list_apps",
+    method="GET",
+    route="/api/apps",
+    request=m.Empty,
+    reply=m.AppList,
+    status=200,
+    errors=(Status.UNAUTHENTICATED, Status.RESOURCE_EXHAUSTED),
+    summary="The apps this account signed in to that still hold a grant, and when each "
+            "last used it.",
+    authenticated=True,
+)
+
+REVOKE_APP = Call(
+    name="revoke_app",
+    method="POST",
+    route="/api/apps/revoke",
+    request=m.RevokeAppRequest,
+    reply=m.Notice,
+    status=200,
+    errors=(*_SIGNED_IN_BODY, Status.NOT_FOUND),
+    summary="Remove an app's access: its grants and every token they gave end, its "
+            "consent is forgotten, and it is told by back-channel logout.",
+    authenticated=True,
+)
+
+
+DEVICE_LOOKUP = Call(
+    name="device_lookup",
+    method="POST",
+    route="/api/device/lookup",
+    request=m.DeviceCodeRequest,
+    reply=m.DeviceRequestInfo,
+    status=200,
+    errors=(*_SIGNED_IN_BODY, Status.NOT_FOUND),
+    summary="The app and scopes a device's user code asks for, to show before approving.",
+    authenticated=True,
+)
+
+DEVICE_APPROVE = Call(
+    name="device_approve",
+    method="POST",
+    route="/api/device/approve",
+    request=m.DeviceCodeRequest,
+    reply=m.Notice,
+    status=200,
+    errors=(*_SIGNED_IN_BODY, Status.NOT_FOUND),
+    summary="Let the device showing this user code sign in as this account (RFC 8628).",
+    authenticated=True,
+)
+
+
+_ADMIN_ON_A_CLIENT = (*_ADMIN, Status.NOT_FOUND, Status.FAILED_PRECONDITION)
+
+ADMIN_LIST_CLIENTS = _admin("list_clients", "clients", m.Empty, m.ClientList,
+    "Every registered app (OAuth client), oldest first; never a secret.", errors=_ADMIN)
+
+ADMIN_SHOW_CLIENT = _admin("show_client", "clients/show", m.ClientIdRequest, m.ClientInfo,
+    "One registered app.", errors=_ADMIN_ON_A_CLIENT)
+
+ADMIN_CREATE_CLIENT = _admin("create_client", "clients/create", m.ClientFields,
+    m.ClientSecretReply, "Register an app; its secret is in this reply and nowhere else.",
+    errors=_ADMIN)
+
+ADMIN_UPDATE_CLIENT = _admin("update_client", "clients/update", m.UpdateClientRequest,
+    m.ClientInfo, "Change an app's fields; those left out stay as they are.",
+    errors=_ADMIN_ON_A_CLIENT)
+
+ADMIN_ROTATE_CLIENT_SECRET = _admin("rotate_client_secret", "clients/rotate-secret",
+    m.ClientIdRequest, m.ClientSecretReply,
+    "A new secret for a confidential app, shown once; the old one stops working at once.",
+    errors=_ADMIN_ON_A_CLIENT)
+
+ADMIN_DELETE_CLIENT = _admin("delete_client", "clients/delete", m.ClientIdRequest, m.Notice,
+    "Remove an app with its grants, tokens and consents.", errors=_ADMIN_ON_A_CLIENT)
+
+
 CALLS: tuple[Call[Any, Any], ...] = (
     HEALTH,
     READY,
@@ -524,6 +602,16 @@ CALLS: tuple[Call[Any, Any], ...] = (
     REMOVE_PASSKEY,
     PASSKEY_LOGIN_OPTIONS,
     PASSKEY_LOGIN,
+    LIST_APPS,
+    REVOKE_APP,
+    DEVICE_LOOKUP,
+    DEVICE_APPROVE,
+    ADMIN_LIST_CLIENTS,
+    ADMIN_SHOW_CLIENT,
+    ADMIN_CREATE_CLIENT,
+    ADMIN_UPDATE_CLIENT,
+    ADMIN_ROTATE_CLIENT_SECRET,
+    ADMIN_DELETE_CLIENT,
     APPROVAL_ENABLE,
     APPROVAL_DISABLE,
     LOGIN_APPROVAL_WAIT,

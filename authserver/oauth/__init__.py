@@ -3,6 +3,11 @@ endpoints in their RFCs' shapes (not the service table). It reaches data only th
 `authserver.services.oauth` (import-linter holds it to that)."""
 
 from authserver.oauth.authorize import AuthorizeHandler
+from authserver.oauth.device import (
+    DeviceAuthorizationHandler,
+    DeviceFlow,
+    DeviceVerificationHandler,
+)
 from authserver.oauth.endpoints import (
     DiscoveryHandler,
     IntrospectionHandler,
@@ -18,7 +23,9 @@ from authserver.services.context import Context
 
 def routes(ctx: Context, static: str) -> list[tuple]:
     """The provider's routes; `static` is the web UI's asset prefix (its stylesheet)."""
-    options = {"ctx": ctx, "provider": OpenIDProvider(ctx), "static": static}
+    provider = OpenIDProvider(ctx)
+    provider.register_grant(DeviceFlow)
+    options = {"ctx": ctx, "provider": provider, "static": static}
     return [
         (r"/\.well-known/openid-configuration", DiscoveryHandler, options),
         (r"/\.well-known/oauth-authorization-server", DiscoveryHandler, options),
@@ -29,4 +36,6 @@ def routes(ctx: Context, static: str) -> list[tuple]:
         (r"/oauth2/introspect", IntrospectionHandler, options),
         (r"/oauth2/revoke", RevocationHandler, options),
         (r"/oauth2/logout", LogoutHandler, options),
+        (r"/oauth2/device", DeviceAuthorizationHandler, options),
+        (r"/device", DeviceVerificationHandler, options),
     ]

@@ -18,6 +18,7 @@ PATHS = {
     "introspection_endpoint": "/oauth2/introspect",
     "revocation_endpoint": "/oauth2/revoke",
     "end_session_endpoint": "/oauth2/logout",
+    "device_authorization_endpoint": "/oauth2/device",
 }
 CLAIMS = ["iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "sid", "amr", "at_hash",
           "preferred_username", "email", "email_verified"]
@@ -33,7 +34,8 @@ def metadata(issuer: str) -> dict:
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
         "grant_types_supported": ["authorization_code", "refresh_token",
-                                  "client_credentials"],
+                                  "client_credentials",
+                                  "urn:ietf:params:oauth:grant-type:device_code"],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": [keys.ALGORITHM],
         "token_endpoint_auth_methods_supported": [*SECRET_METHODS, "none"],
@@ -46,6 +48,8 @@ def metadata(issuer: str) -> dict:
         "claims_parameter_supported": False,
         "request_parameter_supported": False,
         "request_uri_parameter_supported": False,
+        "backchannel_logout_supported": True,
+        "backchannel_logout_session_supported": True,
     }
 
 

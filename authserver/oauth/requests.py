@@ -14,6 +14,7 @@ from tornado.httputil import HTTPServerRequest
 
 from authserver.services.context import Caller
 from authserver.services.oauth.claims import Person, SignIn
+from authserver.services.oauth.device import Approved
 from authserver.services.oauth.tokens import Minted
 
 
@@ -55,6 +56,8 @@ class TornadoOAuth2Request(OAuth2Request):
         self.grant_id: int | None = None
         self.minted: Minted | None = None
         self.client_auth_failed = False
+        # The device grant's approval, once its device code is spent (oauth/device.py).
+        self.device_grant: Approved | None = None
 
     @property
     def args(self) -> dict[str, str]:

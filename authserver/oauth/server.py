@@ -316,6 +316,8 @@ class OpenIDProvider(AuthorizationServer):
             grant_id = request.authorization_code.found.grant_id
         elif grant_type == "refresh_token":
             grant_id = request.refresh_token.found.grant_id
+        elif request.device_grant is not None:
+            grant_id = request.device_grant.grant_id
         else:
             grant_id = grants.client_grant(client.record.id, token.get("scope", ""))
         grants.record_tokens(

@@ -36,6 +36,11 @@ HASH_WAIT = Histogram(
     "authserver_hash_wait_seconds", "Time a password hash waited for a thread",
     buckets=(0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
+GC_PAUSE = Histogram(
+    "authserver_gc_pause_seconds", "Time the cyclic garbage collector stopped the loop, "
+    "by generation", ["generation"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+)
 DATABASE_ERRORS = Counter("authserver_database_errors_total",
                           "Database calls that failed as unavailable")
 OAUTH_TOKENS = Counter("authserver_oauth_tokens_issued_total",

@@ -14,6 +14,7 @@ import logging
 import socketio
 
 from authserver.errors import ServiceError
+from authserver.realtime.rooms import RoomIndex
 from contracts import Status
 
 log = logging.getLogger(__name__)
@@ -26,7 +27,7 @@ NOT_FANNED_OUT = (
 )
 
 
-class FanOut(socketio.AsyncRedisManager):
+class FanOut(RoomIndex, socketio.AsyncRedisManager):
     connected: bool  # AsyncRedisManager's: is its Redis connection open
 
     async def emit(self, event, data, namespace=None, room=None, skip_sid=None,

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ValidationError
 
 from authserver.errors import SecondFactorRequired, ServiceError, describe
 from authserver.observability.metrics import SOCKETS
-from authserver.realtime.origins import cookie_may_sign_in, session_cookie
+from authserver.realtime.origin_policy import cookie_may_sign_in, session_cookie
 from authserver.services import throttling
 from authserver.services.accounts.lookup import as_reply
 from authserver.services.chat import messages as chat

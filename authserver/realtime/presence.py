@@ -2,6 +2,10 @@
 
 With Redis each process keeps its own hash of counts under a key that expires unless the
 process keeps refreshing it, so a process that dies takes its users offline with it.
+The deployment keeps one set naming its processes' hashes (`<prefix>:presence`), so a
+count reads those hashes and nothing else: no `SCAN` of the whole keyspace (rate-limit
+keys included) on every connect and disconnect. A hash that expired leaves its name in
+the set; the heartbeat removes such names.
 Each heartbeat rewrites that hash from the counts the process keeps in memory, so a
 Redis that was restarted empty (or missed updates while away) is right again within a
 beat; a beat that fails is logged and the next one tried.
@@ -58,13 +62,16 @@ class RedisPresence:
     def __init__(self, redis_url: str, prefix: str) -> None:
         self._redis = redis.from_url(redis_url, decode_responses=True)
         # REDIS_PREFIX keeps deployments that share a Redis out of each other's counts.
-        self._keys = f"{prefix}:presence:"
-        self._key = f"{self._keys}{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self._processes = f"{prefix}:presence"  # the set of the processes' hashes
+        self._key = f"{prefix}:presence:{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self._heartbeat: asyncio.Task | None = None
         self._local: Counter[str] = Counter()  # this process's connections, the truth
 
+    async def _hashes(self) -> list[str]:
+        return sorted(cast(set[str], await self._redis.smembers(self._processes)))
+
     async def _total(self, user: str) -> int:
-        keys = [key async for key in self._redis.scan_iter(match=self._keys + "*")]
+        keys = await self._hashes()
         if not keys:
             return 0
         async with self._redis.pipeline(transaction=False) as pipe:
@@ -76,8 +83,11 @@ class RedisPresence:
     async def opened(self, user: str) -> bool:
         self._local[user] += 1
         try:
-            await self._redis.hincrby(self._key, user, 1)
-            await self._redis.expire(self._key, KEY_TTL_SECONDS)
+            async with self._redis.pipeline(transaction=False) as pipe:
+                pipe.hincrby(self._key, user, 1)
+                pipe.expire(self._key, KEY_TTL_SECONDS)
+                pipe.sadd(self._processes, self._key)
+                await pipe.execute()
             return await self._total(user) == 1
         except redis.RedisError as exc:
             log.warning("presence of %s not recorded: %s", user, exc)
@@ -100,7 +110,7 @@ class RedisPresence:
     async def online(self) -> list[str]:
         users: set[str] = set()
         try:
-            async for key in self._redis.scan_iter(match=self._keys + "*"):
+            for key in await self._hashes():
                 # decode_responses=True gives str, which redis-py's types cannot follow
                 counts = cast(dict[str, str], await self._redis.hgetall(key))
                 users.update(user for user, count in counts.items() if int(count) > 0)
@@ -119,15 +129,28 @@ class RedisPresence:
             await asyncio.sleep(HEARTBEAT_SECONDS)
 
     async def _rewrite(self) -> None:
-        """This process's hash, as its own counts say, in one transaction. (A connection
-        opened while it is on its way may be missing from it until the next beat.)"""
+        """This process's hash, as its own counts say, in one transaction (a connection
+        opened while it is on its way may be missing from it until the next beat); then
+        the names of hashes that expired (their processes died) leave the set."""
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.delete(self._key)
             if self._local:
                 # Built in place, not by dict(): redis-py's mapping takes wider keys than str.
                 pipe.hset(self._key, mapping={user: n for user, n in self._local.items()})
                 pipe.expire(self._key, KEY_TTL_SECONDS)
+                pipe.sadd(self._processes, self._key)
             await pipe.execute()
+        others = [key for key in await self._hashes() if key != self._key]
+        if others:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for key in others:
+                    pipe.exists(key)
+                alive = await pipe.execute()
+            # (A process whose first user connects just as its name is removed here adds
+            # it again with its next connection or, at the latest, at its next beat.)
+            gone = [key for key, there in zip(others, alive, strict=True) if not there]
+            if gone:
+                await self._redis.srem(self._processes, *gone)
 
     async def start(self) -> None:
         self._heartbeat = asyncio.get_running_loop().create_task(self._beat())
@@ -136,7 +159,10 @@ class RedisPresence:
         if self._heartbeat:
             self._heartbeat.cancel()
         try:
-            await self._redis.delete(self._key)
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.delete(self._key)
+                pipe.srem(self._processes, self._key)
+                await pipe.execute()
         except redis.RedisError as exc:
             log.warning("presence not cleared at stop (its key expires): %s", exc)
         await self._redis.aclose()

@@ -28,6 +28,7 @@ import socketio
 from socketio import packet
 
 from authserver.errors import ServiceError
+from authserver.realtime.engine import EngineServer
 from contracts import Status
 
 log = logging.getLogger(__name__)
@@ -91,7 +92,7 @@ def _decode(data) -> packet.Packet:
     return decoded
 
 
-# Frames refused before Engine.IO reads them (see origins.py) are logged here, as rarely.
+# Frames refused before Engine.IO reads them (see handler.py) are logged here, as rarely.
 frame_log = RareLog(LOG_EVERY)
 
 
@@ -103,6 +104,11 @@ class SocketServer(socketio.AsyncServer):
         self._handler_log = RareLog(LOG_EVERY)
         self.events_in_flight: set[asyncio.Task] = set()
         """The event handlers running now: a graceful stop lets them finish."""
+
+    def _engineio_server_class(self):
+        """Engine.IO's server with its Tornado driver adapted (see engine.py).
+        (Overrides python-socketio's private choice of the Engine.IO server class.)"""
+        return EngineServer
 
     async def _trigger_event(self, event, namespace, *args):
         """Every event handler, answered whatever happens inside it.

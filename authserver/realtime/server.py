@@ -12,10 +12,12 @@ import logging
 from typing import Any
 
 from authserver.realtime.fanout import FanOut
+from authserver.realtime.handler import socket_handler
 from authserver.realtime.namespace import AuthNamespace, account_room, session_room
-from authserver.realtime.origins import origin_allowed, socket_handler
+from authserver.realtime.origin_policy import origin_allowed
 from authserver.realtime.presence import presence_board
 from authserver.realtime.protocol import SocketServer
+from authserver.realtime.rooms import Rooms
 from authserver.services.context import Context
 from authserver.services.sessions.sweep import ended_sessions
 from contracts import events as ev
@@ -35,7 +37,7 @@ class RealTime:
         # Redis pub/sub ignores the database number: REDIS_PREFIX keeps deployments that
         # share a Redis off each other's channel.
         channel = f"{settings.redis_prefix}:socketio"
-        manager = FanOut(settings.redis_url, channel=channel) if settings.redis_url else None
+        manager = FanOut(settings.redis_url, channel=channel) if settings.redis_url else Rooms()
         self.sio = SocketServer(
             async_mode="tornado",
             client_manager=manager,

@@ -31,15 +31,15 @@ EVENTS = frozenset({
     "admin_delete_user",
     # passkeys
     "passkey_added", "passkey_removed",
-    # approval from a signed-in device
-    "approval_enabled", "approval_disabled", "approval_requested", "approval_approved",
-    "approval_denied", "approval_wrong_number", "approval_expired",
     # the OpenID Provider: apps, grants, tokens, keys
     "oauth_client_created", "oauth_client_updated", "oauth_client_secret_rotated",
     "oauth_client_deleted", "oauth_client_auth_failure", "oauth_key_rotated",
     "oauth_authorized", "oauth_consent", "oauth_tokens_issued", "oauth_refreshed",
     "oauth_code_reused", "oauth_refresh_reused", "oauth_token_revoked", "oauth_logout",
-    "oauth_grants_ended",
+    "oauth_grants_ended", "oauth_app_revoked", "oauth_device_approved",
+    # approval from a signed-in device
+    "approval_enabled", "approval_disabled", "approval_requested", "approval_approved",
+    "approval_denied", "approval_wrong_number", "approval_expired",
 })
 
 

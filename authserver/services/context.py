@@ -28,6 +28,8 @@ class Context:
     limiter: RateLimiter
     mail_queued: Callable[[], None] = lambda: None
     mail_running: Callable[[], bool] = lambda: False
+    # Back-channel logout tokens were queued: deliver them now (services/oauth/backchannel).
+    logouts_queued: Callable[[], None] = lambda: None
     session_listeners: list[SessionListener] = field(default_factory=list)
     account_listeners: list[AccountListener] = field(default_factory=list)
     background: set[asyncio.Task] = field(default_factory=set)

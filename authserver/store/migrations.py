@@ -21,6 +21,7 @@ from authserver.store.schema import (
     v10_openid_provider,
     v12_scale_indexes,
     v15_login_approval,
+    v16_oidc_apps,
 )
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,7 @@ MIGRATIONS = (
     v15_login_approval.apply,
     v12_scale_indexes.apply,
     v10_openid_provider.apply,
+    v16_oidc_apps.apply,
 )
 LATEST_VERSION = len(MIGRATIONS)
 

@@ -342,7 +342,7 @@ class OAuthGrant(BaseModel):
     amr = CharField(max_length=40, null=True)
     created_at = DateTimeField(default=utcnow)
     last_used_at = DateTimeField(null=True)
-    revoked_at = DateTimeField(null=True, index=True)
+    revoked_at = DateTimeField(null=True)
     revoked_reason = CharField(max_length=40, null=True)
 
     class Meta:
@@ -420,7 +420,55 @@ class SigningKey(BaseModel):
         table_name = "signing_key"
 
 
+class BackchannelLogout(BaseModel):
+    """A logout token owed to an app (OIDC Back-Channel Logout 1.0), queued with the end
+    that causes it and delivered by the logout worker with retries, like mail. The app,
+    person and session are named by value: an account's deletion cascades its grants
+    away, and the token is still owed. One row per app, session and newest grant
+    (`dedupe_key`), so the several ways a session ends tell an app once."""
+
+    id = AutoField()
+    dedupe_key = CharField(max_length=100, unique=True)
+    client_id = CharField(max_length=64)
+    uri = CharField(max_length=2000)
+    sub = CharField(max_length=64)
+    session_id = IntegerField(null=True)
+    status = CharField(max_length=10, default="pending", index=True)
+    attempts = IntegerField(default=0)
+    next_attempt_at = DateTimeField(default=utcnow, index=True)
+    last_error = TextField(null=True)
+    created_at = DateTimeField(default=utcnow)
+    sent_at = DateTimeField(null=True)
+
+    class Meta:
+        table_name = "backchannel_logout"
+
+
+class OAuthDeviceCode(BaseModel):
+    """A device authorization request (RFC 8628): the device polls with its device code
+    (known by digest), the person approves its user code signed in."""
+
+    id = AutoField()
+    client = ForeignKeyField(OAuthClient, backref="device_codes", on_delete="CASCADE")
+    client_id: int
+    device_code_hash = CharField(max_length=64, unique=True)
+    user_code = CharField(max_length=16, unique=True)
+    scope = CharField(max_length=500)
+    interval = IntegerField()
+    created_at = DateTimeField(default=utcnow)
+    expires_at = DateTimeField(index=True)
+    polled_at = DateTimeField(null=True)
+    user = ForeignKeyField(User, null=True, backref="device_codes", on_delete="CASCADE")
+    user_id: int | None
+    session_id = IntegerField(null=True)
+    approved_at = DateTimeField(null=True)
+    used_at = DateTimeField(null=True)
+
+    class Meta:
+        table_name = "oauth_device_code"
+
+
 ALL_MODELS = (SchemaVersion, User, Session, OutboxMail, ChatMessage, AuditEvent, AccountCode,
               TotpFactor, RecoveryCode, LoginChallenge, Passkey, PasskeyCeremony,
               ApprovalFactor, LoginApproval, OAuthClient, OAuthGrant, OAuthCode, OAuthToken,
-              OAuthConsent, SigningKey)
+              OAuthConsent, SigningKey, BackchannelLogout, OAuthDeviceCode)

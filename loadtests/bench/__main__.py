@@ -22,7 +22,7 @@ from pathlib import Path
 
 from contracts.messages import LoginReply
 from loadtests import payloads, servers
-from loadtests.bench import http_load, measure, report
+from loadtests.bench import http_load, measure, oidc, report
 
 DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
 
@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
 def _plan(quick: bool) -> measure.Plan:
     return measure.Plan(
         seconds=3 if quick else 10,
-        sockets_target=2_000 if quick else 10_000,
+        sockets_target=2_000 if quick else 20_000,
         sockets_open_limit_s=60 if quick else 180,
         fanout_rounds=5 if quick else 20,
         echo_messages=10 if quick else 25,
@@ -108,6 +108,8 @@ def _start(stack: contextlib.ExitStack, workdir: Path, logdir: Path, database_ur
     setup = measure.Setup(workdir=workdir, logdir=logdir, server=server, bare=bare,
                           env=env, maildir=maildir, accounts=accounts, tag=tag,
                           token=_login(server.url, accounts[0]), redis_url=redis_url)
+    progress("registering an app with `authserver clients create --json`")
+    setup.oidc_app = oidc.register(env)
     setup.version = _health(server.url).get("version", "?")
     setup.pids += [sink.pid, server.pid, bare.pid]
     return setup

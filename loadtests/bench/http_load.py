@@ -29,9 +29,10 @@ done = function(summary, latency, requests)
   local e = summary.errors
   io.write("WRK-JSON ", string.format(
     '{"requests": %d, "duration_us": %d, "p50_us": %d, "p90_us": %d, "p99_us": %d, '
-    .. '"connect": %d, "read": %d, "write": %d, "status": %d, "timeout": %d}',
+    .. '"max_us": %d, "connect": %d, "read": %d, "write": %d, "status": %d, "timeout": %d}',
     summary.requests, summary.duration, latency:percentile(50), latency:percentile(90),
-    latency:percentile(99), e.connect, e.read, e.write, e.status, e.timeout), "\\n")
+    latency:percentile(99), latency.max, e.connect, e.read, e.write, e.status, e.timeout),
+    "\\n")
 end
 """
 
@@ -49,6 +50,7 @@ class WrkResult:
     p50_ms: float
     p90_ms: float
     p99_ms: float
+    max_ms: float = 0.0
     errors: dict = field(default_factory=dict)
     wrk_cpu_percent: float = 0.0
     target_cpu_percent: float = 0.0
@@ -137,7 +139,7 @@ class WrkRun:
             requests=data["requests"], duration_s=round(duration, 2),
             rps=round(data["requests"] / duration, 1),
             p50_ms=data["p50_us"] / 1000, p90_ms=data["p90_us"] / 1000,
-            p99_ms=data["p99_us"] / 1000,
+            p99_ms=data["p99_us"] / 1000, max_ms=data["max_us"] / 1000,
             errors={key: data[key] for key in ("connect", "read", "write", "status", "timeout")
                     if data[key]},
             wrk_cpu_percent=round(100 * (usage.ru_utime + usage.ru_stime) / wall, 1),

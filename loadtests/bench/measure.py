@@ -12,7 +12,7 @@ from pathlib import Path
 import bcrypt
 
 from loadtests import payloads, servers
-from loadtests.bench import http_load, sockets
+from loadtests.bench import http_load, oidc, sockets
 from loadtests.bench.http_load import WrkResult, wrk
 
 # The figures every run must produce (results.json may hold more).
@@ -20,7 +20,8 @@ KEYS = (
     "bare_tornado_rps", "health_rps", "me_rps", "bcrypt_ms", "login_bound_per_s", "login_per_s",
     "health_p50_ms", "health_p99_ms_under_login", "signup_per_s", "socket_echo_p50_ms",
     "socket_echo_p99_ms", "chat_fanout_p99_ms", "sockets_held", "rss_kb_per_socket",
-    "health_p99_ms_sockets_held", "gc_max_pause_ms", "me_rps_2_workers",
+    "health_p99_ms_sockets_held", "health_max_ms_sockets_held", "sockets_close_s",
+    "gc_max_pause_ms", "me_rps_2_workers", "introspect_rps", "userinfo_rps", "token_refresh_per_s",
 )
 
 # What the server logs as it stops (authserver/collector.py).
@@ -60,6 +61,7 @@ class Setup:
     version: str = "?"
     wrk_runs: list[WrkResult] = field(default_factory=list)
     pids: list[int] = field(default_factory=list)
+    oidc_app: oidc.App | None = None
 
 
 def bcrypt_ms(rounds: int, samples: int = 5) -> float:
@@ -93,6 +95,18 @@ def once(setup: Setup, plan: Plan, run: int, progress: Callable[[str], None]) ->
     figures["me_rps"] = _ok(load(setup.server, payloads.ME, "me", connections=32,
                                  headers=payloads.bearer(setup.token))).rps
     figures["me_rps_2_workers"] = _me_rps_2_workers(setup, seconds)
+
+    progress("the OpenID Provider: introspection, userinfo, refresh")
+    assert setup.oidc_app is not None
+    issued = oidc.tokens(setup.server.url, setup.oidc_app, setup.accounts[0])
+    figures["introspect_rps"] = _ok(load(
+        setup.server, "/oauth2/introspect", "introspect", connections=32,
+        **oidc.introspection_load(setup.oidc_app, issued["access_token"]))).rps
+    figures["userinfo_rps"] = _ok(load(setup.server, "/oauth2/userinfo", "userinfo",
+                                       connections=32,
+                                       headers=payloads.bearer(issued["access_token"]))).rps
+    figures["token_refresh_per_s"] = oidc.refresh_per_s(setup.server.url, setup.oidc_app,
+                                                        setup.accounts[0], seconds)
 
     progress("health latency, idle, then while logins saturate the CPUs")
     idle = _ok(load(setup.server, payloads.HEALTH, "health probe", **http_load.PROBE))

@@ -10,6 +10,7 @@ import contextlib
 import gc
 import logging
 import random
+import re
 import statistics
 import time
 
@@ -100,11 +101,16 @@ class Clients:
     def connected(self) -> int:
         return sum(client.connected for client in self.clients)
 
-    async def __aexit__(self, *exc) -> None:
-        for start in range(0, len(self.clients), 500):
-            batch = self.clients[start:start + 500]
+    async def close(self, count: int) -> None:
+        """Disconnect the first `count` clients, 500 at a time."""
+        closing, self.clients = self.clients[:count], self.clients[count:]
+        for start in range(0, len(closing), 500):
+            batch = closing[start:start + 500]
             await asyncio.gather(*(client.disconnect() for client in batch),
                                  return_exceptions=True)
+
+    async def __aexit__(self, *exc) -> None:
+        await self.close(len(self.clients))
         await self.session.close()
 
 
@@ -193,6 +199,7 @@ async def held(url: str, token: str | None, server_pid: int, *, target: int,
 
 
 TALKERS = 100
+CLOSED = 10_000  # sockets_close_s: the time to close this many (or all, if fewer)
 
 
 async def _talk(clients: list[socketio.AsyncClient], seconds: float,
@@ -234,10 +241,39 @@ async def _held(url, token, server, target, hold_s, open_limit_s, progress) -> d
         probed = probe.result()
         alive = group.connected()
         after = server.memory_info().rss
+        closing = await _close(url, group, server, min(CLOSED, len(group.clients)))
     return {"sockets_held": alive,
             "sockets_open_s": round(opening_s, 2),
             "socket_open_server_cpu_ms": round(cpu_ms / max(len(group.clients), 1), 2),
             "socket_open_client_cpu_percent": client_cpu.percent,
             "health_p99_ms_sockets_held": probed.p99_ms,
+            "health_max_ms_sockets_held": probed.max_ms,
+            **closing,
             "rss_kb_per_socket": round((after - before) / 1024 / max(alive, 1), 1)}
 
+
+
+async def _close(url: str, group: Clients, server, count: int) -> dict:
+    """Close `count` sockets; the time until the server counts them gone, and its CPU."""
+    async with aiohttp.ClientSession() as http:
+        before = await _sockets_open(http, url)
+        cpu_before = sum(server.cpu_times()[:2])
+        started = time.monotonic()
+        await group.close(count)
+        while True:  # the server says when: polled, as a client would
+            if await _sockets_open(http, url) <= before - count:
+                break
+            await asyncio.sleep(0.05)
+        elapsed = time.monotonic() - started
+    return {"sockets_closed": count, "sockets_close_s": round(elapsed, 2),
+            "sockets_close_server_cpu_s": round(sum(server.cpu_times()[:2]) - cpu_before, 2)}
+
+
+async def _sockets_open(http: aiohttp.ClientSession, url: str) -> float:
+    """The server's own count of open sockets (its /metrics, served to loopback)."""
+    async with http.get(url + "/metrics") as reply:
+        text = await reply.text()
+    found = re.search(r"^authserver_sockets_open (\S+)$", text, re.MULTILINE)
+    if found is None:
+        raise RuntimeError("the server's /metrics has no authserver_sockets_open")
+    return float(found.group(1))

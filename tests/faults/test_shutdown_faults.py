@@ -12,7 +12,7 @@ import uuid
 import aiohttp
 import pytest
 
-from tests.faults.parts import OwnRedis, wait_until
+from tests.faults.parts import HoldingSink, OwnRedis, wait_until
 from tests.need import need
 from tests.support.api import call, verified_account
 
@@ -112,3 +112,35 @@ async def test_workers_parent_ends_even_if_a_child_hangs(start_server, own_redis
                 os.kill(child, signal.SIGKILL)
     assert code == 0
     print(f"--workers 2 with a hung child ended in {time.monotonic() - started:.1f}s")
+
+
+async def test_ready_answers_503_while_the_server_drains(start_server, unique):
+    """A mail held at the relay keeps the server draining after SIGTERM: meanwhile
+    /api/ready answers 503 (a load balancer takes the worker out), rather than the
+    connection being refused."""
+    with HoldingSink() as sink:
+        sink.holding = True
+        server = start_server("sqlite", SMTP_PORT=str(sink.port))
+        async with aiohttp.ClientSession() as http:
+            name, email = unique("drain")
+            await call(http, server, "signup", {"username": name, "email": email,
+                                                "password": "a fine long passphrase 42"})
+            await wait_until(lambda: sink.started >= 1, 10, what="a mail held at the relay")
+            server.process.send_signal(signal.SIGTERM)
+
+            async def ready_status() -> int:
+                # A new connection each time, as a load balancer's probe opens.
+                fresh = aiohttp.TCPConnector(force_close=True)
+                async with aiohttp.ClientSession(connector=fresh) as probe, \
+                        probe.get(server.url + "/api/ready") as reply:
+                    return reply.status
+
+            statuses = set()
+
+            async def draining() -> bool:
+                statuses.add(await ready_status())
+                return 503 in statuses
+            await wait_until(draining, 10, what="/api/ready answering 503 while draining")
+        sink.holding = False
+        assert server.process.wait(timeout=30) == 0
+    assert statuses <= {200, 503}

@@ -161,3 +161,18 @@ async def test_ready_is_503_while_stopping(start_server, unique):
         assert probe.status == 503 and probe.body["code"] == "UNAVAILABLE"
         assert (await login).status == 200
     assert server.stop() == 0
+
+
+async def test_collector_pauses_are_a_histogram_by_generation(start_server):
+    """The collector's full passes (one a second) show as authserver_gc_pause_seconds."""
+    server = start_server()
+    async with aiohttp.ClientSession() as http:
+        async def full_pass_seen() -> dict[str, float]:
+            while True:
+                _, text = await scrape(http, server)
+                counts = samples(text, "authserver_gc_pause_seconds_count")
+                if counts.get('{generation="2"}', 0) >= 1:
+                    return counts
+                await asyncio.sleep(0.2)
+        counts = await asyncio.wait_for(full_pass_seen(), 30)
+    assert set(counts) <= {'{generation="0"}', '{generation="1"}', '{generation="2"}'}

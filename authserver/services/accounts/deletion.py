@@ -11,6 +11,7 @@ from authserver.mail import outbox
 from authserver.mail.compose import account_deleted_letter
 from authserver.services import audit
 from authserver.services.context import Caller, Context
+from authserver.services.oauth import backchannel
 from authserver.services.passwords.recheck import confirm_password
 from authserver.services.registry import serves
 from authserver.services.sessions import lifecycle as sessions
@@ -26,6 +27,8 @@ def _delete(user: User) -> list[int]:
         # writing first: see password._issue_reset
         outbox.queue(account_deleted_letter(recipient=user.email, username=user.username))
         ended = sessions.revoke_all(user.id)
+        # Its grants go with it: the apps are owed their logout tokens first.
+        backchannel.queue_for_user(user.id)
         User.delete().where(User.id == user.id).execute()
     return ended
 

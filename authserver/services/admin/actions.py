@@ -10,6 +10,7 @@ from authserver.mail import outbox
 from authserver.mail.compose import totp_disabled_letter
 from authserver.services.admin.access import record, target
 from authserver.services.context import Caller, Context
+from authserver.services.oauth import backchannel
 from authserver.services.oauth import grants as oauth_grants
 from authserver.services.registry import serves
 from authserver.services.sessions import lifecycle as sessions
@@ -34,7 +35,7 @@ def _disable(user_id: int) -> list[int]:
             User.id == user_id, User.disabled_at.is_null()).execute()
         LoginChallenge.delete().where(LoginChallenge.user == user_id).execute()
         # Enabling the account again does not bring apps' access back.
-        oauth_grants.end_for_user(user_id, "account_disabled")
+        backchannel.queue_for_grants(oauth_grants.end_for_user(user_id, "account_disabled"))
         return sessions.revoke_all(user_id)
 
 
@@ -142,6 +143,7 @@ async def admin_reset_second_factors(ctx: Context, request: AdminUserRequest,
 def _delete(user_id: int) -> list[int]:
     with database_proxy.obj.atomic():
         ended = sessions.revoke_all(user_id)
+        backchannel.queue_for_user(user_id)  # before the delete cascades the grants away
         User.delete().where(User.id == user_id).execute()
     return ended
 

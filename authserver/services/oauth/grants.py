@@ -16,9 +16,10 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from peewee import JOIN
+from peewee import JOIN, Expression, Field
 
 from authserver.store.models import (
+    BaseModel,
     OAuthClient,
     OAuthCode,
     OAuthGrant,
@@ -231,12 +232,11 @@ def end_for_user(user_id: int, reason: str) -> list[int]:
     return ids
 
 
-
-def prunable(*, now: datetime, cutoff: datetime) -> list[tuple]:
-    """What no request can use again, as retention's (name, model, condition, age)
-    entries: expired codes, tokens whose access and refresh tokens have both expired (a
-    replay of an expired refresh token is refused as unknown), and grants revoked before
-    `cutoff`, with their tokens."""
+def past_keeping(*, now: datetime, cutoff: datetime
+                 ) -> list[tuple[str, type[BaseModel], Expression, Field]]:
+    """What no request can use again: expired codes, tokens whose access and refresh
+    tokens have both expired (a replay of an expired refresh token is refused as unknown),
+    and grants revoked before `cutoff`, with their tokens."""
     tokens_gone = OAuthToken.access_expires_at < now
     tokens_gone &= OAuthToken.refresh_expires_at.is_null() | (OAuthToken.refresh_expires_at < now)
     return [

@@ -12,6 +12,7 @@ from authserver.mail.worker import MailWorker
 from authserver.security.passwords import PasswordHasher
 from authserver.security.ratelimit.limiter import RateLimiter
 from authserver.services.context import Caller, Context
+from authserver.services.oauth.logout_delivery import session_listener
 from authserver.settings import Settings
 from authserver.store.database import Store
 
@@ -41,6 +42,8 @@ async def operator_context(settings: Settings, sender=None) -> AsyncIterator[Con
     queued = []
     ctx = Context(settings=settings, store=store, passwords=passwords, limiter=limiter,
                   mail_queued=lambda: queued.append(True))
+    # A session the operator ends owes its apps logout tokens; a server delivers them.
+    ctx.session_listeners.append(session_listener(store, lambda: None))
     try:
         yield ctx
         if mail is not None and queued:

@@ -40,10 +40,10 @@ VERSION = 3
 READS = (1, 2, 3)
 # Tables whose rows live minutes (a login's second step, a passkey ceremony, a request
 # to approve a sign-in, which counts for no longer than a quarter of an hour, an app's
-# authorization code) and the schema's own bookkeeping: a moved database starts without
-# them.
+# code, a device's request) and the schema's own bookkeeping: a moved database starts
+# without them.
 NOT_CARRIED = ("schema_version", "login_challenge", "passkey_ceremony", "login_approval",
-               "oauth_code")
+               "oauth_code", "oauth_device_code", "backchannel_logout")
 BATCH = 1000
 
 

@@ -14,6 +14,7 @@ from authserver.security.codes import CODE_CLIENT_LIMIT, MAX_TRIES_PER_CODE, att
 from authserver.security.password_policy import password_problem
 from authserver.services import audit, codes, throttling
 from authserver.services.context import Caller, Context
+from authserver.services.oauth import backchannel
 from authserver.services.oauth import grants as oauth_grants
 from authserver.services.passwords.recheck import confirm_password
 from authserver.services.registry import serves
@@ -104,7 +105,7 @@ def _apply_reset(*, code: AccountCode, user_id: int, password_hash: str) -> list
         ).where(User.id == user_id).execute()
         ended = sessions.revoke_all(user_id)
         # Apps lose what the old password let them have, offline access included.
-        oauth_grants.end_for_user(user_id, "password_reset")
+        backchannel.queue_for_grants(oauth_grants.end_for_user(user_id, "password_reset"))
         outbox.queue(password_changed_letter(
             recipient=user.email, username=user.username, how="with a reset code from this mail",
         ))
@@ -181,7 +182,7 @@ def _apply_change(*, user_id: int, keep: int, password_hash: str) -> list[int]:
         User.update(password_hash=password_hash).where(User.id == user_id).execute()
         user = User.get_by_id(user_id)
         ended = sessions.revoke_all(user_id, keep=keep)
-        oauth_grants.end_for_user(user_id, "password_changed")
+        backchannel.queue_for_grants(oauth_grants.end_for_user(user_id, "password_changed"))
         outbox.queue(password_changed_letter(
             recipient=user.email, username=user.username,
             how="by someone logged in who knew the old password",

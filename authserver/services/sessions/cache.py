@@ -137,12 +137,17 @@ class EndedChannel:
             log.warning("could not announce the end of %s %d: %s", kind, ident, exc)
 
     async def _listen_forever(self) -> None:
+        """Listen for as long as the process runs: whatever ends a subscription (Redis
+        gone, or a failure of ours) is logged, the cache stops trusting its entries, and
+        the listener subscribes again."""
         while True:
             try:
                 await self._listen()
             except (redis.RedisError, OSError) as exc:
                 log.warning("session end channel lost (%s); retrying in %ss", exc,
                             RETRY_SECONDS)
+            except Exception:
+                log.exception("session end listener failed; retrying in %ss", RETRY_SECONDS)
             self._set_listening(False)
             await asyncio.sleep(RETRY_SECONDS)
 
@@ -152,8 +157,16 @@ class EndedChannel:
             self._set_listening(True)
             async for message in pubsub.listen():
                 if message["type"] == "message":
-                    kind, _, ident = message["data"].decode().partition(":")
-                    self.cache.forget(kind, int(ident))
+                    self._heard(message["data"])
+
+    def _heard(self, data: bytes) -> None:
+        """Forget what a message names; one that names nothing we know (anyone with
+        the Redis can publish) is logged and skipped."""
+        kind, _, ident = data.decode(errors="replace").partition(":")
+        if kind not in (SESSION, USER) or not ident.isdigit():
+            log.warning("ignored a malformed message on %s: %r", self.name, data[:100])
+            return
+        self.cache.forget(kind, int(ident))
 
     def _set_listening(self, listening: bool) -> None:
         self.cache.clear()

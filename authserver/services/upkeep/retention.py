@@ -50,8 +50,8 @@ def past_keeping(*, now: datetime, keep: timedelta
         ("audit events", AuditEvent, AuditEvent.created_at < cutoff, AuditEvent.created_at),
         ("sent mails", OutboxMail, (OutboxMail.status == SENT) & (OutboxMail.sent_at < cutoff),
          OutboxMail.sent_at),
-        *oauth_grants.prunable(now=now, cutoff=cutoff),
         ("expired sessions", Session, Session.expires_at < now, Session.expires_at),
+        *oauth_grants.past_keeping(now=now, cutoff=cutoff),
     ]
 
 

@@ -64,7 +64,7 @@ class OAuthGrant(Model):
     amr = CharField(max_length=40, null=True)
     created_at = DateTimeField()
     last_used_at = DateTimeField(null=True)
-    revoked_at = DateTimeField(null=True, index=True)
+    revoked_at = DateTimeField(null=True)
     revoked_reason = CharField(max_length=40, null=True)
 
     class Meta:

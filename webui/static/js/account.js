@@ -8,6 +8,7 @@ import {
   showError,
 } from "./forms.js";
 import { EMAIL, PASSWORD_MIN_LENGTH } from "./rules.js";
+import { Apps } from "./apps.js";
 import { Sessions } from "./sessions.js";
 import { wireStrength } from "./strength.js";
 import { timeElement } from "./times.js";
@@ -34,6 +35,7 @@ function found(problems) {
  */
 export function wireAccount(app) {
   const sessions = new Sessions(app);
+  const apps = new Apps();
   const twoStep = wireTwoStep();
   const approval = wireApprovalSetting();
   const passkeys = wirePasskeys();
@@ -154,6 +156,7 @@ export function wireAccount(app) {
       approval.show();
       passkeys.show();
       sessions.load();
+      apps.load();
     },
     hide() {
       for (const form of [passwordForm, emailForm, confirmForm]) concealPasswords(form);

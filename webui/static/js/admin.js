@@ -2,6 +2,7 @@
 // detail with the actions an administrator may take, each behind a confirmation naming
 // what it does; and how many people are online, kept live by the chat's connection.
 
+import { wireAdminClients } from "./admin-clients.js";
 import * as api from "./api.js";
 import { busy, clearErrors, field, reportApiError, showFormError } from "./forms.js";
 import { timeElement } from "./times.js";
@@ -67,6 +68,7 @@ function actionsFor(user) {
 
 /** Wire the Admin view; `app` as in main.js. Returns the view and `online(count)`. */
 export function wireAdmin(app) {
+  const clients = wireAdminClients();
   const search = $("admin-search-form");
   const body = $("admin-users-body");
   const listStatus = $("admin-users-status");
@@ -224,6 +226,7 @@ export function wireAdmin(app) {
       }
       detail.hidden = true;
       loadList();
+      clients.load();
     },
     online(count) {
       $("admin-online").textContent = count === null ? "–" : String(count);

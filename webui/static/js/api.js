@@ -95,6 +95,16 @@ export const revokeSession = (sessionId) => post("/api/sessions/revoke", { sessi
 
 export const revokeOtherSessions = () => call("/api/sessions/revoke-others", { method: "POST" });
 
+/** The apps holding grants of this account, the most recently used first. */
+export const apps = async () => (await call("/api/apps")).apps;
+
+export const revokeApp = (clientId) => post("/api/apps/revoke", { client_id: clientId });
+
+/** What a device's user code asks for (the app's name and scopes). */
+export const deviceLookup = (userCode) => post("/api/device/lookup", { user_code: userCode });
+
+export const deviceApprove = (userCode) => post("/api/device/approve", { user_code: userCode });
+
 export const logoutAll = () => call("/api/logout-all", { method: "POST" });
 
 export const deleteAccount = (currentPassword) =>
@@ -132,6 +142,18 @@ export const totpDisable = (currentPassword, factor) =>
  * {users, total, total_kind, next_cursor, search}. */
 export const adminUsers = (query, cursor, limit) =>
   post("/api/admin/users", { query, cursor, limit });
+
+/** The registered apps (OAuth clients), for an admin. */
+export const adminClients = async () => (await post("/api/admin/clients", {})).clients;
+
+/** Register an app: {client, client_secret} (the secret shown this once). */
+export const adminCreateClient = (fields) => post("/api/admin/clients/create", fields);
+
+export const adminRotateClientSecret = (clientId) =>
+  post("/api/admin/clients/rotate-secret", { client_id: clientId });
+
+export const adminDeleteClient = (clientId) =>
+  post("/api/admin/clients/delete", { client_id: clientId });
 
 /** One user in detail, for an admin. */
 export const adminUser = (userId) => post("/api/admin/users/show", { user_id: userId });

@@ -12,6 +12,7 @@ import * as api from "./api.js";
 import { Chat } from "./chat.js";
 import { Resend, codeRefusal, readCode, wireCodeInput } from "./codes.js";
 import { wireDeleteAccount } from "./delete-account.js";
+import { cameForDevice, wireDevice } from "./device.js";
 import {
   busy, clearErrors, clearOnInput, concealPasswords, field, report, reportApiError,
   showError, showFormError, wirePasswordToggles,
@@ -24,12 +25,13 @@ import { EMAIL, USERNAME } from "./rules.js";
 import { MIN_LENGTH, wireStrength } from "./strength.js";
 
 const SIGNED_OUT = ["signup", "verify", "login", "second-factor", "forgot", "reset"];
-const SIGNED_IN = ["chat", "account", "admin"];
+const SIGNED_IN = ["chat", "account", "admin", "device"];
 const VIEWS = [...SIGNED_OUT, ...SIGNED_IN];
 const TITLES = {
   signup: "Sign up", verify: "Verify your email", login: "Log in",
   "second-factor": "Two-step login", forgot: "Forgot password", admin: "Users",
   reset: "Set a new password", chat: "Chat", account: "Your account",
+  device: "Connect a device",
 };
 // The address waiting for its code survives a reload of the Verify view (not a secret).
 const PENDING_EMAIL_KEY = "authserver.pending-email";
@@ -367,6 +369,10 @@ function signedIn(user) {
     goBack();
     return;
   }
+  if (cameForDevice) {
+    go("device");  // the person came for a device: back to its page
+    return;
+  }
   go("chat", { focus: "composer-text" });
 }
 
@@ -415,6 +421,7 @@ async function start() {
     account: wireAccount(app),
     "second-factor": wireSecondFactor(app),
     admin: wireAdmin(app),
+    device: wireDevice(),
   };
   wireDeleteAccount(app);
   wirePasskeyLogin(app);

@@ -1,119 +1,49 @@
 """The Tornado handler for /socket.io: what Engine.IO leaves open, closed before it runs.
 
-Engine.IO's Tornado handler accepts a WebSocket upgrade from any Origin unless given an
-explicit list, and the server's own origin depends on the Host each request names. So
-every request (WebSocket upgrade or long-polling) is checked here first: no Origin
-(a non-browser client), our own origin, or one from ALLOWED_ORIGINS.
+Every request passes, before Engine.IO sees it, the origin policy (origin_policy.py),
+the frame checks (frames.py) and, for a new connection, the connect throttle
+(connect_throttle.py). Engine.IO also answers JSONP polling (`j=`): a `<script>` tag on
+any same-site page (another port, a sibling subdomain) would send our SameSite=Strict
+cookie without an Origin and read the reply, sid included. JSONP is refused, and a
+polling request for an existing sid must carry the session cookie its handshake carried
+(or none if it had none), so a sid learnt elsewhere is no use without the cookie.
 
-Engine.IO also answers JSONP polling (`j=`): a `<script>` tag on any same-site page
-(another port, a sibling subdomain) would send our SameSite=Strict cookie without an
-Origin and read the reply, sid included. JSONP is refused, and a polling request for an
-existing sid must carry the session cookie its handshake carried (or none if it had none),
-so a sid learnt elsewhere is no use without the cookie. The cookie signs a socket in only
-when the handshake itself came from our own pages (`cookie_may_sign_in`).
-
-Each new Engine.IO connection (a request without a `sid`) also counts against the
-client address's `socket_connect_ip` limit, before Engine.IO does any work for it, and
-a WebSocket frame may be no larger than the Engine.IO buffer. Replies carry the same
+A WebSocket frame may be no larger than the Engine.IO buffer. Replies carry the same
 security headers as the rest of the site, and a WebSocket client that stops reading is
 dropped once OUTGOING_BUFFER_BYTES wait for it, rather than buffered without end.
 """
 
-import binascii
-from http.cookies import CookieError, SimpleCookie
 from typing import Any
 
-import engineio.packet
-import engineio.payload
 import socketio
 import tornado.websocket
 
 from authserver.errors import ServiceError
+from authserver.realtime.connect_throttle import count_connect
+from authserver.realtime.frames import (
+    MALFORMED_PAYLOAD,
+    engineio_frame_ok,
+    engineio_payload_ok,
+)
+from authserver.realtime.origin_policy import origin_allowed, session_cookie
 from authserver.realtime.protocol import frame_log
-from authserver.services import throttling
 from authserver.web.base import send_refusal
-from authserver.web.client import SESSION_COOKIE, caller_of
 from authserver.web.headers import apply_security_headers
 from contracts import Status
 
 POLLING_REFUSED = (
     "Long-polling needs sticky sessions, which this multi-worker server does not have. "
-    "Connect with the websocket transport, or see the README's reverse-proxy example."
+    "Connect with the websocket transport, or see docs/operations.md#scale-out."
 )
 JSONP_REFUSED = "JSONP polling is not served: connect with the websocket or polling transport."
-MALFORMED_PAYLOAD = "That was not an Engine.IO payload (at most 16 packets)."
 CONNECTION_ENDED = "This connection has ended: connect again."
 COOKIE_CHANGED = "This connection belongs to another session: reconnect."
-TOO_MANY_CONNECTIONS = "Too many new connections from your address. Try again in {wait}."
+SERVER_STOPPING = "The server is restarting; connect again in a moment."
 # Room for the Engine.IO packet type and Socket.IO framing around a full-size payload.
 FRAME_OVERHEAD = 1024
 # What Tornado may hold for a WebSocket client that does not read: past it, the
 # connection is closed.
 OUTGOING_BUFFER_BYTES = 1024 * 1024
-
-
-def origin_allowed(origin: str | None, host: str, allowed: tuple[str, ...]) -> bool:
-    if origin is None:
-        return True
-    return origin in allowed or origin in (f"http://{host}", f"https://{host}")
-
-
-def session_cookie(environ: dict) -> str | None:
-    """The session cookie of a request, given as Engine.IO's environ."""
-    try:
-        cookie = SimpleCookie(environ.get("HTTP_COOKIE", ""))
-    except CookieError:
-        return None
-    morsel = cookie.get(SESSION_COOKIE)
-    return morsel.value if morsel else None
-
-
-def cookie_may_sign_in(environ: dict) -> bool:
-    """Did this handshake come from one of our own pages, so its cookie may sign it in?
-
-    A browser names the page's origin in `Origin` (always on a WebSocket handshake) or,
-    on a same-origin GET that carries no Origin, says `Sec-Fetch-Site: same-origin`. A
-    same-site page elsewhere (another port, a sibling subdomain) gets the cookie sent
-    along but neither of these.
-    """
-    host = environ.get("HTTP_HOST", "")
-    origin = environ.get("HTTP_ORIGIN")
-    if origin is not None:
-        return origin in (f"http://{host}", f"https://{host}")
-    return environ.get("HTTP_SEC_FETCH_SITE") == "same-origin"
-
-
-# What a client may send: Engine.IO raises on the other types (and, over long-polling,
-# logs a traceback). PING only arrives as the WebSocket upgrade's probe.
-_CLIENT_PACKETS = frozenset({
-    engineio.packet.CLOSE, engineio.packet.PING, engineio.packet.PONG, engineio.packet.MESSAGE,
-    engineio.packet.UPGRADE,
-})
-
-
-def _engineio_packets_ok(packets: list[engineio.packet.Packet]) -> bool:
-    return all(pkt.packet_type in _CLIENT_PACKETS for pkt in packets)
-
-
-def engineio_frame_ok(frame: str | bytes) -> bool:
-    """Is a WebSocket frame an Engine.IO packet? (Engine.IO would raise on one that is not,
-    outside any handler, and log a traceback.) Binary frames pass to the Socket.IO layer,
-    which refuses them with an `error` event."""
-    if isinstance(frame, bytes):
-        return True
-    try:
-        return _engineio_packets_ok([engineio.packet.Packet(encoded_packet=frame)])
-    except (ValueError, IndexError, binascii.Error):
-        return False
-
-
-def engineio_payload_ok(body: bytes) -> bool:
-    """Is a long-polling POST body an Engine.IO payload of at most 16 known packets?"""
-    try:
-        packets = engineio.payload.Payload(encoded_payload=body.decode()).packets
-    except (ValueError, IndexError, binascii.Error):  # UnicodeDecodeError is a ValueError
-        return False
-    return _engineio_packets_ok(packets)
 
 
 def socket_handler(
@@ -135,6 +65,20 @@ def socket_handler(
             return origin_allowed(origin, self.request.host, allowed_origins)
 
         _unsent = 0  # bytes written to this WebSocket and not yet flushed to the client
+        _stream = None  # the WebSocket's stream, to let go of its error once closed
+
+        def open(self, *args, **kwargs):
+            self._stream = self.ws_connection.stream if self.ws_connection else None
+            return super().open(*args, **kwargs)
+
+        def on_close(self) -> None:
+            """Drop the traceback of the error that closed the stream (a reset
+            connection): it holds the stream's frames, which hold the stream, a cycle
+            that would keep the whole connection for the cyclic collector."""
+            stream, self._stream = self._stream, None
+            if stream is not None and stream.error is not None:
+                stream.error.__traceback__ = None
+            super().on_close()
 
         def write_message(self, message, binary: bool = False):
             """Write a frame, unless OUTGOING_BUFFER_BYTES already wait for the client:
@@ -190,7 +134,9 @@ def socket_handler(
             origin = self.request.headers.get("Origin")
             transport = self.get_query_argument("transport", "polling")
             sid = self.get_query_argument("sid", "")
-            if not origin_allowed(origin, self.request.host, allowed_origins):
+            if self.application.settings["in_flight"].closing:
+                self._refuse(Status.UNAVAILABLE, SERVER_STOPPING)
+            elif not origin_allowed(origin, self.request.host, allowed_origins):
                 self._refuse(Status.PERMISSION_DENIED, f"{origin} may not open a socket here.")
             elif "j" in self.request.query_arguments:
                 self._refuse(Status.INVALID_ARGUMENT, JSONP_REFUSED)
@@ -204,11 +150,8 @@ def socket_handler(
                 frame_log.warning("refused a long-polling POST Engine.IO cannot read")
                 self._refuse(Status.INVALID_ARGUMENT, MALFORMED_PAYLOAD)
             elif ctx is not None and not sid:
-                caller = caller_of(self.request, ctx.settings.trusted_proxies, channel="socket")
                 try:
-                    await throttling.hit(
-                        ctx, caller, "socket_connect_ip", caller.client, TOO_MANY_CONNECTIONS
-                    )
+                    await count_connect(ctx, self.request)
                 except ServiceError as error:
                     send_refusal(self, error)
 
