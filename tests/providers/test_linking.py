@@ -50,7 +50,9 @@ def test_the_second_factor_is_asked_after_the_provider(server, op, unique):
     started = api(server, who, "/api/totp/enrol", {"current_password": who.password})
     assert started.status_code == 200, started.text
     app = Authenticator(started.json()["secret"])
-    assert api(server, who, "/api/totp/confirm", {"code": app.code_now()}).status_code == 200
+    confirmed = api(server, who, "/api/totp/confirm",
+                    {"current_password": who.password, "code": app.code_now()})
+    assert confirmed.status_code == 200, confirmed.text
 
     trip = sign_in(server, claims)
     assert trip.answer is not None and trip.answer.status_code == 200
