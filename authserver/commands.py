@@ -38,7 +38,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", dest="HOST", help="overrides HOST (0.0.0.0)")
     serve.add_argument("--workers", dest="WORKERS", help="overrides WORKERS (1)")
     _add_setting_flags(serve)
-    from authserver.operator import audit, clients, data, prune, secrets, users
+    from authserver.operator import audit, clients, data, providers, prune, secrets, users
 
     users.add_commands(commands, _add_setting_flags)
     audit.add_commands(commands, _add_setting_flags)
@@ -46,6 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     prune.add_commands(commands, _add_setting_flags)
     clients.add_commands(commands, _add_setting_flags)
     secrets.add_commands(commands, _add_setting_flags)
+    providers.add_commands(commands, _add_setting_flags)
     return parser
 
 

@@ -28,6 +28,7 @@ from authserver.store.database import Store
 from authserver.web.app import make_app
 from authserver.web.inflight import InFlight
 from authserver.web.metrics_endpoint import routes as metrics_routes
+from authserver.web.providers import routes as provider_routes
 from authserver.web.webui import load_bundle
 from authserver.web.webui import routes as webui_routes
 
@@ -83,7 +84,8 @@ async def serve(settings: Settings, sockets: list[socket.socket]) -> None:
     pruner = Pruner(ctx)
     bundle = load_bundle(app_name=settings.app_name)
     app = make_app(ctx, [*realtime.routes(), *metrics_routes(ctx), *webui_routes(bundle),
-                         *oauth_routes(ctx, bundle.prefix)])
+                         *oauth_routes(ctx, bundle.prefix),
+                         *provider_routes(ctx, bundle.prefix)])
     http_server = HTTPServer(
         app,
         max_body_size=MAX_HTTP_BODY,

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from prompt_toolkit.formatted_text import FormattedText
 
-from cli import account, apps, device, passkeys, second_factor
+from cli import account, apps, device, passkeys, providers, second_factor
 from cli.context import Context
 from cli.errors import ApiError, UsageError
 from cli.framework import (
@@ -162,6 +162,10 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
             "removes one", apps.apps, apps.OPTIONS),
     Command("device", "let a device (a CLI, a TV) sign in as you with the code it shows",
             device.device, device.OPTIONS),
+    Command("providers", "list the outside providers linked to this account",
+            providers.providers),
+    Command("unlink", "unlink an outside provider (not the last way in)", providers.unlink,
+            (providers.PROVIDER,)),
     Command("delete-account", "delete your account for good", account.delete_account,
             secrets="the password"),
     Command("totp-enrol", "start two-step login: a key (and QR code) for your "

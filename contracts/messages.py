@@ -535,3 +535,33 @@ class ClientSecretReply(Message):
 
     client: ClientInfo
     client_secret: str | None
+
+
+class ProviderButton(Message):
+    """An outside OpenID Provider people may sign in with, as the login view shows it."""
+
+    name: str
+    label: str
+
+
+class ProviderButtons(Message):
+    providers: list[ProviderButton]
+
+
+class LinkedProvider(Message):
+    provider: str
+    label: str
+    email: str | None
+    linked_at: str
+
+
+class LinkedProviders(Message):
+    """The providers linked to this account, and those it may still link."""
+
+    linked: list[LinkedProvider]
+    available: list[ProviderButton]
+    has_password: bool
+
+
+class UnlinkProviderRequest(Message):
+    provider: str = Field(min_length=1, max_length=40)

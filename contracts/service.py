@@ -559,6 +559,41 @@ REVOKE_APP = Call(
     authenticated=True,
 )
 
+LOGIN_PROVIDERS = Call(
+    name="login_providers",
+    method="GET",
+    route="/api/login/providers",
+    request=m.Empty,
+    reply=m.ProviderButtons,
+    status=200,
+    errors=(Status.RESOURCE_EXHAUSTED,),
+    summary="The outside providers one may sign in with (GET /api/login/provider/{name}).",
+)
+
+LIST_PROVIDERS = Call(
+    name="list_providers",
+    method="GET",
+    route="/api/providers",
+    request=m.Empty,
+    reply=m.LinkedProviders,
+    status=200,
+    errors=(Status.UNAUTHENTICATED, Status.RESOURCE_EXHAUSTED),
+    summary="The outside providers linked to this account, and those it may link.",
+    authenticated=True,
+)
+
+UNLINK_PROVIDER = Call(
+    name="unlink_provider",
+    method="POST",
+    route="/api/providers/unlink",
+    request=m.UnlinkProviderRequest,
+    reply=m.Notice,
+    status=200,
+    errors=(*_SIGNED_IN_BODY, Status.NOT_FOUND, Status.FAILED_PRECONDITION),
+    summary="Unlink an outside provider; refused when it is the account's last way in.",
+    authenticated=True,
+)
+
 
 DEVICE_LOOKUP = Call(
     name="device_lookup",
@@ -669,6 +704,9 @@ CALLS: tuple[Call[Any, Any], ...] = (
     APPROVAL_ENABLE,
     APPROVAL_DISABLE,
     LOGIN_APPROVAL_WAIT,
+    LOGIN_PROVIDERS,
+    LIST_PROVIDERS,
+    UNLINK_PROVIDER,
 )
 
 

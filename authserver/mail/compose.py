@@ -241,3 +241,18 @@ def email_move_refused_letter(*, recipient: str, username: str) -> Letter:
             "operator of this server.\n"
         ),
     )
+
+
+def provider_linked_letter(*, recipient: str, username: str, provider: str) -> Letter:
+    """The notice that an outside provider now signs in to the account: a link the owner
+    did not make is an account takeover, and this is how they would see it."""
+    return Letter(
+        recipient=recipient,
+        subject=f"{provider} can now sign in to your account",
+        body=(
+            f"Hello {username},\n\n"
+            f"Signing in with {provider} now opens your account '{username}'.\n\n"
+            "If that was not you, sign in, unlink it on the Account page and change your\n"
+            "password.\n"
+        ),
+    )

@@ -93,3 +93,11 @@ def signed_out(static: str, app: str) -> str:
       <p class="lead">You signed out of {esc(app)} and of this site.</p>
       <p class="aside"><a href="/">Sign in again</a></p>"""
     return _page(static, "Signed out", body)
+
+
+def provider_refused(static: str, message: str) -> str:
+    """A sign-in with an outside provider that did not go through: why, and the way back."""
+    body = f"""      <h1 id="page-title">That sign-in did not go through</h1>
+      <p class="form-error" role="alert">{esc(message)}</p>
+      <p class="aside"><a href="/#login">Back to the login page</a></p>"""
+    return _page(static, "Sign-in refused", body)

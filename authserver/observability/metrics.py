@@ -47,6 +47,10 @@ OAUTH_TOKENS = Counter("authserver_oauth_tokens_issued_total",
                        "Tokens given to apps (OpenID Provider), by grant type", ["grant_type"])
 OAUTH_REFUSALS = Counter("authserver_oauth_refusals_total",
                          "OAuth requests refused, by reason (the RFC error code)", ["reason"])
+PROVIDER_SIGN_INS = Counter(
+    "authserver_provider_sign_ins_total",
+    "Sign-ins with outside providers, by provider and outcome (login, signup, linked, "
+    "second_factor, unlinked, refused)", ["provider", "outcome"])
 
 _LOGIN_OUTCOMES = {
     "wrong password": "wrong_password",

@@ -27,10 +27,11 @@ class SecretBox:
     def seal(self, plaintext: str) -> str:
         return self._fernet.encrypt(plaintext.encode()).decode()
 
-    def open(self, sealed: str) -> str:
+    def open(self, sealed: str, max_age: int | None = None) -> str:
         """The plaintext, sealed under SECRET_KEY or (during a rotation) the previous
-        key; cryptography.fernet.InvalidToken when neither opens it."""
-        return self._fernet.decrypt(sealed.encode()).decode()
+        key; cryptography.fernet.InvalidToken when neither opens it, or when it was
+        sealed more than `max_age` seconds ago."""
+        return self._fernet.decrypt(sealed.encode(), ttl=max_age).decode()
 
     def reseal(self, sealed: str) -> str:
         """`sealed` under SECRET_KEY, whichever of the keys sealed it."""

@@ -42,6 +42,9 @@ EVENTS = frozenset({
     # approval from a signed-in device
     "approval_enabled", "approval_disabled", "approval_requested", "approval_approved",
     "approval_denied", "approval_wrong_number", "approval_expired",
+    # outside OpenID Providers
+    "provider_added", "provider_updated", "provider_removed", "provider_login",
+    "provider_signup", "provider_linked", "provider_unlinked", "provider_refused",
 })
 
 

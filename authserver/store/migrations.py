@@ -22,6 +22,7 @@ from authserver.store.schema import (
     v10_openid_provider,
     v12_scale_indexes,
     v13_unverified_by_admin,
+    v14_outside_providers,
     v15_login_approval,
     v16_oidc_apps,
 )
@@ -46,6 +47,7 @@ MIGRATIONS = (
     v13_unverified_by_admin.apply,
     # rebuilds `user` from its DDL of the moment: after every step that changes it
     v9_never_reused_ids.apply,
+    v14_outside_providers.apply,
 )
 LATEST_VERSION = len(MIGRATIONS)
 

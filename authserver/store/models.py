@@ -475,7 +475,58 @@ class OAuthDeviceCode(BaseModel):
         table_name = "oauth_device_code"
 
 
+class OutsideProvider(BaseModel):
+    """An outside OpenID Provider people may sign in with, added by the operator.
+
+    Its endpoints and keys are not stored: they come from its discovery document
+    (services/providers/discovery.py). `client_secret` is sealed with SECRET_KEY.
+    """
+
+    id = AutoField()
+    name = CharField(max_length=40, unique=True)
+    issuer = CharField(max_length=500)
+    client_id = CharField(max_length=255)
+    client_secret = TextField()
+    scopes = CharField(max_length=500)
+    button_label = CharField(max_length=100)
+    allow_signup = BooleanField(default=True)
+    # Dangerous: links an address the provider calls verified to the local account
+    # holding it, without that account's password.
+    trust_email = BooleanField(default=False)
+    # The provider's `amr` saying a second factor stands for ours.
+    trust_amr = BooleanField(default=False)
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "outside_provider"
+
+
+class ProviderLink(BaseModel):
+    """An account's identity at an outside provider: its issuer and `sub`, one account
+    each (never matched by email)."""
+
+    id = AutoField()
+    user = ForeignKeyField(User, backref="provider_links", on_delete="CASCADE")
+    user_id: int
+    provider = ForeignKeyField(OutsideProvider, backref="links", on_delete="CASCADE")
+    provider_id: int
+    issuer = CharField(max_length=500)
+    subject = CharField(max_length=255)
+    email = CharField(max_length=254, null=True)
+    created_at = DateTimeField(default=utcnow)
+    last_used_at = DateTimeField(null=True)
+
+    class Meta:
+        table_name = "provider_link"
+        indexes = (
+            (("issuer", "subject"), True),
+            (("user", "provider"), True),
+        )
+
+
 ALL_MODELS = (SchemaVersion, User, Session, OutboxMail, ChatMessage, AuditEvent, AccountCode,
               TotpFactor, RecoveryCode, LoginChallenge, Passkey, PasskeyCeremony,
               ApprovalFactor, LoginApproval, OAuthClient, OAuthGrant, OAuthCode, OAuthToken,
-              OAuthConsent, SigningKey, BackchannelLogout, OAuthDeviceCode)
+              OAuthConsent, SigningKey, BackchannelLogout, OAuthDeviceCode, OutsideProvider,
+              ProviderLink)

@@ -26,7 +26,9 @@ from authserver.store.models import (
     OAuthGrant,
     OAuthToken,
     OutboxMail,
+    OutsideProvider,
     Passkey,
+    ProviderLink,
     RecoveryCode,
     Session,
     SigningKey,
@@ -231,10 +233,36 @@ class ApprovalFactorRecord(Schema):
     created_at = fields.NaiveDateTime(required=True)
 
 
+class OutsideProviderRecord(Schema):
+    id = fields.Integer(required=True)
+    name = _text(40, required=True)
+    issuer = _text(500, required=True)
+    client_id = _text(255, required=True)
+    client_secret = fields.String(required=True)  # sealed with a key from SECRET_KEY
+    scopes = _text(500, required=True)
+    button_label = _text(100, required=True)
+    allow_signup = fields.Boolean(required=True)
+    trust_email = fields.Boolean(required=True)
+    trust_amr = fields.Boolean(required=True)
+    created_at = fields.NaiveDateTime(required=True)
+    updated_at = fields.NaiveDateTime(required=True)
+
+
+class ProviderLinkRecord(Schema):
+    id = fields.Integer(required=True)
+    user = fields.Integer(required=True)
+    provider = fields.Integer(required=True)
+    issuer = _text(500, required=True)
+    subject = _text(255, required=True)
+    email = _text(254, allow_none=True, load_default=None)
+    created_at = fields.NaiveDateTime(required=True)
+    last_used_at = fields.NaiveDateTime(allow_none=True, load_default=None)
+
+
 # The tables carried over; each has an integer `id`, the order of its pages.
 Row = (User | Session | ChatMessage | OutboxMail | AuditEvent | AccountCode | TotpFactor
        | RecoveryCode | Passkey | ApprovalFactor | OAuthClient | OAuthGrant | OAuthToken
-       | OAuthConsent | SigningKey)
+       | OAuthConsent | SigningKey | OutsideProvider | ProviderLink)
 
 # In the order rows are written and read back: users before what points at them.
 TABLES: dict[str, tuple[type[Row], Schema]] = {
@@ -253,6 +281,8 @@ TABLES: dict[str, tuple[type[Row], Schema]] = {
     "oauth_token": (OAuthToken, OAuthTokenRecord()),
     "oauth_consent": (OAuthConsent, OAuthConsentRecord()),
     "signing_key": (SigningKey, SigningKeyRecord()),
+    "outside_provider": (OutsideProvider, OutsideProviderRecord()),
+    "provider_link": (ProviderLink, ProviderLinkRecord()),
 }
 
 

@@ -15,7 +15,14 @@ from peewee import Model
 
 from authserver.mail import sealing
 from authserver.security.secretbox import SIGNING_KEY_LABEL, TOTP_LABEL, SecretBox
-from authserver.store.models import OutboxMail, SigningKey, TotpFactor, database_proxy
+from authserver.services.providers.registry import SECRET_LABEL as PROVIDER_SECRET_LABEL
+from authserver.store.models import (
+    OutboxMail,
+    OutsideProvider,
+    SigningKey,
+    TotpFactor,
+    database_proxy,
+)
 
 
 @dataclass(frozen=True)
@@ -37,6 +44,7 @@ SEALED_COLUMNS: list[SealedColumn] = [
     SealedColumn(TotpFactor, "secret", TOTP_LABEL),
     SealedColumn(OutboxMail, "body", sealing.LABEL, prefix=sealing.SEALED),
     SealedColumn(SigningKey, "private_jwk", SIGNING_KEY_LABEL),
+    SealedColumn(OutsideProvider, "client_secret", PROVIDER_SECRET_LABEL),
 ]
 """Every sealed column: a feature that seals a new kind of secret adds its own here."""
 

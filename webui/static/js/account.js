@@ -13,6 +13,7 @@ import { Sessions } from "./sessions.js";
 import { wireStrength } from "./strength.js";
 import { timeElement } from "./times.js";
 import { wirePasskeys } from "./passkeys.js";
+import { wireLinkedProviders } from "./providers.js";
 import { wireApprovalSetting, wireTwoStep } from "./two-step.js";
 
 const $ = (id) => document.getElementById(id);
@@ -39,6 +40,7 @@ export function wireAccount(app) {
   const twoStep = wireTwoStep(app);
   const approval = wireApprovalSetting();
   const passkeys = wirePasskeys();
+  const providers = wireLinkedProviders();
   const passwordForm = $("password-form");
   const emailForm = $("email-form");
   const confirmForm = $("confirm-form");
@@ -155,6 +157,7 @@ export function wireAccount(app) {
       twoStep.show();
       approval.show();
       passkeys.show();
+      providers.show();
       sessions.load();
       apps.load();
     },

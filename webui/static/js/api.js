@@ -201,3 +201,9 @@ export async function me() {
     throw error;
   }
 }
+
+export const loginProviders = async () => (await call("/api/login/providers")).providers;
+
+export const linkedProviders = () => call("/api/providers");
+
+export const unlinkProvider = (provider) => post("/api/providers/unlink", { provider });

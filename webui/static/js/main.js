@@ -19,6 +19,7 @@ import {
 } from "./forms.js";
 import { forgetEveryone } from "./clean-slate.js";
 import { wirePasskeyLogin } from "./passkeys.js";
+import { showProviderButtons, takeProviderChallenge } from "./providers.js";
 import { goBack, loginHint, reauth, returnTo } from "./return-to.js";
 import { wirePasswordReset } from "./password-reset.js";
 import { wireSecondFactor } from "./second-factor.js";
@@ -466,6 +467,14 @@ async function start() {
     } catch (error) {
       state.notice = `Could not check your session: ${error.message}`;
     }
+  }
+  showProviderButtons();
+  const providerChallenge = state.user ? null : takeProviderChallenge();
+  if (providerChallenge) {
+    // Back from an outside provider: this account's second factor is still to give.
+    views["second-factor"].begin(providerChallenge);
+    document.documentElement.dataset.ready = "true";
+    return;
   }
   if (returnTo && state.user && !reauth) {
     goBack();
