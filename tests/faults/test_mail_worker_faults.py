@@ -7,7 +7,6 @@ worker over a real PostgreSQL database, sending through smtplib to a real SMTP s
   is due at once: the next pass takes it.
 """
 
-import asyncio
 from datetime import timedelta
 
 import asyncpg
