@@ -176,7 +176,7 @@ class MailWorker:
             except ServiceError as exc:
                 log.warning("lease of mail %d not renewed: %s", mail_id, exc.message)
 
-    async def _record_failure(self, mail, exc: Exception) -> None:
+    async def _record_failure(self, mail, exc: BaseException) -> None:
         try:
             status = await self.store.run(outbox.mark_failed_attempt, mail, repr(exc))
         except ServiceError as error:
