@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 UNREADABLE = "sealed under another SECRET_KEY (SECRET_KEY_PREVIOUS unset)"
 
 POLL_SECONDS = 5.0
+DATABASE_RETRY_SECONDS = 1.0  # a pass the database stopped: try again soon after
 RENEW_SECONDS = 1.0  # well inside outbox.LEASE_SECONDS
 MARK_RETRY_DELAYS = (0.1, 0.3, 1.0)
 CANCEL_WAIT_SECONDS = 0.5
@@ -115,8 +116,10 @@ class MailWorker:
                 await self.send_due()
                 wait = await self._seconds_until_next()
             except ServiceError as exc:
+                # The database, not the relay: no mail is held back by it, so the pass
+                # after the database's return comes within a second.
                 log.warning("mail worker pass stopped: %s; trying again shortly", exc.message)
-                wait = POLL_SECONDS
+                wait = DATABASE_RETRY_SECONDS
             except Exception:
                 log.exception("mail worker pass failed; trying again shortly")
                 wait = POLL_SECONDS
@@ -153,28 +156,27 @@ class MailWorker:
             log.warning("mail %d given up: %s", mail.id, UNREADABLE)
             return
         sending = _in_daemon_thread(self.sender.send, letter)
-        try:
-            await self._renewing_lease(mail.id, sending)
-        except Exception as exc:  # Any failure of the SMTP exchange is a retry.
-            await self._record_failure(mail, exc)
-        else:
-            MAIL.labels("sent").inc()
-            log.info("mail %d sent", mail.id)
-            self._sent_unmarked.add(mail.id)
-            await self._mark_sent_ones()
+        await self._renewing_lease(mail.id, sending)
+        # Only the SMTP exchange's own failure is a failed attempt (backoff, a count);
+        # the database's errors above were the database's, and cost the mail nothing.
+        if (failure := sending.exception()) is not None:
+            await self._record_failure(mail, failure)
+            return
+        MAIL.labels("sent").inc()
+        log.info("mail %d sent", mail.id)
+        self._sent_unmarked.add(mail.id)
+        await self._mark_sent_ones()
 
     async def _renewing_lease(self, mail_id: int, sending: asyncio.Future) -> None:
-        """Wait for the send, renewing the mail's lease while it runs (a slow relay)."""
-        while True:
-            done, _ = await asyncio.wait({sending}, timeout=RENEW_SECONDS)
-            if done:
-                return sending.result()
+        """Wait for the send, renewing the mail's lease while it runs (a slow relay). A
+        renewal the database refuses is let go: the send goes on either way."""
+        while not (await asyncio.wait({sending}, timeout=RENEW_SECONDS))[0]:
             try:
                 await self.store.run(outbox.renew_lease, mail_id)
             except ServiceError as exc:
                 log.warning("lease of mail %d not renewed: %s", mail_id, exc.message)
 
-    async def _record_failure(self, mail, exc: Exception) -> None:
+    async def _record_failure(self, mail, exc: BaseException) -> None:
         try:
             status = await self.store.run(outbox.mark_failed_attempt, mail, repr(exc))
         except ServiceError as error:
