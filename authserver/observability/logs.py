@@ -18,6 +18,23 @@ request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 """The id of the request being served by this task, for every line it logs."""
 
 
+class TextFormatter(logging.Formatter):
+    """TEXT_FORMAT, its date and time worked out once a second rather than on every line
+    (time.strftime was a sixth of the access log's cost)."""
+
+    def __init__(self) -> None:
+        super().__init__(TEXT_FORMAT)
+        self._second: int | None = None
+        self._stamp = ""
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        second = int(record.created)
+        if second != self._second:
+            self._second = second
+            self._stamp = super().formatTime(record).rpartition(",")[0]
+        return f"{self._stamp},{int(record.msecs):03d}"
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, object] = {
@@ -96,7 +113,7 @@ def configure_logging(log_format: str) -> None:
     logging.logMultiprocessing = False
     logging._srcfile = None  # the documented switch (logging HOWTO, "Optimization")
     handler = TurnHandler()
-    formatter = JsonFormatter() if log_format == "json" else logging.Formatter(TEXT_FORMAT)
+    formatter = JsonFormatter() if log_format == "json" else TextFormatter()
     handler.setFormatter(formatter)
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -5,7 +5,7 @@ line logged where no loop runs at once."""
 import asyncio
 import logging
 
-from authserver.observability.logs import TurnHandler
+from authserver.observability.logs import TEXT_FORMAT, TextFormatter, TurnHandler
 
 
 class Writes:
@@ -49,3 +49,14 @@ async def test_a_line_off_the_loop_is_written_at_once_after_those_waiting():
     logger.info("on the loop")
     await asyncio.to_thread(logger.info, "in a thread")
     assert stream.writes == ["on the loop\nin a thread\n"]
+
+
+
+def test_text_lines_keep_logging_s_own_time_format():
+    kept = TextFormatter()  # one formatter across lines and seconds, as the server's
+    plain = logging.Formatter(TEXT_FORMAT)
+    record = logging.LogRecord("tornado.access", logging.INFO, __file__, 1, "200 GET /", (),
+                               None)
+    for created in (1_800_000_000.123, 1_800_000_000.987, 1_800_000_001.004):
+        record.created, record.msecs = created, int((created % 1) * 1000)
+        assert kept.format(record) == plain.format(record)
