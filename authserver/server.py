@@ -101,7 +101,7 @@ async def serve(settings: Settings, sockets: list[socket.socket]) -> None:
         await ended_channel.start()
     mail.start()
     logouts.start()
-    realtime.start()
+    realtime.start(ended_channel)
     pruner.start()
     gc_probe = collector.tune()
 

@@ -41,6 +41,9 @@ GC_PAUSE = Histogram(
     "by generation", ["generation"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
 )
+STORE_RUNS = Counter("authserver_store_runs_total",
+                     "Units of database work run (`Store.run`), by the function run: what "
+                     "the server asks of the database, idle or not", ["work"])
 DATABASE_ERRORS = Counter("authserver_database_errors_total",
                           "Database calls that failed as unavailable")
 OAUTH_TOKENS = Counter("authserver_oauth_tokens_issued_total",

@@ -7,6 +7,8 @@ table's model before the event's method sees it.
 """
 
 import logging
+from collections.abc import Callable
+from datetime import datetime
 
 import socketio
 from pydantic import BaseModel, ValidationError
@@ -55,6 +57,9 @@ class AuthNamespace(socketio.AsyncNamespace):
         super().__init__("/")
         self.ctx = ctx
         self.presence = presence
+        # Told of each session a socket signs in with and when it expires (RealTime's
+        # expiry timer).
+        self.session_joined: Callable[[int, datetime], None] = lambda session_id, at: None
 
     # --- connection -------------------------------------------------------------
 
@@ -112,6 +117,7 @@ class AuthNamespace(socketio.AsyncNamespace):
         if user.role == "admin":
             await self.enter_room(sid, gate.ADMINS)
         await self.enter_room(sid, session_room(signed_in.session_id))
+        self.session_joined(signed_in.session_id, signed_in.expires_at)
         await self.enter_room(sid, account_room(user.id))
         if not quiet and await self.presence.opened(user.username):
             await self._announce(ev.Presence(user=user.username, online=True))

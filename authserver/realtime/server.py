@@ -1,9 +1,15 @@
 """The Socket.IO server: its options, its Tornado route, ending revoked sessions, and
 closing every socket properly when the server stops.
 
-A session ends live: logout in this process reaches its sockets at once through the
-context's session listener; a sweep every SWEEP_SECONDS also ends sockets whose session
-expired or was revoked by another process.
+A session ends live, with no query while nothing happens:
+
+- ended in this process (logout, revocation): the context's session listener;
+- ended by another process: its announcement on the Redis channel of ended sessions
+  (`EndedChannel`), heard here;
+- expired: one timer over the local sessions' expiry times (`ExpiryTimer`).
+
+What none of these carry is found by a batched pass over the database (`_sweep`): see
+`_sweep_forever` for when it runs.
 """
 
 import asyncio
@@ -11,6 +17,7 @@ import contextlib
 import logging
 from typing import Any
 
+from authserver.realtime.expiry import ExpiryTimer
 from authserver.realtime.fanout import FanOut
 from authserver.realtime.handler import socket_handler
 from authserver.realtime.namespace import AuthNamespace, account_room, session_room
@@ -19,13 +26,15 @@ from authserver.realtime.presence import presence_board
 from authserver.realtime.protocol import SocketServer
 from authserver.realtime.rooms import Rooms
 from authserver.services.context import Context
+from authserver.services.sessions.cache import EndedChannel
 from authserver.services.sessions.sweep import ended_sessions
 from contracts import events as ev
 
 log = logging.getLogger(__name__)
 
 MAX_SOCKET_MESSAGE = 64 * 1024
-SWEEP_SECONDS = 0.5
+SWEEP_SECONDS = 0.5  # without Redis, the database is the only channel between processes
+SAFETY_SWEEP_SECONDS = 60.0  # with Redis, for endings no message carried
 GOING_AWAY = 1001  # the WebSocket close code of a server that is stopping
 CLOSE_WAIT_SECONDS = 2.0
 
@@ -57,6 +66,8 @@ class RealTime:
         ctx.session_listeners.append(self.end_session)
         ctx.account_listeners.append(self.tell_account)
         self._sweeper: asyncio.Task | None = None
+        self._expiries = ExpiryTimer(self._expired)
+        self.namespace.session_joined = self._expiries.file
         self._websockets: set = set()  # the open WebSocket handlers, to close at stop
         self._websockets_gone = asyncio.Event()
 
@@ -83,8 +94,15 @@ class RealTime:
 
         return [(r"/socket.io/", TrackedSocketHandler)]
 
-    def start(self) -> None:
-        self._sweeper = asyncio.get_running_loop().create_task(self._sweep_forever())
+    def start(self, ended_channel: EndedChannel | None = None) -> None:
+        """Start ending sessions: with `ended_channel` (Redis), hear the others' endings on
+        it, and pass over the database only as a safety net."""
+        interval = SWEEP_SECONDS
+        if ended_channel is not None:
+            ended_channel.session_heard = self._heard_ended
+            ended_channel.listening_again = self._heard_again
+            interval = SAFETY_SWEEP_SECONDS
+        self._sweeper = asyncio.get_running_loop().create_task(self._sweep_forever(interval))
         asyncio.get_running_loop().create_task(self.presence.start())
 
     async def close_sockets(self) -> None:
@@ -109,6 +127,7 @@ class RealTime:
     async def stop(self) -> None:
         if self._sweeper:
             self._sweeper.cancel()
+        self._expiries.stop()
         await self.sio.shutdown()
         await self.presence.stop()
 
@@ -132,13 +151,38 @@ class RealTime:
         rooms = self.sio.manager.rooms.get("/", {})
         return [int(room.split(":", 1)[1]) for room in rooms if str(room).startswith("session:")]
 
-    async def _sweep_forever(self) -> None:
+    def _expired(self, session_id: int) -> None:
+        self.ctx.after_reply(self.end_session(session_id, "Your session has ended: it expired."))
+
+    def _heard_ended(self, session_id: int) -> None:
+        self.ctx.after_reply(self.end_session(session_id, "Your session has ended."))
+
+    def _heard_again(self) -> None:
+        """The channel is back: what was announced while it was down is lost, so ask the
+        database once."""
+        self.ctx.after_reply(self._sweep_safely())
+
+    async def _sweep_forever(self, interval: float) -> None:
+        """Pass over the database every `interval` seconds, in batches of the local
+        sessions.
+
+        Without Redis it is how a session ended by another process sharing the database
+        reaches this one, so it runs every SWEEP_SECONDS. With Redis the channel carries
+        endings, and this pass runs once a minute only for what no message carried: an
+        announcement whose publish failed (Redis unreachable for the sender alone, a
+        server or `authserver users delete`), which the sender only logs. Endings missed
+        while this process's own subscription was down are caught when it comes back
+        (`_heard_again`).
+        """
         while True:
-            await asyncio.sleep(SWEEP_SECONDS)
-            try:
-                await self._sweep()
-            except Exception as exc:  # the next sweep tries again; the task must live
-                log.warning("session sweep failed: %s", exc)
+            await asyncio.sleep(interval)
+            await self._sweep_safely()
+
+    async def _sweep_safely(self) -> None:
+        try:
+            await self._sweep()
+        except Exception as exc:  # the next sweep tries again; the task must live
+            log.warning("session sweep failed: %s", exc)
 
     async def _sweep(self) -> None:
         session_ids = self._local_session_ids()

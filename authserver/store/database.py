@@ -17,7 +17,7 @@ from playhouse.pwasyncio import AsyncPostgresqlDatabase, AsyncSqliteDatabase
 
 from authserver.database_urls import sqlite_path
 from authserver.errors import ServiceError
-from authserver.observability.metrics import DATABASE_ERRORS
+from authserver.observability.metrics import DATABASE_ERRORS, STORE_RUNS
 from authserver.store.coalesce import Coalesced
 from authserver.store.models import database_proxy
 from authserver.store.text_search import substring_indexed
@@ -97,6 +97,14 @@ def _connect(database_url: str):
     return _PostgresqlDatabase(database_url, pool_size=20, pool_min_size=0)
 
 
+def work_name(function: Callable) -> str:
+    """`sweep._ended` for authserver.services.sessions.sweep._ended: the label of a unit of
+    database work, of as few values as there are such functions."""
+    module = getattr(function, "__module__", "") or ""
+    name = getattr(function, "__qualname__", type(function).__name__)
+    return f"{module.rsplit('.', 1)[-1]}.{name}"
+
+
 class Store:
     """One database, bound to the models, used through `run`."""
 
@@ -114,6 +122,7 @@ class Store:
         A database that cannot be reached (or stays locked) is UNAVAILABLE, a 503 that
         tells the client to come back, not a crash.
         """
+        STORE_RUNS.labels(work_name(function)).inc()
         try:
             return await self.database.run(self._on_a_connection, function, args, kwargs)
         except DATA_ERRORS as exc:

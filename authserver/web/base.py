@@ -90,6 +90,9 @@ def send_refusal(handler: RequestHandler, error: ServiceError) -> None:
     handler.finish(error.reply().model_dump_json(exclude_none=True))
 
 
+ACCESS = logging.getLogger("tornado.access")
+
+
 def log_request(handler: RequestHandler) -> None:
     """Tornado's access log, except that a 503 (database down, restarting) is a warning:
     an expected state the client is told to retry, not a crash."""
@@ -100,9 +103,8 @@ def log_request(handler: RequestHandler) -> None:
         level = logging.WARNING
     else:
         level = logging.ERROR
-    access = logging.getLogger("tornado.access")
-    if access.isEnabledFor(level):
-        access.log(level, "%d %s %.2fms", status, handler._request_summary(),
+    if ACCESS.isEnabledFor(level):
+        ACCESS.log(level, "%d %s %.2fms", status, handler._request_summary(),
                    1000.0 * handler.request.request_time(), extra=request_fields(handler))
 
 

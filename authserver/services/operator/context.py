@@ -15,6 +15,7 @@ from authserver.security.ratelimit.limiter import RateLimiter
 from authserver.services.context import Caller, Context
 from authserver.services.oauth import keys
 from authserver.services.oauth.logout_delivery import session_listener
+from authserver.services.sessions.cache import EndedChannel
 from authserver.settings import Settings
 from authserver.store.database import Store
 
@@ -48,10 +49,17 @@ async def operator_context(settings: Settings, sender=None) -> AsyncIterator[Con
                   mail_queued=lambda: queued.append(True))
     # A session the operator ends owes its apps logout tokens; a server delivers them.
     ctx.session_listeners.append(session_listener(store, lambda: None))
+    # A session it ends is announced to the servers, whose sockets on it end at once.
+    channel = None
+    if settings.redis_url:
+        channel = EndedChannel(settings.redis_url, settings.redis_prefix, ctx.live_sessions)
+        ctx.live_sessions.publish = channel.publish
     try:
         yield ctx
         if mail is not None and queued:
             await mail.send_due()
     finally:
+        if channel is not None:
+            await channel.stop()
         passwords.close()
         await store.close()

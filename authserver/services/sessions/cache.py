@@ -116,9 +116,13 @@ class EndedChannel:
         self._listener: asyncio.Task | None = None
         self._trusted_for = cache.check_seconds
         cache.check_seconds = 0.0
+        # The socket layer's ears: a session another process ended, and the moment the
+        # channel is heard again (what it missed while down is found in the database).
+        self.session_heard: Callable[[int], None] = lambda session_id: None
+        self.listening_again: Callable[[], None] = lambda: None
 
     async def start(self) -> None:
-        self.cache.publish = self._publish
+        self.cache.publish = self.publish
         self._listener = asyncio.get_running_loop().create_task(self._listen_forever())
 
     async def stop(self) -> None:
@@ -129,7 +133,7 @@ class EndedChannel:
                 await self._listener
         await self._redis.aclose()
 
-    async def _publish(self, kind: str, ident: int) -> None:
+    async def publish(self, kind: str, ident: int) -> None:
         try:
             await self._redis.publish(self.name, f"{kind}:{ident}")
         except redis.RedisError as exc:
@@ -167,7 +171,11 @@ class EndedChannel:
             log.warning("ignored a malformed message on %s: %r", self.name, data[:100])
             return
         self.cache.forget(kind, int(ident))
+        if kind == SESSION:
+            self.session_heard(int(ident))
 
     def _set_listening(self, listening: bool) -> None:
         self.cache.clear()
         self.cache.check_seconds = self._trusted_for if listening else 0.0
+        if listening:
+            self.listening_again()

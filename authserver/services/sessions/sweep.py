@@ -1,8 +1,9 @@
 """Which sessions held by live sockets have ended: the data side of the socket sweep.
 
-The real-time edge keeps its sockets in rooms named after their sessions and asks here,
-every half second, which of those sessions are over, so a revocation made by another
-process (or by the operator's `users delete`) reaches the sockets it concerns.
+The real-time edge keeps its sockets in rooms named after their sessions and asks here
+which of those sessions are over, so a revocation made by another process (or by the
+operator's `users delete`) that no message announced reaches the sockets it concerns.
+How often it asks is the edge's business (authserver/realtime/server.py).
 """
 
 from authserver.services.context import Context
