@@ -4,6 +4,7 @@ database created for the run and dropped after."""
 import asyncio
 import os
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import aiosqlite
@@ -14,6 +15,18 @@ POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://127.0.0.1
 
 async def _admin():
     return await asyncpg.connect(POSTGRES_ADMIN_URL, timeout=3)
+
+
+def _run(work) -> None:
+    """Run the coroutine `work()` to its end, from sync code or from inside a running
+    loop (an async test starting a server of its own), which asyncio.run refuses."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        asyncio.run(work())
+        return
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        thread.submit(asyncio.run, work()).result()
 
 
 def postgres_available() -> bool:
@@ -39,7 +52,7 @@ def create_postgres_database(name: str | None = None) -> str:
         finally:
             await connection.close()
 
-    asyncio.run(create())
+    _run(create)
     base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0]
     return f"{base}/{name}"
 
@@ -54,7 +67,7 @@ def drop_postgres_database(url: str) -> None:
         finally:
             await connection.close()
 
-    asyncio.run(drop())
+    _run(drop)
 
 
 TABLE_COLUMNS = {
