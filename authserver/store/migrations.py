@@ -22,6 +22,7 @@ from authserver.store.schema import (
     v12_scale_indexes,
     v15_login_approval,
     v16_oidc_apps,
+    v17_chat_sequence,
 )
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,7 @@ MIGRATIONS = (
     v12_scale_indexes.apply,
     v10_openid_provider.apply,
     v16_oidc_apps.apply,
+    v17_chat_sequence.apply,
 )
 LATEST_VERSION = len(MIGRATIONS)
 

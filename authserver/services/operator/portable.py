@@ -92,6 +92,7 @@ class ChatRecord(Schema):
     user = fields.Integer(required=True)
     text = fields.String(required=True)
     created_at = fields.NaiveDateTime(required=True)
+    seq = fields.Integer(required=True)
 
 
 class OutboxRecord(Schema):
