@@ -31,6 +31,11 @@ def own_redis():
     redis_server.kill()
 
 
+@pytest.fixture
+def pg_url(servers):
+    return servers.database_url("postgresql")
+
+
 class Reader:
     """A typed client's connection, and the seqs it showed, in the order it showed them."""
 
@@ -54,8 +59,8 @@ async def _say(channel: LiveChannel, text: str) -> int | None:
 
 
 async def test_every_acked_chat_reaches_every_client_once_across_a_redis_restart(
-        start_server, servers, own_redis, unique):
-    url = servers.database_url("postgresql")
+        start_server, pg_url, own_redis, unique):
+    url = pg_url
     env = {"REDIS_URL": own_redis.url, "RATE_LIMITS": "off"}
     workers = [start_server("postgresql", database_url=url, **env) for _ in range(2)]
     async with aiohttp.ClientSession() as http:
@@ -88,3 +93,26 @@ async def test_every_acked_chat_reaches_every_client_once_across_a_redis_restart
     finally:
         for reader in readers:
             await reader.live.close()
+
+
+CONCURRENT_CHATS = 40
+
+
+async def test_two_workers_racing_never_give_the_same_seq(start_server, pg_url, own_redis,
+                                                          unique):
+    """Chats stored at once through both workers take 1, 2, 3, ... each once: the unique
+    index settles a race and the loser takes the next number."""
+    env = {"REDIS_URL": own_redis.url, "RATE_LIMITS": "off"}
+    workers = [start_server("postgresql", database_url=pg_url, **env) for _ in range(2)]
+    async with aiohttp.ClientSession() as http:
+        account = await verified_account(http, workers[0], unique)
+    channels = [LiveChannel(worker.url, account.token, presence=False) for worker in workers]
+    for channel in channels:
+        await channel.open()
+    try:
+        acks = await asyncio.gather(*(channels[n % 2].say(f"race {n}")
+                                      for n in range(CONCURRENT_CHATS)))
+    finally:
+        for channel in channels:
+            await channel.close()
+    assert sorted(ack.seq for ack in acks) == list(range(1, CONCURRENT_CHATS + 1))
