@@ -82,6 +82,8 @@ setup(
             "pytest>=8.3",
             "pytest-asyncio>=1.0",
             "pytest-timeout>=2.3",
+            # the suite runs its files on as many workers as the machine has cores
+            "pytest-xdist>=3.6",
             "aiosmtpd>=1.4.6",
             "playwright>=1.50",
             "pexpect>=4.9",

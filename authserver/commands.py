@@ -38,13 +38,14 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", dest="HOST", help="overrides HOST (0.0.0.0)")
     serve.add_argument("--workers", dest="WORKERS", help="overrides WORKERS (1)")
     _add_setting_flags(serve)
-    from authserver.operator import audit, clients, data, prune, users
+    from authserver.operator import audit, clients, data, prune, secrets, users
 
     users.add_commands(commands, _add_setting_flags)
     audit.add_commands(commands, _add_setting_flags)
     data.add_commands(commands, _add_setting_flags)
     prune.add_commands(commands, _add_setting_flags)
     clients.add_commands(commands, _add_setting_flags)
+    secrets.add_commands(commands, _add_setting_flags)
     return parser
 
 
@@ -144,7 +145,11 @@ def main(argv: list[str] | None = None) -> None:
         print(f"database: {database}", file=sys.stderr)
 
     from authserver.errors import ServiceError
+    from authserver.store.files import close_to_others
     from authserver.store.prepare import prepare_database
+
+    if path and path != ":memory:":
+        close_to_others(path)
 
     try:
         # Serving and the operator commands alike need the schema created and up to date.

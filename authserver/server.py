@@ -11,6 +11,7 @@ import threading
 from tornado.httpserver import HTTPServer
 
 from authserver import collector
+from authserver.mail import sealing
 from authserver.mail.senders import mail_sender
 from authserver.mail.worker import MailWorker
 from authserver.oauth import routes as oauth_routes
@@ -59,6 +60,8 @@ async def prepare_provider(settings: Settings) -> str | None:
 async def serve(settings: Settings, sockets: list[socket.socket]) -> None:
     """Serve on already-bound `sockets` until SIGTERM or SIGINT, then stop gracefully
     (see `_stop`)."""
+    sealing.install(settings.secret_key, settings.secret_key_previous)
+    keys.open_with_previous(settings.secret_key_previous)
     store = Store(settings.database_url)
     passwords = PasswordHasher(settings.bcrypt_rounds)
     limiter = RateLimiter(

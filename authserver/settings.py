@@ -118,6 +118,11 @@ class Settings:
         "kept (mode 0600) in `authserver.secret` beside the SQLite database (or in the "
         "working folder); required with `AUTHSERVER_ENV=production`",
         validator=validate.Length(min=16), shown="generated", secret=True)
+    secret_key_previous: str | None = setting(
+        "SECRET_KEY_PREVIOUS", None, kinds.String,
+        "the SECRET_KEY before a rotation: sealed secrets (TOTP seeds, queued mail) still "
+        "open with it until `authserver secret rotate` re-seals them under SECRET_KEY",
+        validator=validate.Length(min=16), secret=True)
     environment: str = setting(
         "AUTHSERVER_ENV", "development", kinds.String,
         "`production` refuses to start without `SECRET_KEY`, and without `SMTP_SERVER` "

@@ -21,6 +21,7 @@ from contracts.messages import (
     DeleteAccountRequest,
     ForgotPasswordRequest,
     Notice,
+    ResetPasswordReply,
     ResetPasswordRequest,
     RevokeSessionRequest,
     SessionInfo,
@@ -50,10 +51,13 @@ async def reset(ctx: Context, args: argparse.Namespace, ask: Asker) -> Outcome:
     checked = model(VerifyEmailRequest, email=await value(ctx, args, ask, EMAIL),
                     code=await value(ctx, args, ask, CODE))
     new_password = await ask.secret("New password", confirm=True)
-    reply: Notice = await ctx.api.call(calls.RESET_PASSWORD, model(
+    reply: ResetPasswordReply = await ctx.api.call(calls.RESET_PASSWORD, model(
         ResetPasswordRequest, email=checked.email, code=checked.code,
         new_password=new_password))
-    return Outcome(reply, [ok(reply.message), info("Next: " + ctx.hint("login"))])
+    # What else logs in, so the owner removes what they do not know.
+    ways = [info(f"  passkey: {name}") for name in reply.passkeys]
+    ways += [info(f"  {factor}") for factor in reply.second_factors]
+    return Outcome(reply, [ok(reply.message), *ways, info("Next: " + ctx.hint("login"))])
 
 
 async def passwd(ctx: Context, args: argparse.Namespace, ask: Asker) -> Outcome:

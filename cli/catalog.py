@@ -167,9 +167,12 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
     Command("totp-enrol", "start two-step login: a key (and QR code) for your "
             "authenticator app", second_factor.totp_enrol, secrets="the current password"),
     Command("totp-confirm", "turn two-step login on with the app's first code; shows "
-            "recovery codes", second_factor.totp_confirm, (second_factor.APP_CODE,)),
+            "recovery codes", second_factor.totp_confirm, (second_factor.APP_CODE,),
+            secrets="the current password"),
     Command("recovery-codes", "make ten new recovery codes (the old ones stop working)",
-            second_factor.recovery_codes, secrets="the current password"),
+            second_factor.recovery_codes, (second_factor.APP_CODE,),
+            secrets="the current password, then (without --code) the app's code or a "
+                    "recovery code"),
     Command("totp-disable", "turn two-step login off", second_factor.totp_disable,
             (second_factor.APP_CODE,),
             secrets="the current password, then (without --code) the app's code or a "

@@ -143,18 +143,22 @@ async def totp_enrol(ctx: Context, args: argparse.Namespace, ask: Asker) -> Outc
 
 async def totp_confirm(ctx: Context, args: argparse.Namespace, ask: Asker) -> Outcome:
     ctx.require_session()
+    password = await ask.secret("Current password")
     code = args.code if args.code is not None else await ask.text(APP_CODE.label)
-    reply: RecoveryCodes = await ctx.signed_in(
-        calls.TOTP_CONFIRM, model(TotpConfirmRequest, code=code.strip()))
+    reply: RecoveryCodes = await ctx.signed_in(calls.TOTP_CONFIRM, model(
+        TotpConfirmRequest, current_password=password, code=code.strip()))
     return Outcome(reply, _codes(reply))
 
 
 async def recovery_codes(ctx: Context, args: argparse.Namespace, ask: Asker) -> Outcome:
+    """New codes are made only while two-step login is on, so the app's code (or a
+    recovery code) is always asked for with the password."""
     ctx.require_session()
     password = await ask.secret("Current password")
     reply: RecoveryCodes = await ctx.signed_in(
         calls.REGENERATE_RECOVERY_CODES,
-        model(RegenerateRecoveryCodesRequest, current_password=password))
+        model(RegenerateRecoveryCodesRequest, current_password=password,
+              **await _factor(args, ask)))
     return Outcome(reply, _codes(reply))
 
 

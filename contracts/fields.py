@@ -103,6 +103,11 @@ RecoveryCode = Annotated[
           examples=["k7m2-q9xd"]),
     Text,
 ]
+PasskeyName = Annotated[
+    str,
+    Field(max_length=60, description="A name to tell a passkey apart.", examples=["laptop"]),
+    Text,
+]
 Challenge = Annotated[
     str,
     StringConstraints(pattern=r"^[A-Za-z0-9_-]{20,100}$"),

@@ -9,6 +9,7 @@ from contracts.fields import (
     Code,
     Email,
     LoginName,
+    PasskeyName,
     Password,
     RecoveryCode,
     Timestamp,
@@ -98,6 +99,14 @@ class ResetPasswordRequest(Message):
     email: Email
     code: Code
     new_password: Password
+
+
+class ResetPasswordReply(Notice):
+    """A reset's notice, with what else can log in to the account, so that its owner can
+    remove a passkey or factor they do not know (an intruder's way back in)."""
+
+    passkeys: list[str] = []
+    second_factors: list[str] = []
 
 
 class ChangePasswordRequest(Message):
@@ -200,6 +209,7 @@ class TotpEnrolment(Message):
 
 
 class TotpConfirmRequest(Message):
+    current_password: Password
     code: TotpCode
 
 
@@ -214,7 +224,21 @@ class TotpDisableRequest(_CodeOrRecoveryCode):
     current_password: Password
 
 
-class RegenerateRecoveryCodesRequest(Message):
+class _OptionalSecondFactor(Message):
+    """The second proof an account with two-step login on gives with its password: a
+    code from the app, or an unused recovery code (refused if both are sent)."""
+
+    code: TotpCode | None = None
+    recovery_code: RecoveryCode | None = None
+
+    @model_validator(mode="after")
+    def _at_most_one(self):
+        if self.code is not None and self.recovery_code is not None:
+            raise ValueError("send code or recovery_code, not both")
+        return self
+
+
+class RegenerateRecoveryCodesRequest(_OptionalSecondFactor):
     current_password: Password
 
 
@@ -259,6 +283,13 @@ class AdminUserRequest(Message):
     """An admin call about one user."""
 
     user_id: UserId
+
+
+class AdminActRequest(AdminUserRequest):
+    """A destructive admin call about one user: the administrator's own current password
+    comes with it, since a borrowed admin session must not be enough."""
+
+    current_password: Password
 
 
 class AdminListRequest(Message):
@@ -345,10 +376,11 @@ class PasskeyCeremony(Message):
     options: dict[str, Any]
 
 
-class PasskeyRegisterRequest(Message):
+class PasskeyRegisterRequest(_OptionalSecondFactor):
     ceremony: Challenge
     credential: WebAuthnJson
-    name: str = Field(default="", max_length=60, description="A name to tell it apart.")
+    name: PasskeyName = ""
+    current_password: Password
 
 
 class PasskeyLoginRequest(Message):

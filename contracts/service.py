@@ -33,6 +33,9 @@ class Call(Generic[Request, Reply]):
     summary: str
     authenticated: bool = False
     admin: bool = False  # the admin role only: PERMISSION_DENIED for everyone else
+    # The caller's own `current_password` in the body is checked before the call runs
+    # (an admin's destructive act: a borrowed admin session is not enough).
+    proof: bool = False
 
 
 _BODY = (Status.INVALID_ARGUMENT, Status.PAYLOAD_TOO_LARGE, Status.UNSUPPORTED_MEDIA_TYPE,
@@ -149,7 +152,7 @@ RESET_PASSWORD = Call(
     method="POST",
     route="/api/password/reset",
     request=m.ResetPasswordRequest,
-    reply=m.Notice,
+    reply=m.ResetPasswordReply,
     status=200,
     errors=_BODY,
     summary="Set a new password with the mailed reset code; every session of the "
@@ -176,8 +179,9 @@ CHANGE_EMAIL = Call(
     request=m.ChangeEmailRequest,
     reply=m.Notice,
     status=200,
-    errors=(*_SIGNED_IN_BODY, Status.ALREADY_EXISTS),
-    summary="Mail a code to a new address; the old one stays until the code is entered.",
+    errors=_SIGNED_IN_BODY,
+    summary="Mail a code to a new address (the same reply whatever the address); the old "
+            "one stays until the code is entered.",
     authenticated=True,
 )
 
@@ -340,7 +344,8 @@ _ADMIN_ON_A_USER = (*_ADMIN, Status.NOT_FOUND, Status.FAILED_PRECONDITION)
 def _admin(name: str, route: str, request, reply, summary: str, errors=_ADMIN_ON_A_USER) -> Call:
     return Call(name=f"admin_{name}", method="POST", route=f"/api/admin/{route}",
                 request=request, reply=reply, status=200, errors=errors, summary=summary,
-                authenticated=True, admin=True)
+                authenticated=True, admin=True,
+                proof="current_password" in request.model_fields)
 
 
 ADMIN_LIST_USERS = _admin("list_users", "users", m.AdminListRequest, m.AdminUserPage,
@@ -351,8 +356,9 @@ ADMIN_LIST_USERS = _admin("list_users", "users", m.AdminListRequest, m.AdminUser
 ADMIN_SHOW_USER = _admin("show_user", "users/show", m.AdminUserRequest, m.AdminUserDetail,
     "One user: sessions, second factors, last login, latest audit events.")
 
-ADMIN_DISABLE_USER = _admin("disable_user", "users/disable", m.AdminUserRequest, m.Notice,
-    "Disable an account: its login is refused, its sessions and sockets end.")
+ADMIN_DISABLE_USER = _admin("disable_user", "users/disable", m.AdminActRequest, m.Notice,
+    "Disable an account (the admin's own current password is asked): its login is "
+    "refused, its sessions and sockets end.")
 
 ADMIN_ENABLE_USER = _admin("enable_user", "users/enable", m.AdminUserRequest, m.Notice,
     "Enable a disabled account again.")
@@ -364,11 +370,13 @@ ADMIN_END_SESSIONS = _admin("end_sessions", "users/end-sessions", m.AdminUserReq
     "End every session of an account; its sockets are disconnected.")
 
 ADMIN_RESET_SECOND_FACTORS = _admin(
-    "reset_second_factors", "users/reset-second-factors", m.AdminUserRequest, m.Notice,
-    "Turn off an account's two-step login (lost phone and codes); a notice is mailed.")
+    "reset_second_factors", "users/reset-second-factors", m.AdminActRequest, m.Notice,
+    "Turn off an account's two-step login (lost phone and codes; the admin's own current "
+    "password is asked); a notice is mailed.")
 
-ADMIN_DELETE_USER = _admin("delete_user", "users/delete", m.AdminUserRequest, m.Notice,
-    "Delete an account: its sessions end, its username and address become free.")
+ADMIN_DELETE_USER = _admin("delete_user", "users/delete", m.AdminActRequest, m.Notice,
+    "Delete an account (the admin's own current password is asked): its sessions end, "
+    "its username and address become free.")
 
 
 # Passkeys (WebAuthn, issue 16).
@@ -478,7 +486,8 @@ LOGIN_APPROVAL_WAIT = Call(
     request=m.ApprovalWaitRequest,
     reply=m.ApprovalWaitReply,
     status=200,
-    errors=(*_BODY, Status.UNAUTHENTICATED),
+    errors=(*_BODY, Status.UNAUTHENTICATED, Status.FAILED_PRECONDITION,
+            Status.PERMISSION_DENIED),
     summary="Wait (at most 30 s a call) for a signed-in device to approve this login; "
             "a session like login's once approved, `approved: false` to call again.",
 )

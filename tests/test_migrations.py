@@ -94,6 +94,27 @@ def test_a_database_of_the_first_release_is_upgraded_and_keeps_its_rows(empty_da
     assert texts == ["hello from version 1"]
 
 
+def test_after_the_upgrade_no_id_is_given_twice_and_no_row_was_lost(empty_database):
+    """Version 9 rebuilds SQLite's user table with AUTOINCREMENT; its sessions and chat
+    messages survive the rebuild (dropping the old table must not cascade), and the id of
+    a deleted account, the highest one included, is never handed out again."""
+    asyncio.run(databases.load_first_release_schema(empty_database, VERSION_1_ROWS))
+    _migrate_and_describe(empty_database)
+
+    async def after():
+        assert await databases.rows(empty_database, "SELECT id FROM session") == [(1,)]
+        await databases.rows(empty_database, 'DELETE FROM "user" WHERE id = 1')
+        await databases.rows(
+            empty_database,
+            'INSERT INTO "user" (username, username_key, email, email_key, password_hash, '
+            "is_verified, verification_attempts, created_at, role) VALUES ('Bo', 'bo', "
+            "'bo@example.com', 'bo@example.com', '$2b$04$x', TRUE, 0, "
+            "'2026-12-01 10:00:00', 'user')")
+        return await databases.rows(empty_database, 'SELECT id FROM "user"')
+
+    assert asyncio.run(after()) == [(2,)]
+
+
 # Chat rows stored before messages had a seq, their ids not in a row.
 UNNUMBERED_CHATS = """
     INSERT INTO "user" (id, username, username_key, email, email_key, password_hash,

@@ -57,8 +57,10 @@ def password_reset_letter(
     )
 
 
-def password_changed_letter(*, recipient: str, username: str, how: str) -> Letter:
-    """The notice after a reset or a change, so a change the owner did not make is seen."""
+def password_changed_letter(*, recipient: str, username: str, how: str,
+                            summary: str = "") -> Letter:
+    """The notice after a reset or a change, so a change the owner did not make is seen;
+    after a reset, `summary` lists the passkeys and factors that also log in."""
     return Letter(
         recipient=recipient,
         subject="Your password was changed",
@@ -67,6 +69,7 @@ def password_changed_letter(*, recipient: str, username: str, how: str) -> Lette
             f"The password of your account '{username}' was changed ({how}).\n\n"
             "If that was not you, reset your password now with \"Forgot password?\" on\n"
             "the login page: the reset ends every session of the account.\n"
+            + (f"\n{summary}" if summary else "")
         ),
     )
 
@@ -175,5 +178,48 @@ def totp_disabled_letter(*, recipient: str, username: str) -> Letter:
             f"The authenticator app is no longer asked for when '{username}' logs in:\n"
             "a password alone is enough again.\n\n"
             "If that was not you, change your password now and turn it on again.\n"
+        ),
+    )
+
+
+def credentials_changed_letter(*, recipient: str, username: str, what: str) -> Letter:
+    """Sent after each change to the ways into an account (a passkey added, two-step
+    login turned on, new recovery codes), so a change the owner did not make is seen."""
+    return Letter(
+        recipient=recipient,
+        subject=f"Your account: {what}",
+        body=(
+            f"Hello {username},\n\n"
+            f"On your account '{username}': {what}.\n\n"
+            "If that was not you, someone has your password. Reset it now with \"Forgot\n"
+            "password?\" on the login page (that ends every session), then look at the\n"
+            "passkeys and two-step login on the Account page and remove what you do not\n"
+            "know.\n"
+        ),
+    )
+
+
+def reset_summary(passkeys: list[str], factors: list[str]) -> str:
+    """What else logs in to an account, as a reset's mail and reply list it."""
+    lines = [f"- passkey \"{name}\"" for name in passkeys] + [f"- {f}" for f in factors]
+    if not lines:
+        return "Nothing else logs in to the account: no passkey, no two-step login.\n"
+    return ("These also log in to the account; remove on the Account page any you do\n"
+            "not know:\n" + "\n".join(lines) + "\n")
+
+
+def email_move_refused_letter(*, recipient: str, username: str) -> Letter:
+    """Sent instead of a code when someone asks to move another account to an address a
+    verified account holds: its owner learns of it, the asker learns nothing."""
+    return Letter(
+        recipient=recipient,
+        subject="Someone tried to move an account to this address",
+        body=(
+            f"Hello {username},\n\n"
+            "Someone logged in to another account asked to make this address that\n"
+            f"account's address. It is the address of your account '{username}', so no\n"
+            "code was sent and nothing changed.\n\n"
+            "You need not do anything. If it happens again and again, write to the\n"
+            "operator of this server.\n"
         ),
     )

@@ -8,6 +8,7 @@ worker that dies (kill -9) holds it only until the lease runs out, a few seconds
 
 from datetime import datetime, timedelta
 
+from authserver.mail import sealing
 from authserver.mail.compose import Letter
 from authserver.observability.metrics import MAIL
 from authserver.store.models import OutboxMail, utcnow
@@ -21,9 +22,24 @@ MAX_RETRY_SECONDS = 300
 
 
 def queue(letter: Letter) -> OutboxMail:
-    """Add a mail to the outbox; call inside the transaction of the change it reports."""
+    """Add a mail to the outbox, sealed (mail/sealing.py); call inside the transaction of
+    the change it reports."""
     MAIL.labels("queued").inc()
-    return OutboxMail.create(recipient=letter.recipient, subject=letter.subject, body=letter.body)
+    subject, body = sealing.seal(letter.subject, letter.body)
+    return OutboxMail.create(recipient=letter.recipient, subject=subject, body=body)
+
+
+def opened(mail: OutboxMail) -> Letter:
+    """The letter a claimed outbox row carries, opened to be sent."""
+    subject, body = sealing.open_(mail.subject, mail.body)
+    return Letter(recipient=mail.recipient, subject=subject, body=body)
+
+
+def forget_recipient(email: str) -> None:
+    """Drop the mails waiting for an address whose account goes; call inside the
+    transaction that deletes it (before queueing the notice of the deletion)."""
+    OutboxMail.delete().where(OutboxMail.recipient == email,
+                              OutboxMail.status.in_([PENDING, FAILED])).execute()
 
 
 def claim_next(skip: frozenset[int] = frozenset()) -> OutboxMail | None:
@@ -78,17 +94,26 @@ def retry_delay(attempts: int) -> timedelta:
 
 
 def mark_failed_attempt(mail: OutboxMail, error: str) -> str:
-    """Record a failed send; returns the mail's new status (pending, or failed for good)."""
+    """Record a failed send; returns the mail's new status (pending, or failed for good).
+    A mail given up on is blanked as a sent one is: nobody will send its code now."""
     attempts = mail.attempts + 1
     now = utcnow()
     status = FAILED if now - mail.created_at >= GIVE_UP_AFTER else PENDING
+    blank = {"subject": "", "body": ""} if status == FAILED else {}
     OutboxMail.update(
         status=status,
         attempts=attempts,
         last_error=error[:1000],
         next_attempt_at=now + retry_delay(attempts),
+        **blank,
     ).where(OutboxMail.id == mail.id).execute()
     return status
+
+
+def give_up(mail_id: int, reason: str) -> None:
+    """Fail a mail for good, blanked, without trying it (it cannot be opened)."""
+    OutboxMail.update(status=FAILED, last_error=reason, subject="", body="").where(
+        OutboxMail.id == mail_id).execute()
 
 
 def release(mail_id: int) -> None:

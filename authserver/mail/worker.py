@@ -17,6 +17,8 @@ import contextlib
 import logging
 import threading
 
+from cryptography.fernet import InvalidToken
+
 from authserver.errors import ServiceError
 from authserver.mail import outbox
 from authserver.observability.metrics import MAIL
@@ -24,6 +26,8 @@ from authserver.store.database import Store
 from authserver.store.models import utcnow
 
 log = logging.getLogger(__name__)
+
+UNREADABLE = "sealed under another SECRET_KEY (SECRET_KEY_PREVIOUS unset)"
 
 POLL_SECONDS = 5.0
 RENEW_SECONDS = 1.0  # well inside outbox.LEASE_SECONDS
@@ -140,7 +144,14 @@ class MailWorker:
             await self._send_one(mail)
 
     async def _send_one(self, mail) -> None:
-        letter = outbox.Letter(recipient=mail.recipient, subject=mail.subject, body=mail.body)
+        try:
+            letter = outbox.opened(mail)
+        except InvalidToken:
+            # Sealed under a SECRET_KEY this server no longer has (set SECRET_KEY_PREVIOUS
+            # during a rotation): nobody can read it, so it is given up, not retried.
+            await self.store.run(outbox.give_up, mail.id, UNREADABLE)
+            log.warning("mail %d given up: %s", mail.id, UNREADABLE)
+            return
         sending = _in_daemon_thread(self.sender.send, letter)
         try:
             await self._renewing_lease(mail.id, sending)

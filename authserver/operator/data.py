@@ -7,6 +7,7 @@ import asyncio
 import os
 import sqlite3
 import sys
+import tempfile
 
 from authserver.services import audit
 from authserver.services.operator import legacy_import as legacy
@@ -33,25 +34,34 @@ def add_commands(commands, add_setting_flags) -> None:
     add_setting_flags(original)
 
 
-def _write(path: str, lines: list[str], mode: str) -> None:
-    with open(path, mode, encoding="utf-8") as handle:
-        handle.writelines(line + "\n" for line in lines)
+def _write(handle, lines: list[str]) -> None:
+    handle.writelines(line + "\n" for line in lines)
 
 
-async def _export_to(settings, path: str) -> int:
+async def _export_to(settings, handle) -> int:
     written = 0
     async with operator_context(settings) as ctx:
         async for lines in portable.export_lines(ctx):
-            await asyncio.to_thread(_write, path, lines, "a" if written else "w")
+            await asyncio.to_thread(_write, handle, lines)
             written += len(lines)
-    print(f"exported {written - 1} row(s) to {path}")
-    return 0
+    return written
 
 
 def _export(settings, args: argparse.Namespace) -> int:
-    descriptor = os.open(args.file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.close(descriptor)  # password hashes inside: readable by the owner only
-    return asyncio.run(_export_to(settings, args.file))
+    """Write the export to a new file only its owner can read (password hashes inside),
+    beside the one named, and rename it into place once complete: a file already there
+    keeps no mode of its own, and a failed export leaves no half file."""
+    directory = os.path.dirname(os.path.abspath(args.file))
+    descriptor, temporary = tempfile.mkstemp(prefix=".export-", dir=directory)  # 0600
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            written = asyncio.run(_export_to(settings, handle))
+        os.replace(temporary, args.file)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+    print(f"exported {written - 1} row(s) to {args.file}")
+    return 0
 
 
 def _read(path: str) -> dict[str, list[dict]]:

@@ -1,6 +1,21 @@
-"""How the operator's commands print times: always with their zone (UTC)."""
+"""How the operator's commands print: times always with their zone (UTC), and every
+text through one escaper, so a name or address stored by anyone cannot move the cursor,
+clear the screen or forge a line in the operator's terminal."""
 
+import unicodedata
 from datetime import UTC, datetime
+
+# Control characters (C0, DEL, C1) and the format characters that reorder text (bidi
+# overrides and isolates) or hide it (zero-width ones).
+_UNPRINTABLE = {"Cc", "Cf"}
+
+
+def escaped(text: str) -> str:
+    """`text` with every control or format character written as a visible escape."""
+    return "".join(
+        char.encode("unicode_escape").decode("ascii")
+        if unicodedata.category(char) in _UNPRINTABLE else char
+        for char in text)
 
 
 def timestamp(moment: datetime, *, iso: bool = False) -> str:

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from authserver.errors import ServiceError, describe
 from authserver.mail.senders import mail_sender
-from authserver.operator.output import timestamp
+from authserver.operator.output import escaped, timestamp
 from authserver.services import audit
 from authserver.services.accounts.signup import signup
 from authserver.services.admin import actions as admin_acts
@@ -57,17 +57,48 @@ def add_commands(commands, add_setting_flags) -> None:
     listing.set_defaults(read_only=True)
     add_setting_flags(listing)
     delete = actions.add_parser("delete", help="delete an account with its sessions and chat")
-    delete.add_argument("account", nargs="?", help="its username, email or id")
-    delete.add_argument("--username", help="the first version's spelling of the same")
+    _account_arguments(delete)
     add_setting_flags(delete)
     grant = actions.add_parser("grant-admin", help="give an account the admin role")
-    grant.add_argument("account", help="its username, email or id")
+    _account_arguments(grant)
     add_setting_flags(grant)
     for action, (help_text, _, _) in _ACCOUNT_ACTS.items():
         act = actions.add_parser(action, help=help_text)
-        act.add_argument("account", help="its username, email or id")
+        _account_arguments(act)
         add_setting_flags(act)
     users.set_defaults(run=run)
+
+
+def _account_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("account", nargs="?", help="its username or email (an id: --id N)")
+    parser.add_argument("--id", type=int, dest="user_id", metavar="N", help="its id")
+    parser.add_argument("--username", help="its username (even one made of digits)")
+
+
+def _reference(action: str, args) -> tuple[str | None, int | None] | int:
+    """(word, id) naming the account, or the exit status of a refusal: a bare word made
+    of digits could be an id or a username, so it is refused rather than guessed."""
+    given = [value for value in (args.account, args.user_id, args.username) if value is not None]
+    if len(given) != 1:
+        return _fail(action, "name the account once: its username or email, or --id N", 2)
+    if args.account is not None and args.account.strip().isdigit():
+        word = escaped(args.account)
+        return _fail(action, f"{word!r} could be an id or a username: say --id "
+                             f"{int(args.account)} or --username {word}", 2)
+    return (args.account or args.username, args.user_id)
+
+
+async def _found(ctx, action: str, args):
+    """The account the arguments name, or the exit status of a refusal."""
+    reference = _reference(action, args)
+    if isinstance(reference, int):
+        return reference
+    word, user_id = reference
+    user = await accounts.find(ctx, word, user_id=user_id)
+    if user is None:
+        named = f"the id {user_id}" if user_id is not None else f"the name {escaped(word or '')!r}"
+        return _fail(action, f"no account has {named}")
+    return user
 
 
 def run(settings, args: argparse.Namespace) -> int:
@@ -75,7 +106,7 @@ def run(settings, args: argparse.Namespace) -> int:
 
 
 def _fail(action: str, message: str, status: int = 1) -> int:
-    print(f"users {action}: {message}", file=sys.stderr)
+    print(escaped(f"users {action}: {message}"), file=sys.stderr)
     return status
 
 
@@ -198,33 +229,29 @@ async def _list(settings, args) -> int:
 
 def _as_line(user) -> str:
     state = "verified" if user.is_verified else "unverified"
-    return (f"{user.id}\t{user.username}\t{user.email}\t{state}\t{user.role}\t"
-            f"{timestamp(user.created_at)}")
+    return "\t".join(escaped(str(value)) for value in (
+        user.id, user.username, user.email, state, user.role, timestamp(user.created_at)))
 
 
 async def _delete(settings, args) -> int:
-    reference = args.account or args.username
-    if not reference:
-        return _fail("delete", "name the account: its username, email or id", 2)
     async with operator_context(settings) as ctx:
-        user = await accounts.find(ctx, reference)
-        if user is None:
-            return _fail("delete", f"no account has the username, email or id {reference!r}")
+        user = await _found(ctx, "delete", args)
+        if isinstance(user, int):
+            return user
         await admin_acts.delete(ctx, user)
         await audit.record(ctx, "account_deleted", operator_caller("users delete"), user=user)
-    print(f"deleted {user.username} <{user.email}> (id {user.id})")
+    print(escaped(f"deleted {user.username} <{user.email}> (id {user.id})"))
     return 0
 
 
 async def _grant_admin(settings, args) -> int:
     async with operator_context(settings) as ctx:
-        user = await accounts.find(ctx, args.account)
-        if user is None:
-            return _fail("grant-admin",
-                         f"no account has the username, email or id {args.account!r}")
+        user = await _found(ctx, "grant-admin", args)
+        if isinstance(user, int):
+            return user
         await accounts.set_role(ctx, [user.id], "admin")
         await audit.record(ctx, "admin_granted", operator_caller("users grant-admin"), user=user)
-    print(f"{user.username} is now an admin")
+    print(escaped(f"{user.username} is now an admin"))
     return 0
 
 
@@ -272,13 +299,12 @@ def _account_act(action: str):
 
     async def run_act(settings, args) -> int:
         async with operator_context(settings) as ctx:
-            user = await accounts.find(ctx, args.account)
-            if user is None:
-                return _fail(action, f"no account has the username, email or id "
-                                     f"{args.account!r}")
+            user = await _found(ctx, action, args)
+            if isinstance(user, int):
+                return user
             said = await act(ctx, user)
             await audit.record(ctx, event, operator_caller(f"users {action}"), user=user)
-        print(said)
+        print(escaped(said))
         return 0
 
     return run_act

@@ -33,7 +33,7 @@ from contracts import Status
 
 POLLING_REFUSED = (
     "Long-polling needs sticky sessions, which this multi-worker server does not have. "
-    "Connect with the websocket transport, or see the README's reverse-proxy example."
+    "Connect with the websocket transport, or see docs/operations.md#scale-out."
 )
 JSONP_REFUSED = "JSONP polling is not served: connect with the websocket or polling transport."
 CONNECTION_ENDED = "This connection has ended: connect again."

@@ -2,10 +2,13 @@
 only as an HMAC keyed by SECRET_KEY and bound to their purpose, and the rules for guessing
 at them.
 
-A code allows MAX_TRIES_PER_CLIENT wrong tries from each client (the `code_client`
-rate limit, keyed by `attempt_key`) and MAX_TRIES_PER_CODE evaluations in all. So a
-stranger who knows the address cannot use up the owner's code with five bad guesses,
-and guessing stays bounded: 20 tries at a million codes.
+A code belongs to the client that asked for it (its `asker`: the address or IPv6 /64,
+and the device cookie, as digests). Every client has MAX_TRIES_PER_CLIENT wrong tries at
+a code (the `code_client` rate limit, keyed by `attempt_key`); the clients that did not
+ask share MAX_TRIES_PER_CODE evaluations besides, which never spend the asker's. So
+strangers who know the address cannot use up the owner's code from many addresses, and
+their guessing stays bounded: 20 tries at a million codes. A code the others can no
+longer try answers them as a wrong code does, as an address with no account does.
 """
 
 import hashlib
@@ -44,3 +47,22 @@ def attempt_key(purpose: str, address: str, stored: str | None, client: str) -> 
     address_id = hashlib.sha256(address.encode()).hexdigest()[:24]
     code_id = stored[:16] if stored else "-"
     return f"{purpose}:{address_id}:{code_id}|{client}"
+
+
+def _short(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()[:16]
+
+
+def asker(client: str, device: str | None) -> str:
+    """What a code remembers of the client that asked for it: digests of its address
+    (or /64) and of its device cookie, if it has one."""
+    return f"{_short(client)}:{_short(device) if device else ''}"
+
+
+def is_asker(stored: str | None, client: str, device: str | None) -> bool:
+    """Whether the client (address, or device cookie) is the one that asked for the code."""
+    if not stored:
+        return False
+    address, _, cookie = stored.partition(":")
+    return hmac.compare_digest(address, _short(client)) or bool(
+        cookie and device and hmac.compare_digest(cookie, _short(device)))

@@ -6,8 +6,9 @@ kept as an HMAC bound to their purpose, so one kind never passes for another. Ea
 allows a number of evaluations (MAX_ATTEMPTS unless the caller says otherwise): an
 attempt is reserved by a conditional UPDATE before the comparison, so concurrent guesses
 get no more than that many compared. A code that strangers can reach (a reset code: all
-it takes is the address) is also limited per client by its caller, so that guesses from
-elsewhere cannot use it up before its owner types it (security/codes.py).
+it takes is the address) remembers the client that asked for it: that client's tries are
+limited per client by its caller, and only the other clients' tries are reserved here,
+so guesses from elsewhere cannot use it up before its owner types it (security/codes.py).
 """
 
 from datetime import timedelta
@@ -15,7 +16,7 @@ from datetime import timedelta
 from authserver.errors import ServiceError, exhausted, invalid
 from authserver.mail import outbox
 from authserver.mail.compose import verification_letter
-from authserver.security.codes import code_digest, code_matches, new_code
+from authserver.security.codes import code_digest, code_matches, is_asker, new_code
 from authserver.store.models import AccountCode, utcnow
 from contracts.fields import lookup_key
 
@@ -64,8 +65,10 @@ def _owner(user_id: int, new_email: str | None) -> str:
     return f"{user_id}:{lookup_key(new_email or '')}"
 
 
-def issue(*, user_id: int, purpose: str, secret_key: str, new_email: str | None = None) -> str:
-    """A new code of `purpose` for the account, replacing any earlier one (which dies).
+def issue(*, user_id: int, purpose: str, secret_key: str, new_email: str | None = None,
+          asker: str | None = None) -> str:
+    """A new code of `purpose` for the account, replacing any earlier one (which dies);
+    `asker` is the client that asked (security/codes.asker).
 
     Call inside a transaction, with the mail that carries the code queued in it too.
     """
@@ -79,6 +82,7 @@ def issue(*, user_id: int, purpose: str, secret_key: str, new_email: str | None 
         code_hash=code_digest(secret_key, _owner(user_id, new_email), code, purpose),
         expires_at=utcnow() + LIFETIMES[purpose],
         new_email=new_email,
+        asker=asker,
     )
     return code
 
@@ -93,26 +97,37 @@ def digest_of(*, user_id: int | None, purpose: str) -> str | None:
 
 
 def check(*, user_id: int | None, purpose: str, code: str, secret_key: str,
-          max_attempts: int = MAX_ATTEMPTS) -> AccountCode:
+          max_attempts: int = MAX_ATTEMPTS, client: str | None = None,
+          device: str | None = None) -> AccountCode:
     """The live code row of `purpose` that `code` matches, one attempt spent; or the
     refusal (wrong, expired, or dead after `max_attempts` tries).
 
-    Run outside the transaction that applies the code, so a spent attempt stays spent.
+    Given the `client` (and `device`) trying, a code that client asked for spends none
+    of the shared attempts (its own are counted by the caller, per client), and a code
+    whose shared attempts are spent answers the others as a wrong code, the same reply as
+    an address with no account. Run outside the transaction that applies the code, so a
+    spent attempt stays spent.
     """
     if user_id is None:
         raise wrong_code()
     row = AccountCode.get_or_none(AccountCode.user == user_id, AccountCode.purpose == purpose)
     if row is None:
         raise wrong_code()
+    own = client is not None and is_asker(row.asker, client, device)
     if row.expires_at <= utcnow():
+        if client is not None and not own:  # a stranger learns no more than "wrong"
+            raise wrong_code()
         raise invalid("That code has expired. Ask for a new one.", field="code")
-    reserved = (
-        AccountCode.update(attempts=AccountCode.attempts + 1)
-        .where(AccountCode.id == row.id, AccountCode.attempts < max_attempts)
-        .execute()
-    )
-    if not reserved:
-        raise exhausted("Too many wrong codes. Ask for a new code.")
+    if not own:
+        reserved = (
+            AccountCode.update(attempts=AccountCode.attempts + 1)
+            .where(AccountCode.id == row.id, AccountCode.attempts < max_attempts)
+            .execute()
+        )
+        if not reserved:
+            if client is not None:
+                raise wrong_code()
+            raise exhausted("Too many wrong codes. Ask for a new code.")
     if not code_matches(secret_key, _owner(user_id, row.new_email), code, row.code_hash, purpose):
         raise wrong_code()
     return row

@@ -18,6 +18,7 @@ from authserver.store.schema import (
     v6_second_factor,
     v7_disabled_accounts,
     v8_passkeys,
+    v9_never_reused_ids,
     v10_openid_provider,
     v12_scale_indexes,
     v15_login_approval,
@@ -42,6 +43,8 @@ MIGRATIONS = (
     v12_scale_indexes.apply,
     v10_openid_provider.apply,
     v16_oidc_apps.apply,
+    # rebuilds `user` from its DDL of the moment: after every step that changes it
+    v9_never_reused_ids.apply,
     v17_chat_sequence.apply,
 )
 LATEST_VERSION = len(MIGRATIONS)
@@ -52,15 +55,31 @@ def _current_version() -> int:
 
 
 def migrate(is_postgresql: bool) -> int:
-    """Bring the schema to LATEST_VERSION; returns the version it was at before."""
+    """Bring the schema to LATEST_VERSION; returns the version it was at before.
+
+    On SQLite, foreign keys are off while the steps run (a step that rebuilds a table
+    drops the old one, which would otherwise cascade to every row that points at it) and
+    checked before the transaction commits. The pragma is a no-op inside a transaction,
+    so it is set around it.
+    """
     database = database_proxy.obj
-    with database.atomic():
-        if is_postgresql:
-            database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
-        database.create_tables([SchemaVersion], safe=True)
-        found = _current_version()
-        for version, step in enumerate(MIGRATIONS[found:], start=found + 1):
-            log.info("applying schema version %d (%s)", version, step.__module__)
-            step(database)
-            SchemaVersion.create(version=version)
+    if not is_postgresql:
+        database.execute_sql("PRAGMA foreign_keys = OFF")
+    try:
+        with database.atomic():
+            if is_postgresql:
+                database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
+            database.create_tables([SchemaVersion], safe=True)
+            found = _current_version()
+            for version, step in enumerate(MIGRATIONS[found:], start=found + 1):
+                log.info("applying schema version %d (%s)", version, step.__module__)
+                step(database)
+                SchemaVersion.create(version=version)
+            if not is_postgresql:
+                broken = database.execute_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise RuntimeError(f"the schema steps left broken foreign keys: {broken}")
+    finally:
+        if not is_postgresql:
+            database.execute_sql("PRAGMA foreign_keys = ON")
     return found

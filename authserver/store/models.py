@@ -62,6 +62,8 @@ class User(BaseModel):
     verification_code = CharField(max_length=64, null=True)
     verification_code_expires = DateTimeField(null=True)
     verification_attempts = IntegerField(default=0)
+    # who asked for the live verification code (services/codes.asker_of)
+    verification_asker = CharField(max_length=40, null=True)
     created_at = DateTimeField(default=utcnow)
     # "user" or "admin" (the admin API and page); room for more roles later.
     role = CharField(max_length=16, default="user")
@@ -112,6 +114,8 @@ class AccountCode(BaseModel):
     attempts = IntegerField(default=0)
     new_email = CharField(max_length=254, null=True)
     created_at = DateTimeField(default=utcnow)
+    # who asked for the code: that client keeps its own tries (services/codes.asker_of)
+    asker = CharField(max_length=40, null=True)
 
     class Meta:
         table_name = "account_code"

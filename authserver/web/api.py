@@ -6,7 +6,7 @@ from tornado.web import HTTPError, stream_request_body
 
 from authserver.errors import ServiceError, describe, invalid
 from authserver.security.devices import DEVICE_COOKIE
-from authserver.services.admission import admit
+from authserver.services.admission import admit, prove
 from authserver.services.context import Caller, Context
 from authserver.web import jsonbody
 from authserver.web.base import JsonHandler
@@ -110,7 +110,9 @@ class ApiHandler(JsonHandler):
         try:
             # who may call is settled before the body is read: 401, then 403, then 400
             caller = await admit(self.ctx, self.call, self._caller())
-            reply = await self.service(self.ctx, self._request_model(), caller)
+            request = self._request_model()
+            await prove(self.ctx, self.call, caller, request)
+            reply = await self.service(self.ctx, request, caller)
         except ServiceError as error:
             self.refuse(error)
             return

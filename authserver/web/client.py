@@ -21,7 +21,8 @@ def _networks(trusted: tuple[str, ...]) -> tuple[Network, ...]:
     return tuple(ipaddress.ip_network(item, strict=False) for item in trusted)
 
 
-def _is_trusted(address: str, trusted: tuple[str, ...]) -> bool:
+def is_trusted(address: str, trusted: tuple[str, ...]) -> bool:
+    """Whether `address` is one of the TRUSTED_PROXIES (addresses or networks)."""
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
@@ -50,11 +51,11 @@ def client_ip(request: HTTPServerRequest, trusted_proxies: tuple[str, ...]) -> s
     at the first address no trusted proxy vouches for, so a client cannot forge its own.
     """
     address = request.remote_ip or ""
-    if not trusted_proxies or not _is_trusted(address, trusted_proxies):
+    if not trusted_proxies or not is_trusted(address, trusted_proxies):
         return address
     hops = [hop.strip() for hop in request.headers.get("X-Forwarded-For", "").split(",")]
     for hop in reversed([hop for hop in hops if hop]):
-        if not _is_trusted(hop, trusted_proxies):
+        if not is_trusted(hop, trusted_proxies):
             return hop
         address = hop
     return address
@@ -64,7 +65,7 @@ def scheme(request: HTTPServerRequest, trusted_proxies: tuple[str, ...]) -> str:
     """"https" when the client reached us over TLS: directly, or through a trusted proxy
     that says so in X-Forwarded-Proto (a header anyone else sends is ignored)."""
     forwarded = request.headers.get("X-Forwarded-Proto", "")
-    if forwarded and _is_trusted(request.remote_ip or "", trusted_proxies):
+    if forwarded and is_trusted(request.remote_ip or "", trusted_proxies):
         # The proxy nearest to us appends last.
         return "https" if forwarded.split(",")[-1].strip().lower() == "https" else "http"
     return request.protocol

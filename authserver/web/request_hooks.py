@@ -8,10 +8,11 @@ from tornado.web import RequestHandler
 
 from authserver.observability import metrics
 from authserver.observability.logs import request_id
-from authserver.web.client import client_ip
+from authserver.web.client import client_ip, is_trusted
 
 REQUEST_ID_HEADER = "X-Request-Id"
-# An id from the proxy in front (nginx's $request_id) is kept if it looks like one.
+# An id from a trusted proxy in front (nginx's $request_id) is kept if it looks like one;
+# any other client's is replaced, so nobody can plant an id in the server's log.
 _GIVEN_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 # Kept on the handler itself, which Tornado's RequestHandler has no field for.
 _ID_ATTRIBUTE = "request_id"
@@ -23,7 +24,10 @@ def _id_of(handler: RequestHandler) -> str | None:
 
 def assign_request_id(handler: RequestHandler) -> None:
     """Give the request its id and put it in the response headers."""
-    given = handler.request.headers.get(REQUEST_ID_HEADER, "")
+    trusted = handler.application.settings.get("trusted_proxies", ())
+    peer = handler.request.remote_ip or ""
+    given = handler.request.headers.get(REQUEST_ID_HEADER, "") if (
+        trusted and is_trusted(peer, trusted)) else ""
     # Tornado sets default headers again when it clears a reply for an error: same id.
     assigned = _id_of(handler) or (given if _GIVEN_ID.match(given) else uuid.uuid4().hex)
     setattr(handler, _ID_ATTRIBUTE, assigned)

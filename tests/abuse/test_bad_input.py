@@ -161,14 +161,20 @@ REST_ROWS = [
          400, "token"),
         ("totp_enrol", {}, 400, "current_password"),
         ("totp_enrol", {"current_password": "short"}, 400, "current_password"),
-        ("totp_confirm", {}, 400, "code"),
-        ("totp_confirm", {"code": "abcdef"}, 400, "code"),
-        ("totp_confirm", {"code": "123456", "secret": "JBSWY3DPEHPK3PXP"}, 400, "secret"),
+        ("totp_confirm", {"current_password": "a good long password"}, 400, "code"),
+        ("totp_confirm", {"code": "123456"}, 400, "current_password"),
+        ("totp_confirm", {"current_password": "a good long password", "code": "abcdef"}, 400,
+         "code"),
+        ("totp_confirm", {"current_password": "a good long password", "code": "123456",
+                          "secret": "JBSWY3DPEHPK3PXP"}, 400, "secret"),
         ("totp_disable", {"current_password": "a good long password"}, 400, None),
         ("totp_disable", {"code": "123456"}, 400, "current_password"),
         ("regenerate_recovery_codes", {"current_password": 12345678}, 400,
          "current_password"),
         ("regenerate_recovery_codes", b"[]", 400, None),
+        ("regenerate_recovery_codes", {"current_password": "a good long password",
+                                       "code": "123456", "recovery_code": "abcd-efgh"}, 400,
+         None),
         # approval from a signed-in device (issue 26)
         ("approval_enable", {}, 400, "current_password"),
         ("approval_disable", {"current_password": ["a list"]}, 400, "current_password"),
@@ -177,7 +183,7 @@ REST_ROWS = [
         ("login_approval_wait", {"challenge": CHALLENGE, "number": 12}, 400, "number"),
     ],
     *[
-        # the admin API (issue 16): the request is checked before the caller's role
+        # the admin API (issue 16): bad bodies from an administrator
         ("admin_list_users", {"limit": 0}, 400, "limit"),
         ("admin_list_users", {"limit": 101}, 400, "limit"),
         ("admin_list_users", {"offset": -1}, 400, "offset"),
@@ -193,6 +199,9 @@ REST_ROWS = [
         ("admin_end_sessions", {"user_id": 1, "all": True}, 400, "all"),
         ("admin_reset_second_factors", b"[]", 400, None),
         ("admin_delete_user", {"username": "abuse_user"}, 400, "user_id"),
+        ("admin_delete_user", {"user_id": 1}, 400, "current_password"),
+        ("admin_disable_user", {"user_id": 1, "current_password": "short"}, 400,
+         "current_password"),
     ],
     *[
         # passkeys (issue 16)
@@ -202,8 +211,13 @@ REST_ROWS = [
         ("passkey_register", {"ceremony": CHALLENGE}, 400, "credential"),
         ("passkey_register", {"ceremony": CHALLENGE, "credential": "x"}, 400, "credential"),
         ("passkey_register", {"ceremony": "short", "credential": {}}, 400, "ceremony"),
-        ("passkey_register", {"ceremony": CHALLENGE, "credential": {}, "name": "n" * 61}, 400,
-         "name"),
+        ("passkey_register", {"ceremony": CHALLENGE, "credential": {}, "name": "n" * 61,
+                              "current_password": "a good long password"}, 400, "name"),
+        ("passkey_register", {"ceremony": CHALLENGE, "credential": {},
+                              "current_password": "a good long password",
+                              "name": "laptop\n2026 audit login_success"}, 400, "name"),
+        ("passkey_register", {"ceremony": CHALLENGE, "credential": {}}, 400,
+         "current_password"),
         ("passkey_login_options", {"username": "abuse_user"}, 400, "username"),
         ("passkey_login", {}, 400, "ceremony"),
         ("passkey_login", {"ceremony": CHALLENGE, "credential": []}, 400, "credential"),
@@ -274,7 +288,8 @@ SIGNED_IN_ROWS = [
     # the second factor, for an account without one
     ("totp_enrol", {"current_password": "not the password at all"}, 400,
      "INVALID_ARGUMENT", "current_password"),
-    ("totp_confirm", {"code": "123456"}, 400, "FAILED_PRECONDITION", None),
+    ("totp_confirm", {"current_password": "a good long password", "code": "123456"}, 400,
+     "FAILED_PRECONDITION", None),
     ("totp_disable", {"current_password": "a good long password", "code": "123456"}, 400,
      "FAILED_PRECONDITION", None),
     ("regenerate_recovery_codes", {"current_password": "a good long password"}, 400,
@@ -284,8 +299,12 @@ SIGNED_IN_ROWS = [
      "INVALID_ARGUMENT", "current_password"),
     ("approval_disable", {"current_password": "a good long password"}, 400,
      "FAILED_PRECONDITION", None),
-    ("passkey_register", {"ceremony": "c" * 43, "credential": {}}, 400, "INVALID_ARGUMENT",
+    ("passkey_register", {"ceremony": "c" * 43, "credential": {},
+                          "current_password": "a good long password"}, 400, "INVALID_ARGUMENT",
      "ceremony"),
+    ("passkey_register", {"ceremony": "c" * 43, "credential": {},
+                          "current_password": "not the password at all"}, 400,
+     "INVALID_ARGUMENT", "current_password"),
 ]
 
 SOCKET_ROWS = [

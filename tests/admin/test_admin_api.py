@@ -24,8 +24,14 @@ async def make_admin(http, server, unique):
     return account
 
 
-def body_for(name: str, user_id: int) -> dict:
-    return {} if name == "admin_list_users" else {"user_id": user_id}
+PROVEN = {c.name for c in CALLS if c.proof}
+
+
+def body_for(name: str, user_id: int, password: str = "") -> dict:
+    """A valid body; a destructive act carries the caller's own password."""
+    if name == "admin_list_users":
+        return {}
+    return {"user_id": user_id, **({"current_password": password} if name in PROVEN else {})}
 
 
 def test_the_admin_rows_are_the_admin_routes():
@@ -38,9 +44,10 @@ async def test_everyone_but_an_admin_is_refused(http, server, unique, name):
     plain = await verified_account(http, server, unique)
     victim = await verified_account(http, server, unique)
     before = await snapshot(server.database_url)
-    refused = await call(http, server, name, body_for(name, victim.user_id), token=plain.token)
+    refused = await call(http, server, name, body_for(name, victim.user_id, plain.password),
+                       token=plain.token)
     assert refused.status == 403 and refused.body["code"] == "PERMISSION_DENIED", refused.body
-    anonymous = await call(http, server, name, body_for(name, victim.user_id))
+    anonymous = await call(http, server, name, body_for(name, victim.user_id, "x" * 10))
     assert anonymous.status == 401
     assert await snapshot(server.database_url) == before
     assert (await call(http, server, "me", token=victim.token)).status == 200
@@ -50,7 +57,8 @@ async def test_everyone_but_an_admin_is_refused(http, server, unique, name):
 async def test_every_admin_action_leaves_an_audit_row(http, server, unique, name):
     admin = await make_admin(http, server, unique)
     target = await verified_account(http, server, unique)
-    reply = await call(http, server, name, body_for(name, target.user_id), token=admin.token)
+    reply = await call(http, server, name, body_for(name, target.user_id, admin.password),
+                       token=admin.token)
     assert reply.status == 200, reply.body
     subject = admin if name == "admin_list_users" else target
     details = await audit_details(server, name, subject.user_id)
@@ -63,7 +71,8 @@ async def test_a_disabled_account_is_logged_out_live_and_refused(http, server, u
     target = await verified_account(http, server, unique)
     socket = await clients(server).connect(token=target.token)
     await socket.next("connected")
-    disabled = await call(http, server, "admin_disable_user", {"user_id": target.user_id},
+    disabled = await call(http, server, "admin_disable_user",
+                          {"user_id": target.user_id, "current_password": admin.password},
                           token=admin.token)
     assert disabled.status == 200, disabled.body
     assert "disabled" in (await socket.next("session_revoked"))["reason"]
@@ -159,7 +168,8 @@ async def test_second_factors_reset_verify_end_sessions_and_delete(http, server,
     admin = await make_admin(http, server, unique)
     enrolled = await enrolled_account(http, server, unique)
     target = enrolled.account
-    reset = await call(http, server, "admin_reset_second_factors", {"user_id": target.user_id},
+    reset = await call(http, server, "admin_reset_second_factors",
+                       {"user_id": target.user_id, "current_password": admin.password},
                        token=admin.token)
     assert reset.status == 200, reset.body
     assert await mail(server, target.email, "Two-step login was turned off")
@@ -183,12 +193,14 @@ async def test_second_factors_reset_verify_end_sessions_and_delete(http, server,
     assert (await call(http, server, "login", {"username": target.username,
                                                 "password": target.password})).status == 200
 
-    deleted = await call(http, server, "admin_delete_user", {"user_id": target.user_id},
+    deleted = await call(http, server, "admin_delete_user",
+                         {"user_id": target.user_id, "current_password": admin.password},
                          token=admin.token)
     assert deleted.status == 200
     assert not await rows(server.database_url, "SELECT id FROM \"user\" WHERE id = ?",
                           target.user_id)
-    again = await call(http, server, "admin_delete_user", {"user_id": target.user_id},
+    again = await call(http, server, "admin_delete_user",
+                       {"user_id": target.user_id, "current_password": admin.password},
                        token=admin.token)
     assert again.status == 404
 
@@ -197,7 +209,9 @@ async def test_second_factors_reset_verify_end_sessions_and_delete(http, server,
 async def test_an_admin_does_not_disable_or_delete_themselves(http, server, unique, name):
     admin = await make_admin(http, server, unique)
     before = await snapshot(server.database_url)
-    refused = await call(http, server, name, {"user_id": admin.user_id}, token=admin.token)
+    refused = await call(http, server, name,
+                         {"user_id": admin.user_id, "current_password": admin.password},
+                         token=admin.token)
     assert refused.status == 400 and refused.body["code"] == "FAILED_PRECONDITION"
     assert await snapshot(server.database_url) == before
     assert (await call(http, server, "me", token=admin.token)).status == 200

@@ -21,7 +21,8 @@ def enrol(authcli, account) -> tuple[Authenticator, list[str]]:
     assert "█" in started.out  # the QR code, drawn in the terminal
     assert "Next: authcli totp-confirm --code" in started.out
     app = Authenticator(key)
-    confirmed = authcli("--json", "totp-confirm", "--code", app.code_now())
+    confirmed = authcli("--json", "totp-confirm", "--code", app.code_now(), "--password-stdin",
+                        stdin=account.password + "\n")
     assert confirmed.code == 0, confirmed.err
     codes = confirmed.json()["recovery_codes"]
     assert len(codes) == 10
@@ -53,7 +54,9 @@ def test_new_recovery_codes_then_turn_it_off(authcli, any_server):
     account = authcli.signup_verified(any_server, "totpoff")
     assert authcli.login(account).code == 0
     app, old_codes = enrol(authcli, account)
-    fresh = authcli("--json", "recovery-codes", "--password-stdin",
+    alone = authcli("recovery-codes", "--password-stdin", stdin=account.password + "\n")
+    assert alone.code == 2 and "standard input" in alone.err  # no code: not asked for
+    fresh = authcli("--json", "recovery-codes", "--code", app.code_now(), "--password-stdin",
                     stdin=account.password + "\n")
     assert fresh.code == 0, fresh.err
     assert set(fresh.json()["recovery_codes"]).isdisjoint(old_codes)
@@ -79,6 +82,7 @@ async def test_the_repl_asks_for_the_apps_code_at_login(any_server, tmp_path):
         await repl.sees("Next: totp-confirm --code <6 digits>")
         app = Authenticator(re.search(r"Key: ([A-Z2-7]+)", repl.printed()).group(1))
         repl.type("totp-confirm\r")
+        await repl.answer("Current password", password)
         await repl.answer("Code", await app.code())
         await repl.sees("shown only now")
         repl.type("logout\r")

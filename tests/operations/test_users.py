@@ -101,7 +101,8 @@ def test_delete_takes_a_username_an_email_or_an_id(authserver, sqlite_url, refer
                          "grace@example.com", "--password-stdin", "--verified", stdin=PASSWORD)
     assert created.returncode == 0, created.stderr
     user_id = authserver(sqlite_url, "users", "list").stdout.split("\t")[0]
-    given = {"id": [user_id], "--username": ["--username", "grace"]}.get(reference, [reference])
+    given = {"id": ["--id", user_id], "--username": ["--username", "grace"]}.get(
+        reference, [reference])
     deleted = authserver(sqlite_url, "users", "delete", *given)
     assert deleted.returncode == 0, deleted.stderr
     assert authserver(sqlite_url, "users", "list").stdout == ""
@@ -275,3 +276,22 @@ def test_list_pages_searches_and_continues_from_a_cursor(authserver, sqlite_url,
     assert len(everyone) == 4 and everyone[0].split("\t")[1] == "other"
     refused = authserver(sqlite_url, "users", "list", "--cursor", "x1")
     assert refused.returncode == 2 and "cursor" in refused.stderr
+
+
+def test_a_bare_number_is_never_taken_for_an_id(authserver, sqlite_url):
+    """`users disable 0048` acted on the account with id 48 (issue 28): a word made of
+    digits is refused as ambiguous, ids go with --id, and the name with --username."""
+    for name in ("0048", "victim"):
+        made = authserver(sqlite_url, "users", "create", "--username", name, "--email",
+                          f"{name}@example.com", "--password-stdin", "--verified",
+                          stdin=PASSWORD)
+        assert made.returncode == 0, made.stderr
+    listed = dict(line.split("\t")[1::-1] for line in
+                  authserver(sqlite_url, "users", "list").stdout.splitlines())
+    ambiguous = authserver(sqlite_url, "users", "disable", listed["victim"])
+    assert ambiguous.returncode == 2 and "--id" in ambiguous.stderr
+    assert authserver(sqlite_url, "users", "disable", "0048").returncode == 2
+    by_name = authserver(sqlite_url, "users", "disable", "--username", "0048")
+    assert by_name.returncode == 0 and "0048 is disabled" in by_name.stdout
+    by_id = authserver(sqlite_url, "users", "enable", "--id", listed["0048"])
+    assert by_id.returncode == 0 and "0048 is enabled" in by_id.stdout

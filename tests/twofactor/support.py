@@ -72,7 +72,8 @@ async def enrolled_account(http, server, unique) -> Enrolled:
                          token=account.token)
     assert started.status == 200, started.body
     app = Authenticator(started.body["secret"])
-    confirmed = await call(http, server, "totp_confirm", {"code": await app.code()},
+    confirmed = await call(http, server, "totp_confirm",
+                           {"current_password": account.password, "code": await app.code()},
                            token=account.token)
     assert confirmed.status == 200, confirmed.body
     return Enrolled(account, app, confirmed.body["recovery_codes"])

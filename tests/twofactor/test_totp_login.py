@@ -33,10 +33,12 @@ async def test_enrolment_turns_on_the_second_step(http, server, unique):
                        {"username": account.username, "password": account.password})
     assert plain.status == 200 and plain.body["token"]
     app = Authenticator(secret)
-    wrong = await call(http, server, "totp_confirm", {"code": app.wrong_code()},
+    wrong = await call(http, server, "totp_confirm",
+                       {"current_password": account.password, "code": app.wrong_code()},
                        token=account.token)
     assert wrong.status == 400 and wrong.body["field"] == "code"
-    confirmed = await call(http, server, "totp_confirm", {"code": await app.code()},
+    confirmed = await call(http, server, "totp_confirm",
+                           {"current_password": account.password, "code": await app.code()},
                            token=account.token)
     assert confirmed.status == 200, confirmed.body
     codes = confirmed.body["recovery_codes"]
@@ -122,7 +124,8 @@ async def test_new_recovery_codes_replace_the_old(http, server, unique):
                        {"current_password": "not the password"}, token=account.token)
     assert wrong.status == 400 and wrong.body["field"] == "current_password"
     fresh = await call(http, server, "regenerate_recovery_codes",
-                       {"current_password": account.password}, token=account.token)
+                       {"current_password": account.password, "code": await enrolled.app.code()},
+                       token=account.token)
     assert fresh.status == 200 and len(fresh.body["recovery_codes"]) == 10
     old = await call(http, server, "login_second_factor",
                      {"challenge": await first_step(http, server, account),
@@ -212,7 +215,8 @@ async def test_enrolment_states_are_refused_clearly(http, server, unique):
                        token=account.token)
     assert twice.status == 400 and twice.body["code"] == "FAILED_PRECONDITION"
     plain = await verified_account(http, server, unique)
-    for name, payload in (("totp_confirm", {"code": "123456"}),
+    for name, payload in (("totp_confirm", {"current_password": plain.password,
+                                            "code": "123456"}),
                           ("regenerate_recovery_codes", {"current_password": plain.password})):
         reply = await call(http, server, name, payload, token=plain.token)
         assert reply.status == 400 and reply.body["code"] == "FAILED_PRECONDITION", name

@@ -4,13 +4,22 @@ add one from the Account view, log out, log in with it and no username, remove i
 WebAuthn wants a secure context and a domain for its relying party ID, so the page is
 opened at http://localhost:PORT (a secure context) rather than 127.0.0.1."""
 
+import re
 import sqlite3
 from types import SimpleNamespace
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.webui.support import chat_view, expect_connected, log_in, post_json, start, view
+from tests.webui.support import (
+    PASSWORD,
+    chat_view,
+    expect_connected,
+    log_in,
+    post_json,
+    start,
+    view,
+)
 from tests.webui.test_account import account_view
 from tests.webui.test_two_step import log_out
 
@@ -52,6 +61,11 @@ def test_add_a_passkey_log_in_with_it_then_remove_it(open_page, web_server, veri
     expect_connected(page)
 
     panel = view(account_view(page), "Passkeys")
+    panel.get_by_label("Name").fill("laptop")
+    panel.get_by_role("button", name="Add a passkey").click()
+    expect(panel.get_by_label("Current password")).to_have_accessible_description(
+        re.compile("current password"))
+    panel.get_by_label("Current password").fill(PASSWORD)
     panel.get_by_role("button", name="Add a passkey").click()
     passkeys = panel.get_by_role("list", name="Your passkeys").get_by_role("listitem")
     expect(passkeys).to_have_count(1)

@@ -29,12 +29,18 @@ FORMS = {
     "regenerate-form": m.RegenerateRecoveryCodesRequest,
     "disable-form": m.TotpDisableRequest,
     "admin-search-form": m.AdminListRequest,
+    "admin-confirm-form": m.AdminActRequest,
+    "passkey-form": m.PasskeyRegisterRequest,
     "composer": events.Chat,
 }
 """Each form of the page and the request model (or socket event) its fields are sent as."""
 
 FILLED_BY_THE_PAGE = {"second-factor-form": {"challenge"},
-                      "admin-search-form": {"offset", "limit"}}
+                      "admin-search-form": {"offset", "limit"},
+                      "admin-confirm-form": {"user_id"},
+                      # the password typed to start enrolment, kept for its confirmation
+                      "totp-confirm-form": {"current_password"},
+                      "passkey-form": {"ceremony", "credential"}}
 """Request fields no person types: the page sends what the server gave it."""
 
 

@@ -16,7 +16,7 @@ DEFAULT_LIMITS: Mapping[str, str] = {
     "login_ip": "50/15minutes;500/day",
     # sign-ups from one client address
     "signup_ip": "60/hour;500/day",
-    # resend requests for one address string, known or not
+    # resend requests for one address string from one client, known or not
     "resend_address": "1/minute;10/day",
     # resend requests from one client address, whatever the addresses
     "resend_ip": "30/hour;200/day",
@@ -28,8 +28,11 @@ DEFAULT_LIMITS: Mapping[str, str] = {
     "chat_user": "30/10seconds;600/hour",
     # new Socket.IO (Engine.IO) connections from one client address
     "socket_connect_ip": "120/minute;3000/hour",
-    # password reset codes asked for one address string, known or not
+    # password reset codes asked for one address string from one client, known or not
     "forgot_address": "1/minute;10/day",
+    # codes (reset or verification) asked for one address string from every client: a
+    # cap high enough that its owner still gets one whatever strangers ask
+    "code_address": "100/day",
     # password reset codes asked from one client address, whatever the addresses
     "forgot_ip": "30/hour;200/day",
     # reset attempts (code + new password) from one client address

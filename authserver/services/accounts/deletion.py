@@ -1,5 +1,6 @@
 """Deleting one's own account: the user row goes, and with it (by the database's
-cascades) its sessions, its pending codes and its chat messages; its sockets are ended.
+cascades) its sessions, its pending codes and its chat messages, and (by hand) the mail
+still waiting for its address; its sockets are ended.
 The username and the address are free again at once.
 
 Chat messages go rather than stay under a "deleted user" name: a person who leaves takes
@@ -24,7 +25,9 @@ def _delete(user: User) -> list[int]:
     """Delete the account and mail its address a last notice; the ids of the sessions
     that ended with it."""
     with database_proxy.obj.atomic():
-        # writing first: see password._issue_reset
+        # writing first: see password._issue_reset; mail still waiting for the address
+        # (codes, notices) goes with the account, only the last notice stays
+        outbox.forget_recipient(user.email)
         outbox.queue(account_deleted_letter(recipient=user.email, username=user.username))
         ended = sessions.revoke_all(user.id)
         # Its grants go with it: the apps are owed their logout tokens first.

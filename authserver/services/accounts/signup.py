@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from peewee import IntegrityError
 
 from authserver.errors import ServiceError, invalid
-from authserver.security.codes import code_digest, new_code
+from authserver.security.codes import asker, code_digest, new_code
 from authserver.security.lookalikes import skeleton
 from authserver.security.password_policy import password_problem
 from authserver.services import audit, codes, throttling
@@ -54,7 +54,7 @@ def _which_is_taken(username: str, email_key: str, expired_before: datetime) -> 
 
 def _create_account(
     *, request: SignupRequest, password_hash: str, code: str, secret_key: str,
-    unverified_ttl_hours: float,
+    unverified_ttl_hours: float, asker: str,
 ) -> tuple[User, int]:
     """Insert the user and queue its mail in one transaction, in the place of the
     unverified accounts it replaces (their codes die with them); returns the user and
@@ -80,6 +80,7 @@ def _create_account(
                 password_hash=password_hash,
                 verification_code=code_digest(secret_key, email_key, code),
                 verification_code_expires=utcnow() + codes.LIFETIMES[codes.VERIFICATION],
+                verification_asker=asker,
             )
             codes.queue_verification_mail(
                 recipient=request.email, username=request.username, code=code,
@@ -125,6 +126,7 @@ async def signup(ctx: Context, request: SignupRequest, caller: Caller) -> Signup
                 code=new_code(),
                 secret_key=ctx.settings.secret_key,
                 unverified_ttl_hours=ttl,
+                asker=asker(caller.client, caller.device),
             )
         except ServiceError as error:
             if error.status is Status.ALREADY_EXISTS:

@@ -2,18 +2,22 @@
 
 Every wrong attempt gets one reply, whatever the address (unknown, verified, pending,
 expired code), so the call tells nothing about who has an account. Wrong tries count
-per code and client (security/codes.py) and per client across addresses; each
-evaluation first reserves one of the code's MAX_TRIES_PER_CODE with a conditional
-UPDATE, so even 50 concurrent guesses get at most that many compared.
+per code and client (security/codes.py) and per client across addresses. The client
+that asked for the code (at sign-up or resend) has its own tries; each evaluation by
+another client first reserves one of the code's MAX_TRIES_PER_CODE with a conditional
+UPDATE, so even 50 concurrent guesses get at most that many compared, and never the
+asker's.
 """
 
 from authserver.errors import invalid
 from authserver.security.codes import (
     CODE_CLIENT_LIMIT,
     MAX_TRIES_PER_CODE,
+    asker,
     attempt_key,
     code_digest,
     code_matches,
+    is_asker,
     new_code,
 )
 from authserver.services import audit, codes, throttling
@@ -50,27 +54,38 @@ def _pending(email_key: str) -> User | None:
     return user
 
 
-def _use_code(*, user: User, email_key: str, code: str, secret_key: str) -> bool:
-    """Spend one try at the user's code; True when it matched and verified the account."""
+def _use_code(*, user: User, email_key: str, code: str, secret_key: str, own: bool) -> bool:
+    """Spend one try at the user's code; True when it matched and verified the account.
+    The client that asked for the code (`own`) spends none of the others' shared tries."""
     stored = user.verification_code
     assert stored is not None  # `_pending` hands over only accounts with a code
-    reserved = (
-        User.update(verification_attempts=User.verification_attempts + 1)
-        .where(
-            User.id == user.id,
-            User.verification_code == stored,
-            User.verification_attempts < MAX_TRIES_PER_CODE,
+    if not own:
+        reserved = (
+            User.update(verification_attempts=User.verification_attempts + 1)
+            .where(
+                User.id == user.id,
+                User.verification_code == stored,
+                User.verification_attempts < MAX_TRIES_PER_CODE,
+            )
+            .execute()
         )
-        .execute()
-    )
-    if not reserved or not code_matches(secret_key, email_key, code, stored):
+        if not reserved:
+            return False
+    if not code_matches(secret_key, email_key, code, stored):
         return False
-    used = (
-        User.update(is_verified=True, verification_code=None, verification_code_expires=None)
-        .where(User.id == user.id, User.verification_code == stored)
-        .execute()
-    )
-    return bool(used)
+    return mark_verified(user.id, code=stored)
+
+
+def mark_verified(user_id: int, *, code: str | None = None) -> bool:
+    """The one way an account's address becomes verified (its code, an administrator, the
+    operator): its code and the tries at it go too. Given `code`, only while that is
+    still the account's code, so a code replaced or used meanwhile verifies nothing."""
+    query = User.update(is_verified=True, verification_code=None,
+                        verification_code_expires=None, verification_attempts=0
+                        ).where(User.id == user_id)
+    if code is not None:
+        query = query.where(User.verification_code == code)
+    return bool(query.execute())
 
 
 async def _failed(ctx: Context, caller: Caller, user: User | None, key: str) -> None:
@@ -95,6 +110,7 @@ async def verify_email(ctx: Context, request: VerifyEmailRequest, caller: Caller
         verified = user is not None and await ctx.store.run(
             _use_code, user=user, email_key=email_key, code=request.code,
             secret_key=ctx.settings.secret_key,
+            own=is_asker(user.verification_asker, caller.client, caller.device),
         )
         if not verified:
             await _failed(ctx, caller, user, key)
@@ -104,7 +120,7 @@ async def verify_email(ctx: Context, request: VerifyEmailRequest, caller: Caller
 
 
 def _replace_code(
-    *, email_key: str, code: str, secret_key: str, unverified_ttl_hours: float
+    *, email_key: str, code: str, secret_key: str, unverified_ttl_hours: float, asker: str
 ) -> User | None:
     """Give an unverified account a new code (the old one dies) and queue its mail."""
     with database_proxy.obj.atomic():
@@ -113,6 +129,7 @@ def _replace_code(
                 verification_code=code_digest(secret_key, email_key, code),
                 verification_code_expires=utcnow() + codes.LIFETIMES[codes.VERIFICATION],
                 verification_attempts=0,
+                verification_asker=asker,
             )
             .where(User.email_key == email_key, User.is_verified == False)  # noqa: E712
             .execute()
@@ -136,10 +153,14 @@ async def resend_verification(ctx: Context, request: ResendRequest, caller: Call
     """
     email_key = lookup_key(request.email)
     await throttling.hit(ctx, caller, "resend_ip", caller.client, RESEND_TOO_MANY_HERE)
-    await throttling.hit(ctx, caller, "resend_address", email_key, RESEND_TOO_SOON)
+    await throttling.hit(ctx, caller, "resend_address", f"{email_key}|{caller.client}",
+                         RESEND_TOO_SOON)
+    await throttling.hit(ctx, caller, "code_address", f"verification:{email_key}",
+                         RESEND_TOO_SOON)
     queued = await ctx.store.run(
         _replace_code, email_key=email_key, code=new_code(), secret_key=ctx.settings.secret_key,
         unverified_ttl_hours=ctx.settings.unverified_account_ttl_hours,
+        asker=asker(caller.client, caller.device),
     )
     if queued:
         ctx.mail_queued()

@@ -7,22 +7,15 @@ below check the caller's role first, and the operator's `authserver users` comma
 run by whoever holds the server's shell, use the same acts."""
 
 from authserver.mail import outbox
-from authserver.mail.compose import totp_disabled_letter
+from authserver.services.accounts.verification import mark_verified
 from authserver.services.admin.access import record, target
 from authserver.services.context import Caller, Context
+from authserver.services.factors.totp import turn_off_two_step
 from authserver.services.oauth import backchannel
 from authserver.services.oauth import grants as oauth_grants
 from authserver.services.registry import serves
 from authserver.services.sessions import lifecycle as sessions
-from authserver.store.models import (
-    ApprovalFactor,
-    LoginChallenge,
-    RecoveryCode,
-    TotpFactor,
-    User,
-    database_proxy,
-    utcnow,
-)
+from authserver.store.models import ApprovalFactor, LoginChallenge, User, database_proxy, utcnow
 from contracts import service as calls
 from contracts.messages import AdminUserRequest, Notice
 
@@ -73,13 +66,8 @@ async def admin_enable_user(ctx: Context, request: AdminUserRequest, caller: Cal
     return Notice(message=f"{user.username} is enabled: they can log in again.")
 
 
-def _verify(user_id: int) -> None:
-    User.update(is_verified=True, verification_code=None, verification_code_expires=None,
-                verification_attempts=0).where(User.id == user_id).execute()
-
-
 async def verify(ctx: Context, user: User) -> None:
-    await ctx.store.run(_verify, user.id)
+    await ctx.store.run(mark_verified, user.id)
 
 
 @serves(calls.ADMIN_VERIFY_USER)
@@ -108,23 +96,16 @@ async def admin_end_sessions(ctx: Context, request: AdminUserRequest, caller: Ca
                           f"of {user.username}.")
 
 
-def _reset_factors(user: User) -> bool:
-    with database_proxy.obj.atomic():
-        had = TotpFactor.delete().where(TotpFactor.user == user.id).execute()
-        RecoveryCode.delete().where(RecoveryCode.user == user.id).execute()
-        had += ApprovalFactor.delete().where(ApprovalFactor.user == user.id).execute()
-        LoginChallenge.delete().where(LoginChallenge.user == user.id).execute()
-        if had:
-            outbox.queue(totp_disabled_letter(recipient=user.email, username=user.username))
-    return bool(had)
+def _remove_approval(user_id: int) -> int:
+    return ApprovalFactor.delete().where(ApprovalFactor.user == user_id).execute()
 
 
 async def reset_second_factors(ctx: Context, user: User) -> bool:
-    """Turn off the account's TOTP and recovery codes (a notice is mailed); whether it
-    had any."""
-    had = await ctx.store.run(_reset_factors, user)
-    ctx.mail_queued()
-    return had
+    """Turn off the account's second factors: approval from a signed-in device, and TOTP
+    with its recovery codes the way its owner does (a notice is mailed); whether it had
+    any."""
+    approval = await ctx.store.run(_remove_approval, user.id)
+    return await turn_off_two_step(ctx, user) or bool(approval)
 
 
 @serves(calls.ADMIN_RESET_SECOND_FACTORS)
@@ -142,6 +123,7 @@ async def admin_reset_second_factors(ctx: Context, request: AdminUserRequest,
 
 def _delete(user_id: int) -> list[int]:
     with database_proxy.obj.atomic():
+        outbox.forget_recipient(User.get_by_id(user_id).email)
         ended = sessions.revoke_all(user_id)
         backchannel.queue_for_user(user_id)  # before the delete cascades the grants away
         User.delete().where(User.id == user_id).execute()

@@ -28,6 +28,7 @@ from authserver.security.tokens import token_digest
 from authserver.services import audit
 from authserver.services.accounts.lookup import DISABLED, as_reply
 from authserver.services.context import Caller, Context
+from authserver.services.oauth.claims import METHODS_APPROVAL
 from authserver.services.registry import serves
 from authserver.services.sessions.lifecycle import open_session
 from authserver.store.models import (
@@ -297,7 +298,8 @@ async def _approved(ctx: Context, challenge_hash: str, caller: Caller) -> Approv
         raise unauthenticated(START_OVER)
     if user.disabled_at is not None:
         raise ServiceError(Status.PERMISSION_DENIED, DISABLED)
-    token, expires_at = await open_session(ctx, user, caller, by_approval=True)
+    token, expires_at = await open_session(ctx, user, caller, amr=METHODS_APPROVAL,
+                                             by_approval=True)
     await audit.record(ctx, "login_success", caller, user=user,
                        detail="second factor: approval")
     return ApprovalWaitReply(message=f"Welcome back, {user.username}.", approved=True,

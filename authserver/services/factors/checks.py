@@ -9,7 +9,9 @@ per account, like passwords: six digits must not be guessable by trying many log
 from collections.abc import Awaitable, Callable
 from functools import lru_cache
 
-from authserver.errors import invalid
+from cryptography.fernet import InvalidToken
+
+from authserver.errors import ServiceError, invalid
 from authserver.mail import outbox
 from authserver.mail.compose import recovery_code_used_letter
 from authserver.security.codes import code_digest
@@ -17,15 +19,37 @@ from authserver.security.secretbox import SecretBox
 from authserver.security.totp import matching_step, normal_recovery_code
 from authserver.services import audit, throttling
 from authserver.services.context import Caller, Context
+from authserver.settings import Settings
 from authserver.store.models import RecoveryCode, TotpFactor, User, database_proxy, utcnow
+from contracts import Status
 
 RECOVERY = "recovery"
 TOO_MANY_WRONG = "Too many wrong codes for this account. Try again in {wait}."
 
 
+UNREADABLE = ("This account's two-step login cannot be read any more: the server's secret "
+              "key changed. Turn two-step login off and on again (your password alone "
+              "turns it off now); ask an administrator if you cannot log in.")
+
+
 @lru_cache(maxsize=4)
-def secret_box(secret_key: str) -> SecretBox:
-    return SecretBox(secret_key)
+def secret_box(secret_key: str, previous: str | None = None) -> SecretBox:
+    return SecretBox(secret_key, previous=previous)
+
+
+def totp_box(settings: Settings) -> SecretBox:
+    """The box TOTP secrets are sealed in: SECRET_KEY, and during a rotation the
+    previous key to open what it sealed."""
+    return secret_box(settings.secret_key, settings.secret_key_previous)
+
+
+def readable(factor: TotpFactor, box: SecretBox) -> bool:
+    """Whether the factor's secret opens with the server's keys."""
+    try:
+        box.open(factor.secret)
+    except InvalidToken:
+        return False
+    return True
 
 
 def recovery_digest(secret_key: str, user_id: int, code: str) -> str:
@@ -37,13 +61,18 @@ def confirmed_totp(user_id: int) -> TotpFactor | None:
                                   TotpFactor.confirmed_at.is_null(False))
 
 
-def accept_totp(factor: TotpFactor, code: str, secret_key: str) -> bool:
-    """Whether `code` is the factor's code now and was not used before.
+def accept_totp(factor: TotpFactor, code: str, box: SecretBox) -> bool:
+    """Whether `code` is the factor's code now and was not used before; a secret no key
+    opens is FAILED_PRECONDITION (a clear refusal, not a crash).
 
     The step is recorded by a conditional UPDATE, so of two requests racing with one
     code only one is accepted.
     """
-    step = matching_step(secret_box(secret_key).open(factor.secret), code)
+    try:
+        secret = box.open(factor.secret)
+    except InvalidToken:
+        raise ServiceError(Status.FAILED_PRECONDITION, UNREADABLE, field="code") from None
+    step = matching_step(secret, code)
     if step is None:
         return False
     return bool(
@@ -78,9 +107,9 @@ def unused_recovery_codes(user_id: int) -> int:
                                        RecoveryCode.used_at.is_null()).count()
 
 
-def _check_totp(user: User, code: str, secret_key: str) -> bool:
+def _check_totp(user: User, code: str, box: SecretBox) -> bool:
     factor = confirmed_totp(user.id)
-    return factor is not None and accept_totp(factor, code, secret_key)
+    return factor is not None and accept_totp(factor, code, box)
 
 
 WRONG_TOTP = ("That code is not right, or was used already. Enter the code your "
@@ -110,8 +139,9 @@ async def check_factor(ctx: Context, caller: Caller, user: User, *, code: str | 
     one is INVALID_ARGUMENT on its field and counts against the account's limit."""
     secret_key = ctx.settings.secret_key
     if code is not None:
+        box = totp_box(ctx.settings)
         await limited(ctx, caller, user,
-                      lambda: ctx.store.run(_check_totp, user, code, secret_key),
+                      lambda: ctx.store.run(_check_totp, user, code, box),
                       field="code", message=WRONG_TOTP)
         return "totp"
     left = await limited(

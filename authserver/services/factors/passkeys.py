@@ -4,9 +4,13 @@ for this site), list and remove them.
 
 Each ceremony's challenge is stored (as a row found by the SHA-256 of a random token
 given to the browser) for one use within five minutes. The relying party is the origin
-the page was served from: its host name is the RP ID. A passkey login needs no second
-factor, since the passkey is possession and, where the authenticator verifies its user,
-knowledge or biometry too.
+the page was served from: its host name is the RP ID.
+
+A passkey login needs no second factor only because the authenticator must verify its
+user (a PIN or biometry, WebAuthn's UV flag): the options require it and both verify calls
+refuse an answer without it, so a key without a PIN replaces neither password nor TOTP.
+Adding a passkey carries the proof of services/factors/proof.py and is mailed to the
+owner; starting a passkey login is limited per client (an IPv6 client by its /64).
 """
 
 import json
@@ -34,6 +38,7 @@ from authserver.security.tokens import new_token, token_digest
 from authserver.services import audit, throttling
 from authserver.services.accounts.lookup import DISABLED, as_reply
 from authserver.services.context import Caller, Context
+from authserver.services.factors.proof import confirm_owner, notify
 from authserver.services.oauth.claims import METHODS_PASSKEY
 from authserver.services.registry import serves
 from authserver.services.sessions import lifecycle as sessions
@@ -106,7 +111,7 @@ async def passkey_register_options(ctx: Context, request: Empty, caller: Caller)
         user_id=str(user.id).encode(), user_display_name=user.username,
         authenticator_selection=AuthenticatorSelectionCriteria(
             resident_key=ResidentKeyRequirement.REQUIRED,
-            user_verification=UserVerificationRequirement.PREFERRED),
+            user_verification=UserVerificationRequirement.REQUIRED),
         exclude_credentials=[PublicKeyCredentialDescriptor(id=base64url_to_bytes(c))
                              for c in known],
     )
@@ -126,6 +131,8 @@ def _store_passkey(user_id: int, credential_id: str, public_key: str, sign_count
 async def passkey_register(ctx: Context, request: PasskeyRegisterRequest,
                            caller: Caller) -> PasskeyInfo:
     signed_in = caller.signed_in
+    user = await confirm_owner(ctx, caller, password=request.current_password,
+                               code=request.code, recovery_code=request.recovery_code)
     ceremony = await ctx.store.run(_take_ceremony, token_digest(request.ceremony), REGISTER)
     if ceremony is None or ceremony.user_id != signed_in.user.id:
         raise invalid(START_OVER, field="ceremony")
@@ -133,7 +140,8 @@ async def passkey_register(ctx: Context, request: PasskeyRegisterRequest,
         verified = verify_registration_response(
             credential=request.credential,
             expected_challenge=base64url_to_bytes(ceremony.challenge),
-            expected_rp_id=_rp_id(caller), expected_origin=caller.origin)
+            expected_rp_id=_rp_id(caller), expected_origin=caller.origin,
+            require_user_verification=True)
     except (WebAuthnException, ValueError, KeyError, TypeError) as exc:
         raise invalid(f"The passkey could not be checked: {exc}", field="credential") from None
     name = request.name.strip() or "Passkey"
@@ -144,7 +152,8 @@ async def passkey_register(ctx: Context, request: PasskeyRegisterRequest,
     if row is None:
         raise ServiceError(Status.INVALID_ARGUMENT, "That passkey is added already.",
                            field="credential")
-    await audit.record(ctx, "passkey_added", caller, user=signed_in.user, detail=name)
+    await audit.record(ctx, "passkey_added", caller, user=user, detail=name)
+    await notify(ctx, user, f'a passkey named "{name}" was added')
     return _info(row)
 
 
@@ -171,15 +180,16 @@ async def remove_passkey(ctx: Context, request: RemovePasskeyRequest, caller: Ca
                            field="passkey_id")
     await audit.record(ctx, "passkey_removed", caller, user=signed_in.user,
                        detail=f"passkey {request.passkey_id}")
+    await notify(ctx, signed_in.user, "a passkey was removed")
     return Notice(message="The passkey is removed; it no longer logs you in.")
 
 
 @serves(calls.PASSKEY_LOGIN_OPTIONS)
 async def passkey_login_options(ctx: Context, request: Empty, caller: Caller) -> CeremonyReply:
-    await throttling.hit(ctx, caller, "passkey_options_ip", caller.ip,
+    await throttling.hit(ctx, caller, "passkey_options_ip", caller.client,
                       "Too many passkey logins started from your address. Try again in {wait}.")
     options = generate_authentication_options(
-        rp_id=_rp_id(caller), user_verification=UserVerificationRequirement.PREFERRED)
+        rp_id=_rp_id(caller), user_verification=UserVerificationRequirement.REQUIRED)
     return await _ceremony(ctx, None, LOGIN, options)
 
 
@@ -203,7 +213,7 @@ async def passkey_login(ctx: Context, request: PasskeyLoginRequest, caller: Call
     if isinstance(credential_id, str) and len(credential_id) <= 1400:
         found = await ctx.store.run(_passkey_of, credential_id)
     if found is None:
-        await throttling.hit(ctx, caller, "login_ip", caller.ip,
+        await throttling.hit(ctx, caller, "login_ip", caller.client,
                           "Too many failed logins from your address. Try again in {wait}.")
         raise unauthenticated("This passkey is not known here: it may have been removed. "
                               "Log in with your password.")
@@ -214,7 +224,8 @@ async def passkey_login(ctx: Context, request: PasskeyLoginRequest, caller: Call
             expected_challenge=base64url_to_bytes(ceremony.challenge),
             expected_rp_id=_rp_id(caller), expected_origin=caller.origin,
             credential_public_key=base64url_to_bytes(passkey.public_key),
-            credential_current_sign_count=passkey.sign_count)
+            credential_current_sign_count=passkey.sign_count,
+            require_user_verification=True)
     except (WebAuthnException, ValueError, KeyError, TypeError) as exc:
         await audit.record(ctx, "login_failure", caller, user=user, detail="passkey refused")
         raise unauthenticated(f"The passkey's answer could not be checked: {exc}") from None

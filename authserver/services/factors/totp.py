@@ -2,8 +2,13 @@
 first code (which turns it on and gives ten recovery codes), make new recovery codes,
 turn it off, and say what is on.
 
-Starting, regenerating and turning off ask for the current password again: a borrowed
-session must not lock the owner out, nor take away the factor that protects them.
+Every step asks for the current password again (services/factors/proof.py): a borrowed
+session must not lock the owner out, nor take away the factor that protects them. Making
+new recovery codes also takes a code from the app (or a recovery code), and each change
+is mailed to the owner.
+
+Turning two-step login off is one function (`turn_off_two_step`) for the owner and for
+an administrator (services/admin/actions.py), so the two cannot drift apart.
 """
 
 import asyncio
@@ -11,6 +16,7 @@ import asyncio
 from authserver.errors import ServiceError
 from authserver.mail import outbox
 from authserver.mail.compose import totp_disabled_letter
+from authserver.security.secretbox import SecretBox
 from authserver.security.totp import (
     new_recovery_codes,
     new_secret,
@@ -26,13 +32,22 @@ from authserver.services.factors.checks import (
     check_factor,
     confirmed_totp,
     limited,
+    readable,
     recovery_digest,
-    secret_box,
+    totp_box,
     unused_recovery_codes,
 )
+from authserver.services.factors.proof import confirm_owner, notify
 from authserver.services.passwords.recheck import confirm_password
 from authserver.services.registry import serves
-from authserver.store.models import RecoveryCode, TotpFactor, User, database_proxy, utcnow
+from authserver.store.models import (
+    LoginChallenge,
+    RecoveryCode,
+    TotpFactor,
+    User,
+    database_proxy,
+    utcnow,
+)
 from contracts import Status
 from contracts import service as calls
 from contracts.messages import (
@@ -84,7 +99,7 @@ async def totp_enrol(ctx: Context, request: TotpEnrolRequest, caller: Caller) ->
     signed_in = caller.signed_in
     user = await confirm_password(ctx, caller, signed_in, request.current_password)
     secret = new_secret()
-    if not await ctx.store.run(_start, user.id, secret_box(ctx.settings.secret_key).seal(secret)):
+    if not await ctx.store.run(_start, user.id, totp_box(ctx.settings).seal(secret)):
         raise ServiceError(Status.FAILED_PRECONDITION,
                            "Two-step login is on already. Turn it off first to use a new app.")
     await audit.record(ctx, "totp_enrolment_started", caller, user=user)
@@ -109,7 +124,7 @@ def _replace_recovery_codes(user_id: int, secret_key: str) -> list[str]:
     return codes
 
 
-def _confirm(user_id: int, code: str, secret_key: str) -> list[str] | None:
+def _confirm(user_id: int, code: str, secret_key: str, box: SecretBox) -> list[str] | None:
     """Turn the pending factor on if `code` is its code now: the recovery codes, or None
     for a wrong code. FAILED_PRECONDITION when nothing is pending."""
     with database_proxy.obj.atomic():
@@ -117,7 +132,7 @@ def _confirm(user_id: int, code: str, secret_key: str) -> list[str] | None:
         if factor is None or factor.confirmed_at is not None:
             raise ServiceError(Status.FAILED_PRECONDITION,
                                "Start by adding a new key to your app (enrol) first.")
-        if not accept_totp(factor, code, secret_key):
+        if not accept_totp(factor, code, box):
             return None
         TotpFactor.update(confirmed_at=utcnow()).where(TotpFactor.id == factor.id).execute()
         return _replace_recovery_codes(user_id, secret_key)
@@ -125,13 +140,14 @@ def _confirm(user_id: int, code: str, secret_key: str) -> list[str] | None:
 
 @serves(calls.TOTP_CONFIRM)
 async def totp_confirm(ctx: Context, request: TotpConfirmRequest, caller: Caller) -> RecoveryCodes:
-    signed_in = caller.signed_in
-    user = signed_in.user
+    user = await confirm_password(ctx, caller, caller.signed_in, request.current_password)
     codes = await limited(
         ctx, caller, user,
-        lambda: ctx.store.run(_confirm, user.id, request.code, ctx.settings.secret_key),
+        lambda: ctx.store.run(_confirm, user.id, request.code, ctx.settings.secret_key,
+                              totp_box(ctx.settings)),
         field="code", message=WRONG_TOTP)
     await audit.record(ctx, "totp_enabled", caller, user=user)
+    await notify(ctx, user, "two-step login was turned on")
     return RecoveryCodes(message=f"Two-step login is on. {KEEP_THEM}", recovery_codes=codes)
 
 
@@ -145,31 +161,49 @@ def _regenerate(user_id: int, secret_key: str) -> list[str] | None:
 @serves(calls.REGENERATE_RECOVERY_CODES)
 async def regenerate_recovery_codes(ctx: Context, request: RegenerateRecoveryCodesRequest,
                                     caller: Caller) -> RecoveryCodes:
-    signed_in = caller.signed_in
-    user = await confirm_password(ctx, caller, signed_in, request.current_password)
+    user = await confirm_owner(ctx, caller, password=request.current_password,
+                               code=request.code, recovery_code=request.recovery_code)
     codes = await ctx.store.run(_regenerate, user.id, ctx.settings.secret_key)
     if codes is None:
         raise _not_on()
     await audit.record(ctx, "recovery_codes_regenerated", caller, user=user)
+    await notify(ctx, user, "new recovery codes were made; the old ones work no more")
     return RecoveryCodes(message=f"New recovery codes; the old ones work no more. {KEEP_THEM}",
                          recovery_codes=codes)
 
 
-def _turn_off(user: User) -> None:
+def _turn_off(user: User) -> bool:
+    """Remove the factor, its recovery codes and the login challenges waiting for it, and
+    mail the notice; whether there was a factor."""
     with database_proxy.obj.atomic():
-        TotpFactor.delete().where(TotpFactor.user == user.id).execute()
+        had = TotpFactor.delete().where(TotpFactor.user == user.id).execute()
         RecoveryCode.delete().where(RecoveryCode.user == user.id).execute()
-        outbox.queue(totp_disabled_letter(recipient=user.email, username=user.username))
+        LoginChallenge.delete().where(LoginChallenge.user == user.id).execute()
+        if had:
+            outbox.queue(totp_disabled_letter(recipient=user.email, username=user.username))
+    return bool(had)
+
+
+async def turn_off_two_step(ctx: Context, user: User) -> bool:
+    """Turn off the account's TOTP and recovery codes, by its owner or an administrator;
+    whether it had them (only then is the owner mailed)."""
+    had = await ctx.store.run(_turn_off, user)
+    ctx.mail_queued()
+    return had
 
 
 @serves(calls.TOTP_DISABLE)
 async def totp_disable(ctx: Context, request: TotpDisableRequest, caller: Caller) -> Notice:
     signed_in = caller.signed_in
     user = await confirm_password(ctx, caller, signed_in, request.current_password)
-    if await ctx.store.run(confirmed_totp, user.id) is None:
+    factor = await ctx.store.run(confirmed_totp, user.id)
+    if factor is None:
         raise _not_on()
-    await check_factor(ctx, caller, user, code=request.code, recovery_code=request.recovery_code)
-    await ctx.store.run(_turn_off, user)
-    ctx.mail_queued()
+    # A secret no key opens any more (SECRET_KEY changed) protects nothing and cannot be
+    # proved: the password alone turns it off, so its owner can turn it on again.
+    if readable(factor, totp_box(ctx.settings)):
+        await check_factor(ctx, caller, user, code=request.code,
+                           recovery_code=request.recovery_code)
+    await turn_off_two_step(ctx, user)
     await audit.record(ctx, "totp_disabled", caller, user=user)
     return Notice(message="Two-step login is off: your password alone logs you in.")

@@ -17,6 +17,8 @@ METHODS_PASSWORD = "pwd"  # noqa: S105 - an RFC 8176 method name
 # A TOTP code and a recovery code alike are one-time passwords after the password.
 METHODS_SECOND_FACTOR = "pwd otp mfa"
 METHODS_PASSKEY = "hwk"
+# Approved from another signed-in device: a second channel after the password.
+METHODS_APPROVAL = "pwd mca mfa"
 
 
 def epoch(moment: datetime) -> float:

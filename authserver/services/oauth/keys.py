@@ -58,8 +58,19 @@ def _new_key() -> RSAKey:
                                                      "alg": ALGORITHM}, private=True)
 
 
+# SECRET_KEY_PREVIOUS during a rotation, installed once per process (`open_with_previous`)
+_previous_secret: list[str] = []
+
+
+def open_with_previous(previous: str | None) -> None:
+    """During a SECRET_KEY rotation, open signing keys sealed under the old key too (until
+    `authserver secret rotate` re-seals them)."""
+    _previous_secret[:] = [previous] if previous else []
+
+
 def _box(secret_key: str) -> SecretBox:
-    return SecretBox(secret_key, SIGNING_KEY_LABEL)
+    return SecretBox(secret_key, label=SIGNING_KEY_LABEL,
+                     previous=next(iter(_previous_secret), None))
 
 
 def _longest_token_seconds(default_access: int) -> int:

@@ -11,16 +11,19 @@ from authserver.store.models import OutboxMail, User, database_proxy
 ROLES = ("user", "admin")
 
 
-def _find(reference: str) -> User | None:
-    key = reference.strip().lower()
-    if key.isdigit():
-        return User.get_or_none(User.id == int(key))
+def _find(reference: str | None, user_id: int | None) -> User | None:
+    if user_id is not None:
+        return User.get_or_none(User.id == user_id)
+    key = (reference or "").strip().lower()
     return User.get_or_none((User.username_key == key) | (User.email_key == key))
 
 
-async def find(ctx: Context, reference: str) -> User | None:
-    """The account whose id, username or email (any case) is `reference`."""
-    return await ctx.store.run(_find, reference)
+async def find(ctx: Context, reference: str | None = None, *,
+               user_id: int | None = None) -> User | None:
+    """The account with the id `user_id`, or whose username or email (any case) is
+    `reference`: a word is never taken for an id (`users disable 0048` means the user
+    named 0048; the id is `--id 48`)."""
+    return await ctx.store.run(_find, reference, user_id)
 
 
 def _taken(usernames: list[str], emails: list[str]) -> list[tuple[str, str]]:

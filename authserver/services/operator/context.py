@@ -8,10 +8,12 @@ import getpass
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from authserver.mail import sealing
 from authserver.mail.worker import MailWorker
 from authserver.security.passwords import PasswordHasher
 from authserver.security.ratelimit.limiter import RateLimiter
 from authserver.services.context import Caller, Context
+from authserver.services.oauth import keys
 from authserver.services.oauth.logout_delivery import session_listener
 from authserver.settings import Settings
 from authserver.store.database import Store
@@ -35,6 +37,8 @@ def operator_caller(command: str) -> Caller:
 async def operator_context(settings: Settings, sender=None) -> AsyncIterator[Context]:
     """A context on the settings' database; mail it queues goes out through `sender`
     before the context closes (or waits in the outbox for the server)."""
+    sealing.install(settings.secret_key, settings.secret_key_previous)
+    keys.open_with_previous(settings.secret_key_previous)
     store = Store(settings.database_url)
     passwords = PasswordHasher(settings.bcrypt_rounds)
     limiter = RateLimiter(redis_url=None, enabled=False)

@@ -161,7 +161,11 @@ export function wireAccount(app) {
     hide() {
       for (const form of [passwordForm, emailForm, confirmForm]) concealPasswords(form);
       twoStep.hide();
+      passkeys.hide();
       approval.hide();
+    },
+    forget() {
+      this.hide();
     },
   };
 }

@@ -4,7 +4,9 @@
 
 import { wireAdminClients } from "./admin-clients.js";
 import * as api from "./api.js";
-import { busy, clearErrors, field, reportApiError, showFormError } from "./forms.js";
+import {
+  busy, clearErrors, concealPasswords, field, report, reportApiError, showFormError,
+} from "./forms.js";
 import { timeElement } from "./times.js";
 
 const PAGE = 20;
@@ -171,6 +173,11 @@ export function wireAdmin(app) {
     $("admin-confirm-title").textContent = action.title;
     $("admin-confirm-text").textContent = action.text;
     $("admin-confirm-go").textContent = action.label.replace("…", "");
+    // A destructive act carries the administrator's own password (a borrowed admin
+    // session is not enough); the field is emptied each time the dialog opens.
+    concealPasswords(confirmForm);
+    field(confirmForm, "current_password").value = "";
+    $("admin-confirm-password-field").hidden = !api.PROVEN.has(action.action);
     dialog.showModal();
     $("admin-confirm-cancel").focus();
   }
@@ -181,14 +188,18 @@ export function wireAdmin(app) {
   confirmForm.addEventListener("submit", async (event) => {
     event.preventDefault();
     const { action } = pending;
+    const password = field(confirmForm, "current_password").value;
+    if (api.PROVEN.has(action)
+        && report(confirmForm, password ? {} : { current_password: "Enter your own password." })) return;
     await busy(confirmForm, async () => {
       let reply;
       try {
-        reply = await api.adminAct(action, shown.id);
+        reply = await api.adminAct(action, shown.id, password);
       } catch (error) {
         reportApiError(confirmForm, error);
         return;
       }
+      field(confirmForm, "current_password").value = "";
       dialog.close();
       await loadList();
       if (action === "delete") {
@@ -230,6 +241,14 @@ export function wireAdmin(app) {
     },
     online(count) {
       $("admin-online").textContent = count === null ? "–" : String(count);
+    },
+    /** Forget the search, the page and the user shown (the page's slots go by themselves). */
+    forget() {
+      query = "";
+      offset = 0;
+      total = 0;
+      shown = null;
+      pending = null;
     },
   };
 }

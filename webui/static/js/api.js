@@ -129,10 +129,12 @@ export const secondFactorStatus = () => call("/api/second-factor");
 export const totpEnrol = (currentPassword) =>
   post("/api/totp/enrol", { current_password: currentPassword });
 
-export const totpConfirm = (code) => post("/api/totp/confirm", { code });
+export const totpConfirm = (currentPassword, code) =>
+  post("/api/totp/confirm", { current_password: currentPassword, code });
 
-export const regenerateRecoveryCodes = (currentPassword) =>
-  post("/api/totp/recovery-codes", { current_password: currentPassword });
+/** New recovery codes; `factor` is {code} or {recovery_code}. */
+export const regenerateRecoveryCodes = (currentPassword, factor) =>
+  post("/api/totp/recovery-codes", { current_password: currentPassword, ...factor });
 
 /** Turn TOTP off; `factor` is {code} or {recovery_code}. */
 export const totpDisable = (currentPassword, factor) =>
@@ -159,14 +161,18 @@ export const adminDeleteClient = (clientId) =>
 export const adminUser = (userId) => post("/api/admin/users/show", { user_id: userId });
 
 /** An admin action on a user: "disable", "enable", "verify", "end-sessions",
- * "reset-second-factors" or "delete". */
-export const adminAct = (action, userId) =>
-  post(`/api/admin/users/${action}`, { user_id: userId });
+ * "reset-second-factors" or "delete"; the destructive ones carry the admin's own
+ * `currentPassword` (PROVEN). */
+export const PROVEN = new Set(["disable", "reset-second-factors", "delete"]);
+export const adminAct = (action, userId, currentPassword) =>
+  post(`/api/admin/users/${action}`, PROVEN.has(action)
+    ? { user_id: userId, current_password: currentPassword } : { user_id: userId });
 
 export const passkeyRegisterOptions = () => post("/api/passkeys/register/options");
 
-export const passkeyRegister = (ceremony, credential, name) =>
-  post("/api/passkeys/register", { ceremony, credential, name });
+/** Add a passkey: `proof` is {current_password} and, with two-step login on, {code}. */
+export const passkeyRegister = (ceremony, credential, name, proof) =>
+  post("/api/passkeys/register", { ceremony, credential, name, ...proof });
 
 /** This account's passkeys: [{id, name, created_at, last_used_at}]. */
 export const passkeys = async () => (await call("/api/passkeys")).passkeys;

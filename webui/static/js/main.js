@@ -17,6 +17,7 @@ import {
   busy, clearErrors, clearOnInput, concealPasswords, field, report, reportApiError,
   showError, showFormError, wirePasswordToggles,
 } from "./forms.js";
+import { forgetEveryone } from "./clean-slate.js";
 import { wirePasskeyLogin } from "./passkeys.js";
 import { goBack, loginHint, reauth, returnTo } from "./return-to.js";
 import { wirePasswordReset } from "./password-reset.js";
@@ -64,11 +65,15 @@ const chat = new Chat({
   onOnline: (count) => views.admin?.online(count),
 });
 
-/** This browser's session is over (ended here or elsewhere): back to log in, saying why. */
+/** This browser's session is over (ended here or elsewhere): back to log in, saying why,
+ * with nothing of the last person left on the page. */
 function leave(notice) {
   chat.stop();
+  views[state.view]?.hide?.();
   state.user = null;
+  state.signedUpAs = null;
   markSignedIn(false);
+  forgetEveryone(views);
   go("login", { notice, focus: "login-username" });
 }
 

@@ -4,6 +4,10 @@
 // options and the authenticator's answers unchanged, so no encoding is done here.
 
 import * as api from "./api.js";
+import {
+  busy, clearErrors, clearOnInput, concealPasswords, field, report, reportApiError,
+} from "./forms.js";
+import { wireFactorChoice } from "./second-factor.js";
 import { timeElement } from "./times.js";
 
 const $ = (id) => document.getElementById(id);
@@ -58,7 +62,6 @@ export function wirePasskeys() {
   const list = $("passkey-list");
   const status = $("passkeys-status");
   const problem = $("passkeys-error");
-  const add = $("passkey-add");
 
   async function load(notice = "") {
     say(problem, "");
@@ -96,37 +99,70 @@ export function wirePasskeys() {
     try {
       const reply = await api.removePasskey(passkey.id);
       await load(reply.message);
-      add.focus();
+      field(form, "name").focus();
     } catch (error) {
       button.disabled = false;
       say(problem, error.message);
     }
   }
 
-  add.hidden = !supported();
-  add.addEventListener("click", async () => {
+  // Adding a passkey carries the current password, and with two-step login on a code
+  // from the app too: a session alone must not add a way in.
+  const form = $("passkey-form");
+  const factorPart = $("passkey-factor");
+  clearOnInput(form);
+  const factorChoice = wireFactorChoice(form);
+  form.hidden = !supported();
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
     say(problem, "");
-    add.disabled = true;
-    try {
-      const started = await api.passkeyRegisterOptions();
-      let credential;
+    clearErrors(form);
+    const password = field(form, "current_password").value;
+    const { factor = {}, problems = {} } = factorPart.hidden ? {} : factorChoice.read();
+    if (!password) problems.current_password = "Enter your current password.";
+    if (report(form, problems)) return;
+    const proof = { current_password: password, ...factor };
+    const name = field(form, "name").value.trim()
+      || (navigator.platform ? `Passkey on ${navigator.platform}` : "Passkey");
+    await busy(form, async () => {
       try {
-        credential = await navigator.credentials.create({
-          publicKey: PublicKeyCredential.parseCreationOptionsFromJSON(started.options),
-        });
+        const started = await api.passkeyRegisterOptions();
+        let credential;
+        try {
+          credential = await navigator.credentials.create({
+            publicKey: PublicKeyCredential.parseCreationOptionsFromJSON(started.options),
+          });
+        } catch (error) {
+          say(problem, browserRefusal(error));
+          return;
+        }
+        const added = await api.passkeyRegister(started.ceremony, credential.toJSON(), name, proof);
+        clear();
+        await load(`Added "${added.name}". You can log in with it instead of your password.`);
       } catch (error) {
-        say(problem, browserRefusal(error));
-        return;
+        reportApiError(form, error);
       }
-      const added = await api.passkeyRegister(started.ceremony, credential.toJSON(),
-        navigator.platform ? `Passkey on ${navigator.platform}` : "Passkey");
-      await load(`Added "${added.name}". You can log in with it instead of your password.`);
-    } catch (error) {
-      say(problem, error.message);
-    } finally {
-      add.disabled = false;
-    }
+    });
   });
 
-  return { show: () => load() };
+  /** Empty the form (after adding, and when the account view is left). */
+  function clear() {
+    concealPasswords(form);
+    form.reset();
+    factorChoice.reset();
+    clearErrors(form);
+  }
+
+  return {
+    async show() {
+      clear();
+      try {
+        factorPart.hidden = !(await api.secondFactorStatus()).totp;
+      } catch {
+        factorPart.hidden = false;
+      }
+      await load();
+    },
+    hide: clear,
+  };
 }

@@ -36,6 +36,13 @@ function emailProblem(email) {
   return null;
 }
 
+/** The reset's notice with what else logs in to the account (passkeys, second factors),
+ * so that its owner can remove, once logged in, any they do not know. */
+function withWaysIn(reply) {
+  const ways = [...reply.passkeys.map((name) => `passkey "${name}"`), ...reply.second_factors];
+  return ways.length ? `${reply.message} (${ways.join("; ")})` : reply.message;
+}
+
 /**
  * Wire the Forgot and Reset views. `app.go(view, options)` moves between views;
  * `app.passwordReset(email, notice)` takes the person to log in with the new password.
@@ -109,7 +116,7 @@ export function wirePasswordReset(app) {
       rate();
       resend.stop();
       remember(null);
-      app.passwordReset(email, reply.message);
+      app.passwordReset(email, withWaysIn(reply));
     });
   });
 

@@ -161,5 +161,9 @@ export function wireSecondFactor(app) {
     show() {
       if (!challenge) startOver("Log in with your password first; the code comes next.");
     },
+    forget() {
+      challenge = null;
+      choice.reset();
+    },
   };
 }

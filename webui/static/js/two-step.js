@@ -33,6 +33,10 @@ export function wireTwoStep() {
   for (const form of forms) clearOnInput(form);
   wireCodeInput(field(confirmForm, "code"));
   const disableFactor = wireFactorChoice(disableForm);
+  const regenerateFactor = wireFactorChoice(regenerateForm);
+  // The password typed to start enrolment, kept only until the first code turns it on
+  // (confirming asks for proof too) and forgotten on cancel, on leaving, on logout.
+  let enrolPassword = "";
 
   /** Show only `part` (and what always shows: the status line). */
   function only(...parts) {
@@ -96,6 +100,7 @@ export function wireTwoStep() {
         reportApiError(enrolForm, error);
         return;
       }
+      enrolPassword = password;
       concealPasswords(enrolForm);
       enrolForm.reset();
       $("totp-qr").src = reply.qr_code;
@@ -106,6 +111,7 @@ export function wireTwoStep() {
   });
 
   $("totp-cancel").addEventListener("click", () => {
+    enrolPassword = "";
     load();
     field(enrolForm, "current_password").focus();
   });
@@ -117,7 +123,8 @@ export function wireTwoStep() {
     if (report(confirmForm, entered.problem ? { code: entered.problem } : {})) return;
     await busy(confirmForm, async () => {
       try {
-        showCodes(await api.totpConfirm(entered.digits));
+        showCodes(await api.totpConfirm(enrolPassword, entered.digits));
+        enrolPassword = "";
       } catch (error) {
         reportApiError(confirmForm, error);
       }
@@ -141,7 +148,10 @@ export function wireTwoStep() {
       opener.focus();
     };
   }
-  $("regenerate-open").addEventListener("click", (event) => open(regenerateForm, event.target));
+  $("regenerate-open").addEventListener("click", (event) => {
+    regenerateFactor.reset();
+    open(regenerateForm, event.target);
+  });
   $("disable-open").addEventListener("click", (event) => {
     disableFactor.reset();
     open(disableForm, event.target);
@@ -151,12 +161,15 @@ export function wireTwoStep() {
     event.preventDefault();
     clearErrors(regenerateForm);
     const password = field(regenerateForm, "current_password").value;
-    if (report(regenerateForm, password ? {} : { current_password: "Enter your current password." })) return;
+    const { factor, problems = {} } = regenerateFactor.read();
+    if (!password) problems.current_password = "Enter your current password.";
+    if (report(regenerateForm, problems)) return;
     await busy(regenerateForm, async () => {
       try {
-        showCodes(await api.regenerateRecoveryCodes(password));
+        showCodes(await api.regenerateRecoveryCodes(password, factor));
       } catch (error) {
-        reportApiError(regenerateForm, error);
+        if (error.field) showError(regenerateForm, error.field, error.message)?.focus();
+        else reportApiError(regenerateForm, error);
       }
     });
   });
@@ -184,6 +197,7 @@ export function wireTwoStep() {
   return {
     show: load,
     hide() {
+      enrolPassword = "";
       for (const form of forms) concealPasswords(form);
       // Recovery codes are shown once: leaving the view takes them off the page.
       $("recovery-list").replaceChildren();
