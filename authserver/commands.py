@@ -86,20 +86,6 @@ def _named(database_url: str) -> str:
     return without_password(database_url)
 
 
-def _serve_problem(settings: Settings) -> str | None:
-    """A combination of settings that would serve, but wrongly; said in one sentence."""
-    if settings.workers > 1 and not settings.redis_url:
-        return (f"WORKERS={settings.workers} needs REDIS_URL, or chat, presence and rate "
-                "limits would split between the workers: set REDIS_URL, or run one worker.")
-    if settings.mail_backend == "smtp" and not settings.smtp_server:
-        return "MAIL_BACKEND=smtp needs SMTP_SERVER: name the SMTP server to send through."
-    production = settings.environment == "production"
-    if production and settings.mail_to_console and settings.mail_backend is None:
-        return ("AUTHSERVER_ENV=production needs SMTP_SERVER to mail codes: set it, or set "
-                "MAIL_BACKEND=console to print mail on the console on purpose.")
-    return None
-
-
 def _run_serve(settings: Settings) -> None:
     from authserver.server import serve
     from authserver.workers import supervise
@@ -131,14 +117,15 @@ def main(argv: list[str] | None = None) -> None:
     if getattr(args, "read_only", False) and path and not os.path.exists(path):
         _exit(f"no database at {os.path.abspath(path)}: run this where the server's "
               "database is, or set DATABASE_URL", 1)
-    try:
-        settings = load_settings(None, **overrides)
-    except SettingsError as exc:
-        _exit(str(exc), 2)
-    configure_logging(settings.log_format)
     serving = args.command == "serve"
-    if serving and (problem := _serve_problem(settings)):
-        _exit(problem, 2)
+    try:
+        settings = load_settings(None, serving=serving, **overrides)
+    except SettingsError as exc:
+        # One line per problem, so an operator fixes them all in one go.
+        for problem in exc.problems:
+            print(f"authserver: {problem}", file=sys.stderr)
+        sys.exit(2)
+    configure_logging(settings.log_format)
     if serving:
         log.info("database: %s", database)
     else:
@@ -160,11 +147,11 @@ def main(argv: list[str] | None = None) -> None:
         from authserver.server import prepare_provider
 
         try:
-            problem = asyncio.run(prepare_provider(settings))
+            refusal = asyncio.run(prepare_provider(settings))
         except ServiceError as exc:
             _exit(f"{database}: {exc.message}", 1)
-        if problem:
-            _exit(problem, 2)
+        if refusal:
+            _exit(refusal, 2)
         try:
             _run_serve(settings)
         except OSError as exc:

@@ -81,7 +81,7 @@ async def serve(settings: Settings, sockets: list[socket.socket]) -> None:
     ctx.session_listeners.append(session_listener(store, logouts.notify))
     realtime = RealTime(ctx)
     pruner = Pruner(ctx)
-    bundle = load_bundle()
+    bundle = load_bundle(app_name=settings.app_name)
     app = make_app(ctx, [*realtime.routes(), *metrics_routes(ctx), *webui_routes(bundle),
                          *oauth_routes(ctx, bundle.prefix)])
     http_server = HTTPServer(

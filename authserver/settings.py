@@ -27,7 +27,12 @@ SECRET_FILE_NAME = "authserver.secret"  # noqa: S105 - a file name, not a secret
 
 
 class SettingsError(Exception):
-    """One or more variables are wrong; the message lists each of them."""
+    """One or more variables are wrong: `problems` holds one sentence for each, and the
+    message is those sentences, one a line."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
 
 
 class _CommaList(kinds.Field):
@@ -225,6 +230,23 @@ class Settings:
         "OIDC_REFRESH_TOKEN_DAYS", 30.0, kinds.Float,
         "lifetime of a refresh token; each use gives a new one (a client may set its own)",
         validator=validate.Range(0.001, 366))
+    chat: bool = setting(
+        "CHAT", True, _OnOff,
+        "`off`: no chat; the socket still carries what sign-in needs (sessions ended and "
+        "the like), `chat`, `history` and `who` are refused, the web UI has no Chat view")
+    presence: str = setting(
+        "PRESENCE", "everyone", kinds.String,
+        "who may see who is online: `everyone`, `admins` or `off` (everyone always sees "
+        "their own sessions)",
+        validator=validate.OneOf(["everyone", "admins", "off"]))
+    app_name: str = setting(
+        "APP_NAME", "authserver", kinds.String,
+        "the product's name in page titles, the web UI's header, mail and the TOTP issuer",
+        validator=validate.Regexp(r"^[^\x00-\x1f:]{1,60}$",
+                                  error="1 to 60 characters, no colon or control character"))
+    support_email: str | None = setting(
+        "SUPPORT_EMAIL", None, kinds.Email,
+        "an address for help, named at the foot of every mail")
     # limit name (see security/ratelimit/rules.py) -> its rates, each from LIMIT_<NAME>
     limits: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_LIMITS))
 
@@ -261,34 +283,67 @@ def _known_variables() -> set[str]:
         LIMITS_VARIABLE_PREFIX + name.upper() for name in DEFAULT_LIMITS}
 
 
-def load_settings(environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+def serving_problems(settings: Settings) -> list[str]:
+    """Combinations of settings that would serve, but wrongly; one sentence each."""
+    problems = []
+    if settings.workers > 1 and sqlite_path(settings.database_url) is not None:
+        problems.append(
+            f"WORKERS={settings.workers} needs PostgreSQL: SQLite lets one process write at a "
+            "time, so the workers would queue on each other's writes (\"database is "
+            "locked\"); set DATABASE_URL=postgresql://... and REDIS_URL, or run one worker.")
+    elif settings.workers > 1 and not settings.redis_url:
+        problems.append(
+            f"WORKERS={settings.workers} needs REDIS_URL, or chat, presence and rate limits "
+            "would split between the workers: set REDIS_URL, or run one worker.")
+    if settings.mail_backend == "smtp" and not settings.smtp_server:
+        problems.append(
+            "MAIL_BACKEND=smtp needs SMTP_SERVER: name the SMTP server to send through.")
+    production = settings.environment == "production"
+    if production and settings.mail_to_console and settings.mail_backend is None:
+        problems.append(
+            "AUTHSERVER_ENV=production needs SMTP_SERVER to mail codes: set it, or set "
+            "MAIL_BACKEND=console to print mail on the console on purpose.")
+    return problems
+
+
+def load_settings(environ: Mapping[str, str] | None = None, *, serving: bool = False,
+                  **overrides: object) -> Settings:
     """Read and check the environment; `overrides` (from flags) win over variables.
 
-    Raises SettingsError naming every bad variable. In development an unset SECRET_KEY
-    is generated once and kept in a 0600 file beside the SQLite database (or in the
-    working directory for PostgreSQL), so codes and sessions survive restarts.
+    Raises SettingsError naming every problem at once: each bad variable, and with
+    `serving` each combination that would serve wrongly (`serving_problems`). In
+    development an unset SECRET_KEY is generated once and kept in a 0600 file beside the
+    SQLite database (or in the working directory for PostgreSQL), so codes and sessions
+    survive restarts.
     """
     source = os.environ if environ is None else environ
     raw = {name: source[name] for name in _known_variables() if name in source}
     # A variable set but empty means "unset": its default applies.
     raw = {name: value for name, value in raw.items() if value != ""}
     raw.update({name: str(value) for name, value in overrides.items() if value is not None})
+    problems: list[str] = []
     try:
         values = _schema().load(raw)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{name}: {' '.join(messages)}"
-            for name, messages in sorted(exc.normalized_messages().items())
-        )
-        raise SettingsError(f"bad settings: {problems}") from None
+        problems = [f"{name}: {' '.join(messages)}"
+                    for name, messages in sorted(exc.normalized_messages().items())]
+        # The combinations are judged on what was read right, the rest at its defaults.
+        valid = exc.valid_data if isinstance(exc.valid_data, dict) else {}
+        values = {**_schema().load({}), **valid}
     values["limits"] = {
         name: values.pop(LIMITS_VARIABLE_PREFIX + name.upper()) for name in DEFAULT_LIMITS
     }
     if "REDIS_PREFIX" not in raw and values["rate_limit_prefix"]:
         values["redis_prefix"] = values["rate_limit_prefix"]
+    if values["secret_key"] is None and values["environment"] == "production":
+        problems.append("SECRET_KEY: required when AUTHSERVER_ENV=production (at least 16 "
+                        "random characters)")
+        values["secret_key"] = ""
+    if serving:
+        problems += serving_problems(Settings(**values))
+    if problems:
+        raise SettingsError(problems)
     if values["secret_key"] is None:
-        if values["environment"] == "production":
-            raise SettingsError("bad settings: SECRET_KEY: required when AUTHSERVER_ENV=production")
         values["secret_key"] = _development_secret(values["database_url"])
     return Settings(**values)
 

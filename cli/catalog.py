@@ -6,7 +6,7 @@ from datetime import datetime
 
 from prompt_toolkit.formatted_text import FormattedText
 
-from cli import account, apps, device, second_factor
+from cli import account, apps, device, passkeys, second_factor
 from cli.context import Context
 from cli.errors import ApiError, UsageError
 from cli.framework import (
@@ -182,6 +182,11 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
             (second_factor.APP_CODE,),
             secrets="the current password, then (without --code) the app's code or a "
                     "recovery code"),
+    Command("passkeys", "list your passkeys", passkeys.passkeys),
+    Command("passkey-rename", "give one of your passkeys a new name", passkeys.rename,
+            (passkeys.PASSKEY_ID, passkeys.NAME)),
+    Command("passkey-remove", "remove one of your passkeys", passkeys.remove,
+            (passkeys.PASSKEY_ID,)),
     Command("approval-on", "new devices' sign-ins wait for approval from your signed-in "
             "devices", second_factor.approval_enable, secrets="the current password"),
     Command("approval-off", "stop asking signed-in devices to approve new sign-ins",

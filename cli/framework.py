@@ -26,7 +26,10 @@ class Asker(Protocol):
 
     async def text(self, label: str, *, default: str = "") -> str: ...
 
-    async def secret(self, label: str, *, confirm: bool = False) -> str: ...
+    async def secret(self, label: str, *, confirm: bool = False, missing: str = "") -> str:
+        """A secret, not shown as it is typed. `missing` says what to do when a script
+        gives none (the default names --password-stdin)."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -56,11 +56,11 @@ class ScriptAsker:
     async def text(self, label: str, *, default: str = "") -> str:
         raise UsageError(f"{label} is required")
 
-    async def secret(self, label: str, *, confirm: bool = False) -> str:
+    async def secret(self, label: str, *, confirm: bool = False, missing: str = "") -> str:
         if self.password_stdin:
             line = sys.stdin.readline().rstrip("\r\n")
             if not line:
-                raise UsageError("--password-stdin: nothing on standard input")
+                raise UsageError(missing or "--password-stdin: nothing on standard input")
             return line
         if not sys.stdin.isatty():
             raise UsageError("no terminal to ask for the password; "

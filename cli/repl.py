@@ -9,7 +9,7 @@ import contextlib
 import shlex
 import traceback
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from prompt_toolkit import PromptSession, print_formatted_text
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion
@@ -21,6 +21,7 @@ from prompt_toolkit.formatted_text import (
 )
 from prompt_toolkit.history import FileHistory, History, InMemoryHistory
 from prompt_toolkit.input import Input
+from prompt_toolkit.layout.processors import Processor, Transformation, TransformationInput
 from prompt_toolkit.output import Output
 from prompt_toolkit.patch_stdout import patch_stdout
 from prompt_toolkit.styles import Style
@@ -127,21 +128,44 @@ class ReplAsker:
         hint: FormattedText | str = ""
         while True:
             answer = (await self.session.prompt_async(
-                f"{label}: ", default=default, is_password=False, placeholder=hint)).strip()
+                f"{label}: ", default=default, is_password=False, placeholder=hint,
+                input_processors=[])).strip()
             if answer:
                 return answer
             hint = FormattedText([("class:warn", f"{label.lower()} is required; "
                                                  "Ctrl-C cancels")])
 
-    async def secret(self, label: str, *, confirm: bool = False) -> str:
-        first = await self.session.prompt_async(f"{label}: ", is_password=True,
-                                                placeholder="")
+    async def secret(self, label: str, *, confirm: bool = False, missing: str = "") -> str:
+        first = await self._hidden(f"{label}: ")
         if confirm:
-            again = await self.session.prompt_async(f"{label} again: ", is_password=True,
-                                                    placeholder="")
+            again = await self._hidden(f"{label} again: ")
             if again != first:
                 raise Refused("the passwords do not match")
         return first
+
+
+    async def _hidden(self, message: str) -> str:
+        """What is typed, shown as nothing at all (not even its length, as sudo and ssh
+        do); not kept in the history either."""
+        with _history_off(self.session):
+            return await self.session.prompt_async(message, is_password=False, placeholder="",
+                                                   input_processors=[_Hidden()])
+
+
+@contextlib.contextmanager
+def _history_off(session: PromptSession[str]) -> Iterator[None]:
+    history, session.history = session.history, InMemoryHistory()
+    try:
+        yield
+    finally:
+        session.history = history
+
+
+class _Hidden(Processor):
+    """Shows none of the line, and keeps the cursor just after the prompt."""
+
+    def apply_transformation(self, ti: TransformationInput) -> Transformation:
+        return Transformation([], source_to_display=lambda _: 0, display_to_source=lambda _: 0)
 
 
 class Repl:
@@ -161,6 +185,7 @@ class Repl:
         self._was_lost = False
         self._running = False  # a command is running
         self._revoked: str | None = None  # a session_revoked heard while it ran
+        self._lost: bool = False  # the connection dropped while it ran
         self.approval = ApprovalPrompt()
         self.session: PromptSession[str] = PromptSession(
             input=input, output=output,
@@ -233,12 +258,19 @@ class Repl:
         asyncio.get_running_loop().create_task(self._drop_live())
 
     def _on_state(self, state: str) -> None:
-        if state == "reconnecting":
-            self.echo(FormattedText([("class:warn", "! connection lost; reconnecting...")]))
+        if state == "reconnecting" and self._running:
+            # Perhaps the running command's own doing (logout ends this socket): it
+            # decides after (`_settle`).
+            self._lost = True
+        elif state == "reconnecting":
+            self._lost_line()
         elif state == "online" and self._was_lost:
             self.echo(FormattedText([("class:ok", "✓ "), ("", "reconnected")]))
         self._was_lost = state == "reconnecting"
         self._redraw()
+
+    def _lost_line(self) -> None:
+        self.echo(FormattedText([("class:warn", "! connection lost; reconnecting...")]))
 
     async def go_live(self) -> None:
         """Join the live channel with the stored token; retry in the background if down."""
@@ -343,6 +375,7 @@ class Repl:
         one, a token found dead) leaves the live channel; a revocation heard while it ran
         that the command did not cause is told now."""
         revoked, self._revoked = self._revoked, None
+        lost, self._lost = self._lost, False
         if self.user is None:
             return
         if self.ctx.store.load() is None:
@@ -350,6 +383,8 @@ class Repl:
             await self._drop_live()
         elif revoked is not None:
             self._session_revoked(revoked)
+        elif lost and self.state == "reconnecting":
+            self._lost_line()
 
     async def handle(self, line: str) -> bool:
         """Do what one line says; False when it asks to leave."""

@@ -38,6 +38,8 @@ from contracts.messages import (
 
 APP_CODE = Option("--code", "the 6-digit code your authenticator app shows now", "Code")
 FACTOR_PROMPT = "Code from your authenticator app (or a recovery code)"
+NO_CODE = ("this account has two-step login: add --code CODE (or put the code on the next "
+           "line of standard input)")
 _SIX_DIGITS = re.compile(r"^\d{6}$")
 
 
@@ -50,7 +52,8 @@ def factor(entered: str) -> dict[str, str]:
 
 async def _factor(args: argparse.Namespace, ask: Asker) -> dict[str, str]:
     given = getattr(args, "code", None)
-    return factor(given if given is not None else await ask.secret(FACTOR_PROMPT))
+    return factor(given if given is not None
+                  else await ask.secret(FACTOR_PROMPT, missing=NO_CODE))
 
 
 def _progress(text: str) -> None:

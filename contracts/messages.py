@@ -17,6 +17,8 @@ from contracts.fields import (
     Username,
 )
 
+PasskeyId = Annotated[int, Field(ge=1, le=2**31 - 1)]
+
 
 class Message(BaseModel):
     """Base of every wire message: unknown fields are refused, not silently dropped."""
@@ -32,6 +34,15 @@ class Health(Message):
     status: str
     database: str
     version: str
+
+
+class ProductConfig(Message):
+    """What the operator chose for this deployment, as its web UI needs to know it."""
+
+    app_name: str
+    chat: bool
+    presence: Literal["everyone", "admins", "off"]
+    support_email: str | None
 
 
 class Ready(Message):
@@ -292,6 +303,16 @@ class AdminActRequest(AdminUserRequest):
     current_password: Password
 
 
+class AdminResetFactorsRequest(AdminActRequest):
+    """Turn off an account's two-step login; `passkeys` removes its passkeys too."""
+
+    passkeys: bool = False
+
+
+class AdminPasskeyRequest(AdminActRequest):
+    passkey_id: PasskeyId
+
+
 class AdminListRequest(Message):
     """A page of users, newest first; `query` matches part of a username or address (or
     its start, where no index serves a substring: see the reply's `search`).
@@ -400,7 +421,12 @@ class PasskeyList(Message):
 
 
 class RemovePasskeyRequest(Message):
-    passkey_id: int = Field(ge=1, le=2**31 - 1)
+    passkey_id: PasskeyId
+
+
+class RenamePasskeyRequest(Message):
+    passkey_id: PasskeyId
+    name: Annotated[PasskeyName, Field(min_length=1)]
 
 
 # --- apps signed in with this account (issue 22) -------------------------------------

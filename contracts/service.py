@@ -55,6 +55,18 @@ HEALTH = Call(
     summary="Is the server up and its database reachable?",
 )
 
+PRODUCT_CONFIG = Call(
+    name="product_config",
+    method="GET",
+    route="/api/config",
+    request=m.Empty,
+    reply=m.ProductConfig,
+    status=200,
+    errors=(),
+    summary="What this deployment is called and which of chat and presence it offers "
+    "(APP_NAME, CHAT, PRESENCE, SUPPORT_EMAIL).",
+)
+
 READY = Call(
     name="ready",
     method="GET",
@@ -369,10 +381,25 @@ ADMIN_VERIFY_USER = _admin("verify_user", "users/verify", m.AdminUserRequest, m.
 ADMIN_END_SESSIONS = _admin("end_sessions", "users/end-sessions", m.AdminUserRequest, m.Notice,
     "End every session of an account; its sockets are disconnected.")
 
+ADMIN_GRANT_ADMIN = _admin(
+    "grant_admin", "users/grant-admin", m.AdminActRequest, m.Notice,
+    "Give an account the admin role (your current password is asked again).")
+ADMIN_REVOKE_ADMIN = _admin(
+    "revoke_admin", "users/revoke-admin", m.AdminActRequest, m.Notice,
+    "Take the admin role away (your current password is asked again); not your own, and "
+    "not from the last admin.")
+ADMIN_LIST_PASSKEYS = _admin("list_passkeys", "users/passkeys", m.AdminUserRequest,
+                             m.PasskeyList, "An account's passkeys.")
+ADMIN_REMOVE_PASSKEY = _admin(
+    "remove_passkey", "users/passkeys/remove", m.AdminPasskeyRequest, m.Notice,
+    "Remove one of an account's passkeys (your current password is asked again).")
+ADMIN_UNVERIFY_USER = _admin("unverify_user", "users/unverify", m.AdminUserRequest, m.Notice,
+                             "Mark an account's address unverified: it must prove it again "
+                             "before the next login.")
 ADMIN_RESET_SECOND_FACTORS = _admin(
-    "reset_second_factors", "users/reset-second-factors", m.AdminActRequest, m.Notice,
+    "reset_second_factors", "users/reset-second-factors", m.AdminResetFactorsRequest, m.Notice,
     "Turn off an account's two-step login (lost phone and codes; the admin's own current "
-    "password is asked); a notice is mailed.")
+    "password is asked), with `passkeys` its passkeys too; a notice is mailed.")
 
 ADMIN_DELETE_USER = _admin("delete_user", "users/delete", m.AdminActRequest, m.Notice,
     "Delete an account (the admin's own current password is asked): its sessions end, "
@@ -425,6 +452,18 @@ REMOVE_PASSKEY = Call(
     status=200,
     errors=(*_SIGNED_IN_BODY, Status.NOT_FOUND),
     summary="Remove one of this account's passkeys.",
+    authenticated=True,
+)
+
+RENAME_PASSKEY = Call(
+    name="rename_passkey",
+    method="POST",
+    route="/api/passkeys/rename",
+    request=m.RenamePasskeyRequest,
+    reply=m.PasskeyInfo,
+    status=200,
+    errors=(*_SIGNED_IN_BODY, Status.NOT_FOUND),
+    summary="Give one of this account's passkeys a new name.",
     authenticated=True,
 )
 
@@ -573,6 +612,7 @@ ADMIN_DELETE_CLIENT = _admin("delete_client", "clients/delete", m.ClientIdReques
 
 CALLS: tuple[Call[Any, Any], ...] = (
     HEALTH,
+    PRODUCT_CONFIG,
     READY,
     SIGNUP,
     VERIFY_EMAIL,
@@ -604,10 +644,16 @@ CALLS: tuple[Call[Any, Any], ...] = (
     ADMIN_END_SESSIONS,
     ADMIN_RESET_SECOND_FACTORS,
     ADMIN_DELETE_USER,
+    ADMIN_GRANT_ADMIN,
+    ADMIN_REVOKE_ADMIN,
+    ADMIN_LIST_PASSKEYS,
+    ADMIN_REMOVE_PASSKEY,
+    ADMIN_UNVERIFY_USER,
     PASSKEY_REGISTER_OPTIONS,
     PASSKEY_REGISTER,
     LIST_PASSKEYS,
     REMOVE_PASSKEY,
+    RENAME_PASSKEY,
     PASSKEY_LOGIN_OPTIONS,
     PASSKEY_LOGIN,
     LIST_APPS,

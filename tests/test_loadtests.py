@@ -17,6 +17,7 @@ import pytest
 from loadtests.bench.http_load import WRK
 from loadtests.bench.measure import KEYS
 from tests.need import need
+from tests.support import databases
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.timeout(900)
@@ -48,7 +49,14 @@ def test_quick_benchmark_writes_every_figure_and_stops_its_processes(artifacts):
     out = _fresh(artifacts / "bench-quick")
     need(shutil.which("wrk") is not None or os.access(WRK, os.X_OK),
          "wrk is not installed (apt-get install wrk)")
-    completed = _run("loadtests.bench", "--quick", "--out", str(out), timeout=800)
+    # PostgreSQL: the two-worker figure needs it (WORKERS > 1 on SQLite is refused).
+    need(databases.postgres_available(), "PostgreSQL is not reachable")
+    database_url = databases.create_postgres_database()
+    try:
+        completed = _run("loadtests.bench", "--quick", "--database-url", database_url,
+                         "--out", str(out), timeout=800)
+    finally:
+        databases.drop_postgres_database(database_url)
     assert completed.returncode == 0, _tail(completed)
     assert "[bench" in completed.stdout, "no progress was shown"
 

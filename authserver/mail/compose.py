@@ -12,6 +12,24 @@ class Letter:
     body: str
 
 
+@dataclass(frozen=True)
+class Brand:
+    """Whose mail it is (APP_NAME) and where to ask for help (SUPPORT_EMAIL): every mail
+    is signed with them as it is sent, so no letter below can forget to."""
+
+    app_name: str = "authserver"
+    support_email: str | None = None
+
+    def sign(self, letter: Letter) -> Letter:
+        help_line = f"Questions? Write to {self.support_email}\n" if self.support_email else ""
+        return Letter(recipient=letter.recipient,
+                      subject=f"{self.app_name}: {letter.subject}",
+                      body=f"{letter.body}\n-- \n{self.app_name}\n{help_line}")
+
+
+UNBRANDED = Brand()
+
+
 def _hours(hours: float) -> str:
     whole = max(1, round(hours))
     return f"{whole} hour{'' if whole == 1 else 's'}"

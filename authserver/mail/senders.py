@@ -7,18 +7,19 @@ import sys
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-from authserver.mail.compose import Letter
+from authserver.mail.compose import UNBRANDED, Brand, Letter
 from authserver.settings import Settings
 
 
-def build_message(letter: Letter, sender: str) -> EmailMessage:
-    """A plain-text message with proper headers.
+def build_message(letter: Letter, sender: str, brand: Brand) -> EmailMessage:
+    """A plain-text message with proper headers, signed with the product's name.
 
     EmailMessage refuses header values containing CR or LF, so no field can inject
     headers; addresses were validated before they got here as well. An address that the
     header would read as another (an RFC 2047 encoded word, "=?utf-8?q?alice?=@...",
     reads as alice@...) is refused: the mail goes to the stored address or nowhere.
     """
+    letter = brand.sign(letter)
     message = EmailMessage()
     message["From"] = sender
     message["To"] = letter.recipient
@@ -44,13 +45,14 @@ class SmtpSender:
         password: str | None,
         sender: str,
         timeout: float,
+        brand: Brand = UNBRANDED,
     ) -> None:
         self.host, self.port, self.security = host, port, security
         self.username, self.password = username, password
-        self.sender, self.timeout = sender, timeout
+        self.sender, self.timeout, self.brand = sender, timeout, brand
 
     def send(self, letter: Letter) -> None:
-        message = build_message(letter, self.sender)
+        message = build_message(letter, self.sender, self.brand)
         context = ssl.create_default_context()
         client: smtplib.SMTP
         if self.security == "ssl":
@@ -70,12 +72,12 @@ class SmtpSender:
 class ConsoleSender:
     """Development mode: print the whole message, recipient and code together, to stdout."""
 
-    def __init__(self, sender: str, stream=None) -> None:
-        self.sender = sender
+    def __init__(self, sender: str, stream=None, brand: Brand = UNBRANDED) -> None:
+        self.sender, self.brand = sender, brand
         self.stream = stream or sys.stdout
 
     def send(self, letter: Letter) -> None:
-        message = build_message(letter, self.sender)
+        message = build_message(letter, self.sender, self.brand)
         rule = "-" * 60
         self.stream.write(f"{rule}\nMail (console; set SMTP_SERVER to send it)\n{message}{rule}\n")
         self.stream.flush()
@@ -83,9 +85,11 @@ class ConsoleSender:
 
 def mail_sender(settings: Settings):
     """The sender the settings name: the console in development, else SMTP. Built here so
-    that the server and the operator's commands alike get it without the web edge."""
+    that the server and the operator's commands alike get it without the web edge. Every
+    mail is signed with the product's name (APP_NAME, SUPPORT_EMAIL)."""
+    brand = Brand(app_name=settings.app_name, support_email=settings.support_email)
     if settings.mail_to_console:
-        return ConsoleSender(settings.from_email)
+        return ConsoleSender(settings.from_email, brand=brand)
     return SmtpSender(
         # MAIL_BACKEND=smtp without SMTP_SERVER: smtplib takes "" as it takes None (no
         # connection made, so every send fails and is retried).
@@ -96,4 +100,5 @@ def mail_sender(settings: Settings):
         password=settings.smtp_password,
         sender=settings.from_email,
         timeout=settings.smtp_timeout,
+        brand=brand,
     )

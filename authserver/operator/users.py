@@ -1,4 +1,5 @@
-"""`authserver users create|list|delete|grant-admin`: accounts managed from the shell.
+"""`authserver users create|list|delete|grant-admin|revoke-admin|passkeys|...`: accounts
+managed from the shell.
 
 Accounts are made by the sign-up service itself, so the password policy holds and an
 unverified account is mailed its code, as from the web. `create --count N --prefix P
@@ -22,7 +23,8 @@ from authserver.operator.output import escaped, timestamp
 from authserver.services import audit
 from authserver.services.accounts.signup import signup
 from authserver.services.admin import actions as admin_acts
-from authserver.services.admin import directory
+from authserver.services.admin import directory, roles
+from authserver.services.factors.passkeys import listed_passkeys, remove_passkey_of
 from authserver.services.operator import accounts
 from authserver.services.operator.context import operator_caller, operator_context
 from contracts.messages import AdminListRequest, SignupRequest
@@ -59,12 +61,25 @@ def add_commands(commands, add_setting_flags) -> None:
     delete = actions.add_parser("delete", help="delete an account with its sessions and chat")
     _account_arguments(delete)
     add_setting_flags(delete)
-    grant = actions.add_parser("grant-admin", help="give an account the admin role")
-    _account_arguments(grant)
-    add_setting_flags(grant)
+    for action, help_text in (
+            ("grant-admin", "give an account the admin role"),
+            ("revoke-admin", "take the admin role away (never from the last admin)")):
+        role = actions.add_parser(action, help=help_text)
+        _account_arguments(role)
+        add_setting_flags(role)
+    passkeys = actions.add_parser("passkeys", help="list an account's passkeys")
+    _account_arguments(passkeys)
+    add_setting_flags(passkeys)
+    remove = actions.add_parser("remove-passkey", help="remove one of an account's passkeys")
+    _account_arguments(remove)
+    remove.add_argument("passkey_id", type=int, help="the passkey's id (see `users passkeys`)")
+    add_setting_flags(remove)
     for action, (help_text, _, _) in _ACCOUNT_ACTS.items():
         act = actions.add_parser(action, help=help_text)
         _account_arguments(act)
+        if action == "reset-factors":
+            act.add_argument("--passkeys", action="store_true",
+                             help="remove the account's passkeys too")
         add_setting_flags(act)
     users.set_defaults(run=run)
 
@@ -244,41 +259,87 @@ async def _delete(settings, args) -> int:
     return 0
 
 
-async def _grant_admin(settings, args) -> int:
+def _role_change(action: str, change, event: str, done: str, unchanged: str):
+    """`users grant-admin` or `users revoke-admin`: the account by name, address or id
+    (or `--id N`); the last admin keeps the role."""
+
+    async def run_role_change(settings, args) -> int:
+        async with operator_context(settings) as ctx:
+            user = await _found(ctx, action, args)
+            if isinstance(user, int):
+                return user
+            try:
+                changed = await change(ctx, user)
+            except ServiceError as error:
+                return _fail(action, error.message)
+            if changed:
+                await audit.record(ctx, event, operator_caller(f"users {action}"), user=user)
+        print(escaped((done if changed else unchanged).format(name=user.username)))
+        return 0
+
+    return run_role_change
+
+
+async def _passkeys(settings, args) -> int:
     async with operator_context(settings) as ctx:
-        user = await _found(ctx, "grant-admin", args)
+        user = await _found(ctx, "passkeys", args)
         if isinstance(user, int):
             return user
-        await accounts.set_role(ctx, [user.id], "admin")
-        await audit.record(ctx, "admin_granted", operator_caller("users grant-admin"), user=user)
-    print(escaped(f"{user.username} is now an admin"))
+        passkeys = await listed_passkeys(ctx, user.id)
+    for passkey in passkeys:
+        used = timestamp(passkey.last_used_at) if passkey.last_used_at else "never used"
+        print(escaped(f"{passkey.id}\t{passkey.name}\t{timestamp(passkey.created_at)}\t{used}"))
+    if not passkeys:
+        print(escaped(f"{user.username} has no passkey"), file=sys.stderr)
     return 0
 
 
-async def _disable(ctx, user) -> str:
+async def _remove_passkey(settings, args) -> int:
+    async with operator_context(settings) as ctx:
+        user = await _found(ctx, "remove-passkey", args)
+        if isinstance(user, int):
+            return user
+        if not await remove_passkey_of(ctx, user.id, args.passkey_id):
+            return _fail("remove-passkey",
+                         f"{user.username} has no passkey with the id {args.passkey_id}")
+        await audit.record(ctx, "admin_remove_passkey", operator_caller("users remove-passkey"),
+                           user=user, detail=f"passkey {args.passkey_id}")
+    print(escaped(f"removed passkey {args.passkey_id} of {user.username}"))
+    return 0
+
+
+async def _disable(ctx, user, args) -> str:
     ended = await admin_acts.disable(ctx, user)
     return f"{user.username} is disabled: login is refused; {ended} session(s) ended"
 
 
-async def _enable(ctx, user) -> str:
+async def _enable(ctx, user, args) -> str:
     await admin_acts.enable(ctx, user)
     return f"{user.username} is enabled: they can log in again"
 
 
-async def _verify(ctx, user) -> str:
+async def _verify(ctx, user, args) -> str:
     await admin_acts.verify(ctx, user)
     return f"the address of {user.username} counts as verified"
 
 
-async def _end_sessions(ctx, user) -> str:
+async def _end_sessions(ctx, user, args) -> str:
     ended = await admin_acts.end_sessions(ctx, user)
     return f"ended {ended} session(s) of {user.username}"
 
 
-async def _reset_factors(ctx, user) -> str:
-    if await admin_acts.reset_second_factors(ctx, user):
-        return f"two-step login of {user.username} is off; they were mailed a notice"
-    return f"{user.username} had no second factor"
+async def _unverify(ctx, user, args) -> str:
+    await admin_acts.unverify(ctx, user)
+    return (f"the address of {user.username} counts as unverified: a new code proves it "
+            "before the next login")
+
+
+async def _reset_factors(ctx, user, args) -> str:
+    passkeys = args.passkeys
+    if await admin_acts.reset_second_factors(ctx, user, passkeys=passkeys):
+        removed = " and their passkeys are removed" if passkeys else ""
+        return f"two-step login of {user.username} is off{removed}; they were mailed a notice"
+    return f"{user.username} had no second factor{' or passkey' if passkeys else ''}"
 
 
 # The admin page's acts, from the shell: action -> (help, act, audit event). Each is
@@ -288,6 +349,8 @@ _ACCOUNT_ACTS = {
                 "admin_disable_user"),
     "enable": ("let a disabled account log in again", _enable, "admin_enable_user"),
     "verify": ("mark an account's address verified", _verify, "admin_verify_user"),
+    "unverify": ("mark an account's address unverified (proved again before its next login)",
+                 _unverify, "admin_unverify_user"),
     "end-sessions": ("end every session of an account", _end_sessions, "admin_end_sessions"),
     "reset-factors": ("turn off an account's two-step login (lost phone and codes)",
                       _reset_factors, "admin_reset_second_factors"),
@@ -302,7 +365,7 @@ def _account_act(action: str):
             user = await _found(ctx, action, args)
             if isinstance(user, int):
                 return user
-            said = await act(ctx, user)
+            said = await act(ctx, user, args)
             await audit.record(ctx, event, operator_caller(f"users {action}"), user=user)
         print(escaped(said))
         return 0
@@ -314,6 +377,11 @@ _ACTIONS = {
     "create": _create,
     "list": _list,
     "delete": _delete,
-    "grant-admin": _grant_admin,
+    "grant-admin": _role_change("grant-admin", roles.grant, "admin_granted",
+                                "{name} is now an admin", "{name} is an admin already"),
+    "revoke-admin": _role_change("revoke-admin", roles.revoke, "admin_revoked",
+                                 "{name} is no longer an admin", "{name} was not an admin"),
+    "passkeys": _passkeys,
+    "remove-passkey": _remove_passkey,
     **{action: _account_act(action) for action in _ACCOUNT_ACTS},
 }

@@ -16,6 +16,7 @@ from authserver.observability.metrics import SOCKETS
 from authserver.realtime.origin_policy import cookie_may_sign_in, session_cookie
 from authserver.services import throttling
 from authserver.services.accounts.lookup import as_reply
+from authserver.services.chat import gate
 from authserver.services.chat import messages as chat
 from authserver.services.context import Caller, Context
 from authserver.services.factors import approval_requests as approval
@@ -28,7 +29,7 @@ from contracts import events as ev
 
 log = logging.getLogger(__name__)
 
-MEMBERS = "members"
+MEMBERS = gate.EVERYONE
 TOO_MANY_CHATS = "You are sending messages too fast. Wait {wait}."
 TOO_MANY_ECHOES = "You are sending messages too fast. Wait {wait}."
 EVENTS = {event.name: event for event in ev.CLIENT_EVENTS}
@@ -74,11 +75,9 @@ class AuthNamespace(socketio.AsyncNamespace):
                 raise socketio.exceptions.ConnectionRefusedError(error.message) from None
             await self._sign_in(sid, signed_in)
             user = as_reply(signed_in.user)
-        await self.emit(
-            "connected",
-            _dump(ev.Connected(message="Connected to authserver.", sid=sid, user=user)),
-            to=sid,
-        )
+        hello = ev.Connected(message=f"Connected to {self.ctx.settings.app_name}.", sid=sid,
+                             user=user)
+        await self.emit("connected", _dump(hello), to=sid)
         SOCKETS.inc()
 
     async def on_disconnect(self, sid: str, reason=None) -> None:
@@ -88,8 +87,13 @@ class AuthNamespace(socketio.AsyncNamespace):
             await self._close_own_session(state["session_id"])
         username = state.get("username")
         if username and not state.get("quiet") and await self.presence.closed(username):
-            offline = ev.Presence(user=username, online=False)
-            await self.emit("presence", _dump(offline), room=MEMBERS)
+            await self._announce(ev.Presence(user=username, online=False))
+
+    async def _announce(self, presence: ev.Presence) -> None:
+        """Say that someone came online or went offline, to whom PRESENCE allows."""
+        room = gate.presence_room(self.ctx.settings)
+        if room is not None:
+            await self.emit("presence", _dump(presence), room=room)
 
     async def _sign_in(self, sid: str, signed_in: sessions.SignedIn,
                        own_session: bool = False) -> None:
@@ -102,15 +106,15 @@ class AuthNamespace(socketio.AsyncNamespace):
             sid,
             {"user_id": user.id, "username": user.username,
              "session_id": signed_in.session_id, "expires_at": signed_in.expires_at,
-             "own_session": own_session, "quiet": quiet},
+             "own_session": own_session, "quiet": quiet, "admin": user.role == "admin"},
         )
         await self.enter_room(sid, MEMBERS)
+        if user.role == "admin":
+            await self.enter_room(sid, gate.ADMINS)
         await self.enter_room(sid, session_room(signed_in.session_id))
         await self.enter_room(sid, account_room(user.id))
         if not quiet and await self.presence.opened(user.username):
-            await self.emit(
-                "presence", _dump(ev.Presence(user=user.username, online=True)), room=MEMBERS
-            )
+            await self._announce(ev.Presence(user=user.username, online=True))
 
     # --- dispatch ---------------------------------------------------------------
 
@@ -141,6 +145,9 @@ class AuthNamespace(socketio.AsyncNamespace):
                 "auth_error", _dump(ev.AuthError(error="Please authenticate first.")), to=sid
             )
             return None
+        refused = gate.refusal(self.ctx.settings, event, admin=state.get("admin", False))
+        if refused is not None:
+            return await self._refuse(sid, refused)
         data = payload[0] if payload else None
         if spec.payload is not None:
             try:

@@ -21,16 +21,18 @@ EVENTS = frozenset({
     "email_change_requested", "email_changed", "session_revoked", "account_deleted",
     "password_reset_failure", "reauth_failure",
     # by the operator, from the shell (the detail names their OS user)
-    "admin_granted", "verified_by_operator", "accounts_imported",
+    "admin_granted", "admin_revoked", "verified_by_operator", "accounts_imported",
     # the second factor
     "second_factor_required", "second_factor_failure", "recovery_code_used",
     "totp_enrolment_started", "totp_enabled", "totp_disabled", "recovery_codes_regenerated",
+    # administrators' views, on the admin's own trail
+    "admin_list_users", "admin_show_user", "admin_list_passkeys",
     # administrators' actions, on the account acted on
-    "admin_list_users", "admin_show_user", "admin_disable_user", "admin_enable_user",
-    "admin_verify_user", "admin_end_sessions", "admin_reset_second_factors",
-    "admin_delete_user",
+    "admin_disable_user", "admin_enable_user", "admin_verify_user", "admin_unverify_user",
+    "admin_end_sessions", "admin_reset_second_factors", "admin_delete_user",
+    "admin_grant_admin", "admin_revoke_admin", "admin_remove_passkey",
     # passkeys
-    "passkey_added", "passkey_removed",
+    "passkey_added", "passkey_removed", "passkey_renamed",
     # the OpenID Provider: apps, grants, tokens, keys
     "oauth_client_created", "oauth_client_updated", "oauth_client_secret_rotated",
     "oauth_client_deleted", "oauth_client_auth_failure", "oauth_key_rotated",

@@ -21,6 +21,7 @@ from authserver.store.schema import (
     v9_never_reused_ids,
     v10_openid_provider,
     v12_scale_indexes,
+    v13_unverified_by_admin,
     v15_login_approval,
     v16_oidc_apps,
     v17_chat_sequence,
@@ -43,6 +44,7 @@ MIGRATIONS = (
     v12_scale_indexes.apply,
     v10_openid_provider.apply,
     v16_oidc_apps.apply,
+    v13_unverified_by_admin.apply,
     # rebuilds `user` from its DDL of the moment: after every step that changes it
     v9_never_reused_ids.apply,
     v17_chat_sequence.apply,

@@ -71,6 +71,9 @@ class User(BaseModel):
     disabled_at = DateTimeField(null=True)
     # What other apps know the account as (OpenID Connect's `sub`).
     sub = CharField(max_length=64, unique=True, default=new_subject)
+    # When an administrator marked the address unverified: the owner proves it again to
+    # log in, and a sign-up cannot replace the account meanwhile (see accounts/signup.py).
+    unverified_at = DateTimeField(null=True)
 
     class Meta:
         table_name = "user"

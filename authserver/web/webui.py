@@ -9,6 +9,7 @@ assets are cached for a year as immutable; the page itself is revalidated on eve
 
 import gzip
 import hashlib
+import html
 import mimetypes
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,7 @@ from webui import STATIC_DIR
 
 ASSET_PREFIX = "/static"
 PLACEHOLDER = "{{static}}"
+APP_NAME = "{{app_name}}"
 _TYPES = {
     ".html": "text/html; charset=utf-8",
     ".js": "text/javascript; charset=utf-8",
@@ -71,8 +73,9 @@ class Bundle:
         return f"{ASSET_PREFIX}/{self.version}"
 
 
-def load_bundle(root: Path = STATIC_DIR) -> Bundle:
-    """Read every file under `root`, hash them together and fill in the page's prefix."""
+def load_bundle(root: Path = STATIC_DIR, app_name: str = "authserver") -> Bundle:
+    """Read every file under `root`, hash them together and fill in the page's prefix and
+    the product's name (APP_NAME: its title, header and application-name)."""
     files = sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith("."))
     digest = hashlib.sha256()
     contents = {}
@@ -84,6 +87,7 @@ def load_bundle(root: Path = STATIC_DIR) -> Bundle:
     version = digest.hexdigest()[:16]
     page = contents.pop("index.html").decode("utf-8")
     page = page.replace(PLACEHOLDER, f"{ASSET_PREFIX}/{version}")
+    page = page.replace(APP_NAME, html.escape(app_name))
     assets = {rel: _asset(body, Path(rel).suffix) for rel, body in contents.items()}
     return Bundle(version, _asset(page.encode("utf-8"), ".html"), assets)
 
@@ -171,9 +175,9 @@ class StaticHandler(_AssetHandler):
         self._asset(version, path, include_body=False)
 
 
-def routes(bundle: Bundle | None = None) -> list:
+def routes(bundle: Bundle | None = None, app_name: str = "authserver") -> list:
     """Tornado URL specs serving the web UI at `/` and its assets under `/static/`."""
-    bundle = bundle or load_bundle()
+    bundle = bundle or load_bundle(app_name=app_name)
     return [
         url(r"/", IndexHandler, {"bundle": bundle}, name="webui"),
         url(rf"{ASSET_PREFIX}/([0-9a-f]{{16}})/(.+)", StaticHandler, {"bundle": bundle},

@@ -24,18 +24,39 @@ async def make_admin(http, server, unique):
     return account
 
 
+# The acts that ask for the admin's own password again (the table marks them `proof`),
+# and the views (recorded in the admin's trail, not the account's).
 PROVEN = {c.name for c in CALLS if c.proof}
+VIEWS = {"admin_list_users", "admin_show_user", "admin_list_passkeys"}
 
 
-def body_for(name: str, user_id: int, password: str = "") -> dict:
+def body_for(name: str, user_id: int, password: str = "", passkey_id: int = 1) -> dict:
     """A valid body; a destructive act carries the caller's own password."""
     if name == "admin_list_users":
         return {}
-    return {"user_id": user_id, **({"current_password": password} if name in PROVEN else {})}
+    body: dict = {"user_id": user_id}
+    if name in PROVEN:
+        body["current_password"] = password
+    if name == "admin_remove_passkey":
+        body["passkey_id"] = passkey_id
+    return body
+
+
+async def add_passkey(server, user_id: int, name: str = "Phone") -> int:
+    """A passkey row for the account (the admin calls only list and remove it; adding
+    one through WebAuthn is tested in tests/webui)."""
+    credential = uuid.uuid4().hex
+    await rows(server.database_url,
+               "INSERT INTO passkey (user_id, credential_id, public_key, sign_count, name, "
+               "created_at) VALUES (?, ?, 'key', 0, ?, CURRENT_TIMESTAMP)",
+               user_id, credential, name)
+    [(passkey_id,)] = await rows(server.database_url,
+                                 "SELECT id FROM passkey WHERE credential_id = ?", credential)
+    return passkey_id
 
 
 def test_the_admin_rows_are_the_admin_routes():
-    assert len(USER_CALLS) == 8 and len(ADMIN_CALLS) == 14
+    assert len(USER_CALLS) == 13 and len(ADMIN_CALLS) == 19
     assert all(c.route.startswith("/api/admin/") == c.admin for c in CALLS)
 
 
@@ -57,10 +78,12 @@ async def test_everyone_but_an_admin_is_refused(http, server, unique, name):
 async def test_every_admin_action_leaves_an_audit_row(http, server, unique, name):
     admin = await make_admin(http, server, unique)
     target = await verified_account(http, server, unique)
-    reply = await call(http, server, name, body_for(name, target.user_id, admin.password),
+    passkey_id = await add_passkey(server, target.user_id)
+    reply = await call(http, server, name,
+                       body_for(name, target.user_id, admin.password, passkey_id),
                        token=admin.token)
     assert reply.status == 200, reply.body
-    subject = admin if name == "admin_list_users" else target
+    subject = admin if name in VIEWS else target
     details = await audit_details(server, name, subject.user_id)
     assert details and f"by {admin.username}" in details[-1]
 

@@ -200,3 +200,25 @@ def test_account_lifecycle_in_a_terminal(tmux, authcli, any_server, tmp_path):
     while not exit_file.exists() and time.monotonic() < deadline:
         time.sleep(0.1)
     assert exit_file.read_text().strip() == "0", tmux.screen()
+
+
+def test_logout_prints_its_result_and_passwords_show_nothing(tmux, authcli, any_server,
+                                                             tmp_path):
+    ada = authcli.signup_verified(any_server, "quiet")
+    start_repl(tmux, authcli, tmp_path / "exit-code")
+    tmux.type("login")
+    tmux.keys("Enter")
+    answer(tmux, "Username", ada.username)
+    wait_for_prompt(tmux, "Password:")
+    tmux.type(ada.password)
+    tmux.keys("Enter")
+    screen = tmux.wait_for("live online")
+    # The answered prompt stays on screen as it was drawn while typing: it shows nothing,
+    # not the password and not one mark per character.
+    assert [line.rstrip() for line in screen.splitlines()
+            if line.startswith("Password:")] == ["Password:"]
+    tmux.type("logout")
+    tmux.keys("Enter")
+    tmux.wait_for("You are logged out")
+    screen = tmux.wait_for("user (not logged in)  live offline")
+    assert "connection lost" not in screen and "reconnect" not in screen, screen

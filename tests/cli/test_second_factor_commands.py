@@ -93,3 +93,19 @@ async def test_the_repl_asks_for_the_apps_code_at_login(any_server, tmp_path):
         await repl.answer("Password", password)
         await repl.answer(FACTOR_PROMPT, await app.code())
         await until(lambda: repl.printed().count(f"Logged in as {username}") == 2)
+
+
+def test_a_script_without_the_code_is_told_how_to_give_it(authcli, any_server):
+    account = authcli.signup_verified(any_server, "totpstdin")
+    assert authcli.login(account).code == 0
+    app, _ = enrol(authcli, account)
+    missing = authcli("login", "--username", account.username, "--password-stdin",
+                      stdin=account.password + "\n")
+    assert missing.code == 2
+    assert missing.err == ("authcli: this account has two-step login: add --code CODE (or put "
+                           "the code on the next line of standard input)\n")
+    # The app's code on the next line of standard input logs in.
+    by_stdin = authcli("login", "--username", account.username, "--password-stdin",
+                       stdin=f"{account.password}\n{app.code_now()}\n")
+    assert by_stdin.code == 0, by_stdin.err
+    assert "Logged in as" in by_stdin.out

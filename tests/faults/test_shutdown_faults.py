@@ -99,7 +99,7 @@ def _children(pid: int) -> list[int]:
 
 
 async def test_workers_parent_ends_even_if_a_child_hangs(start_server, own_redis):
-    server = start_server("sqlite", WORKERS="2", REDIS_URL=own_redis.url)
+    server = start_server("postgresql", WORKERS="2", REDIS_URL=own_redis.url)
     children = _children(server.process.pid)
     assert len(children) == 2
     os.kill(children[0], signal.SIGSTOP)  # a child that will never stop by itself

@@ -79,7 +79,7 @@ async def test_metrics_are_refused_outside_metrics_allow_unless_the_token_is_sho
 
 
 async def test_workers_metrics_are_summed_at_each_scrape(start_server, redis_url):
-    server = start_server(WORKERS="2", REDIS_URL=redis_url,
+    server = start_server("postgresql", WORKERS="2", REDIS_URL=redis_url,
                           RATE_LIMIT_PREFIX=f"test-{uuid.uuid4().hex[:8]}")
     for _ in range(40):  # a new connection each time, so both workers take some
         async with aiohttp.ClientSession() as http, http.get(server.url + "/api/ready") as reply:

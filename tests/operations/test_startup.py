@@ -19,12 +19,47 @@ def test_bare_authserver_takes_serves_options(tmp_path):
                              "--workers", "2", "--port", "1")
     assert refused.returncode == 2
     assert refused.stderr.strip() == (
-        "authserver: WORKERS=2 needs REDIS_URL, or chat, presence and rate limits would "
-        "split between the workers: set REDIS_URL, or run one worker.")
+        "authserver: WORKERS=2 needs PostgreSQL: SQLite lets one process write at a time, so "
+        "the workers would queue on each other's writes (\"database is locked\"); set "
+        "DATABASE_URL=postgresql://... and REDIS_URL, or run one worker.")
+
+
+def test_every_problem_is_named_at_once_one_line_each(tmp_path):
+    refused = run_authserver({"DATABASE_URL": f"sqlite:///{tmp_path / 'a.db'}",
+                              "AUTHSERVER_ENV": "production", "WORKERS": "2",
+                              "LOG_FORMAT": "xml"}, "serve")
+    assert refused.returncode == 2
+    assert refused.stderr.splitlines() == [
+        "authserver: LOG_FORMAT: Must be one of: text, json.",
+        "authserver: SECRET_KEY: required when AUTHSERVER_ENV=production (at least 16 random "
+        "characters)",
+        "authserver: WORKERS=2 needs PostgreSQL: SQLite lets one process write at a time, so "
+        "the workers would queue on each other's writes (\"database is locked\"); set "
+        "DATABASE_URL=postgresql://... and REDIS_URL, or run one worker.",
+        "authserver: AUTHSERVER_ENV=production needs SMTP_SERVER to mail codes: set it, or set "
+        "MAIL_BACKEND=console to print mail on the console on purpose."]
+    assert not (tmp_path / "a.db").exists()
+
+
+def test_two_bad_settings_give_two_lines(tmp_path):
+    refused = run_authserver({"DATABASE_URL": f"sqlite:///{tmp_path / 'a.db'}",
+                              "AUTHSERVER_ENV": "production"}, "serve")
+    assert refused.returncode == 2
+    assert [line.split(":")[1].strip() for line in refused.stderr.splitlines()] == [
+        "SECRET_KEY", "AUTHSERVER_ENV=production needs SMTP_SERVER to mail codes"]
+
+
+def test_several_workers_on_postgresql_need_redis_only(tmp_path):
+    refused = run_authserver({"DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none",
+                              "WORKERS": "3"}, "serve")
+    assert refused.returncode == 2
+    assert refused.stderr.strip() == (
+        "authserver: WORKERS=3 needs REDIS_URL, or chat, presence and rate limits would split "
+        "between the workers: set REDIS_URL, or run one worker.")
 
 
 @pytest.mark.parametrize(("env", "sentence"), [
-    ({"WORKERS": "3"}, "WORKERS=3 needs REDIS_URL"),
+    ({"WORKERS": "3"}, "WORKERS=3 needs PostgreSQL"),
     ({"AUTHSERVER_ENV": "production", "SECRET_KEY": TEST_SECRET},
      "AUTHSERVER_ENV=production needs SMTP_SERVER to mail codes: set it, or set "
      "MAIL_BACKEND=console to print mail on the console on purpose."),

@@ -295,3 +295,67 @@ def test_a_bare_number_is_never_taken_for_an_id(authserver, sqlite_url):
     assert by_name.returncode == 0 and "0048 is disabled" in by_name.stdout
     by_id = authserver(sqlite_url, "users", "enable", "--id", listed["0048"])
     assert by_id.returncode == 0 and "0048 is enabled" in by_id.stdout
+
+
+def _account(authserver, url: str, name: str, *extra: str) -> None:
+    made = authserver(url, "users", "create", "--username", name, "--email",
+                      f"{name}@example.com", "--password-stdin", "--verified", *extra,
+                      stdin=PASSWORD)
+    assert made.returncode == 0, made.stderr
+
+
+def _roles(authserver, url: str) -> dict[str, str]:
+    return {row["username"]: row["role"] for row in
+            (json.loads(text) for text in
+             authserver(url, "users", "list", "--json").stdout.splitlines())}
+
+
+def test_the_last_admin_keeps_the_role_and_revoking_is_audited(authserver, sqlite_url,
+                                                                 os_user):
+    _account(authserver, sqlite_url, "first", "--admin")
+    last = authserver(sqlite_url, "users", "revoke-admin", "first")
+    assert last.returncode == 1
+    assert last.stderr.splitlines()[-1] == (
+        "users revoke-admin: first is the last admin: grant the role to someone else first, "
+        "or nobody could open the admin page.")
+    _account(authserver, sqlite_url, "second")
+    [second_id] = [row["id"] for row in (json.loads(text) for text in authserver(
+        sqlite_url, "users", "list", "--json").stdout.splitlines()) if row["username"] == "second"]
+    granted = authserver(sqlite_url, "users", "grant-admin", "--id", str(second_id))
+    assert granted.returncode == 0 and granted.stdout == "second is now an admin\n"
+    revoked = authserver(sqlite_url, "users", "revoke-admin", "first")
+    assert revoked.returncode == 0 and revoked.stdout == "first is no longer an admin\n"
+    assert _roles(authserver, sqlite_url) == {"first": "user", "second": "admin"}
+    events = [json.loads(text) for text in
+              authserver(sqlite_url, "audit", "--json").stdout.splitlines()]
+    assert [(e["event"], e["detail"]) for e in events if e["event"].startswith("admin_")] == [
+        ("admin_granted", f"operator {os_user}"), ("admin_granted", f"operator {os_user}"),
+        ("admin_revoked", f"operator {os_user}")]
+    assert authserver(sqlite_url, "users", "revoke-admin").returncode == 2
+
+
+def test_passkeys_unverify_and_reset_from_the_shell(authserver, sqlite_url, tmp_path):
+    _account(authserver, sqlite_url, "keyholder")
+    with sqlite3.connect(tmp_path / "operator.db") as connection:
+        for credential, name in (("cred-a", "Phone"), ("cred-b", "Laptop")):
+            connection.execute(
+                "INSERT INTO passkey (user_id, credential_id, public_key, sign_count, name, "
+                "created_at) VALUES (1, ?, 'key', 0, ?, CURRENT_TIMESTAMP)", (credential, name))
+    connection.close()
+    listed = authserver(sqlite_url, "users", "passkeys", "keyholder")
+    assert [line.split("\t")[:2] for line in listed.stdout.splitlines()] == [
+        ["1", "Phone"], ["2", "Laptop"]]
+    missing = authserver(sqlite_url, "users", "remove-passkey", "keyholder", "9")
+    assert missing.returncode == 1 and "no passkey with the id 9" in missing.stderr
+    removed = authserver(sqlite_url, "users", "remove-passkey", "keyholder", "1")
+    assert removed.returncode == 0, removed.stderr
+    reset = authserver(sqlite_url, "users", "reset-factors", "keyholder", "--passkeys")
+    assert reset.returncode == 0 and "passkeys are removed" in reset.stdout
+    assert authserver(sqlite_url, "users", "passkeys", "keyholder").stdout == ""
+    unverified = authserver(sqlite_url, "users", "unverify", "keyholder")
+    assert unverified.returncode == 0, unverified.stderr
+    assert "unverified" in authserver(sqlite_url, "users", "list").stdout
+    events = [json.loads(text)["event"] for text in
+              authserver(sqlite_url, "audit", "--json").stdout.splitlines()]
+    assert events[-3:] == ["admin_remove_passkey", "admin_reset_second_factors",
+                           "admin_unverify_user"]

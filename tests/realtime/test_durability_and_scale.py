@@ -96,7 +96,7 @@ async def test_workers_share_the_port_and_refuse_polling_clearly(start_server, u
     each new connection to one of them, so a few dozen land on both. More than one
     worker refuses to start without Redis (see tests/operations)."""
     redis_url = need_redis()
-    server = start_server("sqlite", WORKERS="2", REDIS_URL=redis_url,
+    server = start_server("postgresql", WORKERS="2", REDIS_URL=redis_url,
                           REDIS_PREFIX=f"test-{uuid.uuid4().hex[:8]}")
     async with aiohttp.ClientSession() as http:
         # Engine.IO takes a request without `transport` as polling: so is it refused.

@@ -480,7 +480,9 @@ def test_page_weight_and_time_to_interactive(open_page, artifacts):
         for name in PAGE_FILES:  # each file came over the wire, and was served
             assert [status for path, status in fetched.items()
                     if path.endswith("/" + name)] == [200], (name, fetched)
-        assert len(fetched) == len(PAGE_FILES) + 1, fetched  # and nothing else
+        # The one API call of a first visit: what the deployment offers (CHAT, PRESENCE).
+        assert fetched.get("/api/config") == 200, fetched
+        assert len(fetched) == len(PAGE_FILES) + 2, fetched  # and nothing else
         assert timing["bytes_body"] > 0 and timing["interactive_ms"] > 0
         page.context.close()
 

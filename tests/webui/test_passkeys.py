@@ -61,7 +61,7 @@ def test_add_a_passkey_log_in_with_it_then_remove_it(open_page, web_server, veri
     expect_connected(page)
 
     panel = view(account_view(page), "Passkeys")
-    panel.get_by_label("Name").fill("laptop")
+    panel.get_by_label("Name of the new passkey").fill("My laptop")
     panel.get_by_role("button", name="Add a passkey").click()
     expect(panel.get_by_label("Current password")).to_have_accessible_description(
         re.compile("current password"))
@@ -69,7 +69,8 @@ def test_add_a_passkey_log_in_with_it_then_remove_it(open_page, web_server, veri
     panel.get_by_role("button", name="Add a passkey").click()
     passkeys = panel.get_by_role("list", name="Your passkeys").get_by_role("listitem")
     expect(passkeys).to_have_count(1)
-    expect(panel.get_by_role("status")).to_contain_text("Added")
+    expect(panel.get_by_role("status")).to_contain_text('Added "My laptop"')
+    expect(passkeys.first).to_contain_text("My laptop")
     screenshot(page, f"{width}-light-71-passkey-added")
     assert forged_login_is_refused(web_server)
     log_out(page)

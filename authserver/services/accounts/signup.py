@@ -28,8 +28,9 @@ def _taken(field: str) -> ServiceError:
 def _replaceable(email_key: str, expired_before: datetime):
     """Unverified accounts a sign-up may take the place of: the one holding its address
     (nobody proved that mailbox, so nobody can squat it), and any that outlived
-    UNVERIFIED_ACCOUNT_TTL_HOURS (their usernames are free again)."""
-    return (User.is_verified == False) & (  # noqa: E712
+    UNVERIFIED_ACCOUNT_TTL_HOURS (their usernames are free again). An account an
+    administrator marked unverified is its owner's still, and is never replaced."""
+    return (User.is_verified == False) & User.unverified_at.is_null() & (  # noqa: E712
         (User.email_key == email_key) | (User.created_at < expired_before)
     )
 

@@ -81,8 +81,8 @@ def mark_verified(user_id: int, *, code: str | None = None) -> bool:
     operator): its code and the tries at it go too. Given `code`, only while that is
     still the account's code, so a code replaced or used meanwhile verifies nothing."""
     query = User.update(is_verified=True, verification_code=None,
-                        verification_code_expires=None, verification_attempts=0
-                        ).where(User.id == user_id)
+                        verification_code_expires=None, verification_attempts=0,
+                        unverified_at=None).where(User.id == user_id)
     if code is not None:
         query = query.where(User.verification_code == code)
     return bool(query.execute())

@@ -2,12 +2,18 @@
 Who may make one (a live session with the admin role, counted against the admin's own
 limit) the service table says and services/admission.py enforces."""
 
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
 from authserver.errors import ServiceError
 from authserver.services import audit
 from authserver.services.context import Caller, Context
 from authserver.services.sessions.lifecycle import SignedIn
 from authserver.store.models import User
 from contracts import Status
+from contracts.messages import AdminUserRequest
+
+Result = TypeVar("Result")
 
 
 def _target(user_id: int) -> User | None:
@@ -32,3 +38,17 @@ async def record(ctx: Context, caller: Caller, admin: SignedIn, action: str, use
     """The audit row of an admin action: on the account acted on, naming the admin."""
     await audit.record(ctx, f"admin_{action}", caller, user=user,
                        detail=f"by {admin.user.username} (id {admin.user.id}){detail}")
+
+
+async def act_on(ctx: Context, request: AdminUserRequest, caller: Caller, action: str,
+                 act: Callable[[Context, User], Awaitable[Result]], *,
+                 not_on_self: bool = False,
+                 detail: Callable[[Result], str] = lambda _: "") -> tuple[User, Result]:
+    """The shape of every admin act: check (the caller's session, and with `not_on_self`
+    that the account is not the caller's own), find the target, act, record. Returns the
+    account and what `act` returned; `detail` turns that into the audit row's tail."""
+    admin = caller.signed_in
+    user = await target(ctx, request.user_id, admin=admin if not_on_self else None)
+    result = await act(ctx, user)
+    await record(ctx, caller, admin, action, user, detail(result))
+    return user, result

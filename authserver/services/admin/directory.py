@@ -133,8 +133,11 @@ def _detail(user: User) -> AdminUserDetail:
 @serves(calls.ADMIN_SHOW_USER)
 async def admin_show_user(ctx: Context, request: AdminUserRequest,
                           caller: Caller) -> AdminUserDetail:
+    """A view, not an act: recorded in the admin's own trail, so the account's event list
+    shows what happened to it, not who looked."""
     admin = caller.signed_in
     user = await target(ctx, request.user_id)
     detail = await ctx.store.run(_detail, user)
-    await record(ctx, caller, admin, "show_user", user)
+    await record(ctx, caller, admin, "show_user", admin.user,
+                 f": {user.username} (id {user.id})")
     return detail

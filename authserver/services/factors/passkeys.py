@@ -54,10 +54,10 @@ from contracts.messages import (
     PasskeyLoginRequest,
     PasskeyRegisterRequest,
     RemovePasskeyRequest,
+    RenamePasskeyRequest,
 )
 from contracts.messages import PasskeyCeremony as CeremonyReply
 
-RP_NAME = "authserver"
 CEREMONY_LIFETIME = timedelta(minutes=5)
 REGISTER, LOGIN = "register", "login"
 START_OVER = "That passkey request has expired or was used. Try again."
@@ -107,7 +107,7 @@ async def passkey_register_options(ctx: Context, request: Empty, caller: Caller)
     user = signed_in.user
     known = await ctx.store.run(_credential_ids, user.id)
     options = generate_registration_options(
-        rp_id=_rp_id(caller), rp_name=RP_NAME, user_name=user.username,
+        rp_id=_rp_id(caller), rp_name=ctx.settings.app_name, user_name=user.username,
         user_id=str(user.id).encode(), user_display_name=user.username,
         authenticator_selection=AuthenticatorSelectionCriteria(
             resident_key=ResidentKeyRequirement.REQUIRED,
@@ -162,20 +162,60 @@ def _listed(user_id: int) -> list[PasskeyInfo]:
             Passkey.select().where(Passkey.user == user_id).order_by(Passkey.id)]
 
 
+async def listed_passkeys(ctx: Context, user_id: int) -> list[PasskeyInfo]:
+    return await ctx.store.run(_listed, user_id)
+
+
 @serves(calls.LIST_PASSKEYS)
 async def list_passkeys(ctx: Context, request: Empty, caller: Caller) -> PasskeyList:
     signed_in = caller.signed_in
-    return PasskeyList(passkeys=await ctx.store.run(_listed, signed_in.user.id))
+    return PasskeyList(passkeys=await listed_passkeys(ctx, signed_in.user.id))
 
 
 def _remove(user_id: int, passkey_id: int) -> int:
     return Passkey.delete().where(Passkey.id == passkey_id, Passkey.user == user_id).execute()
 
 
+async def remove_passkey_of(ctx: Context, user_id: int, passkey_id: int) -> bool:
+    """Remove the account's passkey of that id; whether it had one."""
+    return bool(await ctx.store.run(_remove, user_id, passkey_id))
+
+
+def _remove_all(user_id: int) -> int:
+    return Passkey.delete().where(Passkey.user == user_id).execute()
+
+
+async def remove_all_passkeys(ctx: Context, user_id: int) -> int:
+    """Remove every passkey of the account; how many."""
+    return await ctx.store.run(_remove_all, user_id)
+
+
+def _rename(user_id: int, passkey_id: int, name: str) -> Passkey | None:
+    Passkey.update(name=name).where(Passkey.id == passkey_id,
+                                    Passkey.user == user_id).execute()
+    return Passkey.get_or_none(Passkey.id == passkey_id, Passkey.user == user_id)
+
+
+@serves(calls.RENAME_PASSKEY)
+async def rename_passkey(ctx: Context, request: RenamePasskeyRequest,
+                         caller: Caller) -> PasskeyInfo:
+    signed_in = caller.signed_in
+    name = request.name.strip()
+    if not name:
+        raise invalid("Give the passkey a name.", field="name")
+    row = await ctx.store.run(_rename, signed_in.user.id, request.passkey_id, name)
+    if row is None:
+        raise ServiceError(Status.NOT_FOUND, "You have no passkey with that id.",
+                           field="passkey_id")
+    await audit.record(ctx, "passkey_renamed", caller, user=signed_in.user,
+                       detail=f"passkey {request.passkey_id}: {name}")
+    return _info(row)
+
+
 @serves(calls.REMOVE_PASSKEY)
 async def remove_passkey(ctx: Context, request: RemovePasskeyRequest, caller: Caller) -> Notice:
     signed_in = caller.signed_in
-    if not await ctx.store.run(_remove, signed_in.user.id, request.passkey_id):
+    if not await remove_passkey_of(ctx, signed_in.user.id, request.passkey_id):
         raise ServiceError(Status.NOT_FOUND, "You have no passkey with that id.",
                            field="passkey_id")
     await audit.record(ctx, "passkey_removed", caller, user=signed_in.user,

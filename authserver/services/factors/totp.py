@@ -62,7 +62,6 @@ from contracts.messages import (
     TotpEnrolRequest,
 )
 
-ISSUER = "authserver"
 KEEP_THEM = ("Keep these recovery codes somewhere safe, away from your phone: each logs "
              "you in once if you lose the app. They are shown only now.")
 
@@ -103,7 +102,7 @@ async def totp_enrol(ctx: Context, request: TotpEnrolRequest, caller: Caller) ->
         raise ServiceError(Status.FAILED_PRECONDITION,
                            "Two-step login is on already. Turn it off first to use a new app.")
     await audit.record(ctx, "totp_enrolment_started", caller, user=user)
-    uri = provisioning_uri(secret, account=user.username, issuer=ISSUER)
+    uri = provisioning_uri(secret, account=user.username, issuer=ctx.settings.app_name)
     return TotpEnrolment(
         message="Add this key to your authenticator app, then enter the code it shows.",
         secret=secret, otpauth_uri=uri,

@@ -71,6 +71,7 @@ class UserRecord(Schema):
     username_skeleton = _text(80, allow_none=True, load_default=None)
     disabled_at = fields.NaiveDateTime(allow_none=True, load_default=None)
     sub = _text(64, load_default=new_subject)
+    unverified_at = fields.NaiveDateTime(allow_none=True, load_default=None)
 
 
 class SessionRecord(Schema):

@@ -1,1 +1,2 @@
-"""The server's own upkeep: health and readiness, the mail backlog, and retention."""
+"""The server's own upkeep: health and readiness, the deployment's product settings as
+the web UI reads them, the mail backlog, and retention."""

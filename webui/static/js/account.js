@@ -36,7 +36,7 @@ function found(problems) {
 export function wireAccount(app) {
   const sessions = new Sessions(app);
   const apps = new Apps();
-  const twoStep = wireTwoStep();
+  const twoStep = wireTwoStep(app);
   const approval = wireApprovalSetting();
   const passkeys = wirePasskeys();
   const passwordForm = $("password-form");

@@ -49,22 +49,34 @@ function counted(page) {
   return `${page.total.toLocaleString("en")} ${plural}`;
 }
 
-/** The actions on `user`: [label, API action, confirmation title, what it does, danger]. */
-function actionsFor(user) {
+/**
+ * The actions on `user` (`me`: the admin looking; `passkeys`: how many the user has):
+ * [label, API action, confirmation title, what it does, danger, what else it asks].
+ */
+function actionsFor(user, me, passkeys) {
   const name = user.username;
+  const self = user.id === me.id;
   return [
     !user.is_verified && ["Mark verified", "verify", `Mark ${name}'s address verified?`,
       `${name} can log in without entering the mailed code.`],
+    user.is_verified && ["Mark unverified", "unverify", `Mark ${name}'s address unverified?`,
+      `${name} must prove the address with a new mailed code before their next login. The account stays theirs meanwhile.`],
     ["End sessions", "end-sessions", `Log ${name} out everywhere?`,
       `Every session of ${name} ends and their open pages and terminals are disconnected.`],
-    user.totp && ["Reset two-step login", "reset-second-factors", `Turn off ${name}'s two-step login?`,
-      `Their authenticator app and recovery codes stop working; their password alone logs them in. They are mailed a notice.`],
+    (user.totp || passkeys > 0) && ["Reset two-step login", "reset-second-factors", `Turn off ${name}'s two-step login?`,
+      `Their authenticator app and recovery codes stop working; their password alone logs them in. They are mailed a notice.`,
+      false, { passkeys: passkeys > 0, password: true }],
+    user.role === "admin"
+      ? !self && ["Revoke admin…", "revoke-admin", `Take the admin role from ${name}?`,
+        `${name} can no longer open this page or act on accounts.`, false, { password: true }]
+      : ["Make admin…", "grant-admin", `Make ${name} an admin?`,
+        `${name} can see every account and disable, reset or delete them.`, false, { password: true }],
     user.disabled
       ? ["Enable", "enable", `Enable ${name}?`, `${name} can log in again.`]
-      : ["Disable…", "disable", `Disable ${name}?`,
-        `Their login is refused until an administrator enables the account, and every session they have ends now.`, true],
-    ["Delete…", "delete", `Delete ${name}?`,
-      `The account, its sessions and its chat messages go for good. The username and address become free. This cannot be undone.`, true],
+      : !self && ["Disable…", "disable", `Disable ${name}?`,
+        `Their login is refused until an administrator enables the account, and every session they have ends now.`, true, { password: true }],
+    !self && ["Delete…", "delete", `Delete ${name}?`,
+      `The account, its sessions and its chat messages go for good. The username and address become free. This cannot be undone.`, true, { password: true }],
   ].filter(Boolean);
 }
 
@@ -130,8 +142,9 @@ export function wireAdmin(app) {
   async function showUser(userId, done = null) {
     $("admin-error").hidden = true;
     let found;
+    let keys;
     try {
-      found = await api.adminUser(userId);
+      [found, { passkeys: keys }] = await Promise.all([api.adminUser(userId), api.adminPasskeys(userId)]);
     } catch (error) {
       $("admin-error").textContent = error.message;
       $("admin-error").hidden = false;
@@ -149,12 +162,27 @@ export function wireAdmin(app) {
       fact("Two-step login", user.totp ? `on, ${found.recovery_codes_left} recovery codes left` : "off"),
       fact("Passkeys", String(found.passkeys)),
     );
-    $("admin-actions").replaceChildren(...actionsFor(user).map(([label, action, title, text, danger]) => {
-      const button = el("button", `button ${danger ? "button-danger" : "button-quiet"}`, label);
-      button.type = "button";
-      button.addEventListener("click", () => ask({ label, action, title, text, opener: button }));
-      return button;
-    }));
+    $("admin-actions").replaceChildren(...actionsFor(user, app.user, keys.length).map(
+      ([label, action, title, text, danger, asks = {}]) => {
+        const button = el("button", `button ${danger ? "button-danger" : "button-quiet"}`, label);
+        button.type = "button";
+        button.addEventListener("click", () => ask({ label, action, title, text, asks, opener: button }));
+        return button;
+      }));
+    $("admin-passkeys").replaceChildren(...(keys.length ? keys.map((passkey) => {
+      const item = el("li");
+      const remove = el("button", "button button-quiet", "Remove…");
+      remove.type = "button";
+      remove.setAttribute("aria-label", `Remove the passkey ${passkey.name}`);
+      remove.addEventListener("click", () => ask({
+        label: "Remove…", action: "passkeys/remove", title: `Remove ${user.username}'s passkey ${passkey.name}?`,
+        text: "It no longer logs them in. Their other passkeys and their password keep working.",
+        asks: { password: true }, extra: { passkey_id: passkey.id }, opener: remove,
+      }));
+      const about = el("span", "passkey-name", passkey.name);
+      item.append(about, " ", el("span", "help", "added "), timeElement(passkey.created_at), remove);
+      return item;
+    }) : [el("li", "help", "None.")]));
     $("admin-events").replaceChildren(...found.events.map((event) => {
       const item = el("li");
       item.append(timeElement(event.at), " ", el("strong", "", event.event.replaceAll("_", " ")),
@@ -173,13 +201,15 @@ export function wireAdmin(app) {
     $("admin-confirm-title").textContent = action.title;
     $("admin-confirm-text").textContent = action.text;
     $("admin-confirm-go").textContent = action.label.replace("…", "");
-    // A destructive act carries the administrator's own password (a borrowed admin
-    // session is not enough); the field is emptied each time the dialog opens.
+    const asks = action.asks || {};
+    $("admin-confirm-passkeys-field").hidden = !asks.passkeys;
+    $("admin-confirm-passkeys").checked = false;
+    $("admin-confirm-password-field").hidden = !asks.password;
+    // The field is emptied and hidden again each time the dialog opens.
     concealPasswords(confirmForm);
     field(confirmForm, "current_password").value = "";
-    $("admin-confirm-password-field").hidden = !api.PROVEN.has(action.action);
     dialog.showModal();
-    $("admin-confirm-cancel").focus();
+    (asks.password ? field(confirmForm, "current_password") : $("admin-confirm-cancel")).focus();
   }
 
   $("admin-confirm-cancel").addEventListener("click", () => dialog.close());
@@ -187,14 +217,20 @@ export function wireAdmin(app) {
 
   confirmForm.addEventListener("submit", async (event) => {
     event.preventDefault();
-    const { action } = pending;
-    const password = field(confirmForm, "current_password").value;
-    if (api.PROVEN.has(action)
-        && report(confirmForm, password ? {} : { current_password: "Enter your own password." })) return;
+    const { action, asks = {}, extra = {} } = pending;
+    const body = { ...extra };
+    if (asks.passkeys) body.passkeys = $("admin-confirm-passkeys").checked;
+    if (asks.password) {
+      body.current_password = field(confirmForm, "current_password").value;
+      if (!body.current_password) {
+        reportApiError(confirmForm, { field: "current_password", message: "Enter your password." });
+        return;
+      }
+    }
     await busy(confirmForm, async () => {
       let reply;
       try {
-        reply = await api.adminAct(action, shown.id, password);
+        reply = await api.adminAct(action, shown.id, body);
       } catch (error) {
         reportApiError(confirmForm, error);
         return;
@@ -232,7 +268,7 @@ export function wireAdmin(app) {
   return {
     show() {
       if (app.user.role !== "admin") {
-        app.go("chat");
+        app.go(app.home);
         return;
       }
       detail.hidden = true;

@@ -161,12 +161,19 @@ export const adminDeleteClient = (clientId) =>
 export const adminUser = (userId) => post("/api/admin/users/show", { user_id: userId });
 
 /** An admin action on a user: "disable", "enable", "verify", "end-sessions",
- * "reset-second-factors" or "delete"; the destructive ones carry the admin's own
- * `currentPassword` (PROVEN). */
-export const PROVEN = new Set(["disable", "reset-second-factors", "delete"]);
-export const adminAct = (action, userId, currentPassword) =>
-  post(`/api/admin/users/${action}`, PROVEN.has(action)
-    ? { user_id: userId, current_password: currentPassword } : { user_id: userId });
+ * "reset-second-factors" or "delete". */
+export const adminAct = (action, userId, extra = {}) =>
+  post(`/api/admin/users/${action}`, { user_id: userId, ...extra });
+
+/** A user's passkeys, for an admin: {passkeys}. */
+export const adminPasskeys = (userId) => post("/api/admin/users/passkeys", { user_id: userId });
+
+/** What this deployment offers: {app_name, chat, presence, support_email}. */
+export const config = () => call("/api/config");
+
+/** Give one of your passkeys a new name: the passkey. */
+export const renamePasskey = (passkeyId, name) =>
+  post("/api/passkeys/rename", { passkey_id: passkeyId, name });
 
 export const passkeyRegisterOptions = () => post("/api/passkeys/register/options");
 

@@ -111,6 +111,21 @@ export class Chat {
     window.addEventListener("offline", () => this.showConnection());
   }
 
+  /**
+   * What the server offers (GET /api/config): without chat the connection only carries
+   * what sign-in needs (a session ended elsewhere); `who` is asked only where PRESENCE
+   * lets this user see it.
+   */
+  configure({ chat = true, presence = "everyone" } = {}) {
+    this.offers = { chat, presence };
+  }
+
+  /** May this user ask who is online? */
+  mayAskWho() {
+    const { chat = true, presence = "everyone" } = this.offers || {};
+    return chat && (presence === "everyone" || (presence === "admins" && this.user?.role === "admin"));
+  }
+
   /** Open the connection for `user` (a no-op when it is already open for them). */
   start(user) {
     if (this.socket && this.user && this.user.id === user.id) return;
@@ -206,8 +221,10 @@ export class Chat {
     }
     this.setState("connected");
     this.clearComposerError();
-    this.refreshWho();
+    this.view.querySelector(".online").hidden = !this.mayAskWho();
+    if (this.mayAskWho()) this.refreshWho();
     // On a reconnect, fetch what was said while away (after the last seq shown).
+    if (this.offers?.chat === false) return;
     if (this.lastSeq !== null) this.catchUp();
     else this.loadHistory({ latest: true });
   }

@@ -1,6 +1,6 @@
 // The page: views behind the URL's hash and the flow between them. Signed out: #signup,
-// #verify, #login, #second-factor, #forgot, #reset; signed in: #chat, #account, and for
-// administrators #admin. The session is an
+// #verify, #login, #second-factor, #forgot, #reset; signed in: #chat (unless the server
+// says CHAT=off: GET /api/config), #account, and for administrators #admin. The session is an
 // HttpOnly cookie; the page only asks the server who is signed in (`GET /api/me`) and
 // never holds a token. While signed in, one live connection (chat.js) stays open on every
 // view, so a session ended elsewhere brings the page back to log in at once.
@@ -26,8 +26,12 @@ import { EMAIL, USERNAME } from "./rules.js";
 import { MIN_LENGTH, wireStrength } from "./strength.js";
 
 const SIGNED_OUT = ["signup", "verify", "login", "second-factor", "forgot", "reset"];
-const SIGNED_IN = ["chat", "account", "admin", "device"];
-const VIEWS = [...SIGNED_OUT, ...SIGNED_IN];
+let SIGNED_IN = ["chat", "account", "admin", "device"];
+let VIEWS = [...SIGNED_OUT, ...SIGNED_IN];
+// The product's name (APP_NAME), written into the page by the server.
+const APP_NAME = document.querySelector('meta[name="application-name"]').content;
+// What the deployment offers (GET /api/config); until it answers, what the seed offered.
+const offers = { chat: true, presence: "everyone" };
 const TITLES = {
   signup: "Sign up", verify: "Verify your email", login: "Log in",
   "second-factor": "Two-step login", forgot: "Forgot password", admin: "Users",
@@ -82,6 +86,11 @@ const app = {
   get user() {
     return state.user;
   },
+  /** Where a signed-in person lands: the chat, or their account when chat is off. */
+  get home() {
+    return offers.chat ? "chat" : "account";
+  },
+  appName: APP_NAME,
   go,
   leave,
   setUser(user) {
@@ -143,8 +152,8 @@ function go(view, { notice = null, focus = null } = {}) {
 
 function route() {
   let view = location.hash.replace(/^#/, "");
-  if (!VIEWS.includes(view)) view = state.user ? "chat" : "signup";
-  if (state.user && !SIGNED_IN.includes(view)) view = "chat";
+  if (!VIEWS.includes(view)) view = state.user ? app.home : "signup";
+  if (state.user && !SIGNED_IN.includes(view)) view = app.home;
   if (!state.user && SIGNED_IN.includes(view)) view = "login";
   if (location.hash !== `#${view}`) history.replaceState(null, "", `#${view}`);
   show(view);
@@ -153,8 +162,8 @@ function route() {
 function show(view) {
   const previous = state.view;
   state.view = view;
-  for (const name of VIEWS) $(`view-${name}`).hidden = name !== view;
-  document.title = `${TITLES[view]} · authserver`;
+  for (const name of [...SIGNED_OUT, "chat", "account", "admin"]) $(`view-${name}`).hidden = name !== view;
+  document.title = `${TITLES[view]} · ${APP_NAME}`;
 
   const notice = $("page-notice");
   notice.textContent = state.notice || "";
@@ -293,7 +302,8 @@ function wireVerify(form) {
         else reportApiError(form, error, error.status === 429 ? "code" : null);
         return;
       }
-      finishVerify(email, "Your email is confirmed. Log in to start chatting.");
+      finishVerify(email, offers.chat ? "Your email is confirmed. Log in to start chatting."
+        : "Your email is confirmed. You can log in now.");
     });
   });
 
@@ -364,7 +374,7 @@ function wireLogin(form) {
   });
 }
 
-/** A login (one step or two) is done: into the chat as `user`. */
+/** A login (one step or two) is done: into the chat (or the account) as `user`. */
 function signedIn(user) {
   concealPasswords(forms.login);
   forms.login.reset();
@@ -378,7 +388,22 @@ function signedIn(user) {
     go("device");  // the person came for a device: back to its page
     return;
   }
-  go("chat", { focus: "composer-text" });
+  go(app.home, { focus: offers.chat ? "composer-text" : "account-title" });
+}
+
+/** Learn what the deployment offers; without chat the page has no Chat view. */
+async function configure() {
+  try {
+    Object.assign(offers, await api.config());
+  } catch {
+    // An old server has no /api/config: it offers what the seed did.
+  }
+  chat.configure(offers);
+  if (offers.chat) return;
+  SIGNED_IN = SIGNED_IN.filter((name) => name !== "chat");
+  VIEWS = [...SIGNED_OUT, ...SIGNED_IN];
+  for (const link of document.querySelectorAll('a[href="#chat"]')) link.hidden = true;
+  for (const lead of document.querySelectorAll("[data-without-chat]")) lead.textContent = lead.dataset.withoutChat;
 }
 
 function showNotVerified(form, error, name) {
@@ -432,6 +457,7 @@ async function start() {
   wirePasskeyLogin(app);
   $("logout").addEventListener("click", logOut);
   window.addEventListener("hashchange", route);
+  await configure();
 
   if (maybeSignedIn()) {
     try {

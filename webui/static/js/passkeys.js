@@ -28,6 +28,15 @@ function say(slot, message) {
   slot.hidden = !message;
 }
 
+function button(text, label = "") {
+  const made = document.createElement("button");
+  made.type = "button";
+  made.className = "button button-quiet";
+  made.textContent = text;
+  if (label) made.setAttribute("aria-label", label);
+  return made;
+}
+
 /** The login view's "Log in with a passkey" button; `app.signedIn(user)` as in main.js. */
 export function wirePasskeyLogin(app) {
   const button = $("passkey-login");
@@ -81,16 +90,51 @@ export function wirePasskeys() {
       when.append(" added ", timeElement(passkey.created_at), passkey.last_used_at
         ? ", last used " : ", not used yet");
       if (passkey.last_used_at) when.append(timeElement(passkey.last_used_at, "relative"));
-      const remove = document.createElement("button");
-      remove.type = "button";
-      remove.className = "button button-quiet";
-      remove.textContent = "Remove";
-      remove.setAttribute("aria-label", `Remove passkey ${passkey.name}`);
+      const rename = button("Rename", `Rename passkey ${passkey.name}`);
+      rename.addEventListener("click", () => renameOne(passkey, item));
+      const remove = button("Remove", `Remove passkey ${passkey.name}`);
       remove.addEventListener("click", () => removeOne(passkey, remove));
-      item.append(name, when, remove);
+      item.append(name, when, rename, remove);
       return item;
     }));
     status.textContent = notice || (passkeys.length ? "" : "No passkeys yet.");
+  }
+
+  /** The passkey's line becomes a name field with Save and Cancel. */
+  function renameOne(passkey, item) {
+    const form = document.createElement("form");
+    form.className = "rename";
+    form.noValidate = true;
+    const input = document.createElement("input");
+    input.type = "text";
+    input.maxLength = 60;
+    input.value = passkey.name;
+    input.setAttribute("aria-label", `New name for passkey ${passkey.name}`);
+    const save = button("Save");
+    save.type = "submit";
+    save.className = "button button-primary";
+    const cancel = button("Cancel");
+    cancel.addEventListener("click", () => load());
+    form.append(input, save, cancel);
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const name = input.value.trim();
+      if (!name) {
+        say(problem, "Give the passkey a name.");
+        input.focus();
+        return;
+      }
+      save.disabled = true;
+      try {
+        const renamed = await api.renamePasskey(passkey.id, name);
+        await load(`The passkey is now called "${renamed.name}".`);
+      } catch (error) {
+        save.disabled = false;
+        say(problem, error.message);
+      }
+    });
+    item.replaceChildren(form);
+    input.select();
   }
 
   async function removeOne(passkey, button) {

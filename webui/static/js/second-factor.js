@@ -9,6 +9,8 @@ import { busy, clearErrors, clearOnInput, field, report, showError, showFormErro
 const RECOVERY_CODE = /^[A-Za-z0-9]{4}-?[A-Za-z0-9]{4}$/;
 const USE_RECOVERY = "Lost your phone? Use a recovery code";
 const USE_APP = "Use the code from your app";
+const RECOVERY_LEAD = "Your password is right. Now enter one of the recovery codes you saved " +
+  "when you set up two-step login (8 letters or digits, like k7m2-q9xd). Each works once.";
 
 /**
  * A form asking for a code from the app or, after its switch button, a recovery code
@@ -22,6 +24,9 @@ export function wireFactorChoice(form) {
   const toggle = document.getElementById(`${name}-switch`);
   const code = field(form, "code");
   const recovery = field(form, "recovery_code");
+  // The lead above the form, when it has one, says which of the two is asked for.
+  const lead = document.getElementById(`${name}-lead`);
+  const appLead = lead?.textContent;
   wireCodeInput(code);
 
   function use(recoveryCode) {
@@ -29,6 +34,7 @@ export function wireFactorChoice(form) {
     codeField.hidden = recoveryCode;
     recoveryField.hidden = !recoveryCode;
     toggle.textContent = recoveryCode ? USE_APP : USE_RECOVERY;
+    if (lead) lead.textContent = recoveryCode ? RECOVERY_LEAD : appLead;
     (recoveryCode ? recovery : code).focus();
   }
   toggle.addEventListener("click", () => use(codeField.hidden === false));
@@ -53,6 +59,7 @@ export function wireFactorChoice(form) {
       codeField.hidden = false;
       recoveryField.hidden = true;
       toggle.textContent = USE_RECOVERY;
+      if (lead) lead.textContent = appLead;
       clearErrors(form);
     },
   };

@@ -18,8 +18,21 @@ function grouped(secret) {
   return secret.match(/.{1,4}/g).join(" ");
 }
 
-/** Wire the panel; returns `show()` (load the state) and `hide()`. */
-export function wireTwoStep() {
+/** The recovery codes as a text file to keep: what they are for, then one a line. */
+function codesText(codes, username, appName) {
+  return [`Recovery codes for ${username} at ${appName}`,
+    "Each logs you in once instead of the authenticator app's code. Keep them away from your phone.",
+    "", ...codes, ""].join("\n");
+}
+
+/** A file name made of the product's name: "Acme Cloud" gives acme-cloud-recovery-codes.txt. */
+export function codesFileName(appName) {
+  const stem = appName.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "account";
+  return `${stem}-recovery-codes.txt`;
+}
+
+/** Wire the panel (`app` as in main.js); returns `show()` (load the state) and `hide()`. */
+export function wireTwoStep(app) {
   const status = $("twostep-status");
   const problem = $("twostep-error");
   const enrolForm = $("totp-form");
@@ -75,7 +88,11 @@ export function wireTwoStep() {
     }
   }
 
+  let shownCodes = [];
+
   function showCodes(reply) {
+    shownCodes = reply.recovery_codes;
+    $("recovery-copied").textContent = "";
     status.textContent = "On: logging in asks for a code from your authenticator app.";
     $("recovery-message").textContent = reply.message;
     $("recovery-list").replaceChildren(...reply.recovery_codes.map((code) => {
@@ -131,7 +148,28 @@ export function wireTwoStep() {
     });
   });
 
+  $("recovery-copy").addEventListener("click", async () => {
+    try {
+      await navigator.clipboard.writeText(codesText(shownCodes, app.user.username, app.appName));
+      $("recovery-copied").textContent = "Copied. Paste them into your password manager or a file you keep safe.";
+    } catch {
+      $("recovery-copied").textContent = "This browser did not allow copying: select the codes and copy them, or download them.";
+    }
+  });
+  $("recovery-download").addEventListener("click", () => {
+    const file = new Blob([codesText(shownCodes, app.user.username, app.appName)], { type: "text/plain" });
+    const link = document.createElement("a");
+    link.href = URL.createObjectURL(file);
+    link.download = codesFileName(app.appName);
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(link.href), 0);
+    $("recovery-copied").textContent = `Downloaded as ${link.download}.`;
+  });
+
   $("recovery-saved").addEventListener("click", async () => {
+    shownCodes = [];
     $("recovery-list").replaceChildren();
     await load();
     $("twostep-title").focus();
