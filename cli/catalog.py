@@ -37,6 +37,8 @@ from contracts.messages import (
 
 LIMIT = Option("--limit", "how many messages (default 20)", "Limit", kind=int)
 BEFORE = Option("--before", "only messages older than this id", "Before id", kind=int)
+AFTER = Option("--after", "only messages after this seq, oldest first (what was missed)",
+               "After seq", kind=int)
 ALL = Option("--all", "log out everywhere: end every session of the account", kind=bool)
 
 
@@ -116,7 +118,8 @@ def chat_line(user: str, text: str, ts: datetime, *, mine: bool = False) -> Form
 
 
 async def history(ctx: Context, args: argparse.Namespace, ask: Asker) -> Outcome:
-    request = model(HistoryRequest, before=args.before, limit=args.limit or 20)
+    request = model(HistoryRequest, before=args.before, after=args.after,
+                    limit=args.limit or 20)
     async with ctx.channel() as channel:
         page: History = await channel.history(request)
     me = ctx.store.load()
@@ -124,7 +127,9 @@ async def history(ctx: Context, args: argparse.Namespace, ask: Asker) -> Outcome
              for m in page.messages]
     if not lines:
         lines.append(info("(no messages)"))
-    if page.has_more and page.messages:
+    if page.has_more and page.messages and args.after is not None:
+        lines.append(info(f"(newer: {ctx.hint(f'history --after {page.messages[-1].seq}')})"))
+    elif page.has_more and page.messages:
         lines.append(info(f"(older: {ctx.hint(f'history --before {page.messages[0].id}')})"))
     return Outcome(page, lines)
 
@@ -191,6 +196,6 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
     Command("approval-off", "stop asking signed-in devices to approve new sign-ins",
             second_factor.approval_disable, secrets="the current password"),
     Command("say", "send a chat message to everyone online", say, text_arg=True),
-    Command("history", "show recent chat messages", history, (LIMIT, BEFORE)),
+    Command("history", "show recent chat messages", history, (LIMIT, BEFORE, AFTER)),
     Command("who", "list the users online now", who),
 )}

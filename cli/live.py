@@ -6,12 +6,13 @@ coming in are validated with `SERVER_EVENTS` before anyone sees them.
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import socketio
 from pydantic import BaseModel, ValidationError
 
+from cli.chat_feed import ChatFeed
 from cli.errors import ApiError, Refused, Unreachable
 from contracts import ErrorReply, Status
 from contracts.events import (
@@ -19,6 +20,7 @@ from contracts.events import (
     SERVER_EVENTS,
     Chat,
     ChatAck,
+    ChatMessage,
     EmptyPayload,
     History,
     HistoryRequest,
@@ -42,6 +44,7 @@ class LiveChannel:
     """A signed-in Socket.IO connection; `state` is offline, online or reconnecting.
 
     `on_event(name, model)` receives every pushed event (and `error` as an `ErrorReply`);
+    chat comes through `ChatFeed`: in seq order, each message once, the missed ones fetched;
     `on_state(state)` hears about lost and regained connections. With `presence=False`
     the server does not tell others this connection came online or left.
     """
@@ -57,6 +60,7 @@ class LiveChannel:
         self._on_state = on_state or (lambda state: None)
         self._refusal: str | None = None
         self._closing = False
+        self.chat = ChatFeed(self.history, lambda message: self._on_event("chat", message))
         self.sio = socketio.AsyncClient(reconnection=reconnect, reconnection_delay=0.5,
                                         reconnection_delay_max=5, logger=False,
                                         engineio_logger=False)
@@ -74,7 +78,17 @@ class LiveChannel:
 
     async def _connected(self) -> None:
         self._refusal = None
+        back = self.state == "reconnecting"
         self._set_state("online")
+        if back:  # what was said while away comes from history
+            await self._catch_up(self.chat.reconnected())
+
+    async def _catch_up(self, step: Awaitable[None]) -> None:
+        """A failed catch-up is tried again on the next gap or reconnect."""
+        try:
+            await step
+        except (ApiError, Unreachable) as exc:
+            log.debug("chat catch-up failed: %s", exc)
 
     async def _disconnected(self, reason: Any = None) -> None:
         if self._closing:
@@ -112,7 +126,10 @@ class LiveChannel:
             except ValidationError:
                 log.debug("unreadable %s event: %r", name, data)
                 return
-            self._on_event(name, event)
+            if isinstance(event, ChatMessage):
+                await self._catch_up(self.chat.received(event))
+            else:
+                self._on_event(name, event)
 
         return handler
 

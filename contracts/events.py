@@ -44,8 +44,18 @@ class Chat(Message):
 
 
 class HistoryRequest(Message):
+    """`before` (an id) pages back from the latest; `after` (a seq) asks for what a client
+    missed, oldest first: after a gap in the seqs it saw, or after reconnecting."""
+
     before: int | None = Field(default=None, ge=1, le=2**63 - 1)
+    after: int | None = Field(default=None, ge=0, le=2**63 - 1)
     limit: int = Field(default=50, ge=1, le=HISTORY_MAX)
+
+    @model_validator(mode="after")
+    def _one_direction(self) -> "HistoryRequest":
+        if self.before is not None and self.after is not None:
+            raise ValueError("send before or after, not both")
+        return self
 
 
 class Connected(BaseModel):
@@ -79,15 +89,22 @@ class Echo(BaseModel):
 
 
 class ChatMessage(BaseModel):
+    """`seq` is the message's place in the room: 1, 2, 3, ... with no holes, so a client
+    that sees one skipped asks `history {after: last seq}` for what it missed."""
+
     id: int
     user: str
     text: str
     ts: Timestamp
+    seq: int
 
 
 class ChatAck(BaseModel):
+    """Stored, and every connected client will have it: live, or by `history {after}`."""
+
     id: int
     ts: Timestamp
+    seq: int
 
 
 class History(BaseModel):
@@ -175,7 +192,7 @@ CLIENT_EVENTS: tuple[ClientEvent, ...] = (
     ClientEvent("chat", Chat, ("chat", "error", "auth_error"), True,
                 "Store a chat message and send it to every signed-in client."),
     ClientEvent("history", HistoryRequest, ("history", "error", "auth_error"), True,
-                "The latest chat messages before an id, oldest first."),
+                "The latest chat messages before an id, or those after a seq; oldest first."),
     ClientEvent("who", EmptyPayload, ("who", "auth_error"), True, "The users online now."),
     ClientEvent("login_approval_answer", LoginApprovalAnswer,
                 ("login_approval_closed", "error", "auth_error"), True,

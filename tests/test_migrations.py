@@ -113,3 +113,34 @@ def test_after_the_upgrade_no_id_is_given_twice_and_no_row_was_lost(empty_databa
         return await databases.rows(empty_database, 'SELECT id FROM "user"')
 
     assert asyncio.run(after()) == [(2,)]
+
+
+# Chat rows stored before messages had a seq, their ids not in a row.
+UNNUMBERED_CHATS = """
+    INSERT INTO "user" (id, username, username_key, email, email_key, password_hash,
+                        is_verified, verification_attempts, created_at)
+        VALUES (1, 'Ada', 'ada', 'ada@example.com', 'ada@example.com', '$2b$04$x',
+                TRUE, 0, '2026-11-01 10:00:00');
+    INSERT INTO chat_message (id, user_id, text, created_at)
+        VALUES (7, 1, 'third', '2026-11-01 10:03:00');
+    INSERT INTO chat_message (id, user_id, text, created_at)
+        VALUES (2, 1, 'first', '2026-11-01 10:01:00');
+    INSERT INTO chat_message (id, user_id, text, created_at)
+        VALUES (5, 1, 'second', '2026-11-01 10:02:00');
+"""
+
+
+def test_existing_chat_messages_are_numbered_in_the_order_they_were_stored(empty_database):
+    asyncio.run(databases.load_first_release_schema(empty_database, UNNUMBERED_CHATS))
+
+    async def run():
+        store = Store(empty_database)
+        try:
+            await store.run(migrate, store.is_postgresql)
+            return await store.run(lambda: store.database.execute_sql(
+                "SELECT seq, text FROM chat_message ORDER BY id").fetchall())
+        finally:
+            await store.close()
+
+    assert [tuple(row) for row in asyncio.run(run())] == [
+        (1, "first"), (2, "second"), (3, "third")]

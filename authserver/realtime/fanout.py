@@ -5,11 +5,17 @@ after Redis drops, so chats reach other workers up to a minute after Redis is ba
 a publish that fails is only logged, so the sender is acked for a message the others
 never see. Here the listener retries at most LISTEN_RETRY_MAX_SECONDS apart, and a
 failed publish of an event raises UNAVAILABLE to the handler that emitted it.
+
+Events published while this process's subscription was down never reach it; Redis keeps
+nothing. `on_resubscribed`, when set, runs each time a lost subscription is back, so what
+its sockets may have missed can be made good (chat: see `AuthNamespace.catch_up`).
 """
 
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 import socketio
 
@@ -29,6 +35,7 @@ NOT_FANNED_OUT = (
 
 class FanOut(RoomIndex, socketio.AsyncRedisManager):
     connected: bool  # AsyncRedisManager's: is its Redis connection open
+    on_resubscribed: Callable[[], Coroutine[Any, Any, None]] | None = None
 
     async def emit(self, event, data, namespace=None, room=None, skip_sid=None,
                    callback=None, to=None, **kwargs):
@@ -57,15 +64,20 @@ class FanOut(RoomIndex, socketio.AsyncRedisManager):
 
     async def _redis_listen_with_retries(self):
         retry = LISTEN_RETRY_FIRST_SECONDS
+        lost = False
         while True:
             try:
                 await self._drop_pubsub()
                 self._redis_connect()
                 await self.pubsub.subscribe(self.channel)
                 retry = LISTEN_RETRY_FIRST_SECONDS
+                if lost and self.on_resubscribed is not None:
+                    asyncio.get_running_loop().create_task(self.on_resubscribed())
+                lost = False
                 async for message in self.pubsub.listen():
                     yield message
             except Exception as exc:  # whatever the Redis client raises
+                lost = True
                 log.warning("Redis fan-out listener lost (%s); retrying in %.1f s", exc, retry)
                 await asyncio.sleep(retry)
                 retry = min(retry * 2, LISTEN_RETRY_MAX_SECONDS)

@@ -270,7 +270,21 @@ class AuthNamespace(socketio.AsyncNamespace):
         except ServiceError as error:
             return await self._refuse(sid, error)
         await self.emit("chat", _dump(message), room=MEMBERS)
-        return _dump(ev.ChatAck(id=message.id, ts=message.ts))
+        return _dump(ev.ChatAck(id=message.id, ts=message.ts, seq=message.seq))
+
+    async def catch_up(self) -> None:
+        """Back on Redis after losing it: chats acked meanwhile by other processes never
+        reached this one's sockets. Send them the room's latest message, from here only;
+        a client that lacks it, or sees a gap before it, asks `history {after}`, and one
+        that has it drops it by its seq."""
+        try:
+            latest = await self.ctx.store.run(chat.latest_message)
+        except ServiceError as error:
+            log.warning("chat catch-up after Redis came back failed: %s", error.message)
+            return
+        if latest is not None:
+            await self.server.manager.emit("chat", _dump(latest), namespace=self.namespace,
+                                           room=MEMBERS, ignore_queue=True)
 
     async def on_history(self, sid: str, request: ev.HistoryRequest, state: dict):
         try:

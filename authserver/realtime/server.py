@@ -63,6 +63,8 @@ class RealTime:
         self.presence = presence_board(settings.redis_url, settings.redis_prefix)
         self.namespace = AuthNamespace(ctx, self.presence)
         self.sio.register_namespace(self.namespace)
+        if isinstance(manager, FanOut):
+            manager.on_resubscribed = self.namespace.catch_up
         ctx.session_listeners.append(self.end_session)
         ctx.account_listeners.append(self.tell_account)
         self._sweeper: asyncio.Task | None = None

@@ -25,6 +25,7 @@ from authserver.store.schema import (
     v14_outside_providers,
     v15_login_approval,
     v16_oidc_apps,
+    v17_chat_sequence,
 )
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,7 @@ MIGRATIONS = (
     # rebuilds `user` from its DDL of the moment: after every step that changes it
     v9_never_reused_ids.apply,
     v14_outside_providers.apply,
+    v17_chat_sequence.apply,
 )
 LATEST_VERSION = len(MIGRATIONS)
 

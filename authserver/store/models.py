@@ -273,6 +273,7 @@ class ChatMessage(BaseModel):
     user = ForeignKeyField(User, backref="chat_messages", on_delete="CASCADE")
     text = TextField()
     created_at = DateTimeField(default=utcnow)
+    seq = IntegerField(unique=True)  # its place in the room (the seed has one room)
 
     class Meta:
         table_name = "chat_message"

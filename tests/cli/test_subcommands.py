@@ -34,8 +34,12 @@ def test_whole_flow_signup_verify_login_whoami_say_history_who_logout(authcli, a
     said = authcli("say", "hello", "from", "the", "shell")
     assert said.code == 0, said.err
     history = authcli("--json", "history", "--limit", "100").json()
-    assert any(m["text"] == "hello from the shell" and m["user"] == account.username
-               for m in history["messages"])
+    mine = [m for m in history["messages"]
+            if m["text"] == "hello from the shell" and m["user"] == account.username]
+    assert mine
+    missed = authcli("--json", "history", "--after", str(mine[0]["seq"] - 1),
+                     "--limit", "1").json()
+    assert [m["seq"] for m in missed["messages"]] == [mine[0]["seq"]]
     # `who` lists people online (a one-shot command is not one of them): this account,
     # signed in on a socket of its own while the command asks.
     token = json.loads(authcli.token_files()[0].read_text())["token"]

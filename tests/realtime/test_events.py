@@ -56,11 +56,11 @@ async def test_chat_reaches_every_member_and_only_members(any_server, clients, h
     stranger = await clients(any_server, transport).connect()
     sender_account, sender = members[0]
     ack = await sender.call("chat", {"text": "  hello all  "})
-    assert isinstance(ack["id"], int) and ack["ts"]
+    assert isinstance(ack["id"], int) and ack["ts"] and isinstance(ack["seq"], int)
     for _, member in members:
         message = await member.next("chat")
         assert message == {"id": ack["id"], "user": sender_account.username,
-                           "text": "hello all", "ts": ack["ts"]}
+                           "text": "hello all", "ts": ack["ts"], "seq": ack["seq"]}
     assert await stranger.nothing("chat")
     await stranger.sio.emit("chat", {"text": "let me in"})
     assert "authenticate" in (await stranger.next("auth_error"))["error"]
@@ -76,6 +76,24 @@ async def test_history_pages_oldest_first(any_server, clients, http, unique):
     older = await client.call("history", {"before": sent[2], "limit": 2})
     assert [m["id"] for m in older["messages"]] == sent[:2]
     assert [m["text"] for m in older["messages"]] == ["page test 0", "page test 1"]
+
+
+async def test_history_after_a_seq_is_what_came_after_it_in_order(server, clients, http,
+                                                                   unique):
+    """Seqs follow each other with no holes; `after` returns the messages past one, oldest
+    first, paged by `limit` (on both backends: the database numbers them)."""
+    account = await verified_account(http, server, unique)
+    client = await clients(server).connect(token=account.token)
+    acks = [await client.call("chat", {"text": f"seq test {n}"}) for n in range(5)]
+    seqs = [ack["seq"] for ack in acks]
+    assert seqs == list(range(seqs[0], seqs[0] + 5))
+    missed = await client.call("history", {"after": seqs[1], "limit": 2})
+    assert [(m["seq"], m["text"]) for m in missed["messages"]] == [
+        (seqs[2], "seq test 2"), (seqs[3], "seq test 3")]
+    assert missed["has_more"] is True
+    rest = await client.call("history", {"after": seqs[3]})
+    assert [m["id"] for m in rest["messages"]] == [acks[4]["id"]]
+    assert rest["has_more"] is False
 
 
 async def test_presence_on_first_open_and_last_close(any_server, clients, http, unique):
@@ -127,6 +145,7 @@ BAD_PAYLOADS = [
     ("chat", None), ("chat", "just a string"), ("chat", {"text": ""}), ("chat", {"text": "   "}),
     ("chat", {"text": "x" * 2001}), ("chat", {"text": 5}), ("chat", {"txt": "typo"}),
     ("history", {"limit": 0}), ("history", {"limit": 101}), ("history", {"before": "x"}),
+    ("history", {"after": -1}), ("history", {"after": 1, "before": 2}),
     ("history", [1, 2]), ("authenticate", {"username": "a"}), ("authenticate", 42),
     ("authenticate", {"token": "t", "username": "a", "password": "b" * 8}), ("no_such_event", {}),
 ]

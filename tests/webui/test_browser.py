@@ -130,6 +130,49 @@ def test_two_people_chat_both_ways(open_page, verified, screenshot):
     expect(online_a.get_by_role("listitem").filter(has_text=bob)).to_have_count(0)
 
 
+def test_a_chat_missed_live_is_fetched_and_shown_once(open_page, verified, screenshot):
+    """The WebSocket between page and server loses one `chat` frame (as when a worker was
+    cut off from Redis) and repeats another (as a worker back on Redis resends the latest);
+    the next message shows the gap in the seqs, and the page fetches the lost one from
+    history: all shown, each once, in order."""
+    name, _ = verified("gus")
+    page = open_page("desktop")
+    dropped = []
+
+    def relay(ws):
+        server = ws.connect_to_server()
+        ws.on_message(server.send)
+
+        def to_page(frame):
+            chat = isinstance(frame, str) and frame.startswith('42["chat"')
+            if chat and "Lost live" in frame and not dropped:
+                dropped.append(frame)
+                return
+            ws.send(frame)
+            if chat and "Seen live" in frame:
+                ws.send(frame)
+
+        server.on_message(to_page)
+
+    page.route_web_socket(re.compile(r"/socket\.io/"), relay)
+    start(page, "#login")
+    log_in(page, name)
+    expect_connected(page)
+    say(page, "Seen live first.")
+    expect(message(page, name, "Seen live first.")).to_be_visible()
+    say(page, "Lost live, fetched after.")
+    while not dropped:  # stored and sent (and lost) before the next one is said
+        page.wait_for_timeout(20)
+    say(page, "Reveals the gap.")
+    expect(message(page, name, "Reveals the gap.")).to_be_visible()
+    said = ("Seen live first.", "Lost live, fetched after.", "Reveals the gap.")
+    for text in said:
+        expect(message(page, name, text)).to_have_count(1)
+    shown = chat_view(page).get_by_role("log").get_by_role("listitem").all_inner_texts()
+    assert [text for item in shown for text in said if text in item] == list(said)
+    screenshot(page, "desktop-light-11-chat-gap-filled")
+
+
 def test_wrong_code_is_explained_next_to_the_code(open_page, web_server, unique, screenshot):
     page = open_page("phone")
     username, email = unique("cy")

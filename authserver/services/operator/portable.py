@@ -68,6 +68,7 @@ class UserRecord(Schema):
     verification_code = _text(64, allow_none=True, load_default=None)
     verification_code_expires = fields.NaiveDateTime(allow_none=True, load_default=None)
     verification_attempts = fields.Integer(load_default=0)
+    verification_asker = _text(40, allow_none=True, load_default=None)
     created_at = fields.NaiveDateTime(required=True)
     role = fields.String(load_default="user", validate=validate.OneOf(["user", "admin"]))
     username_skeleton = _text(80, allow_none=True, load_default=None)
@@ -95,6 +96,7 @@ class ChatRecord(Schema):
     user = fields.Integer(required=True)
     text = fields.String(required=True)
     created_at = fields.NaiveDateTime(required=True)
+    seq = fields.Integer(required=True)
 
 
 class OutboxRecord(Schema):

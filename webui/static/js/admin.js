@@ -281,8 +281,8 @@ export function wireAdmin(app) {
     /** Forget the search, the page and the user shown (the page's slots go by themselves). */
     forget() {
       query = "";
-      offset = 0;
-      total = 0;
+      cursors = [null];
+      nextCursor = null;
       shown = null;
       pending = null;
     },

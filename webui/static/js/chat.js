@@ -66,6 +66,9 @@ export class Chat {
     this.byId = new Map();
     this.oldestId = null;
     this.newestId = null;
+    this.lastSeq = null; // the newest message's place in the room: a gap after it is fetched
+    this.catchingUp = false;
+    this.behind = false; // a live message came while catching up: ask again after
     this.hasMore = false;
     this.historyLoaded = false;
     this.loadingHistory = false;
@@ -147,7 +150,7 @@ export class Chat {
       else this.checkSession();
     });
     socket.io.on("reconnect_attempt", () => this.setState("reconnecting"));
-    socket.on("chat", (message) => this.add([message], { live: true }));
+    socket.on("chat", (message) => this.onChat(message));
     // Not chat: a new device asks this account's signed-in devices to approve its sign-in.
     socket.on("login_approval_request", (request) => this.hooks.onApprovalRequest?.(
       request, (answer) => new Promise((resolve) => socket.emit("login_approval_answer", answer, resolve)),
@@ -185,7 +188,8 @@ export class Chat {
 
   clearMessages() {
     this.byId.clear();
-    this.oldestId = this.newestId = null;
+    this.oldestId = this.newestId = this.lastSeq = null;
+    this.catchingUp = this.behind = false;
     this.hasMore = false;
     this.historyLoaded = false;
     this.list.replaceChildren();
@@ -219,8 +223,38 @@ export class Chat {
     this.clearComposerError();
     this.view.querySelector(".online").hidden = !this.mayAskWho();
     if (this.mayAskWho()) this.refreshWho();
-    // On a reconnect, fetch the latest page again: anything new while away joins the end.
-    if (this.offers?.chat !== false) this.loadHistory({ latest: true });
+    // On a reconnect, fetch what was said while away (after the last seq shown).
+    if (this.offers?.chat === false) return;
+    if (this.lastSeq !== null) this.catchUp();
+    else this.loadHistory({ latest: true });
+  }
+
+  /** A live message more than one seq past the last one shown means some never reached
+   * us (a server briefly cut off from the others): it is shown with them, from history. */
+  onChat(message) {
+    const gap = this.lastSeq !== null && Number.isInteger(message?.seq) && message.seq > this.lastSeq + 1;
+    if (gap || this.catchingUp) {
+      this.behind = true;
+      this.catchUp();
+      return;
+    }
+    this.add([message], { live: true });
+  }
+
+  /** Fetch the messages after the last seq shown, page by page, oldest first; again while
+   * live ones arrive meanwhile. A failure is retried at the next gap or reconnect. */
+  catchUp() {
+    if (!this.socket || this.catchingUp || this.lastSeq === null) return;
+    this.catchingUp = true;
+    this.behind = false;
+    const socket = this.socket;
+    socket.timeout(ACK_TIMEOUT_MS).emit("history", { after: this.lastSeq, limit: PAGE_SIZE }, (err, reply) => {
+      if (socket !== this.socket) return;
+      this.catchingUp = false;
+      if (failure(err, reply) || !reply || !Array.isArray(reply.messages)) return;
+      this.add(reply.messages, { live: false });
+      if ((reply.has_more && reply.messages.length) || this.behind) this.catchUp();
+    });
   }
 
   setState(state) {
@@ -325,9 +359,11 @@ export class Chat {
     this.newBelow.hidden = true;
   }
 
-  /** Show `messages` in id order: newer ones join the end, older ones the top. */
+  /** Show `messages` in id order (which is seq order): newer ones join the end, older ones
+   * the top; each once, whether it came live or from history. */
   add(messages, { live }) {
     const fresh = messages.filter((m) => m && Number.isInteger(m.id) && !this.byId.has(m.id));
+    for (const m of fresh) if (Number.isInteger(m.seq)) this.lastSeq = Math.max(this.lastSeq ?? 0, m.seq);
     if (fresh.length === 0) return;
     fresh.sort((a, b) => a.id - b.id);
     const wasNearEnd = this.nearEnd();
