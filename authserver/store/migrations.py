@@ -18,14 +18,14 @@ from authserver.store.schema import (
     v6_second_factor,
     v7_disabled_accounts,
     v8_passkeys,
-    v9_never_reused_ids,
-    v10_openid_provider,
-    v12_scale_indexes,
+    v9_login_approval,
+    v10_scale_indexes,
+    v11_openid_provider,
+    v12_oidc_apps,
     v13_unverified_by_admin,
-    v14_outside_providers,
-    v15_login_approval,
-    v16_oidc_apps,
-    v17_chat_sequence,
+    v14_never_reused_ids,
+    v15_outside_providers,
+    v16_chat_sequence,
 )
 
 log = logging.getLogger(__name__)
@@ -41,15 +41,15 @@ MIGRATIONS = (
     v6_second_factor.apply,
     v7_disabled_accounts.apply,
     v8_passkeys.apply,
-    v15_login_approval.apply,
-    v12_scale_indexes.apply,
-    v10_openid_provider.apply,
-    v16_oidc_apps.apply,
+    v9_login_approval.apply,
+    v10_scale_indexes.apply,
+    v11_openid_provider.apply,
+    v12_oidc_apps.apply,
     v13_unverified_by_admin.apply,
     # rebuilds `user` from its DDL of the moment: after every step that changes it
-    v9_never_reused_ids.apply,
-    v14_outside_providers.apply,
-    v17_chat_sequence.apply,
+    v14_never_reused_ids.apply,
+    v15_outside_providers.apply,
+    v16_chat_sequence.apply,
 )
 LATEST_VERSION = len(MIGRATIONS)
 

@@ -1,7 +1,7 @@
 """Which search of usernames and addresses an index serves on this database.
 
 Version 12 of the schema creates pg_trgm's GIN indexes on PostgreSQL where it may (see
-`schema/v12_scale_indexes.py`); with them a substring is found through the index. Without
+`schema/v10_scale_indexes.py`); with them a substring is found through the index. Without
 them (SQLite, or PostgreSQL without the extension) only a prefix is: the b-tree indexes
 on the keys serve a range. The indexes are looked for, not the extension, so an operator
 who creates them later (docs/performance-scale.md) gets substring search at the next
