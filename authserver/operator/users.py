@@ -288,7 +288,8 @@ async def _passkeys(settings, args) -> int:
         passkeys = await listed_passkeys(ctx, user.id)
     for passkey in passkeys:
         used = timestamp(passkey.last_used_at) if passkey.last_used_at else "never used"
-        print(escaped(f"{passkey.id}\t{passkey.name}\t{timestamp(passkey.created_at)}\t{used}"))
+        print("\t".join(escaped(str(value)) for value in (
+            passkey.id, passkey.name, timestamp(passkey.created_at), used)))
     if not passkeys:
         print(escaped(f"{user.username} has no passkey"), file=sys.stderr)
     return 0

@@ -57,7 +57,8 @@ def _password_reset(server, who: Person) -> None:
 def _admin_disable(server, who: Person, admin: Person) -> None:
     user_id = who.browser.get(server.url + "/api/me", timeout=10,
                               headers={"Origin": server.url}).json()["id"]
-    _post(admin, server, "/api/admin/users/disable", {"user_id": user_id})
+    _post(admin, server, "/api/admin/users/disable",
+          {"user_id": user_id, "current_password": PASSWORD})
 
 
 def _account_deletion(server, who: Person) -> None:

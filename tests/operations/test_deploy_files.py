@@ -125,15 +125,16 @@ def test_compose_passes_every_variable_a_deployment_sets():
     assert "#   image: prom/prometheus" in scrape and '"authserver-1:5000"' in scrape
 
 
-def test_the_readmes_docker_run_lines_start():
-    """Each `docker run` of the README, its `-e` settings as the image gets them (the
+def test_the_docs_docker_run_lines_start():
+    """Each `docker run` of the operations page (where the README sends a reader who
+    deploys), its `-e` settings as the image gets them (the
     Dockerfile's ENV below them, `...` as a value one would type), passes start-up's
     checks."""
     from authserver.settings import load_settings
 
     image = dict(re.findall(r"^\s*(?:ENV\s+)?([A-Z_]+)=(\S+?)\s*\\?$",
                             (ROOT / "Dockerfile").read_text(), re.MULTILINE))
-    readme = re.sub(r"`?\n`?", " ", (ROOT / "README.md").read_text())
+    readme = re.sub(r"`?\n`?", " ", (ROOT / "docs" / "operations.md").read_text())
     lines = re.findall(r"docker run (.*?) authserver`", readme)
     assert len(lines) >= 2
     for line in lines:
