@@ -4,7 +4,7 @@ account's passkeys listed and removed, reset two-step with passkeys, an address 
 unverified; and an admin's views kept out of the account's event list."""
 
 from contracts import Status
-from tests.admin.test_admin_api import PASSWORD, add_passkey, make_admin
+from tests.admin.test_admin_api import add_passkey, make_admin
 from tests.lifecycle.support import audit_details, rows
 from tests.support.api import call, verified_account
 from tests.support.databases import snapshot
@@ -29,7 +29,7 @@ async def test_the_admin_role_is_given_and_taken_with_the_admins_password(http, 
     assert await snapshot(server.database_url) == before
 
     granted = await call(http, server, "admin_grant_admin",
-                         {"user_id": other.user_id, "current_password": PASSWORD},
+                         {"user_id": other.user_id, "current_password": admin.password},
                          token=admin.token)
     assert granted.status == 200 and "now an admin" in granted.body["message"]
     assert await _role(server, other.user_id) == "admin"
@@ -40,7 +40,7 @@ async def test_the_admin_role_is_given_and_taken_with_the_admins_password(http, 
         server, "admin_grant_admin", other.user_id))[-1]
 
     revoked = await call(http, server, "admin_revoke_admin",
-                         {"user_id": other.user_id, "current_password": PASSWORD},
+                         {"user_id": other.user_id, "current_password": admin.password},
                          token=admin.token)
     assert revoked.status == 200 and "no longer an admin" in revoked.body["message"]
     assert (await call(http, server, "admin_list_users", {}, token=other.token)).status == 403
@@ -51,7 +51,7 @@ async def test_an_admin_cannot_take_their_own_role(http, server, unique):
     admin = await make_admin(http, server, unique)
     await make_admin(http, server, unique)  # not the last admin: still refused
     own = await call(http, server, "admin_revoke_admin",
-                     {"user_id": admin.user_id, "current_password": PASSWORD},
+                     {"user_id": admin.user_id, "current_password": admin.password},
                      token=admin.token)
     assert own.body["code"] == Status.FAILED_PRECONDITION.value, own.body
     assert "your own" in own.body["error"]
@@ -75,24 +75,26 @@ async def test_passkeys_are_listed_and_removed_and_reset_can_remove_them(http, s
     other = await verified_account(http, server, unique)
     not_theirs = await call(http, server, "admin_remove_passkey",
                             {"user_id": other.user_id, "passkey_id": phone,
-                             "current_password": PASSWORD}, token=admin.token)
+                             "current_password": admin.password}, token=admin.token)
     assert not_theirs.status == 404 and not_theirs.body["field"] == "passkey_id"
     removed = await call(http, server, "admin_remove_passkey",
                          {"user_id": target.user_id, "passkey_id": phone,
-                          "current_password": PASSWORD}, token=admin.token)
+                          "current_password": admin.password}, token=admin.token)
     assert removed.status == 200, removed.body
     mine = await call(http, server, "list_passkeys", token=target.token)
     assert [p["id"] for p in mine.body["passkeys"]] == [laptop]
     assert (await audit_details(server, "admin_remove_passkey", target.user_id))[-1].endswith(
         f"passkey {phone}")
 
-    kept = await call(http, server, "admin_reset_second_factors", {"user_id": target.user_id},
+    kept = await call(http, server, "admin_reset_second_factors",
+                      {"user_id": target.user_id, "current_password": admin.password},
                       token=admin.token)
     assert kept.status == 200
     assert len((await call(http, server, "list_passkeys", token=target.token)).body[
         "passkeys"]) == 1
     reset = await call(http, server, "admin_reset_second_factors",
-                       {"user_id": target.user_id, "passkeys": True}, token=admin.token)
+                       {"user_id": target.user_id, "passkeys": True,
+                        "current_password": admin.password}, token=admin.token)
     assert reset.status == 200 and "passkeys are removed" in reset.body["message"]
     assert (await call(http, server, "list_passkeys", token=target.token)).body[
         "passkeys"] == []

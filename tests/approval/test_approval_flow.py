@@ -136,7 +136,8 @@ async def test_after_no_the_new_device_is_told_to_use_another_factor(
     started = await call(http, server, "totp_enrol", {"current_password": account.password},
                          token=account.token)
     app = Authenticator(started.body["secret"])
-    confirmed = await call(http, server, "totp_confirm", {"code": await app.code()},
+    confirmed = await call(http, server, "totp_confirm",
+                           {"current_password": account.password, "code": await app.code()},
                            token=account.token)
     assert confirmed.status == 200, confirmed.body
     watcher = await clients(server).connect(token=account.token)
@@ -165,7 +166,10 @@ async def test_a_code_finishes_the_login_and_withdraws_the_request(
     started = await call(http, server, "totp_enrol", {"current_password": account.password},
                          token=account.token)
     app = Authenticator(started.body["secret"])
-    await call(http, server, "totp_confirm", {"code": await app.code()}, token=account.token)
+    confirmed = await call(http, server, "totp_confirm",
+                           {"current_password": account.password, "code": await app.code()},
+                           token=account.token)
+    assert confirmed.status == 200, confirmed.body
     watcher = await clients(server).connect(token=account.token)
     login = await new_device_login(server, account)
     assert login.body["second_factor"]["factors"] == ["approval", "totp", "recovery_code"]
@@ -263,7 +267,10 @@ async def test_wait_without_an_approval_request(http, any_server, unique):
     started = await call(http, any_server, "totp_enrol",
                          {"current_password": account.password}, token=account.token)
     app = Authenticator(started.body["secret"])
-    await call(http, any_server, "totp_confirm", {"code": await app.code()}, token=account.token)
+    confirmed = await call(http, any_server, "totp_confirm",
+                           {"current_password": account.password, "code": await app.code()},
+                           token=account.token)
+    assert confirmed.status == 200, confirmed.body
     login = await new_device_login(any_server, account)
     challenge = login.body["second_factor"]["challenge"]
     refused = await wait(http, any_server, challenge)
