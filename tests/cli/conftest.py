@@ -86,6 +86,18 @@ def mailed_code(server, email: str, kind: str, *, count: int = 1,
     raise AssertionError(f"no {subject} mail number {count} for {email} within {timeout}s")
 
 
+def wait_for_mail(server, email: str, subject: str, *, timeout: float = 10.0) -> str:
+    """The body of the first mail to `email` whose subject contains `subject`, read from
+    the real SMTP sink, waiting for it to arrive."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = mails(server, email, subject)
+        if found:
+            return found[0]
+        time.sleep(0.02)
+    raise AssertionError(f"no mail with {subject!r} for {email} within {timeout}s")
+
+
 @pytest.fixture
 def authcli(any_server, tmp_path: Path) -> Authcli:
     home = tmp_path / "home"
