@@ -480,9 +480,11 @@ def test_page_weight_and_time_to_interactive(open_page, artifacts):
         for name in PAGE_FILES:  # each file came over the wire, and was served
             assert [status for path, status in fetched.items()
                     if path.endswith("/" + name)] == [200], (name, fetched)
-        # The one API call of a first visit: what the deployment offers (CHAT, PRESENCE).
+        # The API calls of a first visit: what the deployment offers (CHAT, PRESENCE), and
+        # the login view's outside providers (a "Continue with ..." button each).
         assert fetched.get("/api/config") == 200, fetched
-        assert len(fetched) == len(PAGE_FILES) + 2, fetched  # and nothing else
+        assert fetched.get("/api/login/providers") == 200, fetched
+        assert len(fetched) == len(PAGE_FILES) + 3, fetched  # and nothing else
         assert timing["bytes_body"] > 0 and timing["interactive_ms"] > 0
         page.context.close()
 

@@ -29,19 +29,31 @@ FORMS = {
     "regenerate-form": m.RegenerateRecoveryCodesRequest,
     "disable-form": m.TotpDisableRequest,
     "admin-search-form": m.AdminListRequest,
-    "admin-confirm-form": m.AdminActRequest,
+    # the richest act the dialog confirms: reset two-step login, passkeys too or not
+    "admin-confirm-form": m.AdminResetFactorsRequest,
     "passkey-form": m.PasskeyRegisterRequest,
+    "approval-form": m.ApprovalToggleRequest,
+    "device-form": m.DeviceCodeRequest,
+    "client-form": m.ClientFields,
     "composer": events.Chat,
 }
 """Each form of the page and the request model (or socket event) its fields are sent as."""
 
 FILLED_BY_THE_PAGE = {"second-factor-form": {"challenge"},
-                      "admin-search-form": {"offset", "limit"},
+                      "admin-search-form": {"cursor", "limit"},
                       "admin-confirm-form": {"user_id"},
                       # the password typed to start enrolment, kept for its confirmation
                       "totp-confirm-form": {"current_password"},
                       "passkey-form": {"ceremony", "credential"}}
 """Request fields no person types: the page sends what the server gave it."""
+
+LEFT_TO_THE_DEFAULT = {"admin-search-form": {"offset"},  # the page pages by cursor
+                       # an app's lifetimes, grants, scopes and logout URIs: the API's
+                       # and authcli's to set, the form registers an app with the defaults
+                       "client-form": {"post_logout_redirect_uris", "backchannel_logout_uri",
+                                       "grant_types", "scopes", "access_token_seconds",
+                                       "refresh_token_seconds", "id_token_seconds"}}
+"""Request fields the page never sends: the server takes their defaults."""
 
 
 class _Inputs(HTMLParser):
@@ -92,7 +104,8 @@ def test_every_form_of_the_page_is_known_here(inputs):
 def test_each_input_carries_the_rules_of_its_request_field(inputs, form):
     schema = FORMS[form].model_json_schema()
     fields_ = schema["properties"]
-    typed = set(fields_) - FILLED_BY_THE_PAGE.get(form, set())
+    typed = (set(fields_) - FILLED_BY_THE_PAGE.get(form, set())
+             - LEFT_TO_THE_DEFAULT.get(form, set()))
     assert set(inputs[form]) == typed, "the form's inputs are the request's fields"
     for name, attrs in inputs[form].items():
         rule = fields_[name]
