@@ -273,7 +273,8 @@ class ChatMessage(BaseModel):
     user = ForeignKeyField(User, backref="chat_messages", on_delete="CASCADE")
     text = TextField()
     created_at = DateTimeField(default=utcnow)
-    seq = IntegerField(unique=True)  # its place in the room (the seed has one room)
+    # its place in the room (the seed has one room); null only for rows written by plain SQL
+    seq = IntegerField(unique=True, null=True)
 
     class Meta:
         table_name = "chat_message"

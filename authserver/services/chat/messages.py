@@ -23,8 +23,10 @@ _SEQ_LOCK = 7_041_994  # PostgreSQL advisory lock: the room's numbering, one at 
 
 
 def _as_reply(message: ChatMessage, username: str) -> ChatReply:
+    # A row written by plain SQL, outside the server, has no place in the room: seq 0,
+    # which no client waits for.
     return ChatReply(id=message.id, user=username, text=message.text, ts=message.created_at,
-                     seq=message.seq)
+                     seq=message.seq or 0)
 
 
 def _next_seq():
