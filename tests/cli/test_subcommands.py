@@ -81,7 +81,7 @@ def test_json_output_parses_and_never_shows_the_token(authcli, any_server):
     me = authcli("whoami", "--json").json()
     assert me["username"] == account.username and me["is_verified"] is True
     ack = authcli("--json", "say", "json chat").json()
-    assert set(ack) == {"id", "ts"}
+    assert set(ack) == {"id", "ts", "seq"}  # the chat's place in the room (issue 23)
     # A one-shot command is not someone online: it does not list itself.
     assert account.username not in authcli("--json", "who").json()["users"]
 

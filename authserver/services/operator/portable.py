@@ -132,6 +132,7 @@ class AccountCodeRecord(Schema):
     attempts = fields.Integer(load_default=0)
     new_email = _text(254, allow_none=True, load_default=None)
     created_at = fields.NaiveDateTime(required=True)
+    asker = _text(40, allow_none=True, load_default=None)
 
 
 class TotpFactorRecord(Schema):
