@@ -20,7 +20,8 @@ def test_a_stored_time_goes_out_in_utc_with_its_offset():
 
 def test_a_time_with_another_offset_is_given_in_utc():
     paris = datetime(2026, 12, 2, 10, 30, tzinfo=timezone(timedelta(hours=1)))
-    assert ChatMessage(id=1, user="ada", text="hi", ts=paris, seq=1).ts == STORED.replace(tzinfo=UTC)
+    message = ChatMessage(id=1, user="ada", text="hi", ts=paris, seq=1)
+    assert message.ts == STORED.replace(tzinfo=UTC)
 
 
 @pytest.fixture
