@@ -8,7 +8,7 @@ import sqlite3
 import pytest
 from playwright.sync_api import expect
 
-from tests.webui.support import chat_view, log_in, signed_in, view
+from tests.webui.support import PASSWORD, chat_view, log_in, signed_in, view
 
 
 def make_admin(server, name: str) -> None:
@@ -24,9 +24,11 @@ def open_admin(page):
     return admin
 
 
-def confirm(page, button: str) -> None:
+def confirm(page, button: str, password: str | None = None) -> None:
     dialog = page.get_by_role("dialog")
     expect(dialog).to_be_visible()
+    if password is not None:  # Disable and Delete carry the admin's own password
+        dialog.get_by_label("Your password").fill(password)
     dialog.get_by_role("button", name=button, exact=True).click()
     expect(dialog).to_be_hidden()
 
@@ -60,7 +62,7 @@ def test_an_admin_finds_disables_enables_and_deletes_a_user(open_page, web_serve
     expect(detail).to_contain_text("Active")
 
     detail.get_by_role("button", name="Disable…").click()
-    confirm(page, "Disable")
+    confirm(page, "Disable", PASSWORD)
     expect(detail.get_by_role("status")).to_contain_text("is disabled")
     expect(view(target, "Welcome back")).to_be_visible()  # logged out live
     log_in(target, target_name)
@@ -74,7 +76,7 @@ def test_an_admin_finds_disables_enables_and_deletes_a_user(open_page, web_serve
     expect(chat_view(target)).to_be_visible()
 
     detail.get_by_role("button", name="Delete…").click()
-    confirm(page, "Delete")
+    confirm(page, "Delete", PASSWORD)
     expect(detail).to_be_hidden()
     expect(admin.get_by_text("No user matches")).to_be_visible()
 

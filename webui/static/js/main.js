@@ -163,7 +163,8 @@ function route() {
 function show(view) {
   const previous = state.view;
   state.view = view;
-  for (const name of [...SIGNED_OUT, "chat", "account", "admin"]) $(`view-${name}`).hidden = name !== view;
+  // Every view the page has (chat too when the deployment has none: it stays hidden).
+  for (const name of [...SIGNED_OUT, "chat", "account", "admin", "device"]) $(`view-${name}`).hidden = name !== view;
   document.title = `${TITLES[view]} · ${APP_NAME}`;
 
   const notice = $("page-notice");
