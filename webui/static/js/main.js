@@ -485,6 +485,8 @@ async function start() {
     // An app asked for a sign-in: the login view, even over a session it wants renewed.
     state.user = null;
     if (loginHint) field(forms.login, "username").value = loginHint;
+    const lead = forms.login.closest("section")?.querySelector("[data-without-chat]");
+    if (lead) lead.textContent = lead.dataset.withoutChat;  // the app, not the chat, waits
     state.notice = reauth ? "Sign in again to continue to the app."
       : "Sign in to continue to the app.";
     if (location.hash !== "#login") history.replaceState(null, "", "#login");
