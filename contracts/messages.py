@@ -167,7 +167,9 @@ class DeleteAccountRequest(Message):
 
 # --- the second factor (issue 16) --------------------------------------------------
 
-SecondFactorKind = Literal["totp", "recovery_code", "approval"]
+# "passkey" is offered after an outside provider's sign-in only (issue 25): finish it with
+# `POST /api/login/passkey` carrying the challenge.
+SecondFactorKind = Literal["totp", "recovery_code", "approval", "passkey"]
 
 
 class SecondFactorChallenge(Message):
@@ -407,6 +409,9 @@ class PasskeyRegisterRequest(_OptionalSecondFactor):
 class PasskeyLoginRequest(Message):
     ceremony: Challenge
     credential: WebAuthnJson
+    challenge: Challenge | None = Field(
+        default=None, description="The second step a sign-in asked for with `passkey` among "
+        "its factors: the passkey must be that account's, and the challenge is used up.")
 
 
 class PasskeyInfo(Message):

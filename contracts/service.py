@@ -487,7 +487,8 @@ PASSKEY_LOGIN = Call(
     reply=m.LoginReply,
     status=200,
     errors=(*_BODY, Status.UNAUTHENTICATED, Status.PERMISSION_DENIED),
-    summary="Finish a login with the passkey's signed answer; a session like login's.",
+    summary="Finish a login with the passkey's signed answer; a session like login's. With "
+    "`challenge`, it is the second step a provider sign-in asked for.",
 )
 
 
