@@ -574,7 +574,8 @@ class UnlinkProviderRequest(Message):
 
 # --- the administrator's outside providers (issue 25) --------------------------------
 
-ProviderName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$",
+ProviderName = Annotated[str, Field(min_length=1, max_length=40,
+                                    pattern=r"^[a-z0-9][a-z0-9\-]*$",
                                     description="Lower-case letters, digits and dashes; "
                                                 "part of the provider's URLs.")]
 
