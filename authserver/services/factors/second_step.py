@@ -37,6 +37,8 @@ CHALLENGE_LIFETIME = timedelta(minutes=5)
 CHALLENGE_TRIES = 5
 FACTORS: list[SecondFactorKind] = ["totp", "recovery_code"]
 START_OVER = "This login has expired or ended. Log in again with your password."
+NOT_THIS_SIGN_IN = ("That passkey is not this account's, or this sign-in has expired or "
+                    "ended. Use the account's passkey, or start over.")
 
 
 def _factors_on(user_id: int) -> tuple[bool, bool, bool]:
@@ -104,7 +106,7 @@ async def settle_with_passkey(ctx: Context, challenge: str, user: User) -> None:
     challenge is used up. UNAUTHENTICATED when it is no live challenge of that account, a
     passkey of another account included."""
     if not await ctx.store.run(_take_challenge_of, token_digest(challenge), user.id):
-        raise unauthenticated(START_OVER)
+        raise unauthenticated(NOT_THIS_SIGN_IN)
 
 
 def _consume_hash(token_hash: str) -> None:

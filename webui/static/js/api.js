@@ -202,8 +202,8 @@ export const removePasskey = (passkeyId) => post("/api/passkeys/remove", { passk
 
 export const passkeyLoginOptions = () => post("/api/login/passkey/options");
 
-export const passkeyLogin = (ceremony, credential) =>
-  post("/api/login/passkey", { ceremony, credential });
+export const passkeyLogin = (ceremony, credential, challenge = undefined) =>
+  post("/api/login/passkey", { ceremony, credential, ...(challenge ? { challenge } : {}) });
 
 /** The signed-in user, or null when there is no session. */
 export async function me() {
