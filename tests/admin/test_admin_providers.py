@@ -10,7 +10,7 @@ import pytest
 
 from tests.admin.test_admin_api import make_admin
 from tests.lifecycle.support import rows
-from tests.support.api import call
+from tests.support.api import call, verified_account
 from tests.support.databases import snapshot
 
 ISSUER = "https://id.example.org"
@@ -98,6 +98,32 @@ async def test_remove_without_the_admin_s_password_changes_nothing(http, server,
         assert refused.status == 400, refused.body
     assert await snapshot(server.database_url) == before
     assert not [e for e, _ in await _audited(server, name) if e == "provider_removed"]
+
+
+def _valid_bodies(existing: str, password: str) -> dict[str, dict]:
+    """A body each provider call would act on, given the role."""
+    return {"admin_list_providers": {},
+            "admin_show_provider": {"name": existing},
+            "admin_add_provider": {"name": _name(), "issuer": ISSUER, "client_id": "c",
+                                   "client_secret": "s"},
+            "admin_update_provider": {"name": existing, "button_label": "Mine"},
+            "admin_remove_provider": {"name": existing, "current_password": password}}
+
+
+@pytest.mark.parametrize("name", ["admin_list_providers", "admin_show_provider",
+                                  "admin_add_provider", "admin_update_provider",
+                                  "admin_remove_provider"])
+async def test_a_non_admin_is_refused_and_nothing_changes(http, server, unique, name):
+    admin = await make_admin(http, server, unique)
+    existing = _name()
+    assert (await _add(http, server, admin, existing)).status == 200
+    plain = await verified_account(http, server, unique)
+    before = await snapshot(server.database_url)
+    refused = await call(http, server, name, _valid_bodies(existing, plain.password)[name],
+                         token=plain.token)
+    assert refused.status == 403 and refused.body["code"] == "PERMISSION_DENIED", refused.body
+    assert set(refused.body) <= {"error", "code", "field"}
+    assert await snapshot(server.database_url) == before
 
 
 EXISTING = "existing"  # replaced by the name of a provider the test added
