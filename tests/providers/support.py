@@ -4,6 +4,7 @@ providers add` command, and a browser (requests) that goes through the provider'
 login form and comes back to our callback."""
 
 import asyncio
+import base64
 import json
 import re
 import shutil
@@ -142,3 +143,11 @@ def sign_in(server, claims: dict, browser: requests.Session | None = None,
 def me(server, browser: requests.Session) -> requests.Response:
     return browser.get(server.url + "/api/me", timeout=10)
 
+
+def asked_for(trip: Trip) -> dict:
+    """The second step the callback asked for (the web UI reads it from this cookie)."""
+    assert trip.answer is not None and trip.answer.status_code == 200, trip.answer.text
+    assert "#second-factor" in trip.answer.text
+    said = trip.browser.cookies.get("authserver_second_factor")
+    assert said, "no second step was asked"
+    return json.loads(base64.urlsafe_b64decode(said + "=" * (-len(said) % 4)))

@@ -6,8 +6,7 @@ opens the session."""
 import requests
 
 from tests.oidc.support import person
-from tests.providers.support import me, sign_in
-from tests.providers.test_trust import _asked
+from tests.providers.support import asked_for, me, sign_in
 from tests.support.authenticator import SoftPasskey
 
 
@@ -50,7 +49,7 @@ def test_a_passkey_only_account_is_asked_for_its_passkey_after_the_provider(
     strangers_key = _with_passkey(server, stranger)
 
     trip = sign_in(server, claims)
-    asked = _asked(trip)
+    asked = asked_for(trip)
     assert asked["factors"] == ["passkey"]
     assert me(server, trip.browser).status_code == 401  # no session yet
 

@@ -8,12 +8,10 @@
 """
 
 import asyncio
-import base64
-import json
 
 from tests.lifecycle.support import audit_details, rows
 from tests.oidc.support import api, person
-from tests.providers.support import me, sign_in
+from tests.providers.support import asked_for, me, sign_in
 from tests.twofactor.support import Authenticator
 
 
@@ -22,15 +20,6 @@ def _links_of(server, username: str) -> list[str]:
         server.database_url,
         "SELECT p.name FROM provider_link l JOIN outside_provider p ON p.id = l.provider_id "
         "JOIN \"user\" u ON u.id = l.user_id WHERE u.username = ? ORDER BY p.name", username))]
-
-
-def _asked(trip) -> dict:
-    """The second step the callback asked for (the web UI reads it from this cookie)."""
-    assert trip.answer is not None and trip.answer.status_code == 200, trip.answer.text
-    assert "#second-factor" in trip.answer.text
-    said = trip.browser.cookies.get("authserver_second_factor")
-    assert said, "no second step was asked"
-    return json.loads(base64.urlsafe_b64decode(said + "=" * (-len(said) % 4)))
 
 
 def test_trust_email_links_a_verified_address_only_where_the_admin_set_it(
@@ -93,10 +82,10 @@ def test_trust_amr_skips_our_code_only_for_a_trusted_provider_s_second_factor(
     # Trusted, but its amr names only a password: our code is asked.
     password_only = sign_in(server, {**claims, "mischief": {"amr": ["pwd"]}},
                             name=trusting_op.name)
-    assert "totp" in _asked(password_only)["factors"]
+    assert "totp" in asked_for(password_only)["factors"]
     assert me(server, password_only.browser).status_code == 401
 
     # The same second factor from a provider not trusted for it: our code is asked.
     untrusted = sign_in(server, with_mfa, name=op.name)
-    assert "totp" in _asked(untrusted)["factors"]
+    assert "totp" in asked_for(untrusted)["factors"]
     assert me(server, untrusted.browser).status_code == 401
