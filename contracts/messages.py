@@ -167,7 +167,9 @@ class DeleteAccountRequest(Message):
 
 # --- the second factor (issue 16) --------------------------------------------------
 
-SecondFactorKind = Literal["totp", "recovery_code", "approval"]
+# "passkey" is offered after an outside provider's sign-in only (issue 25): finish it with
+# `POST /api/login/passkey` carrying the challenge.
+SecondFactorKind = Literal["totp", "recovery_code", "approval", "passkey"]
 
 
 class SecondFactorChallenge(Message):
@@ -407,6 +409,9 @@ class PasskeyRegisterRequest(_OptionalSecondFactor):
 class PasskeyLoginRequest(Message):
     ceremony: Challenge
     credential: WebAuthnJson
+    challenge: Challenge | None = Field(
+        default=None, description="The second step a sign-in asked for with `passkey` among "
+        "its factors: the passkey must be that account's, and the challenge is used up.")
 
 
 class PasskeyInfo(Message):
@@ -565,3 +570,74 @@ class LinkedProviders(Message):
 
 class UnlinkProviderRequest(Message):
     provider: str = Field(min_length=1, max_length=40)
+
+
+# --- the administrator's outside providers (issue 25) --------------------------------
+
+ProviderName = Annotated[str, Field(min_length=1, max_length=40,
+                                    pattern=r"^[a-z0-9][a-z0-9\-]*$",
+                                    description="Lower-case letters, digits and dashes; "
+                                                "part of the provider's URLs.")]
+
+
+class ProviderNameRequest(Message):
+    name: ProviderName
+
+
+class ProviderFields(Message):
+    """What an administrator sets on an outside provider; a field left out (null) is
+    left as it is on update. The client secret is write-only: no reply carries it."""
+
+    issuer: str | None = Field(default=None, max_length=500)
+    client_id: str | None = Field(default=None, max_length=255)
+    client_secret: str | None = Field(default=None, max_length=1000)
+    scopes: list[Annotated[str, Field(max_length=100)]] | None = Field(
+        default=None, max_length=20)
+    button_label: str | None = Field(default=None, max_length=100)
+    allow_signup: bool | None = None
+    trust_email: bool | None = None
+    trust_amr: bool | None = None
+
+
+class AddProviderRequest(ProviderFields):
+    """A new provider: its name, issuer, our client id and secret there are required;
+    scopes default to `openid email profile`, the label to "Continue with NAME", sign-up
+    to allowed, both trusts to off."""
+
+    name: ProviderName
+    issuer: str = Field(max_length=500)
+    client_id: str = Field(max_length=255)
+    client_secret: str = Field(max_length=1000)
+
+
+class UpdateProviderRequest(ProviderFields):
+    """Change the provider `name`; `new_name` renames it (its callback URL changes)."""
+
+    name: ProviderName
+    new_name: ProviderName | None = None
+
+
+class RemoveProviderRequest(ProviderNameRequest):
+    """Removing a provider ends every link to it: the administrator's own current
+    password comes with it, since a borrowed admin session must not be enough."""
+
+    current_password: Password
+
+
+class ProviderInfo(Message):
+    """An outside provider as the administrator sees it (never its client secret)."""
+
+    name: str
+    issuer: str
+    client_id: str
+    scopes: list[str]
+    button_label: str
+    allow_signup: bool
+    trust_email: bool
+    trust_amr: bool
+    callback_path: str = Field(description="Where the provider sends people back, after "
+                               "this server's public origin: register it there.")
+
+
+class ProviderList(Message):
+    providers: list[ProviderInfo]

@@ -487,7 +487,8 @@ PASSKEY_LOGIN = Call(
     reply=m.LoginReply,
     status=200,
     errors=(*_BODY, Status.UNAUTHENTICATED, Status.PERMISSION_DENIED),
-    summary="Finish a login with the passkey's signed answer; a session like login's.",
+    summary="Finish a login with the passkey's signed answer; a session like login's. With "
+    "`challenge`, it is the second step a provider sign-in asked for.",
 )
 
 
@@ -645,6 +646,30 @@ ADMIN_DELETE_CLIENT = _admin("delete_client", "clients/delete", m.ClientIdReques
     "Remove an app with its grants, tokens and consents.", errors=_ADMIN_ON_A_CLIENT)
 
 
+_ADMIN_ON_A_PROVIDER = (*_ADMIN, Status.NOT_FOUND)
+
+ADMIN_LIST_PROVIDERS = _admin("list_providers", "providers", m.Empty, m.ProviderList,
+    "Every outside OpenID Provider people may sign in with, by name; never a secret.",
+    errors=_ADMIN)
+
+ADMIN_SHOW_PROVIDER = _admin("show_provider", "providers/show", m.ProviderNameRequest,
+    m.ProviderInfo, "One outside provider.", errors=_ADMIN_ON_A_PROVIDER)
+
+ADMIN_ADD_PROVIDER = _admin("add_provider", "providers/add", m.AddProviderRequest,
+    m.ProviderInfo, "Add an outside provider (its client secret is stored sealed and never "
+    "shown again).", errors=(*_ADMIN, Status.ALREADY_EXISTS))
+
+ADMIN_UPDATE_PROVIDER = _admin("update_provider", "providers/update",
+    m.UpdateProviderRequest, m.ProviderInfo,
+    "Change an outside provider's fields; those left out stay as they are.",
+    errors=(*_ADMIN_ON_A_PROVIDER, Status.ALREADY_EXISTS))
+
+ADMIN_REMOVE_PROVIDER = _admin("remove_provider", "providers/remove",
+    m.RemoveProviderRequest, m.Notice,
+    "Remove an outside provider and every account's link to it (the admin's own current "
+    "password is asked).", errors=_ADMIN_ON_A_PROVIDER)
+
+
 CALLS: tuple[Call[Any, Any], ...] = (
     HEALTH,
     PRODUCT_CONFIG,
@@ -707,6 +732,11 @@ CALLS: tuple[Call[Any, Any], ...] = (
     LOGIN_PROVIDERS,
     LIST_PROVIDERS,
     UNLINK_PROVIDER,
+    ADMIN_LIST_PROVIDERS,
+    ADMIN_SHOW_PROVIDER,
+    ADMIN_ADD_PROVIDER,
+    ADMIN_UPDATE_PROVIDER,
+    ADMIN_REMOVE_PROVIDER,
 )
 
 

@@ -74,7 +74,7 @@ def _spec_flags(parser: argparse.ArgumentParser, *, adding: bool) -> None:
     amr = parser.add_mutually_exclusive_group()
     amr.add_argument("--trust-amr", action="store_true", default=None,
                      help="the provider's amr naming a second factor stands for ours "
-                     "(no TOTP code asked after it)")
+                     "(none of the account's second factors asked after it)")
     if not adding:
         amr.add_argument("--no-trust-amr", action="store_false", dest="trust_amr")
 

@@ -13,8 +13,9 @@ from tests.support.databases import snapshot
 from tests.twofactor.support import enrolled_account
 
 ADMIN_CALLS = [c.name for c in CALLS if c.admin]
-# The calls about an account (the apps' calls are tested in test_admin_clients.py).
-USER_CALLS = [name for name in ADMIN_CALLS if "client" not in name]
+# The calls about an account (the apps' calls are tested in test_admin_clients.py, the
+# outside providers' in test_admin_providers.py).
+USER_CALLS = [name for name in ADMIN_CALLS if "client" not in name and "provider" not in name]
 
 
 async def make_admin(http, server, unique):
@@ -32,8 +33,13 @@ VIEWS = {"admin_list_users", "admin_show_user", "admin_list_passkeys"}
 
 def body_for(name: str, user_id: int, password: str = "", passkey_id: int = 1) -> dict:
     """A valid body; a destructive act carries the caller's own password."""
-    if name == "admin_list_users":
+    if name in ("admin_list_users", "admin_list_providers"):
         return {}
+    if "provider" in name:
+        body = {"name": "someone"}
+        if name == "admin_add_provider":
+            body |= {"issuer": "https://id.example.org", "client_id": "c", "client_secret": "s"}
+        return body | ({"current_password": password} if name in PROVEN else {})
     body: dict = {"user_id": user_id}
     if name in PROVEN:
         body["current_password"] = password
@@ -56,7 +62,7 @@ async def add_passkey(server, user_id: int, name: str = "Phone") -> int:
 
 
 def test_the_admin_rows_are_the_admin_routes():
-    assert len(USER_CALLS) == 13 and len(ADMIN_CALLS) == 19
+    assert len(USER_CALLS) == 13 and len(ADMIN_CALLS) == 24
     assert all(c.route.startswith("/api/admin/") == c.admin for c in CALLS)
 
 

@@ -3,6 +3,8 @@ machine's Node as a real OpenID Provider, added to a server with the real `auths
 providers add` command, and a browser (requests) that goes through the provider's own
 login form and comes back to our callback."""
 
+import asyncio
+import base64
 import json
 import re
 import shutil
@@ -13,12 +15,15 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 
+from tests.lifecycle.support import rows
 from tests.need import need
+from tests.oidc.support import api, person
 from tests.support.ports import free_port
 from tests.support.server import TEST_SECRET, run_authserver
 
 OP = Path(__file__).parent / "op"
 NAME = "testop"
+TRUSTING = "trustop"
 CLIENT_ID = "authserver-under-test"
 CLIENT_SECRET = "a client secret at the test provider"
 
@@ -68,6 +73,23 @@ def add_provider(server, provider: TestProvider, *flags: str) -> None:
         "--client-id", CLIENT_ID, "--client-secret-stdin", "--button-label",
         "Continue with Test OP", *flags, stdin=CLIENT_SECRET)
     assert done.returncode == 0, done.stderr
+    provider.servers.add(server.url)
+
+
+def add_by_admin(server, provider: TestProvider, unique, **trusts: bool) -> None:
+    """The provider added by an administrator over `POST /api/admin/providers/add` (once
+    per server), with `trusts` (trust_email, trust_amr) as given."""
+    if server.url in provider.servers:
+        return
+    admin = person(server, unique)
+    # Before the session's first call, which would cache the account's role.
+    asyncio.run(rows(server.database_url,
+                     "UPDATE \"user\" SET role = 'admin' WHERE username = ?", admin.username))
+    reply = api(server, admin, "/api/admin/providers/add", {
+        "name": provider.name, "issuer": provider.issuer, "client_id": CLIENT_ID,
+        "client_secret": CLIENT_SECRET, "button_label": "Continue with Trusted OP",
+        **trusts})
+    assert reply.status_code == 200, reply.text
     provider.servers.add(server.url)
 
 
@@ -121,3 +143,11 @@ def sign_in(server, claims: dict, browser: requests.Session | None = None,
 def me(server, browser: requests.Session) -> requests.Response:
     return browser.get(server.url + "/api/me", timeout=10)
 
+
+def asked_for(trip: Trip) -> dict:
+    """The second step the callback asked for (the web UI reads it from this cookie)."""
+    assert trip.answer is not None and trip.answer.status_code == 200, trip.answer.text
+    assert "#second-factor" in trip.answer.text
+    said = trip.browser.cookies.get("authserver_second_factor")
+    assert said, "no second step was asked"
+    return json.loads(base64.urlsafe_b64decode(said + "=" * (-len(said) % 4)))

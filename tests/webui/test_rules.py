@@ -35,6 +35,7 @@ FORMS = {
     "approval-form": m.ApprovalToggleRequest,
     "device-form": m.DeviceCodeRequest,
     "client-form": m.ClientFields,
+    "provider-form": m.AddProviderRequest,  # a change sends the same fields
     "composer": events.Chat,
 }
 """Each form of the page and the request model (or socket event) its fields are sent as."""

@@ -3,6 +3,7 @@ Who may make one (a live session with the admin role, counted against the admin'
 limit) the service table says and services/admission.py enforces."""
 
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import TypeVar
 
 from authserver.errors import ServiceError
@@ -31,6 +32,12 @@ async def target(ctx: Context, user_id: int, *, admin: SignedIn | None = None) -
     if user is None:
         raise ServiceError(Status.NOT_FOUND, "There is no user with that id.", field="user_id")
     return user
+
+
+def as_admin(caller: Caller) -> Caller:
+    """The caller as the audit rows of acts shared with the operator's commands name it:
+    the administrator by name, as those commands are named by their OS user."""
+    return replace(caller, channel=f"{caller.channel} admin {caller.signed_in.user.username}")
 
 
 async def record(ctx: Context, caller: Caller, admin: SignedIn, action: str, user: User,

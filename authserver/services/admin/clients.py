@@ -2,8 +2,9 @@
 operator's `authserver clients` command (services/oauth/clients.py), each audited there,
 with the secret in the reply of `create` and `rotate-secret` only."""
 
-from dataclasses import asdict, replace
+from dataclasses import asdict
 
+from authserver.services.admin.access import as_admin
 from authserver.services.context import Caller, Context
 from authserver.services.oauth import clients
 from authserver.services.registry import serves
@@ -18,12 +19,6 @@ from contracts.messages import (
     Notice,
     UpdateClientRequest,
 )
-
-
-def _as_admin(caller: Caller) -> Caller:
-    """The caller as the acts' audit rows name it: the administrator by name, as the
-    operator's commands are named by their OS user."""
-    return replace(caller, channel=f"{caller.channel} admin {caller.signed_in.user.username}")
 
 
 def _info(client: clients.Client) -> ClientInfo:
@@ -58,20 +53,20 @@ async def admin_show_client(ctx: Context, request: ClientIdRequest,
 @serves(calls.ADMIN_CREATE_CLIENT)
 async def admin_create_client(ctx: Context, request: ClientFields,
                               caller: Caller) -> ClientSecretReply:
-    client, secret = await clients.create(ctx, _spec(request), _as_admin(caller))
+    client, secret = await clients.create(ctx, _spec(request), as_admin(caller))
     return ClientSecretReply(client=_info(client), client_secret=secret)
 
 
 @serves(calls.ADMIN_UPDATE_CLIENT)
 async def admin_update_client(ctx: Context, request: UpdateClientRequest,
                               caller: Caller) -> ClientInfo:
-    return _info(await clients.update(ctx, request.client_id, _spec(request), _as_admin(caller)))
+    return _info(await clients.update(ctx, request.client_id, _spec(request), as_admin(caller)))
 
 
 @serves(calls.ADMIN_ROTATE_CLIENT_SECRET)
 async def admin_rotate_client_secret(ctx: Context, request: ClientIdRequest,
                                      caller: Caller) -> ClientSecretReply:
-    secret = await clients.rotate_secret(ctx, request.client_id, _as_admin(caller))
+    secret = await clients.rotate_secret(ctx, request.client_id, as_admin(caller))
     client = await clients.show(ctx, request.client_id)
     return ClientSecretReply(client=_info(client), client_secret=secret)
 
@@ -80,5 +75,5 @@ async def admin_rotate_client_secret(ctx: Context, request: ClientIdRequest,
 async def admin_delete_client(ctx: Context, request: ClientIdRequest,
                               caller: Caller) -> Notice:
     client = await clients.show(ctx, request.client_id)
-    await clients.delete(ctx, request.client_id, _as_admin(caller))
+    await clients.delete(ctx, request.client_id, as_admin(caller))
     return Notice(message=f"The app {client.name} is removed, with every grant it held.")

@@ -39,6 +39,7 @@ from authserver.services import audit, throttling
 from authserver.services.accounts.lookup import DISABLED, as_reply
 from authserver.services.context import Caller, Context
 from authserver.services.factors.proof import confirm_owner, notify
+from authserver.services.factors.second_step import settle_with_passkey
 from authserver.services.oauth.claims import METHODS_PASSKEY
 from authserver.services.registry import serves
 from authserver.services.sessions import lifecycle as sessions
@@ -271,6 +272,8 @@ async def passkey_login(ctx: Context, request: PasskeyLoginRequest, caller: Call
         raise unauthenticated(f"The passkey's answer could not be checked: {exc}") from None
     if user.disabled_at is not None:
         raise ServiceError(Status.PERMISSION_DENIED, DISABLED)
+    if request.challenge is not None:
+        await settle_with_passkey(ctx, request.challenge, user)
     await ctx.store.run(_used, passkey.id, verified.new_sign_count)
     await audit.record(ctx, "login_success", caller, user=user, detail=f"passkey {passkey.id}")
     token, expires_at = await sessions.open_session(ctx, user, caller, amr=METHODS_PASSKEY)

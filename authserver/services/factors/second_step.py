@@ -23,7 +23,7 @@ from authserver.services.factors.checks import check_factor, confirmed_totp
 from authserver.services.oauth.claims import METHODS_SECOND_FACTOR
 from authserver.services.registry import serves
 from authserver.services.sessions.lifecycle import open_session
-from authserver.store.models import LoginChallenge, User, utcnow
+from authserver.store.models import LoginChallenge, Passkey, User, utcnow
 from contracts import Status
 from contracts import service as calls
 from contracts.messages import (
@@ -37,11 +37,14 @@ CHALLENGE_LIFETIME = timedelta(minutes=5)
 CHALLENGE_TRIES = 5
 FACTORS: list[SecondFactorKind] = ["totp", "recovery_code"]
 START_OVER = "This login has expired or ended. Log in again with your password."
+NOT_THIS_SIGN_IN = ("That passkey is not this account's, or this sign-in has expired or "
+                    "ended. Use the account's passkey, or start over.")
 
 
-def _factors_on(user_id: int) -> tuple[bool, bool]:
-    """Whether the account has TOTP on, and approval from signed-in devices."""
-    return confirmed_totp(user_id) is not None, approval_on(user_id)
+def _factors_on(user_id: int) -> tuple[bool, bool, bool]:
+    """Whether the account has TOTP on, approval from signed-in devices, and a passkey."""
+    return (confirmed_totp(user_id) is not None, approval_on(user_id),
+            Passkey.select().where(Passkey.user == user_id).exists())
 
 
 def _open_challenge(user_id: int, token_hash: str):
@@ -52,17 +55,24 @@ def _open_challenge(user_id: int, token_hash: str):
                                  expires_at=now + CHALLENGE_LIFETIME, created_at=now).expires_at
 
 
-async def require_second_factor(ctx: Context, user: User, caller: Caller) -> None:
+async def require_second_factor(ctx: Context, user: User, caller: Caller, *,
+                                passkeys: bool = False) -> None:
     """Raise SecondFactorRequired, with a new challenge, when `user` has a second factor;
     return when the password alone is enough.
+
+    With `passkeys` (after an outside provider's sign-in, which stands for no factor of
+    ours), an account's passkey counts as a second factor too, given with
+    `POST /api/login/passkey` and the challenge (`settle_with_passkey`). The password
+    login does not offer it: a passkey logs in by itself there.
 
     Approval from signed-in devices is asked only of a device without the account's
     device cookie: one that proved the password here before is no new device. When
     approval is the account's only factor and may not be asked now (paused, too many
     requests), the login is refused until it may."""
-    totp, approval = await ctx.store.run(_factors_on, user.id)
+    totp, approval, has_passkey = await ctx.store.run(_factors_on, user.id)
     approval = approval and device_of(ctx.settings.secret_key, caller.device, user.id) is None
-    if not totp and not approval:
+    passkey = passkeys and has_passkey
+    if not totp and not approval and not passkey:
         return
     challenge = new_token()
     expires_at = await ctx.store.run(_open_challenge, user.id, token_digest(challenge))
@@ -72,6 +82,8 @@ async def require_second_factor(ctx: Context, user: User, caller: Caller) -> Non
     factors: list[SecondFactorKind] = ["approval"] if offered.number is not None else []
     if totp:
         factors += FACTORS
+    if passkey:
+        factors.append("passkey")
     if not factors:
         await ctx.store.run(_consume_hash, token_digest(challenge))
         raise exhausted(f"{offered.note} Log in again then.", retry_after=offered.retry_after)
@@ -81,6 +93,20 @@ async def require_second_factor(ctx: Context, user: User, caller: Caller) -> Non
         tries_left=CHALLENGE_TRIES, number=offered.number,
         approval_note=(offered.note + approval_requests.OTHER_FACTOR) if offered.note else None,
     ))
+
+
+def _take_challenge_of(token_hash: str, user_id: int) -> bool:
+    return bool(LoginChallenge.delete().where(
+        LoginChallenge.token_hash == token_hash, LoginChallenge.user == user_id,
+        LoginChallenge.expires_at > utcnow()).execute())
+
+
+async def settle_with_passkey(ctx: Context, challenge: str, user: User) -> None:
+    """The second step given by the account's own passkey (checked by the caller): the
+    challenge is used up. UNAUTHENTICATED when it is no live challenge of that account, a
+    passkey of another account included."""
+    if not await ctx.store.run(_take_challenge_of, token_digest(challenge), user.id):
+        raise unauthenticated(NOT_THIS_SIGN_IN)
 
 
 def _consume_hash(token_hash: str) -> None:

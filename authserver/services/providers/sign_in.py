@@ -1,6 +1,8 @@
 """The end of a sign-in with an outside provider: the account it opens (linking.py),
-then the same second step as the password login for an account with TOTP, unless the
-provider's `amr` asserts a second factor and the operator trusts it for that (`trust_amr`).
+then the same second step as the password login for an account with TOTP, approval or a
+passkey (the provider stands for no factor of ours, so a passkey counts as a second factor
+here), unless the provider's `amr` asserts a second factor and the operator trusts it for
+that (`trust_amr`).
 
 The session's `amr` (told to our own apps) is "fed" (RFC 8176 leaves federation out;
 Microsoft's identity platform names it so), with the provider's second factor after it
@@ -49,7 +51,7 @@ async def finish(ctx: Context, provider: Provider, identity: Identity, flow: Flo
     trusted = second_factor_asserted(provider, identity)
     if not trusted:
         try:
-            await require_second_factor(ctx, outcome.user, caller)
+            await require_second_factor(ctx, outcome.user, caller, passkeys=True)
         except Exception:
             metrics.PROVIDER_SIGN_INS.labels(provider.name, "second_factor").inc()
             raise

@@ -3,6 +3,7 @@
 // what it does; and how many people are online, kept live by the chat's connection.
 
 import { wireAdminClients } from "./admin-clients.js";
+import { wireAdminProviders } from "./admin-providers.js";
 import * as api from "./api.js";
 import {
   busy, clearErrors, concealPasswords, field, report, reportApiError, showFormError,
@@ -83,6 +84,7 @@ function actionsFor(user, me, passkeys) {
 /** Wire the Admin view; `app` as in main.js. Returns the view and `online(count)`. */
 export function wireAdmin(app) {
   const clients = wireAdminClients();
+  const providers = wireAdminProviders(ask);
   const search = $("admin-search-form");
   const body = $("admin-users-body");
   const listStatus = $("admin-users-status");
@@ -217,7 +219,8 @@ export function wireAdmin(app) {
 
   confirmForm.addEventListener("submit", async (event) => {
     event.preventDefault();
-    const { action, asks = {}, extra = {} } = pending;
+    // An act on the user shown, or (with `run` and `after`) one of another section's.
+    const { action, asks = {}, extra = {}, run, after } = pending;
     const body = { ...extra };
     if (asks.passkeys) body.passkeys = $("admin-confirm-passkeys").checked;
     if (asks.password) {
@@ -230,13 +233,17 @@ export function wireAdmin(app) {
     await busy(confirmForm, async () => {
       let reply;
       try {
-        reply = await api.adminAct(action, shown.id, body);
+        reply = run ? await run(body) : await api.adminAct(action, shown.id, body);
       } catch (error) {
         reportApiError(confirmForm, error);
         return;
       }
       field(confirmForm, "current_password").value = "";
       dialog.close();
+      if (after) {
+        await after(reply);
+        return;
+      }
       await loadList();
       if (action === "delete") {
         detail.hidden = true;
@@ -274,6 +281,7 @@ export function wireAdmin(app) {
       detail.hidden = true;
       loadList();
       clients.load();
+      providers.load();
     },
     online(count) {
       $("admin-online").textContent = count === null ? "–" : String(count);
@@ -285,6 +293,7 @@ export function wireAdmin(app) {
       nextCursor = null;
       shown = null;
       pending = null;
+      providers.forget();
     },
   };
 }

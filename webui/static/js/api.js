@@ -157,6 +157,20 @@ export const adminRotateClientSecret = (clientId) =>
 export const adminDeleteClient = (clientId) =>
   post("/api/admin/clients/delete", { client_id: clientId });
 
+/** The outside sign-in providers, for an admin: [{name, issuer, client_id, scopes,
+ * button_label, allow_signup, trust_email, trust_amr, callback_path}] (never a secret). */
+export const adminProviders = async () => (await post("/api/admin/providers", {})).providers;
+
+export const adminAddProvider = (fields) => post("/api/admin/providers/add", fields);
+
+/** Change a provider: fields left out stay; `client_secret` only when given. */
+export const adminUpdateProvider = (name, fields) =>
+  post("/api/admin/providers/update", { name, ...fields });
+
+/** Remove a provider and its links; `proof` is {current_password}. */
+export const adminRemoveProvider = (name, proof) =>
+  post("/api/admin/providers/remove", { name, ...proof });
+
 /** One user in detail, for an admin. */
 export const adminUser = (userId) => post("/api/admin/users/show", { user_id: userId });
 
@@ -188,8 +202,8 @@ export const removePasskey = (passkeyId) => post("/api/passkeys/remove", { passk
 
 export const passkeyLoginOptions = () => post("/api/login/passkey/options");
 
-export const passkeyLogin = (ceremony, credential) =>
-  post("/api/login/passkey", { ceremony, credential });
+export const passkeyLogin = (ceremony, credential, challenge = undefined) =>
+  post("/api/login/passkey", { ceremony, credential, ...(challenge ? { challenge } : {}) });
 
 /** The signed-in user, or null when there is no session. */
 export async function me() {

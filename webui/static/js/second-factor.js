@@ -1,6 +1,7 @@
 // The login's second step (#second-factor): after the right password for an account with
-// two-step login, a code from the authenticator app, or a recovery code, finishes it. The
-// challenge the server answered with lives only here, in memory: a reload starts over.
+// two-step login, a code from the authenticator app, or a recovery code, finishes it; after
+// an outside provider's sign-in, the account's passkey may too. The challenge the server
+// answered with lives only here, in memory: a reload starts over.
 
 import * as api from "./api.js";
 import { readCode, wireCodeInput } from "./codes.js";
@@ -85,6 +86,9 @@ export function wireSecondFactor(app) {
   function showFactors(secondFactor) {
     const approval = secondFactor.factors.includes("approval");
     const codes = secondFactor.factors.includes("totp");
+    const passkey = secondFactor.factors.includes("passkey");
+    $("second-factor-passkey").hidden = !passkey;
+    $("second-factor-passkey-error").hidden = true;
     $("approval-wait").hidden = !approval;
     $("approval-number").textContent = approval ? String(secondFactor.number) : "";
     $("approval-wait-status").textContent = "Waiting for your approval…";
@@ -92,7 +96,7 @@ export function wireSecondFactor(app) {
     form.hidden = !codes;
     $("second-factor-switch").hidden = !codes;
     $("second-factor-separator").hidden = !codes;
-    $("second-factor-lead").hidden = approval;
+    $("second-factor-lead").hidden = approval || !codes;
     const note = $("approval-note");
     note.textContent = secondFactor.approval_note || "";
     note.hidden = !secondFactor.approval_note;
@@ -130,6 +134,31 @@ export function wireSecondFactor(app) {
     }
   }
 
+  /** Finish with the account's passkey (offered after a provider's sign-in). */
+  const passkeyButton = $("second-factor-passkey-go");
+  const passkeyProblem = $("second-factor-passkey-error");
+  passkeyButton.addEventListener("click", async () => {
+    passkeyProblem.hidden = true;
+    passkeyButton.disabled = true;
+    const mine = challenge;
+    try {
+      const started = await api.passkeyLoginOptions();
+      const credential = await navigator.credentials.get({
+        publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(started.options),
+      });
+      const reply = await api.passkeyLogin(started.ceremony, credential.toJSON(), mine);
+      challenge = null;
+      choice.reset();
+      app.signedIn(reply.user);
+    } catch (error) {
+      passkeyProblem.textContent = error.name === "NotAllowedError"
+        ? "No passkey was used: the request was cancelled or timed out." : error.message;
+      passkeyProblem.hidden = false;
+    } finally {
+      passkeyButton.disabled = false;
+    }
+  });
+
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     clearErrors(form);
@@ -162,7 +191,10 @@ export function wireSecondFactor(app) {
       choice.reset();
       showFactors(secondFactor);
       const approval = secondFactor.factors.includes("approval");
-      app.go("second-factor", { focus: approval ? "second-factor-title" : "second-factor-code" });
+      const codes = secondFactor.factors.includes("totp");
+      app.go("second-factor", {
+        focus: approval ? "second-factor-title" : codes ? "second-factor-code" : "second-factor-passkey-go",
+      });
       if (approval) waitForApproval(challenge);
     },
     show() {
