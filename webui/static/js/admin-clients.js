@@ -5,26 +5,9 @@
 import * as api from "./api.js";
 import { busy, clearErrors, field, reportApiError, showDone } from "./forms.js";
 import { timeElement } from "./times.js";
+import { cell, rowButton } from "./tables.js";
 
 const $ = (id) => document.getElementById(id);
-
-function cell(label, ...content) {
-  const td = document.createElement("td");
-  td.dataset.label = label;
-  td.setAttribute("role", "cell");
-  td.append(...content);
-  return td;
-}
-
-function button(text, label, onClick) {
-  const node = document.createElement("button");
-  node.type = "button";
-  node.className = "button button-quiet";
-  node.textContent = text;
-  node.setAttribute("aria-label", label);
-  node.addEventListener("click", onClick);
-  return node;
-}
 
 export function wireAdminClients() {
   const body = $("admin-clients-body");
@@ -62,7 +45,7 @@ export function wireAdminClients() {
     actions.setAttribute("role", "cell");
     actions.className = "action";
     if (!client.public) {
-      actions.append(button("New secret", `New secret for ${client.name}`, async () => {
+      actions.append(rowButton("New secret", `New secret for ${client.name}`, async () => {
         if (!window.confirm(`Give ${client.name} a new secret? The old one stops working at once.`)) return;
         try {
           const reply = await api.adminRotateClientSecret(client.client_id);
@@ -72,7 +55,7 @@ export function wireAdminClients() {
         }
       }));
     }
-    actions.append(button("Remove", `Remove ${client.name}`, async () => {
+    actions.append(rowButton("Remove", `Remove ${client.name}`, async () => {
       if (!window.confirm(`Remove ${client.name}? Every grant and token it holds ends.`)) return;
       try {
         const reply = await api.adminDeleteClient(client.client_id);

@@ -5,27 +5,10 @@
 
 import * as api from "./api.js";
 import { busy, clearErrors, field, reportApiError, showDone } from "./forms.js";
+import { cell, rowButton } from "./tables.js";
 
 const $ = (id) => document.getElementById(id);
 const CALLBACK = (name) => `${window.location.origin}/api/login/provider/${name || "NAME"}/callback`;
-
-function cell(label, ...content) {
-  const td = document.createElement("td");
-  td.dataset.label = label;
-  td.setAttribute("role", "cell");
-  td.append(...content);
-  return td;
-}
-
-function button(text, label, onClick) {
-  const node = document.createElement("button");
-  node.type = "button";
-  node.className = "button button-quiet";
-  node.textContent = text;
-  node.setAttribute("aria-label", label);
-  node.addEventListener("click", onClick);
-  return node;
-}
 
 /** What a provider is trusted with, in words. */
 function allows(provider) {
@@ -100,8 +83,8 @@ export function wireAdminProviders(ask) {
     actions.setAttribute("role", "cell");
     actions.className = "action";
     actions.append(
-      button("Change", `Change ${provider.name}`, () => startEditing(provider)),
-      button("Remove…", `Remove ${provider.name}`, (event) => ask({
+      rowButton("Change", `Change ${provider.name}`, () => startEditing(provider)),
+      rowButton("Remove…", `Remove ${provider.name}`, (event) => ask({
         label: "Remove…", title: `Remove ${provider.name}?`,
         text: "Its button goes from the login page and every account's link to it ends: those accounts sign in their other ways.",
         asks: { password: true }, opener: event.currentTarget,

@@ -9,6 +9,7 @@ import {
   busy, clearErrors, concealPasswords, field, report, reportApiError, showFormError,
 } from "./forms.js";
 import { timeElement } from "./times.js";
+import { cell } from "./tables.js";
 
 const PAGE = 20;
 const $ = (id) => document.getElementById(id);
@@ -18,15 +19,6 @@ function el(tag, className, text) {
   if (className) node.className = className;
   if (text !== undefined) node.textContent = text;
   return node;
-}
-
-/** A cell with its column's name, for the phone layout's label (as sessions.js does). */
-function cell(label, ...content) {
-  const td = el("td");
-  td.dataset.label = label;
-  td.setAttribute("role", "cell");
-  td.append(...content);
-  return td;
 }
 
 function status(user) {

@@ -4,6 +4,7 @@
 
 import * as api from "./api.js";
 import { timeElement } from "./times.js";
+import { spannedCell as cell } from "./tables.js";
 
 const SCOPE_WORDS = {
   openid: "who you are",
@@ -11,16 +12,6 @@ const SCOPE_WORDS = {
   email: "your email address",
   offline_access: "access while you are away",
 };
-
-function cell(label, ...content) {
-  const td = document.createElement("td");
-  td.setAttribute("role", "cell");
-  td.dataset.label = label;
-  const value = document.createElement("span");
-  value.append(...content);
-  td.append(value);
-  return td;
-}
 
 export class Apps {
   constructor() {

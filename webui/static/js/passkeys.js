@@ -9,6 +9,7 @@ import {
 } from "./forms.js";
 import { wireFactorChoice } from "./second-factor.js";
 import { timeElement } from "./times.js";
+import { rowButton as button } from "./tables.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -26,15 +27,6 @@ function browserRefusal(error) {
 function say(slot, message) {
   slot.textContent = message || "";
   slot.hidden = !message;
-}
-
-function button(text, label = "") {
-  const made = document.createElement("button");
-  made.type = "button";
-  made.className = "button button-quiet";
-  made.textContent = text;
-  if (label) made.setAttribute("aria-label", label);
-  return made;
 }
 
 /** The login view's "Log in with a passkey" button; `app.signedIn(user)` as in main.js. */

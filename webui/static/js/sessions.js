@@ -4,6 +4,7 @@
 
 import * as api from "./api.js";
 import { timeElement } from "./times.js";
+import { spannedCell as cell } from "./tables.js";
 
 const BROWSERS = [["Edg", "Edge"], ["OPR", "Opera"], ["Firefox", "Firefox"], ["Chrome", "Chrome"],
   ["Safari", "Safari"], ["authcli", "authcli"], ["python-requests", "Python client"],
@@ -18,18 +19,6 @@ export function device(userAgent) {
   const system = SYSTEMS.find(([token]) => userAgent.includes(token));
   if (!browser) return userAgent.split(/[\s/]/)[0] || "Unknown device";
   return system ? `${browser[1]} on ${system[1]}` : browser[1];
-}
-
-// On a phone each cell shows its column's label before it (CSS, from data-label), so the
-// value is one element beside it.
-function cell(label, ...content) {
-  const td = document.createElement("td");
-  td.setAttribute("role", "cell");
-  td.dataset.label = label;
-  const value = document.createElement("span");
-  value.append(...content);
-  td.append(value);
-  return td;
 }
 
 export class Sessions {
