@@ -12,6 +12,7 @@ from prompt_toolkit.formatted_text import FormattedText
 from cli.context import Context
 from cli.errors import UsageError
 from cli.framework import CODE, EMAIL, Asker, Option, Outcome, info, model, ok, value
+from cli.owner_proof import owner_proof
 from cli.times import day_and_time
 from contracts import service as calls
 from contracts.messages import (
@@ -86,9 +87,9 @@ async def email(ctx: Context, args: argparse.Namespace, ask: Asker) -> Outcome:
     # The address's shape is checked before the password is asked for.
     new_email = model(ForgotPasswordRequest,
                       email=await value(ctx, args, ask, NEW_EMAIL)).email
-    password = await ask.secret("Current password")
+    proof = await owner_proof(ctx, ask)
     reply: Notice = await ctx.signed_in(calls.CHANGE_EMAIL, model(
-        ChangeEmailRequest, current_password=password, new_email=new_email))
+        ChangeEmailRequest, new_email=new_email, **proof))
     return Outcome(reply, [
         ok(reply.message),
         info(f"Next: {ctx.hint('email --code <6 digits>')}, with the code sent to "
@@ -151,8 +152,8 @@ async def revoke(ctx: Context, args: argparse.Namespace, ask: Asker) -> Outcome:
 
 async def delete_account(ctx: Context, args: argparse.Namespace, ask: Asker) -> Outcome:
     stored = ctx.require_session()
-    password = await ask.secret(f"Password, to delete {stored.username} for good")
+    proof = await owner_proof(ctx, ask, f"Password, to delete {stored.username} for good")
     reply: Notice = await ctx.signed_in(
-        calls.DELETE_ACCOUNT, model(DeleteAccountRequest, current_password=password))
+        calls.DELETE_ACCOUNT, model(DeleteAccountRequest, **proof))
     ctx.forget()
     return Outcome(reply, [ok(reply.message)])

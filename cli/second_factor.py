@@ -18,6 +18,7 @@ from prompt_toolkit.formatted_text import FormattedText
 from cli.context import Context
 from cli.errors import ApiError
 from cli.framework import Asker, Option, Outcome, info, model, ok
+from cli.owner_proof import owner_proof
 from contracts import Status
 from contracts import service as calls
 from contracts.messages import (
@@ -135,9 +136,8 @@ def _codes(reply: RecoveryCodes) -> list[FormattedText]:
 
 async def totp_enrol(ctx: Context, args: argparse.Namespace, ask: Asker) -> Outcome:
     ctx.require_session()
-    password = await ask.secret("Current password")
     reply: TotpEnrolment = await ctx.signed_in(
-        calls.TOTP_ENROL, model(TotpEnrolRequest, current_password=password))
+        calls.TOTP_ENROL, model(TotpEnrolRequest, **await owner_proof(ctx, ask)))
     lines = [ok(reply.message), *terminal_qr(reply.otpauth_uri),
              info(f"Key: {reply.secret}"), info(f"URI: {reply.otpauth_uri}"),
              info("Next: " + ctx.hint("totp-confirm --code <6 digits>"))]
@@ -146,10 +146,10 @@ async def totp_enrol(ctx: Context, args: argparse.Namespace, ask: Asker) -> Outc
 
 async def totp_confirm(ctx: Context, args: argparse.Namespace, ask: Asker) -> Outcome:
     ctx.require_session()
-    password = await ask.secret("Current password")
+    proof = await owner_proof(ctx, ask)
     code = args.code if args.code is not None else await ask.text(APP_CODE.label)
     reply: RecoveryCodes = await ctx.signed_in(calls.TOTP_CONFIRM, model(
-        TotpConfirmRequest, current_password=password, code=code.strip()))
+        TotpConfirmRequest, code=code.strip(), **proof))
     return Outcome(reply, _codes(reply))
 
 
@@ -157,17 +157,16 @@ async def recovery_codes(ctx: Context, args: argparse.Namespace, ask: Asker) -> 
     """New codes are made only while two-step login is on, so the app's code (or a
     recovery code) is always asked for with the password."""
     ctx.require_session()
-    password = await ask.secret("Current password")
+    proof = await owner_proof(ctx, ask, code_follows=True)
     reply: RecoveryCodes = await ctx.signed_in(
         calls.REGENERATE_RECOVERY_CODES,
-        model(RegenerateRecoveryCodesRequest, current_password=password,
-              **await _factor(args, ask)))
+        model(RegenerateRecoveryCodesRequest, **proof, **await _factor(args, ask)))
     return Outcome(reply, _codes(reply))
 
 
 async def totp_disable(ctx: Context, args: argparse.Namespace, ask: Asker) -> Outcome:
     ctx.require_session()
-    password = await ask.secret("Current password")
+    proof = await owner_proof(ctx, ask, code_follows=True)
     reply: Notice = await ctx.signed_in(calls.TOTP_DISABLE, model(
-        TotpDisableRequest, current_password=password, **await _factor(args, ask)))
+        TotpDisableRequest, **proof, **await _factor(args, ask)))
     return Outcome(reply, [ok(reply.message)])

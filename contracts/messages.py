@@ -30,6 +30,30 @@ class Empty(Message):
     """A call that takes no body."""
 
 
+WebAuthnJson = Annotated[
+    dict[str, Any],
+    Field(description="A WebAuthn credential in its JSON form (PublicKeyCredential.toJSON())."),
+]
+
+
+class PasskeyProof(Message):
+    """A fresh passkey assertion: the ceremony of `POST /api/passkeys/proof/options` and
+    the answer of `navigator.credentials.get()` to its options."""
+
+    ceremony: Challenge
+    credential: WebAuthnJson
+
+
+class _OwnerProof(Message):
+    """The proof a credential change carries in its own request: the current password,
+    or, for an account with no password (made through an outside provider, or
+    passkey-only), a fresh passkey assertion (`passkey`) or a code from the authenticator
+    app (`code`, where the request has one)."""
+
+    current_password: Password | None = None
+    passkey: PasskeyProof | None = None
+
+
 class Health(Message):
     status: str
     database: str
@@ -125,9 +149,9 @@ class ChangePasswordRequest(Message):
     new_password: Password
 
 
-class ChangeEmailRequest(Message):
-    current_password: Password
+class ChangeEmailRequest(_OwnerProof):
     new_email: Email
+    code: TotpCode | None = None
 
 
 class ConfirmEmailRequest(Message):
@@ -161,8 +185,8 @@ class RevokeSessionRequest(Message):
     session_id: int = Field(ge=1, le=2**31 - 1)
 
 
-class DeleteAccountRequest(Message):
-    current_password: Password
+class DeleteAccountRequest(_OwnerProof):
+    code: TotpCode | None = None
 
 
 # --- the second factor (issue 16) --------------------------------------------------
@@ -205,8 +229,8 @@ class SecondFactorRequest(_CodeOrRecoveryCode):
     challenge: Challenge
 
 
-class TotpEnrolRequest(Message):
-    current_password: Password
+class TotpEnrolRequest(_OwnerProof):
+    pass
 
 
 class TotpEnrolment(Message):
@@ -221,8 +245,7 @@ class TotpEnrolment(Message):
     qr_code: str
 
 
-class TotpConfirmRequest(Message):
-    current_password: Password
+class TotpConfirmRequest(_OwnerProof):
     code: TotpCode
 
 
@@ -233,8 +256,8 @@ class RecoveryCodes(Message):
     recovery_codes: list[str]
 
 
-class TotpDisableRequest(_CodeOrRecoveryCode):
-    current_password: Password
+class TotpDisableRequest(_CodeOrRecoveryCode, _OwnerProof):
+    pass
 
 
 class _OptionalSecondFactor(Message):
@@ -251,8 +274,8 @@ class _OptionalSecondFactor(Message):
         return self
 
 
-class RegenerateRecoveryCodesRequest(_OptionalSecondFactor):
-    current_password: Password
+class RegenerateRecoveryCodesRequest(_OptionalSecondFactor, _OwnerProof):
+    pass
 
 
 class SecondFactorStatus(Message):
@@ -385,12 +408,6 @@ class AdminUserDetail(Message):
 
 # --- passkeys (WebAuthn, issue 16) --------------------------------------------------
 
-WebAuthnJson = Annotated[
-    dict[str, Any],
-    Field(description="A WebAuthn credential in its JSON form (PublicKeyCredential.toJSON())."),
-]
-
-
 class PasskeyCeremony(Message):
     """What to pass to `navigator.credentials.create()` or `.get()` (WebAuthn's JSON form
     of the options) and the ceremony to send back with its result, within 5 minutes."""
@@ -399,11 +416,10 @@ class PasskeyCeremony(Message):
     options: dict[str, Any]
 
 
-class PasskeyRegisterRequest(_OptionalSecondFactor):
+class PasskeyRegisterRequest(_OptionalSecondFactor, _OwnerProof):
     ceremony: Challenge
     credential: WebAuthnJson
     name: PasskeyName = ""
-    current_password: Password
 
 
 class PasskeyLoginRequest(Message):

@@ -419,6 +419,20 @@ PASSKEY_REGISTER_OPTIONS = Call(
     authenticated=True,
 )
 
+PASSKEY_PROOF_OPTIONS = Call(
+    name="passkey_proof_options",
+    method="POST",
+    route="/api/passkeys/proof/options",
+    request=m.Empty,
+    reply=m.PasskeyCeremony,
+    status=200,
+    errors=(*_SIGNED_IN_BODY, Status.FAILED_PRECONDITION),
+    summary="Start proving it is you with one of your passkeys (an account with no "
+            "password): options for navigator.credentials.get(); send the ceremony and "
+            "its answer as `passkey` with the credential change.",
+    authenticated=True,
+)
+
 PASSKEY_REGISTER = Call(
     name="passkey_register",
     method="POST",
@@ -710,6 +724,7 @@ CALLS: tuple[Call[Any, Any], ...] = (
     ADMIN_REMOVE_PASSKEY,
     ADMIN_UNVERIFY_USER,
     PASSKEY_REGISTER_OPTIONS,
+    PASSKEY_PROOF_OPTIONS,
     PASSKEY_REGISTER,
     LIST_PASSKEYS,
     REMOVE_PASSKEY,

@@ -9,6 +9,7 @@ import sqlite3
 import sys
 import tempfile
 
+from authserver.operator.output import escaped
 from authserver.services import audit
 from authserver.services.operator import legacy_import as legacy
 from authserver.services.operator import portable
@@ -108,7 +109,7 @@ async def _import_legacy_from(settings, path: str) -> int:
     print(f"imported {len(report.imported)} account(s); their passwords keep working and "
           "become bcrypt at their next login")
     for username, why in report.skipped:
-        print(f"skipped {username}: {why}", file=sys.stderr)
+        print(f"skipped {escaped(username)}: {escaped(why)}", file=sys.stderr)
     return 0
 
 

@@ -130,6 +130,22 @@ async def test_an_ipv6_client_cannot_spread_its_sign_ups_over_its_64(http, start
     assert (await signup("2001:db8:5:7::1")).status == 201
 
 
+async def test_passkey_limits_key_an_ipv6_client_by_its_64(http, start_server):
+    server = start_server(**PROXY, LIMIT_PASSKEY_OPTIONS_IP="2/hour")
+
+    async def options(client):
+        return await call(http, server, "passkey_login_options",
+                          headers={"X-Forwarded-For": client})
+
+    # Two addresses of one /64 share its limit ...
+    assert (await options("2001:db8:7:8::1")).status == 200
+    assert (await options("2001:db8:7:8:aaaa::2")).status == 200
+    held = await options("2001:db8:7:8:ffff:ffff:ffff:ffff")
+    assert held.status == 429, held.body
+    # ... another /64 has its own.
+    assert (await options("2001:db8:7:9::1")).status == 200
+
+
 async def test_an_ipv6_client_cannot_spread_its_login_guesses_over_its_64(
         http, start_server, unique):
     server = start_server(**PROXY, LIMIT_LOGIN_IP="2/hour")

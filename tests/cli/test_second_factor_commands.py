@@ -109,3 +109,30 @@ def test_a_script_without_the_code_is_told_how_to_give_it(authcli, any_server):
                        stdin=f"{account.password}\n{app.code_now()}\n")
     assert by_stdin.code == 0, by_stdin.err
     assert "Logged in as" in by_stdin.out
+
+
+def test_an_account_with_no_password_proves_itself_with_its_apps_code(authcli, any_server,
+                                                                      unique):
+    """Issue 28: an account with no password (a provider's) is not asked for one; a code
+    from its app proves it, and without an app it is sent to the web UI's passkeys."""
+    import sqlite3
+
+    account = authcli.signup_verified(any_server, "nopw")
+    assert authcli.login(account).code == 0
+    app, old_codes = enrol(authcli, account)
+    with sqlite3.connect(any_server.database_url[len("sqlite:///"):]) as connection:
+        connection.execute("UPDATE \"user\" SET password_hash = '' WHERE username = ?",
+                           (account.username,))
+    connection.close()
+
+    fresh = authcli("--json", "recovery-codes", "--password-stdin", stdin=old_codes[0] + "\n")
+    assert fresh.code == 0, fresh.err
+    _, new_email = unique("nopw-new")
+    moved = authcli("email", "--new-email", new_email, "--password-stdin",
+                    stdin=app.code_now() + "\n")
+    assert moved.code == 0, moved.err
+    off = authcli("totp-disable", "--code", app.code_now())
+    assert off.code == 0, off.err
+    refused = authcli("delete-account", "--password-stdin", stdin="\n")
+    assert refused.code == 1 and one_line_error(refused) and "web UI" in refused.err
+    assert authcli("whoami").code == 0

@@ -90,3 +90,39 @@ def test_add_a_passkey_log_in_with_it_then_remove_it(open_page, web_server, veri
     login.get_by_role("button", name="Use a passkey instead").click()
     expect(login.get_by_role("alert")).to_contain_text("not known here")
     expect(chat_view(page)).to_be_hidden()
+
+
+def test_an_account_with_no_password_proves_itself_with_its_passkey(open_page, web_server,
+                                                                   verified, unique):
+    """Issue 28: an account with no password (a provider's, or passkey-only) is not asked
+    for one; each change asks the browser for one of its passkeys instead."""
+    name, _ = verified("pkonly")
+    _, new_email = unique("pkonly-new")
+    page = open_page("desktop",
+                     server=SimpleNamespace(url=f"http://localhost:{web_server.port}"))
+    with_authenticator(page)
+    start(page, "#login")
+    log_in(page, name)
+    expect_connected(page)
+    panel = view(account_view(page), "Passkeys")
+    panel.get_by_label("Current password").fill(PASSWORD)
+    panel.get_by_role("button", name="Add a passkey").click()
+    expect(panel.get_by_role("list", name="Your passkeys").get_by_role("listitem")).to_have_count(1)
+    with sqlite3.connect(web_server.database_url[len("sqlite:///"):]) as connection:
+        connection.execute("UPDATE \"user\" SET password_hash = '' WHERE username = ?", (name,))
+    connection.close()
+
+    page.reload()
+    account = account_view(page)
+    form = view(account, "Change email")
+    expect(form.get_by_label("Current password")).to_be_hidden()
+    expect(form.get_by_text("one of your passkeys")).to_be_visible()
+    form.get_by_label("New email").fill(new_email)
+    form.get_by_role("button", name="Send code").click()
+    expect(form.get_by_label("Code sent to the new address")).to_be_focused()
+
+    two_step = view(account, "Two-step login")
+    enrol = page.locator("#totp-form")
+    expect(enrol.get_by_label("Current password")).to_be_hidden()
+    enrol.get_by_role("button", name="Set up an authenticator app").click()
+    expect(two_step.get_by_role("img", name=re.compile("QR code"))).to_be_visible()

@@ -40,15 +40,23 @@ FORMS = {
 }
 """Each form of the page and the request model (or socket event) its fields are sent as."""
 
+# An account with no password proves itself with a passkey: the browser's answer.
+_PASSKEY_PROOF = {"passkey"}
 FILLED_BY_THE_PAGE = {"second-factor-form": {"challenge"},
                       "admin-search-form": {"cursor", "limit"},
                       "admin-confirm-form": {"user_id"},
                       # the password typed to start enrolment, kept for its confirmation
-                      "totp-confirm-form": {"current_password"},
-                      "passkey-form": {"ceremony", "credential"}}
+                      "totp-confirm-form": {"current_password", *_PASSKEY_PROOF},
+                      "passkey-form": {"ceremony", "credential", *_PASSKEY_PROOF},
+                      **{form: _PASSKEY_PROOF for form in (
+                          "email-form", "delete-form", "totp-form", "regenerate-form",
+                          "disable-form")}}
 """Request fields no person types: the page sends what the server gave it."""
 
 LEFT_TO_THE_DEFAULT = {"admin-search-form": {"offset"},  # the page pages by cursor
+                       # the app's code as the proof of an account with no password: the
+                       # page asks for a passkey there (the API and authcli take the code)
+                       "email-form": {"code"}, "delete-form": {"code"},
                        # an app's lifetimes, grants, scopes and logout URIs: the API's
                        # and authcli's to set, the form registers an app with the defaults
                        "client-form": {"post_logout_redirect_uris", "backchannel_logout_uri",

@@ -37,18 +37,26 @@ DEFAULT_LIMITS: Mapping[str, str] = {
     "forgot_ip": "30/hour;200/day",
     # reset attempts (code + new password) from one client address
     "reset_ip": "30/hour;200/day",
-    # wrong current passwords given by one signed-in account (change password or email,
-    # delete account): a stolen session cannot be turned into a password oracle
-    "password_check_user": "5/15minutes;20/day",
+    # wrong current passwords (re-checked before a credential change) for one account
+    # from one client: its device cookie for the account, else its address; a borrowed
+    # session's wrong answers do not lock the owner's other clients
+    "password_check_client": "5/15minutes;20/day",
+    # the same from every client without the account's device cookie: a wider cap, so a
+    # stolen session cannot be turned into a password oracle from many addresses
+    "password_check_user": "100/day",
     # email changes asked by one account: each mails a code to an address it names
     "email_change_user": "3/hour;10/day",
     # unauthenticated `message` echoes on one socket
     "echo_socket": "30/10seconds;600/hour",
     # `message` echoes from one client address, whatever the sockets
     "echo_ip": "120/10seconds;3000/hour",
-    # wrong second-factor codes (TOTP or recovery) of one account, whatever the login
-    # attempt: six digits must not be guessable by starting many logins
-    "second_factor_user": "5/15minutes;10/hour;20/day",
+    # wrong second-factor codes (TOTP or recovery) of one account from one client (its
+    # device cookie for the account, else its address), whatever the login attempt
+    "second_factor_client": "5/15minutes;10/hour;20/day",
+    # the same from every client without the account's device cookie: a wider cap, so six
+    # digits are not guessable from many addresses, yet whoever holds the password cannot
+    # lock the owner's codes with five wrong ones
+    "second_factor_user": "50/day",
     # admin API calls of one administrator: a stolen admin session cannot walk the
     # whole user table or act on every account at machine speed
     "admin_user": "120/minute;2000/hour",

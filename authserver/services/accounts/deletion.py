@@ -12,8 +12,8 @@ from authserver.mail import outbox
 from authserver.mail.compose import account_deleted_letter
 from authserver.services import audit
 from authserver.services.context import Caller, Context
+from authserver.services.factors.proof import confirm_owner
 from authserver.services.oauth import backchannel
-from authserver.services.passwords.recheck import confirm_password
 from authserver.services.registry import serves
 from authserver.services.sessions import lifecycle as sessions
 from authserver.store.models import User, database_proxy
@@ -38,8 +38,7 @@ def _delete(user: User) -> list[int]:
 
 @serves(calls.DELETE_ACCOUNT)
 async def delete_account(ctx: Context, request: DeleteAccountRequest, caller: Caller) -> Notice:
-    signed_in = caller.signed_in
-    user = await confirm_password(ctx, caller, signed_in, request.current_password)
+    user = await confirm_owner(ctx, caller, request)
     ended = await ctx.store.run(_delete, user)
     ctx.mail_queued()
     await sessions.ended(ctx, ended, "This account was deleted.")

@@ -21,7 +21,7 @@ from authserver.mail.compose import (
 )
 from authserver.services import audit, codes, throttling
 from authserver.services.context import Caller, Context
-from authserver.services.passwords.recheck import confirm_password
+from authserver.services.factors.proof import confirm_owner
 from authserver.services.registry import serves
 from authserver.store.models import AccountCode, User, database_proxy
 from contracts import Status
@@ -66,7 +66,7 @@ async def change_email(ctx: Context, request: ChangeEmailRequest, caller: Caller
     signed_in = caller.signed_in
     await throttling.hit(ctx, caller, "email_change_user", f"user:{signed_in.user.id}",
                          TOO_MANY_CHANGES, user=signed_in.user)
-    user = await confirm_password(ctx, caller, signed_in, request.current_password)
+    user = await confirm_owner(ctx, caller, request)
     if lookup_key(request.new_email) == user.email_key:
         raise invalid("That is already your address.", field="new_email")
     sent = await ctx.store.run(_request_change, user=user, new_email=request.new_email,

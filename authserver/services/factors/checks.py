@@ -2,8 +2,10 @@
 used once, audited and mailed). Shared by the login's second step and by turning TOTP
 off.
 
-Wrong codes are limited per account (`second_factor_user`) and checked one at a time
-per account, like passwords: six digits must not be guessable by trying many logins.
+Wrong codes are counted per client and, for clients without the account's device
+cookie, against a wider account-wide cap (services/owner_guesses.py), and checked one at
+a time per account, like passwords: six digits must not be guessable by trying many
+logins, and whoever holds the password cannot lock the owner's codes.
 """
 
 from collections.abc import Awaitable, Callable
@@ -17,14 +19,15 @@ from authserver.mail.compose import recovery_code_used_letter
 from authserver.security.codes import code_digest
 from authserver.security.secretbox import SecretBox
 from authserver.security.totp import matching_step, normal_recovery_code
-from authserver.services import audit, throttling
+from authserver.services import audit
 from authserver.services.context import Caller, Context
+from authserver.services.owner_guesses import SECOND_FACTOR, counters
 from authserver.settings import Settings
 from authserver.store.models import RecoveryCode, TotpFactor, User, database_proxy, utcnow
 from contracts import Status
 
 RECOVERY = "recovery"
-TOO_MANY_WRONG = "Too many wrong codes for this account. Try again in {wait}."
+TOO_MANY_WRONG = "Too many wrong codes. Try again in {wait}."
 
 
 UNREADABLE = ("This account's two-step login cannot be read any more: the server's secret "
@@ -120,14 +123,14 @@ WRONG_RECOVERY_CODE = "That is not one of your unused recovery codes."
 async def limited(ctx: Context, caller: Caller, user: User, attempt: Callable[[], Awaitable],
                   *, field: str, message: str):
     """What `attempt()` returns, unless that is None or False: a wrong try of a second
-    factor, counted against the account's limit, audited, and refused on `field`."""
-    key = f"user:{user.id}"
-    async with ctx.limiter.serial.hold(f"second_factor:{key}"):
-        await throttling.check(ctx, caller, "second_factor_user", key, TOO_MANY_WRONG, user=user)
+    factor, counted against the client's limits, audited, and refused on `field`."""
+    limits = counters(ctx, caller, SECOND_FACTOR, user.id)
+    async with ctx.limiter.serial.hold(f"second_factor:user:{user.id}"):
+        await limits.check(ctx, caller, TOO_MANY_WRONG, user)
         result = await attempt()
         if result is not None and result is not False:
             return result
-        await ctx.limiter.count("second_factor_user", key)
+        await limits.count(ctx)
         await audit.record(ctx, "second_factor_failure", caller, user=user,
                            detail=f"wrong {field.replace('_', ' ')}")
         raise invalid(message, field=field)

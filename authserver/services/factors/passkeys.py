@@ -13,14 +13,9 @@ Adding a passkey carries the proof of services/factors/proof.py and is mailed to
 owner; starting a passkey login is limited per client (an IPv6 client by its /64).
 """
 
-import json
-from datetime import timedelta
-from urllib.parse import urlsplit
-
 from webauthn import (
     generate_authentication_options,
     generate_registration_options,
-    options_to_json,
     verify_authentication_response,
     verify_registration_response,
 )
@@ -34,16 +29,25 @@ from webauthn.helpers.structs import (
 )
 
 from authserver.errors import ServiceError, invalid, unauthenticated
-from authserver.security.tokens import new_token, token_digest
+from authserver.security.tokens import token_digest
 from authserver.services import audit, throttling
 from authserver.services.accounts.lookup import DISABLED, as_reply
 from authserver.services.context import Caller, Context
+from authserver.services.factors.ceremonies import (
+    LOGIN,
+    REGISTER,
+    START_OVER,
+    rp_id,
+    start_ceremony,
+    take_ceremony,
+)
+from authserver.services.factors.passkey_proof import record_use
 from authserver.services.factors.proof import confirm_owner, notify
 from authserver.services.factors.second_step import settle_with_passkey
 from authserver.services.oauth.claims import METHODS_PASSKEY
 from authserver.services.registry import serves
 from authserver.services.sessions import lifecycle as sessions
-from authserver.store.models import Passkey, PasskeyCeremony, User, database_proxy, utcnow
+from authserver.store.models import Passkey, User, database_proxy, utcnow
 from contracts import Status
 from contracts import service as calls
 from contracts.messages import (
@@ -59,42 +63,10 @@ from contracts.messages import (
 )
 from contracts.messages import PasskeyCeremony as CeremonyReply
 
-CEREMONY_LIFETIME = timedelta(minutes=5)
-REGISTER, LOGIN = "register", "login"
-START_OVER = "That passkey request has expired or was used. Try again."
-
-
-def _rp_id(caller: Caller) -> str:
-    return urlsplit(caller.origin).hostname or ""
-
 
 def _info(row: Passkey) -> PasskeyInfo:
     return PasskeyInfo(id=row.id, name=row.name, created_at=row.created_at,
                        last_used_at=row.last_used_at)
-
-
-def _open_ceremony(token_hash: str, user_id: int | None, purpose: str, challenge: bytes) -> None:
-    now = utcnow()
-    PasskeyCeremony.delete().where(PasskeyCeremony.expires_at <= now).execute()
-    PasskeyCeremony.create(token_hash=token_hash, user=user_id, purpose=purpose,
-                           challenge=bytes_to_base64url(challenge),
-                           expires_at=now + CEREMONY_LIFETIME)
-
-
-def _take_ceremony(token_hash: str, purpose: str) -> PasskeyCeremony | None:
-    """The live ceremony of that token, used up by taking it."""
-    row = PasskeyCeremony.get_or_none(PasskeyCeremony.token_hash == token_hash,
-                                      PasskeyCeremony.purpose == purpose,
-                                      PasskeyCeremony.expires_at > utcnow())
-    if row is None or not PasskeyCeremony.delete().where(PasskeyCeremony.id == row.id).execute():
-        return None
-    return row
-
-
-async def _ceremony(ctx: Context, user_id: int | None, purpose: str, options) -> CeremonyReply:
-    token = new_token()
-    await ctx.store.run(_open_ceremony, token_digest(token), user_id, purpose, options.challenge)
-    return CeremonyReply(ceremony=token, options=json.loads(options_to_json(options)))
 
 
 def _credential_ids(user_id: int) -> list[str]:
@@ -108,7 +80,7 @@ async def passkey_register_options(ctx: Context, request: Empty, caller: Caller)
     user = signed_in.user
     known = await ctx.store.run(_credential_ids, user.id)
     options = generate_registration_options(
-        rp_id=_rp_id(caller), rp_name=ctx.settings.app_name, user_name=user.username,
+        rp_id=rp_id(caller), rp_name=ctx.settings.app_name, user_name=user.username,
         user_id=str(user.id).encode(), user_display_name=user.username,
         authenticator_selection=AuthenticatorSelectionCriteria(
             resident_key=ResidentKeyRequirement.REQUIRED,
@@ -116,7 +88,7 @@ async def passkey_register_options(ctx: Context, request: Empty, caller: Caller)
         exclude_credentials=[PublicKeyCredentialDescriptor(id=base64url_to_bytes(c))
                              for c in known],
     )
-    return await _ceremony(ctx, user.id, REGISTER, options)
+    return await start_ceremony(ctx, user.id, REGISTER, options)
 
 
 def _store_passkey(user_id: int, credential_id: str, public_key: str, sign_count: int,
@@ -132,16 +104,15 @@ def _store_passkey(user_id: int, credential_id: str, public_key: str, sign_count
 async def passkey_register(ctx: Context, request: PasskeyRegisterRequest,
                            caller: Caller) -> PasskeyInfo:
     signed_in = caller.signed_in
-    user = await confirm_owner(ctx, caller, password=request.current_password,
-                               code=request.code, recovery_code=request.recovery_code)
-    ceremony = await ctx.store.run(_take_ceremony, token_digest(request.ceremony), REGISTER)
+    user = await confirm_owner(ctx, caller, request, factor=True)
+    ceremony = await ctx.store.run(take_ceremony, token_digest(request.ceremony), REGISTER)
     if ceremony is None or ceremony.user_id != signed_in.user.id:
         raise invalid(START_OVER, field="ceremony")
     try:
         verified = verify_registration_response(
             credential=request.credential,
             expected_challenge=base64url_to_bytes(ceremony.challenge),
-            expected_rp_id=_rp_id(caller), expected_origin=caller.origin,
+            expected_rp_id=rp_id(caller), expected_origin=caller.origin,
             require_user_verification=True)
     except (WebAuthnException, ValueError, KeyError, TypeError) as exc:
         raise invalid(f"The passkey could not be checked: {exc}", field="credential") from None
@@ -230,8 +201,8 @@ async def passkey_login_options(ctx: Context, request: Empty, caller: Caller) ->
     await throttling.hit(ctx, caller, "passkey_options_ip", caller.client,
                       "Too many passkey logins started from your address. Try again in {wait}.")
     options = generate_authentication_options(
-        rp_id=_rp_id(caller), user_verification=UserVerificationRequirement.REQUIRED)
-    return await _ceremony(ctx, None, LOGIN, options)
+        rp_id=rp_id(caller), user_verification=UserVerificationRequirement.REQUIRED)
+    return await start_ceremony(ctx, None, LOGIN, options)
 
 
 def _passkey_of(credential_id: str) -> tuple[Passkey, User] | None:
@@ -239,14 +210,9 @@ def _passkey_of(credential_id: str) -> tuple[Passkey, User] | None:
     return None if row is None else (row, User.get_by_id(row.user_id))
 
 
-def _used(passkey_id: int, sign_count: int) -> None:
-    Passkey.update(sign_count=sign_count, last_used_at=utcnow()).where(
-        Passkey.id == passkey_id).execute()
-
-
 @serves(calls.PASSKEY_LOGIN)
 async def passkey_login(ctx: Context, request: PasskeyLoginRequest, caller: Caller) -> LoginReply:
-    ceremony = await ctx.store.run(_take_ceremony, token_digest(request.ceremony), LOGIN)
+    ceremony = await ctx.store.run(take_ceremony, token_digest(request.ceremony), LOGIN)
     if ceremony is None:
         raise unauthenticated(START_OVER)
     credential_id = request.credential.get("id")
@@ -263,7 +229,7 @@ async def passkey_login(ctx: Context, request: PasskeyLoginRequest, caller: Call
         verified = verify_authentication_response(
             credential=request.credential,
             expected_challenge=base64url_to_bytes(ceremony.challenge),
-            expected_rp_id=_rp_id(caller), expected_origin=caller.origin,
+            expected_rp_id=rp_id(caller), expected_origin=caller.origin,
             credential_public_key=base64url_to_bytes(passkey.public_key),
             credential_current_sign_count=passkey.sign_count,
             require_user_verification=True)
@@ -274,7 +240,7 @@ async def passkey_login(ctx: Context, request: PasskeyLoginRequest, caller: Call
         raise ServiceError(Status.PERMISSION_DENIED, DISABLED)
     if request.challenge is not None:
         await settle_with_passkey(ctx, request.challenge, user)
-    await ctx.store.run(_used, passkey.id, verified.new_sign_count)
+    await ctx.store.run(record_use, passkey.id, verified.new_sign_count)
     await audit.record(ctx, "login_success", caller, user=user, detail=f"passkey {passkey.id}")
     token, expires_at = await sessions.open_session(ctx, user, caller, amr=METHODS_PASSKEY)
     return LoginReply(message=f"Welcome back, {user.username}.", token=token,

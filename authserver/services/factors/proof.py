@@ -1,37 +1,90 @@
 """The proof a change of credentials carries in its own request.
 
 A session is no proof: a stolen token is as young as its owner's. So adding a passkey,
-turning two-step login on and making new recovery codes each carry the current password
-(checked by services/passwords/recheck.py, the one place that does), and an account with
-two-step login on also gives a code from its app or a recovery code, or whoever holds
-the password alone could add a way in past the app the owner turned on.
+turning two-step login on or off, making new recovery codes, changing the address and
+deleting the account each carry the current password (checked by
+services/passwords/recheck.py, the one place that does). Where the change could add a
+way in past the app the owner turned on (a passkey, new recovery codes, turning TOTP off),
+an account with two-step login on also gives a code from its app or a recovery code.
+
+An account with no password (made through an outside provider, or passkey-only) proves
+itself instead with a code from its app (or a recovery code), when two-step login is on,
+or with a fresh passkey assertion (services/factors/passkey_proof.py). Wrong assertions
+count like wrong passwords (services/owner_guesses.py); wrong codes like any second
+factor's.
 
 Each such change is mailed to the owner (`notify`), naming it and what to do if it was not
 them.
 """
 
-from authserver.errors import invalid
+from authserver.errors import invalid, unauthenticated
 from authserver.mail import outbox
 from authserver.mail.compose import credentials_changed_letter
+from authserver.services import audit
 from authserver.services.context import Caller, Context
 from authserver.services.factors.checks import check_factor, confirmed_totp
-from authserver.services.passwords.recheck import confirm_password
+from authserver.services.factors.passkey_proof import WRONG_PASSKEY, passkey_proves
+from authserver.services.owner_guesses import PASSWORD_CHECK, counters
+from authserver.services.passwords.recheck import TOO_MANY_WRONG, confirm_password
 from authserver.store.models import User, database_proxy
 
 FACTOR_NEEDED = ("Two-step login is on for this account: send a code from your "
                  "authenticator app (or a recovery code) with your password.")
+CURRENT_NEEDED = "Send your current password."
+PROVE_IT_IS_YOU = ("This account has no password: prove it is you with one of your "
+                   "passkeys, or with a code from your authenticator app.")
+CODE_NEEDED = ("This account has no password and two-step login is on: send a code from "
+               "your authenticator app (or a recovery code).")
 
 
-async def confirm_owner(ctx: Context, caller: Caller, *, password: str, code: str | None,
-                        recovery_code: str | None) -> User:
-    """The caller's user row once `password` is theirs and, with two-step login on, a
-    code or recovery code is right too; the refusal otherwise (nothing is changed)."""
-    user = await confirm_password(ctx, caller, caller.signed_in, password)
-    if await ctx.store.run(confirmed_totp, user.id) is not None:
-        if code is None and recovery_code is None:
-            raise invalid(FACTOR_NEEDED, field="code")
+def _stored(user_id: int) -> User | None:
+    return User.get_or_none(User.id == user_id)
+
+
+async def confirm_owner(ctx: Context, caller: Caller, request, *,
+                        factor: bool = False) -> User:
+    """The caller's user row once `request` proves the caller is its owner; the refusal
+    otherwise (nothing is changed).
+
+    `request` has `current_password` and `passkey`, and may have `code` and
+    `recovery_code`. With `factor`, an account with two-step login on must also give a
+    code or recovery code."""
+    user = await ctx.store.run(_stored, caller.signed_in.user.id)
+    if user is None:  # deleted since the session was looked up
+        raise unauthenticated("This account no longer exists.")
+    code = getattr(request, "code", None)
+    recovery_code = getattr(request, "recovery_code", None)
+    two_step = await ctx.store.run(confirmed_totp, user.id) is not None
+    if user.password_hash:
+        if request.current_password is None:
+            raise invalid(CURRENT_NEEDED, field="current_password")
+        user = await confirm_password(ctx, caller, caller.signed_in, request.current_password)
+        if factor and two_step:
+            if code is None and recovery_code is None:
+                raise invalid(FACTOR_NEEDED, field="code")
+            await check_factor(ctx, caller, user, code=code, recovery_code=recovery_code)
+        return user
+    if two_step and (code is not None or recovery_code is not None):
         await check_factor(ctx, caller, user, code=code, recovery_code=recovery_code)
+        return user
+    if factor and two_step:
+        raise invalid(CODE_NEEDED, field="code")
+    if request.passkey is None:
+        raise invalid(PROVE_IT_IS_YOU, field="passkey")
+    await _confirm_passkey(ctx, caller, user, request.passkey)
     return user
+
+
+async def _confirm_passkey(ctx: Context, caller: Caller, user: User, proof) -> None:
+    limits = counters(ctx, caller, PASSWORD_CHECK, user.id)
+    async with ctx.limiter.serial.hold(f"reauth:user:{user.id}"):
+        await limits.check(ctx, caller, TOO_MANY_WRONG, user)
+        if await passkey_proves(ctx, caller, user, proof):
+            return
+        await limits.count(ctx)
+        await audit.record(ctx, "reauth_failure", caller, user=user,
+                           detail="passkey assertion refused")
+        raise invalid(WRONG_PASSKEY, field="passkey")
 
 
 def _queue_notice(user: User, what: str) -> None:

@@ -29,7 +29,6 @@ from authserver.services.factors.approval import approval_on
 from authserver.services.factors.checks import (
     WRONG_TOTP,
     accept_totp,
-    check_factor,
     confirmed_totp,
     limited,
     readable,
@@ -38,7 +37,6 @@ from authserver.services.factors.checks import (
     unused_recovery_codes,
 )
 from authserver.services.factors.proof import confirm_owner, notify
-from authserver.services.passwords.recheck import confirm_password
 from authserver.services.registry import serves
 from authserver.store.models import (
     LoginChallenge,
@@ -95,8 +93,7 @@ def _start(user_id: int, sealed: str) -> bool:
 
 @serves(calls.TOTP_ENROL)
 async def totp_enrol(ctx: Context, request: TotpEnrolRequest, caller: Caller) -> TotpEnrolment:
-    signed_in = caller.signed_in
-    user = await confirm_password(ctx, caller, signed_in, request.current_password)
+    user = await confirm_owner(ctx, caller, request)
     secret = new_secret()
     if not await ctx.store.run(_start, user.id, totp_box(ctx.settings).seal(secret)):
         raise ServiceError(Status.FAILED_PRECONDITION,
@@ -139,7 +136,7 @@ def _confirm(user_id: int, code: str, secret_key: str, box: SecretBox) -> list[s
 
 @serves(calls.TOTP_CONFIRM)
 async def totp_confirm(ctx: Context, request: TotpConfirmRequest, caller: Caller) -> RecoveryCodes:
-    user = await confirm_password(ctx, caller, caller.signed_in, request.current_password)
+    user = await confirm_owner(ctx, caller, request)
     codes = await limited(
         ctx, caller, user,
         lambda: ctx.store.run(_confirm, user.id, request.code, ctx.settings.secret_key,
@@ -160,8 +157,7 @@ def _regenerate(user_id: int, secret_key: str) -> list[str] | None:
 @serves(calls.REGENERATE_RECOVERY_CODES)
 async def regenerate_recovery_codes(ctx: Context, request: RegenerateRecoveryCodesRequest,
                                     caller: Caller) -> RecoveryCodes:
-    user = await confirm_owner(ctx, caller, password=request.current_password,
-                               code=request.code, recovery_code=request.recovery_code)
+    user = await confirm_owner(ctx, caller, request, factor=True)
     codes = await ctx.store.run(_regenerate, user.id, ctx.settings.secret_key)
     if codes is None:
         raise _not_on()
@@ -193,16 +189,14 @@ async def turn_off_two_step(ctx: Context, user: User) -> bool:
 
 @serves(calls.TOTP_DISABLE)
 async def totp_disable(ctx: Context, request: TotpDisableRequest, caller: Caller) -> Notice:
-    signed_in = caller.signed_in
-    user = await confirm_password(ctx, caller, signed_in, request.current_password)
-    factor = await ctx.store.run(confirmed_totp, user.id)
+    factor = await ctx.store.run(confirmed_totp, caller.signed_in.user.id)
+    # A secret no key opens any more (SECRET_KEY changed) protects nothing and cannot be
+    # proved: the password (or a passkey) alone turns it off, so its owner can turn it on
+    # again.
+    user = await confirm_owner(ctx, caller, request, factor=factor is not None and readable(
+        factor, totp_box(ctx.settings)))
     if factor is None:
         raise _not_on()
-    # A secret no key opens any more (SECRET_KEY changed) protects nothing and cannot be
-    # proved: the password alone turns it off, so its owner can turn it on again.
-    if readable(factor, totp_box(ctx.settings)):
-        await check_factor(ctx, caller, user, code=request.code,
-                           recovery_code=request.recovery_code)
     await turn_off_two_step(ctx, user)
     await audit.record(ctx, "totp_disabled", caller, user=user)
     return Notice(message="Two-step login is off: your password alone logs you in.")

@@ -6,7 +6,7 @@ login challenges waiting for a second factor, opened with the old password. Both
 notice, so an owner sees a change they did not make; a reset's notice and reply also list
 the passkeys and second factors that still log in, so the owner can remove one they do
 not know. A reset proves the mailbox, so it lifts the account's login, second-factor and
-password re-check counters.
+password re-check counters (those of the resetting client and the account-wide caps).
 """
 
 import logging
@@ -17,7 +17,7 @@ from authserver.mail.compose import password_changed_letter, password_reset_lett
 from authserver.security.codes import CODE_CLIENT_LIMIT, MAX_TRIES_PER_CODE, attempt_key
 from authserver.security.codes import asker as code_asker
 from authserver.security.password_policy import password_problem
-from authserver.services import audit, codes, throttling
+from authserver.services import audit, codes, owner_guesses, throttling
 from authserver.services.accounts.verification import mark_verified
 from authserver.services.context import Caller, Context
 from authserver.services.oauth import backchannel
@@ -215,8 +215,7 @@ async def reset_password(ctx: Context, request: ResetPasswordRequest,
     await sessions.ended(ctx, ended, "Your password was reset. Please log in again.")
     await ctx.limiter.clear("login_account", account)
     await ctx.limiter.clear("login_account_ip", f"{account}|{caller.client}")
-    await ctx.limiter.clear("second_factor_user", account)
-    await ctx.limiter.clear("password_check_user", account)
+    await owner_guesses.lift(ctx, caller, user.id)
     await audit.record(ctx, "password_reset", caller, user=user,
                        detail=f"{len(ended)} session(s) ended")
     message = "Your password is reset. You can log in with it now."

@@ -15,6 +15,7 @@ import { timeElement } from "./times.js";
 import { wirePasskeys } from "./passkeys.js";
 import { wireLinkedProviders } from "./providers.js";
 import { wireApprovalSetting, wireTwoStep } from "./two-step.js";
+import { asksPassword, forgetOwnerProof, learnOwnerProof, ownerProof } from "./owner-proof.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -99,12 +100,12 @@ export function wireAccount(app) {
       new_email: !address ? "Enter the new address."
         : !EMAIL.test(address) ? "That does not look like an email address, for example ada@example.com."
           : address.toLowerCase() === app.user.email.toLowerCase() ? "That is already your address." : null,
-      current_password: current ? null : "Enter your current password.",
+      current_password: current || !asksPassword() ? null : "Enter your current password.",
     });
     if (report(emailForm, problems)) return;
     await busy(emailForm, async () => {
       try {
-        await api.changeEmail(current, address);
+        await api.changeEmail(await ownerProof(current), address);
       } catch (error) {
         reportApiError(emailForm, error);
         return;
@@ -154,6 +155,7 @@ export function wireAccount(app) {
   return {
     show() {
       renderProfile(app.user);
+      learnOwnerProof();
       twoStep.show();
       approval.show();
       passkeys.show();
@@ -169,6 +171,7 @@ export function wireAccount(app) {
     },
     forget() {
       this.hide();
+      forgetOwnerProof();
     },
   };
 }

@@ -83,8 +83,9 @@ export const resetPassword = (email, code, newPassword) =>
 export const changePassword = (currentPassword, newPassword) =>
   post("/api/password/change", { current_password: currentPassword, new_password: newPassword });
 
-export const changeEmail = (currentPassword, newEmail) =>
-  post("/api/email/change", { current_password: currentPassword, new_email: newEmail });
+/** `proof` is owner-proof.js's: {current_password} or {passkey}. */
+export const changeEmail = (proof, newEmail) =>
+  post("/api/email/change", { ...proof, new_email: newEmail });
 
 export const confirmEmail = (code) => post("/api/email/confirm", { code });
 
@@ -107,8 +108,7 @@ export const deviceApprove = (userCode) => post("/api/device/approve", { user_co
 
 export const logoutAll = () => call("/api/logout-all", { method: "POST" });
 
-export const deleteAccount = (currentPassword) =>
-  post("/api/account/delete", { current_password: currentPassword });
+export const deleteAccount = (proof) => post("/api/account/delete", proof);
 
 /** Finish a login that asked for a second factor: `factor` is {code} or {recovery_code}. */
 export const loginSecondFactor = (challenge, factor) =>
@@ -126,19 +126,16 @@ export const approvalDisable = (currentPassword) =>
 /** {totp, recovery_codes_left, approval} of the signed-in account. */
 export const secondFactorStatus = () => call("/api/second-factor");
 
-export const totpEnrol = (currentPassword) =>
-  post("/api/totp/enrol", { current_password: currentPassword });
+export const totpEnrol = (proof) => post("/api/totp/enrol", proof);
 
-export const totpConfirm = (currentPassword, code) =>
-  post("/api/totp/confirm", { current_password: currentPassword, code });
+export const totpConfirm = (proof, code) => post("/api/totp/confirm", { ...proof, code });
 
 /** New recovery codes; `factor` is {code} or {recovery_code}. */
-export const regenerateRecoveryCodes = (currentPassword, factor) =>
-  post("/api/totp/recovery-codes", { current_password: currentPassword, ...factor });
+export const regenerateRecoveryCodes = (proof, factor) =>
+  post("/api/totp/recovery-codes", { ...proof, ...factor });
 
 /** Turn TOTP off; `factor` is {code} or {recovery_code}. */
-export const totpDisable = (currentPassword, factor) =>
-  post("/api/totp/disable", { current_password: currentPassword, ...factor });
+export const totpDisable = (proof, factor) => post("/api/totp/disable", { ...proof, ...factor });
 
 /** A page of users for an admin after `cursor` (null: the first page):
  * {users, total, total_kind, next_cursor, search}. */
@@ -191,7 +188,11 @@ export const renamePasskey = (passkeyId, name) =>
 
 export const passkeyRegisterOptions = () => post("/api/passkeys/register/options");
 
-/** Add a passkey: `proof` is {current_password} and, with two-step login on, {code}. */
+/** Start proving it is you with a passkey (an account with no password). */
+export const passkeyProofOptions = () => post("/api/passkeys/proof/options");
+
+/** Add a passkey: `proof` is {current_password} (or {passkey}) and, with two-step login
+ * on, {code}. */
 export const passkeyRegister = (ceremony, credential, name, proof) =>
   post("/api/passkeys/register", { ceremony, credential, name, ...proof });
 

@@ -5,6 +5,7 @@ import * as api from "./api.js";
 import {
   busy, clearErrors, clearOnInput, concealPasswords, field, report, reportApiError,
 } from "./forms.js";
+import { asksPassword, ownerProof } from "./owner-proof.js";
 
 /** Wire the "Delete account…" button and its dialog; `app` as in sessions.js. */
 export function wireDeleteAccount(app) {
@@ -19,7 +20,7 @@ export function wireDeleteAccount(app) {
     form.reset();
     document.getElementById("delete-name").textContent = app.user.username;
     dialog.showModal();
-    password.focus();
+    (asksPassword() ? password : document.getElementById("delete-cancel")).focus();
   });
   document.getElementById("delete-cancel").addEventListener("click", () => dialog.close());
   dialog.addEventListener("close", () => {
@@ -32,13 +33,14 @@ export function wireDeleteAccount(app) {
     event.preventDefault();
     clearErrors(form);
     const secret = password.value;
-    if (report(form, secret ? {} : { current_password: "Enter your password to confirm." })) return;
+    if (report(form, secret || !asksPassword() ? {}
+      : { current_password: "Enter your password to confirm." })) return;
     await busy(form, async () => {
       // This page's own socket would hear "session ended" before the reply arrives.
       app.pause();
       let reply;
       try {
-        reply = await api.deleteAccount(secret);
+        reply = await api.deleteAccount(await ownerProof(secret));
       } catch (error) {
         app.resume();
         reportApiError(form, error);

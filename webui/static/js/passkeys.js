@@ -7,6 +7,7 @@ import * as api from "./api.js";
 import {
   busy, clearErrors, clearOnInput, concealPasswords, field, report, reportApiError,
 } from "./forms.js";
+import { asksPassword, ownerProof } from "./owner-proof.js";
 import { wireFactorChoice } from "./second-factor.js";
 import { timeElement } from "./times.js";
 import { rowButton as button } from "./tables.js";
@@ -142,8 +143,9 @@ export function wirePasskeys() {
     }
   }
 
-  // Adding a passkey carries the current password, and with two-step login on a code
-  // from the app too: a session alone must not add a way in.
+  // Adding a passkey carries the current password (an account with none: one of its
+  // passkeys, or its app's code), and with two-step login on a code from the app too: a
+  // session alone must not add a way in.
   const form = $("passkey-form");
   const factorPart = $("passkey-factor");
   clearOnInput(form);
@@ -155,13 +157,14 @@ export function wirePasskeys() {
     clearErrors(form);
     const password = field(form, "current_password").value;
     const { factor = {}, problems = {} } = factorPart.hidden ? {} : factorChoice.read();
-    if (!password) problems.current_password = "Enter your current password.";
+    if (!password && asksPassword()) problems.current_password = "Enter your current password.";
     if (report(form, problems)) return;
-    const proof = { current_password: password, ...factor };
     const name = field(form, "name").value.trim()
       || (navigator.platform ? `Passkey on ${navigator.platform}` : "Passkey");
     await busy(form, async () => {
       try {
+        const proof = { ...await ownerProof(password, { codeProves: !factorPart.hidden }),
+          ...factor };
         const started = await api.passkeyRegisterOptions();
         let credential;
         try {

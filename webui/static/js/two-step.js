@@ -7,6 +7,7 @@ import { readCode, wireCodeInput } from "./codes.js";
 import {
   busy, clearErrors, clearOnInput, concealPasswords, field, report, reportApiError, showError,
 } from "./forms.js";
+import { asksPassword, ownerProof } from "./owner-proof.js";
 import { wireFactorChoice } from "./second-factor.js";
 
 const $ = (id) => document.getElementById(id);
@@ -108,11 +109,12 @@ export function wireTwoStep(app) {
     event.preventDefault();
     clearErrors(enrolForm);
     const password = field(enrolForm, "current_password").value;
-    if (report(enrolForm, password ? {} : { current_password: "Enter your current password." })) return;
+    if (report(enrolForm, password || !asksPassword() ? {}
+      : { current_password: "Enter your current password." })) return;
     await busy(enrolForm, async () => {
       let reply;
       try {
-        reply = await api.totpEnrol(password);
+        reply = await api.totpEnrol(await ownerProof(password));
       } catch (error) {
         reportApiError(enrolForm, error);
         return;
@@ -140,7 +142,7 @@ export function wireTwoStep(app) {
     if (report(confirmForm, entered.problem ? { code: entered.problem } : {})) return;
     await busy(confirmForm, async () => {
       try {
-        showCodes(await api.totpConfirm(enrolPassword, entered.digits));
+        showCodes(await api.totpConfirm(await ownerProof(enrolPassword), entered.digits));
         enrolPassword = "";
       } catch (error) {
         reportApiError(confirmForm, error);
@@ -200,11 +202,12 @@ export function wireTwoStep(app) {
     clearErrors(regenerateForm);
     const password = field(regenerateForm, "current_password").value;
     const { factor, problems = {} } = regenerateFactor.read();
-    if (!password) problems.current_password = "Enter your current password.";
+    if (!password && asksPassword()) problems.current_password = "Enter your current password.";
     if (report(regenerateForm, problems)) return;
     await busy(regenerateForm, async () => {
       try {
-        showCodes(await api.regenerateRecoveryCodes(password, factor));
+        const proof = await ownerProof(password, { codeProves: true });
+        showCodes(await api.regenerateRecoveryCodes(proof, factor));
       } catch (error) {
         if (error.field) showError(regenerateForm, error.field, error.message)?.focus();
         else reportApiError(regenerateForm, error);
@@ -217,11 +220,11 @@ export function wireTwoStep(app) {
     clearErrors(disableForm);
     const password = field(disableForm, "current_password").value;
     const { factor, problems = {} } = disableFactor.read();
-    if (!password) problems.current_password = "Enter your current password.";
+    if (!password && asksPassword()) problems.current_password = "Enter your current password.";
     if (report(disableForm, problems)) return;
     await busy(disableForm, async () => {
       try {
-        await api.totpDisable(password, factor);
+        await api.totpDisable(await ownerProof(password, { codeProves: true }), factor);
       } catch (error) {
         if (error.field) showError(disableForm, error.field, error.message)?.focus();
         else reportApiError(disableForm, error);
