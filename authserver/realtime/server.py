@@ -163,11 +163,11 @@ class RealTime:
             return
         try:
             role = await role_of(self.ctx, user_id)
-        except ServiceError as error:  # the next sweep sets it
-            log.warning("could not read the role of account %s: %s", user_id, error.message)
-            return
-        if role is not None:  # a deleted account's sessions end, and its sockets with them
-            await self.namespace.take_role(user_id, role == ADMIN)
+            if role is not None:  # a deleted account's sessions end, its sockets with them
+                await self.namespace.take_role(user_id, role == ADMIN)
+        except ServiceError as error:  # the database or Redis is away: the sweep sets it
+            log.warning("could not give account %s's sockets its role: %s", user_id,
+                        error.message)
 
     def _heard_changed(self, user_id: int) -> None:
         self.ctx.after_reply(self.account_changed(user_id))
