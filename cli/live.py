@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 
 ACK_TIMEOUT = 15
 PUSHED = ("chat", "presence", "session_revoked", "auth_error", "connected",
-          "login_approval_request", "login_approval_closed")
+          "login_approval_request", "login_approval_closed", "role_changed")
 _PAYLOADS = {event.name: event.payload for event in CLIENT_EVENTS}
 
 EventSink = Callable[[str, BaseModel], None]

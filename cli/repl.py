@@ -42,6 +42,7 @@ from contracts.events import (
     LoginApprovalClosed,
     LoginApprovalRequest,
     Presence,
+    RoleChanged,
     SessionRevoked,
 )
 from contracts.messages import LoginReply
@@ -242,6 +243,10 @@ class Repl:
         elif isinstance(event, LoginApprovalClosed):
             for line in self.approval.closed(event):
                 self.echo(line)
+        elif isinstance(event, RoleChanged):
+            said = ("You are now an admin of this server" if event.role == "admin"
+                    else "You are no longer an admin of this server")
+            self.echo(FormattedText([("class:presence", f"* {said}")]))
         elif isinstance(event, ErrorReply | AuthError):
             self.echo(error_line(event.error))
         self._redraw()

@@ -7,7 +7,7 @@ missing here is refused, and the payload is validated against the model given he
 """
 
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
@@ -129,6 +129,14 @@ class SessionRevoked(BaseModel):
     reason: str
 
 
+class RoleChanged(BaseModel):
+    """Sent to each signed-in socket of an account whose role was just given or taken
+    away (by an admin or the operator): the socket holds the new role at once, for `who`
+    under PRESENCE=admins and for what is broadcast to admins."""
+
+    role: Literal["user", "admin"]
+
+
 class LoginApprovalRequest(BaseModel):
     """Sent to every signed-in socket of an account when a new device logs in with its
     password: is this you? The person picks, of `numbers`, the one the new device shows
@@ -209,6 +217,7 @@ SERVER_EVENTS: dict[str, type[BaseModel]] = {
     "presence": Presence,
     "who": Who,
     "session_revoked": SessionRevoked,
+    "role_changed": RoleChanged,
     "login_approval_request": LoginApprovalRequest,
     "login_approval_closed": LoginApprovalClosed,
 }

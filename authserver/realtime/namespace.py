@@ -122,6 +122,28 @@ class AuthNamespace(socketio.AsyncNamespace):
         if not quiet and await self.presence.opened(user.username):
             await self._announce(ev.Presence(user=user.username, online=True))
 
+    async def take_role(self, user_id: int, admin: bool) -> None:
+        """The account's sockets here take its role as it is now: the saved flag that
+        gates events (`gate.refusal`) and the admins' room (what is broadcast to admins).
+        Each socket whose role this changes is told (`role_changed`), so a page shows or
+        hides what needs the role. Sockets are set before any is told: nothing here waits
+        until the emits, so two calls at once do not tell a socket twice."""
+        room = account_room(user_id)
+        changed = []
+        for sid, _ in list(self.server.manager.get_participants(self.namespace, room)):
+            state = await self.get_session(sid)
+            if state.get("admin", False) == admin:
+                continue
+            await self.save_session(sid, {**state, "admin": admin})
+            if admin:
+                await self.enter_room(sid, gate.ADMINS)
+            else:
+                await self.leave_room(sid, gate.ADMINS)
+            changed.append(sid)
+        told = _dump(ev.RoleChanged(role="admin" if admin else "user"))
+        for sid in changed:
+            await self.emit("role_changed", told, to=sid)
+
     # --- dispatch ---------------------------------------------------------------
 
     async def trigger_event(self, event: str, *args):

@@ -8,8 +8,10 @@ A session ends live, with no query while nothing happens:
   (`EndedChannel`), heard here;
 - expired: one timer over the local sessions' expiry times (`ExpiryTimer`).
 
-What none of these carry is found by a batched pass over the database (`_sweep`): see
-`_sweep_forever` for when it runs.
+An account's role reaches its sockets the same way: changed in this process, the context's
+user listener; in another (a worker, `users grant-admin|revoke-admin`), its announcement
+on the same channel. What none of these carry is found by a batched pass over the
+database (`_sweep`): see `_sweep_forever` for when it runs.
 """
 
 import asyncio
@@ -17,6 +19,7 @@ import contextlib
 import logging
 from typing import Any
 
+from authserver.errors import ServiceError
 from authserver.realtime.expiry import ExpiryTimer
 from authserver.realtime.fanout import FanOut
 from authserver.realtime.handler import socket_handler
@@ -25,6 +28,8 @@ from authserver.realtime.origin_policy import origin_allowed
 from authserver.realtime.presence import presence_board
 from authserver.realtime.protocol import SocketServer
 from authserver.realtime.rooms import Rooms
+from authserver.services.admin.roles import ADMIN, role_of
+from authserver.services.chat import gate
 from authserver.services.context import Context
 from authserver.services.sessions.cache import EndedChannel
 from authserver.services.sessions.sweep import ended_sessions
@@ -67,6 +72,7 @@ class RealTime:
             manager.on_resubscribed = self.namespace.catch_up
         ctx.session_listeners.append(self.end_session)
         ctx.account_listeners.append(self.tell_account)
+        ctx.user_listeners.append(self.account_changed)
         self._sweeper: asyncio.Task | None = None
         self._expiries = ExpiryTimer(self._expired)
         self.namespace.session_joined = self._expiries.file
@@ -102,6 +108,7 @@ class RealTime:
         interval = SWEEP_SECONDS
         if ended_channel is not None:
             ended_channel.session_heard = self._heard_ended
+            ended_channel.user_heard = self._heard_changed
             ended_channel.listening_again = self._heard_again
             interval = SAFETY_SWEEP_SECONDS
         self._sweeper = asyncio.get_running_loop().create_task(self._sweep_forever(interval))
@@ -149,6 +156,22 @@ class RealTime:
         is the manager's, so Redis carries it to the others."""
         await self.sio.emit(event, body, room=account_room(user_id))
 
+    async def account_changed(self, user_id: int) -> None:
+        """An account changed, here or in another process: its sockets here take its role
+        as it is now. Asks the database only when this process holds one of them."""
+        if not any(True for _ in self.sio.manager.get_participants("/", account_room(user_id))):
+            return
+        try:
+            role = await role_of(self.ctx, user_id)
+            if role is not None:  # a deleted account's sessions end, its sockets with them
+                await self.namespace.take_role(user_id, role == ADMIN)
+        except ServiceError as error:  # the database or Redis is away: the sweep sets it
+            log.warning("could not give account %s's sockets its role: %s", user_id,
+                        error.message)
+
+    def _heard_changed(self, user_id: int) -> None:
+        self.ctx.after_reply(self.account_changed(user_id))
+
     def _local_session_ids(self) -> list[int]:
         rooms = self.sio.manager.rooms.get("/", {})
         return [int(room.split(":", 1)[1]) for room in rooms if str(room).startswith("session:")]
@@ -190,6 +213,23 @@ class RealTime:
         session_ids = self._local_session_ids()
         if not session_ids:
             return
-        ended = await ended_sessions(self.ctx, session_ids)
+        ended, admin_sessions = await ended_sessions(self.ctx, session_ids)
         for session_id in ended:
             await self.end_session(session_id, "Your session has ended.")
+        gone = set(ended)
+        for user_id in await self._roles_astray(
+                [session_id for session_id in session_ids if session_id not in gone],
+                admin_sessions):
+            await self.account_changed(user_id)
+
+    async def _roles_astray(self, live: list[int], admin_sessions: set[int]) -> set[int]:
+        """The accounts of the sockets (of the `live` sessions) that hold another role
+        than their account has now: a change no message brought here."""
+        rooms = self.sio.manager.rooms.get("/", {})
+        admins = rooms.get(gate.ADMINS, {})
+        astray = set()
+        for session_id in live:
+            for sid in list(rooms.get(session_room(session_id), {})):
+                if (sid in admins) != (session_id in admin_sessions):
+                    astray.add((await self.namespace.get_session(sid))["user_id"])
+        return astray

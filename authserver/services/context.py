@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 SessionListener = Callable[[int, str], Awaitable[None]]
 AccountListener = Callable[[int, str, dict], Awaitable[None]]
+UserListener = Callable[[int], Awaitable[None]]
 
 
 @dataclass
@@ -32,6 +33,9 @@ class Context:
     logouts_queued: Callable[[], None] = lambda: None
     session_listeners: list[SessionListener] = field(default_factory=list)
     account_listeners: list[AccountListener] = field(default_factory=list)
+    # Told when an account's details change in this process (`user_changed`); the other
+    # processes hear it on the Redis channel of ended sessions.
+    user_listeners: list[UserListener] = field(default_factory=list)
     background: set[asyncio.Task] = field(default_factory=set)
     live_sessions: LiveSessions = field(default_factory=LiveSessions)
     # Set when a graceful stop begins: long waits (a login waiting for approval) end early.
@@ -62,8 +66,12 @@ class Context:
             await listener(user_id, event, body)
 
     async def user_changed(self, user_id: int) -> None:
-        """The account's details changed: no process may answer with the old ones."""
+        """The account's details changed: no process may answer with the old ones, and
+        the listeners (the socket layer: an account's live sockets hold its role) hear
+        of it."""
         await self.live_sessions.forget_everywhere(USER, user_id)
+        for listener in self.user_listeners:
+            await listener(user_id)
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """The account commands in the REPL, driven through prompt_toolkit's pipe input against
 the real server: what the prompts show, what they offer, and live revocation."""
 
+import asyncio
 import re
 
 from prompt_toolkit.formatted_text import fragment_list_to_text, to_formatted_text
@@ -10,6 +11,8 @@ from contracts import service as calls
 from contracts.messages import RevokeSessionRequest
 from tests.cli.conftest import mailed_code, new_account
 from tests.cli.test_repl import driven, until, verified
+from tests.lifecycle.support import rows
+from tests.support.server import run_authserver
 
 ESCAPES = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
@@ -89,6 +92,23 @@ async def test_a_session_ended_elsewhere_is_told_in_a_sentence(any_server, tmp_p
         await until(lambda: repl.repl.user is None and repl.repl.ctx.live is None)
         assert repl.repl.ctx.store.load() is None
         assert "; log in again" not in repl.printed()
+
+
+async def test_a_role_given_or_taken_is_told_at_once(any_server, tmp_path):
+    """The operator gives the REPL's account the admin role, then takes it: each change
+    reaches the open REPL (no Redis here: the server's sweep finds it)."""
+    username, password = await verified(any_server.url, any_server)
+    keeper, _ = await verified(any_server.url, any_server)  # revoke never takes the last admin
+    await rows(any_server.database_url, 'UPDATE "user" SET role = ? WHERE username = ?',
+               "admin", keeper)
+    async with driven(any_server.url, tmp_path) as repl:
+        await logged_in(repl, username, password)
+        for act, said in (("grant-admin", "* You are now an admin of this server"),
+                          ("revoke-admin", "* You are no longer an admin of this server")):
+            done = await asyncio.to_thread(run_authserver, any_server.env, "users", act,
+                                           username)
+            assert done.returncode == 0, done.stderr
+            await repl.sees(said)
 
 
 async def test_account_commands_in_the_repl(any_server, tmp_path):

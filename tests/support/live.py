@@ -9,7 +9,7 @@ from tests.support.api import verified_account
 
 EVENTS = ("connected", "auth_success", "auth_error", "message", "chat", "history",
           "presence", "who", "session_revoked", "error", "connect_error",
-          "login_approval_request", "login_approval_closed")
+          "login_approval_request", "login_approval_closed", "role_changed")
 
 
 class LiveClient:

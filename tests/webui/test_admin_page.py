@@ -2,13 +2,16 @@
 them (their open chat ends at once), enables and deletes them, each behind a
 confirmation; a person without the role never sees the view."""
 
+import json
 import re
 import sqlite3
+import urllib.request
+from contextlib import closing
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.webui.support import PASSWORD, chat_view, log_in, signed_in, view
+from tests.webui.support import PASSWORD, chat_view, log_in, post_json, signed_in, view
 
 
 def make_admin(server, name: str) -> None:
@@ -110,3 +113,39 @@ def test_the_list_pages_forward_and_back_by_cursor(open_page, web_server, verifi
     admin.get_by_role("button", name="Previous page").click()
     expect(status).to_have_text(re.compile(r"^1–20 of 21 users"))
     expect(admin.get_by_role("button", name=f"Open {names[-1]}")).to_be_visible()
+
+
+def _bearer_post(server, path: str, body: dict, token: str) -> tuple[int, dict]:
+    request = urllib.request.Request(
+        server.url + path, data=json.dumps(body).encode(), method="POST",
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return response.status, json.loads(response.read())
+
+
+def test_an_admin_whose_role_is_taken_loses_the_admin_view_at_once(open_page, web_server,
+                                                                    verified):
+    """Another admin takes the role while the Admin view is open: the page leaves it and
+    hides the link, with no reload; given back, the link shows again."""
+    boss_name, _ = verified("boss")
+    other_name, _ = verified("deputy")
+    make_admin(web_server, boss_name)
+    make_admin(web_server, other_name)
+    page = signed_in(open_page, other_name, "desktop")
+    open_admin(page)
+    status, login = post_json(web_server, "/api/login",
+                              {"username": boss_name, "password": PASSWORD})
+    assert status == 200, login
+    with closing(sqlite3.connect(web_server.database_url[len("sqlite:///"):])) as database:
+        [(other_id,)] = database.execute('SELECT id FROM "user" WHERE username = ?',
+                                         (other_name,)).fetchall()
+    act = {"user_id": other_id, "current_password": PASSWORD}
+
+    _bearer_post(web_server, "/api/admin/users/revoke-admin", act, login["token"])
+    link = page.get_by_role("banner").get_by_role("link", name="Admin")
+    expect(link).to_be_hidden()
+    expect(page.get_by_text("You are no longer an administrator")).to_be_visible()
+    expect(chat_view(page)).to_be_visible()
+
+    _bearer_post(web_server, "/api/admin/users/grant-admin", act, login["token"])
+    expect(link).to_be_visible()

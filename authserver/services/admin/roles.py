@@ -43,6 +43,16 @@ async def set_role(ctx: Context, user: User, role: str) -> bool:
     return user.role != role
 
 
+def _role_of(user_id: int) -> str | None:
+    row = User.select(User.role).where(User.id == user_id).first()
+    return None if row is None else row.role
+
+
+async def role_of(ctx: Context, user_id: int) -> str | None:
+    """The account's role now; None when it is gone."""
+    return await ctx.store.run(_role_of, user_id)
+
+
 async def grant(ctx: Context, user: User) -> bool:
     return await set_role(ctx, user, ADMIN)
 

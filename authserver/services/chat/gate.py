@@ -2,8 +2,9 @@
 sessions that end and approvals travel on it whatever these say; only the chat events
 (`chat`, `history`, `who`) and the online/offline broadcasts are gated here.
 
-`PRESENCE=admins` lets the admin role see who is online; a socket's role is the one its
-session had when the socket signed in (a socket signs in again to see a change)."""
+`PRESENCE=admins` lets the admin role see who is online; a socket holds its account's role
+from its sign-in on, and a role given or taken away reaches the account's open sockets at
+once (`AuthNamespace.take_role`)."""
 
 from authserver.errors import ServiceError
 from authserver.settings import Settings

@@ -116,9 +116,11 @@ class EndedChannel:
         self._listener: asyncio.Task | None = None
         self._trusted_for = cache.check_seconds
         cache.check_seconds = 0.0
-        # The socket layer's ears: a session another process ended, and the moment the
-        # channel is heard again (what it missed while down is found in the database).
+        # The socket layer's ears: a session another process ended, an account another
+        # process changed (its sockets hold its role), and the moment the channel is
+        # heard again (what it missed while down is found in the database).
         self.session_heard: Callable[[int], None] = lambda session_id: None
+        self.user_heard: Callable[[int], None] = lambda user_id: None
         self.listening_again: Callable[[], None] = lambda: None
 
     async def start(self) -> None:
@@ -173,6 +175,8 @@ class EndedChannel:
         self.cache.forget(kind, int(ident))
         if kind == SESSION:
             self.session_heard(int(ident))
+        else:
+            self.user_heard(int(ident))
 
     def _set_listening(self, listening: bool) -> None:
         self.cache.clear()

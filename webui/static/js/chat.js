@@ -156,6 +156,8 @@ export class Chat {
       request, (answer) => new Promise((resolve) => socket.emit("login_approval_answer", answer, resolve)),
     ));
     socket.on("login_approval_closed", (closed) => this.hooks.onApprovalClosed?.(closed));
+    // Not chat either: the account's role was given or taken away (by an admin or the operator).
+    socket.on("role_changed", ({ role } = {}) => this.onRoleChanged(role));
     socket.on("presence", ({ user: name, online }) => {
       if (online) this.online.add(name);
       else this.online.delete(name);
@@ -227,6 +229,18 @@ export class Chat {
     if (this.offers?.chat === false) return;
     if (this.lastSeq !== null) this.catchUp();
     else this.loadHistory({ latest: true });
+  }
+
+  /** The server already holds the new role for this socket (`who`, the admins' broadcasts):
+   * show the online list only where the role may see it, and tell the page. */
+  onRoleChanged(role) {
+    if (!this.user || (role !== "admin" && role !== "user")) return;
+    this.user = { ...this.user, role };
+    this.online.clear();
+    this.renderOnline();
+    this.view.querySelector(".online").hidden = !this.mayAskWho();
+    if (this.mayAskWho()) this.refreshWho();
+    this.hooks.onRoleChanged?.(role);
   }
 
   /** A live message more than one seq past the last one shown means some never reached

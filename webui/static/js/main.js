@@ -68,7 +68,20 @@ const chat = new Chat({
   onApprovalClosed: (closed) => approvalPrompt.closed(closed),
   checkSession: () => api.me(),
   onOnline: (count) => views.admin?.online(count),
+  onRoleChanged: (role) => roleChanged(role),
 });
+
+/** This account's role was given or taken away: the Admin link follows it at once, and a
+ * page on the Admin view when the role goes leaves it, saying why. */
+function roleChanged(role) {
+  if (!state.user) return;
+  state.user = { ...state.user, role };
+  if (role !== "admin" && state.view === "admin") {
+    go(app.home, { notice: "You are no longer an administrator of this server." });
+  } else {
+    renderAccountCorner();
+  }
+}
 
 /** This browser's session is over (ended here or elsewhere): back to log in, saying why,
  * with nothing of the last person left on the page. */
