@@ -26,6 +26,7 @@ from authserver.store.schema import (
     v14_never_reused_ids,
     v15_outside_providers,
     v16_chat_sequence,
+    v17_chat_seq_by_database,
 )
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,7 @@ MIGRATIONS = (
     v14_never_reused_ids.apply,
     v15_outside_providers.apply,
     v16_chat_sequence.apply,
+    v17_chat_seq_by_database.apply,
 )
 LATEST_VERSION = len(MIGRATIONS)
 
