@@ -1,6 +1,7 @@
 """Sockets end with their sessions at no cost while nothing happens: with Redis, no query
 is made for held sockets; a session ended on another process ends its socket at once (the
-channel of ended sessions carries it), and an expiring one at its expiry (one timer)."""
+channel of ended sessions carries it), and an expiring one at its expiry (one timer).
+Without Redis on SQLite, the sweep asks the database only after something wrote to it."""
 
 import asyncio
 import re
@@ -11,6 +12,7 @@ import pytest
 from tests.lifecycle.support import login
 from tests.support.api import call, verified_account
 from tests.support.redis import REDIS_URL, need_redis
+from tests.support.server import TEST_SECRET, run_authserver
 
 HELD = 12
 # Long enough for the old sweep (every half second) to have queried ten times.
@@ -80,3 +82,30 @@ async def test_a_socket_ends_at_its_sessions_expiry_with_no_sweep(start_server, 
     assert "expired" in (await socket.next("session_revoked", timeout=10))["reason"]
     await asyncio.wait_for(socket.disconnected.wait(), 2)
     assert "sweep._ended" not in await _runs(http, server)
+
+
+async def test_without_redis_held_sockets_cost_no_query_until_the_shell_ends_one(
+        start_server, clients, http, unique, tmp_path):
+    """One server on SQLite, no Redis: an idle window costs no sweep however many sockets
+    are held; `authserver users end-sessions` (another process, writing the database)
+    still ends them within a sweep or two."""
+    database_url = f"sqlite:///{tmp_path / 'swept.db'}"
+    server = start_server(database_url=database_url)
+    account = await verified_account(http, server, unique)
+    tokens = [(await login(http, server, account.username, account.password)).body["token"]
+              for _ in range(HELD)]
+    sockets = [await clients(server).connect(token=token) for token in tokens]
+    for socket in sockets:
+        await socket.next("connected")
+
+    before = await _runs(http, server)
+    await asyncio.sleep(IDLE_WINDOW)  # the window measured, not a wait for a condition
+    after = await _runs(http, server)
+    # At most the one look that follows the logins' own writes; the old sweep, ten.
+    assert after.get("sweep._ended", 0) - before.get("sweep._ended", 0) <= 1
+
+    ended = run_authserver({"DATABASE_URL": database_url, "SECRET_KEY": TEST_SECRET},
+                           "users", "end-sessions", account.username)
+    assert ended.returncode == 0, ended.stderr
+    for socket in sockets:
+        await socket.next("session_revoked", timeout=5)
