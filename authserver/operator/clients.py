@@ -8,7 +8,13 @@ import argparse
 import json
 from datetime import UTC, datetime
 
-from authserver.operator.managed import Command, bad_input_or_missing, operate, print_record
+from authserver.operator.managed import (
+    Command,
+    bad_input_or_missing,
+    operate,
+    print_listed,
+    print_record,
+)
 from authserver.operator.output import timestamp
 from authserver.services.oauth import clients, keys
 from authserver.services.oauth.clients import GRANT_TYPES, SCOPES, ClientSpec
@@ -92,18 +98,15 @@ async def _create(settings, args) -> int:
     return 0
 
 
+def _line(client: clients.Client) -> str:
+    kind = "public" if client.public else "confidential"
+    party = "first-party" if client.first_party else "third-party"
+    return (f"{client.client_id}\t{client.name}\t{kind}\t{party}\t"
+            f"{' '.join(client.grant_types)}")
+
+
 async def _list(settings, args) -> int:
-    async with operator_context(settings) as ctx:
-        found = await clients.listed(ctx)
-    for client in found:
-        if args.json:
-            print(json.dumps(client.shown()))
-            continue
-        kind = "public" if client.public else "confidential"
-        party = "first-party" if client.first_party else "third-party"
-        print(f"{client.client_id}\t{client.name}\t{kind}\t{party}\t"
-              f"{' '.join(client.grant_types)}")
-    return 0
+    return await print_listed(settings, clients.listed, args.json, _line)
 
 
 async def _show(settings, args) -> int:

@@ -45,6 +45,17 @@ async def operate(settings, work: Callable[[Context], Awaitable[T]], *,
                           status if isinstance(status, int) else status(error)) from None
 
 
+async def print_listed(settings, listed: Callable[[Context], Awaitable[list]], as_json: bool,
+                       line: Callable[[Any], str]) -> int:
+    """Every record `listed` finds: one JSON object, or its `line`, a record. A refusal
+    is not caught here (a listing has none to make)."""
+    async with operator_context(settings) as ctx:
+        found = await listed(ctx)
+    for record in found:
+        print(json.dumps(record.shown()) if as_json else line(record))
+    return 0
+
+
 def print_record(shown: dict, as_json: bool) -> None:
     """One record: a JSON object, or a `field: value` line a field (a list space-separated,
     nothing as '-')."""

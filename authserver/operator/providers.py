@@ -4,11 +4,16 @@ operator's OS user. The client secret is read from standard input (never a flag,
 the process list and shell history would keep) and stored sealed with SECRET_KEY."""
 
 import argparse
-import json
 import sys
 
-from authserver.operator.managed import Command, bad_input_or_missing, operate, print_record
-from authserver.services.operator.context import operator_caller, operator_context
+from authserver.operator.managed import (
+    Command,
+    bad_input_or_missing,
+    operate,
+    print_listed,
+    print_record,
+)
+from authserver.services.operator.context import operator_caller
 from authserver.services.providers import registry
 from authserver.services.providers.registry import ProviderSpec
 
@@ -84,14 +89,9 @@ async def _add(settings, args) -> int:
 
 
 async def _list(settings, args) -> int:
-    async with operator_context(settings) as ctx:
-        found = await registry.listed(ctx)
-    for provider in found:
-        if args.json:
-            print(json.dumps(provider.shown()))
-        else:
-            print(f"{provider.name}\t{provider.issuer}\t{provider.button_label}")
-    return 0
+    return await print_listed(
+        settings, registry.listed, args.json,
+        lambda provider: f"{provider.name}\t{provider.issuer}\t{provider.button_label}")
 
 
 async def _show(settings, args) -> int:
