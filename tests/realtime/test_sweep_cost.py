@@ -30,6 +30,23 @@ async def _runs(http, server) -> dict[str, float]:
         return _store_runs(await reply.text())
 
 
+async def _held(http, clients, server, account) -> tuple[list[str], list]:
+    """HELD sessions of the account on `server`, each with a connected socket."""
+    tokens = [(await login(http, server, account.username, account.password)).body["token"]
+              for _ in range(HELD)]
+    sockets = [await clients(server).connect(token=token) for token in tokens]
+    for socket in sockets:
+        await socket.next("connected")
+    return tokens, sockets
+
+
+async def _idle_window(http, server) -> tuple[dict[str, float], dict[str, float]]:
+    """The store's runs before and after IDLE_WINDOW in which nothing is asked of it."""
+    before = await _runs(http, server)
+    await asyncio.sleep(IDLE_WINDOW)  # the window measured, not a wait for a condition
+    return before, await _runs(http, server)
+
+
 @pytest.fixture
 def two_processes(start_server, servers):
     """Two server processes on one PostgreSQL database and one Redis channel."""
@@ -44,15 +61,8 @@ async def test_held_sockets_cost_no_query_and_end_when_revoked_elsewhere(
         two_processes, clients, http, unique):
     first, second = two_processes
     account = await verified_account(http, first, unique)
-    tokens = [(await login(http, second, account.username, account.password)).body["token"]
-              for _ in range(HELD)]
-    sockets = [await clients(second).connect(token=token) for token in tokens]
-    for socket in sockets:
-        await socket.next("connected")
-
-    before = await _runs(http, second)
-    await asyncio.sleep(IDLE_WINDOW)  # the window measured, not a wait for a condition
-    after = await _runs(http, second)
+    tokens, sockets = await _held(http, clients, second, account)
+    before, after = await _idle_window(http, second)
     # Mail and back-channel workers look for due work now and then (and the scrape reads
     # the mail backlog), however many sockets are held: nothing is asked for the sockets.
     asked = {work for work in after if after[work] != before.get(work, 0)}
@@ -92,15 +102,8 @@ async def test_without_redis_held_sockets_cost_no_query_until_the_shell_ends_one
     database_url = f"sqlite:///{tmp_path / 'swept.db'}"
     server = start_server(database_url=database_url)
     account = await verified_account(http, server, unique)
-    tokens = [(await login(http, server, account.username, account.password)).body["token"]
-              for _ in range(HELD)]
-    sockets = [await clients(server).connect(token=token) for token in tokens]
-    for socket in sockets:
-        await socket.next("connected")
-
-    before = await _runs(http, server)
-    await asyncio.sleep(IDLE_WINDOW)  # the window measured, not a wait for a condition
-    after = await _runs(http, server)
+    _, sockets = await _held(http, clients, server, account)
+    before, after = await _idle_window(http, server)
     # At most the one look that follows the logins' own writes; the old sweep, ten.
     assert after.get("sweep._ended", 0) - before.get("sweep._ended", 0) <= 1
 
