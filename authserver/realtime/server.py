@@ -5,12 +5,13 @@ A session ends live, with no query while nothing happens:
 
 - ended in this process (logout, revocation): the context's session listener;
 - ended by another process: its announcement on the Redis channel of ended sessions
-  (`EndedChannel`), heard here;
+  (`EndedChannel`), or without Redis on PostgreSQL the database's own notice
+  (`EndNotices`), heard here;
 - expired: one timer over the local sessions' expiry times (`ExpiryTimer`).
 
 What none of these carry is found by a batched pass over the database (`_sweep`): see
 `_sweep_forever` for when it runs. Without Redis on SQLite it runs only after a write to
-the database (`WriteWatch`), so held sockets cost no query while nothing happens.
+the database (`WriteWatch`): either way, held sockets cost no query while nothing happens.
 """
 
 import asyncio
@@ -28,6 +29,7 @@ from authserver.realtime.protocol import SocketServer
 from authserver.realtime.rooms import Rooms
 from authserver.services.context import Context
 from authserver.services.sessions.cache import EndedChannel
+from authserver.services.sessions.end_notices import EndNotices
 from authserver.services.sessions.sweep import WriteWatch, ended_sessions
 from contracts import events as ev
 
@@ -97,9 +99,10 @@ class RealTime:
 
         return [(r"/socket.io/", TrackedSocketHandler)]
 
-    def start(self, ended_channel: EndedChannel | None = None) -> None:
-        """Start ending sessions: with `ended_channel` (Redis), hear the others' endings on
-        it, and pass over the database only as a safety net."""
+    def start(self, ended_channel: EndedChannel | EndNotices | None = None) -> None:
+        """Start ending sessions: with `ended_channel` (Redis, or PostgreSQL's notices),
+        hear the others' endings on it, and pass over the database only as a safety
+        net."""
         interval = SWEEP_SECONDS
         watch: WriteWatch | None = WriteWatch(self.ctx.settings.database_url)
         if ended_channel is not None:
@@ -173,15 +176,15 @@ class RealTime:
         """Pass over the database every `interval` seconds, in batches of the local
         sessions.
 
-        Without Redis it is how a session ended by another process sharing the database
-        reaches this one, so it runs every SWEEP_SECONDS: on PostgreSQL each time, on
-        SQLite (`watch`) only when the database was written since the last look, and
-        once a minute besides, should a write ever go unseen. With Redis the channel
-        carries endings, and this pass runs once a minute only for what no message
-        carried: an announcement whose publish failed (Redis unreachable for the sender
-        alone, a server or `authserver users delete`), which the sender only logs.
-        Endings missed while this process's own subscription was down are caught when it
-        comes back (`_heard_again`).
+        Without Redis on SQLite it is how a session ended by another process sharing the
+        database reaches this one, so it looks every SWEEP_SECONDS, but asks the
+        database only when it was written since the last look (`watch`), and once a
+        minute besides, should a write ever go unseen. With Redis, or PostgreSQL's
+        notices, the channel carries endings, and this pass runs once a minute only for
+        what no message carried: an announcement whose publish failed (Redis unreachable
+        for the sender alone, a server or `authserver users delete`), which the sender
+        only logs. Endings missed while this process's own subscription was down are
+        caught when it comes back (`_heard_again`).
         """
         loop = asyncio.get_running_loop()
         swept = loop.time()

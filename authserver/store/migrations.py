@@ -27,6 +27,7 @@ from authserver.store.schema import (
     v15_outside_providers,
     v16_chat_sequence,
     v17_chat_seq_by_database,
+    v18_session_end_notices,
 )
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,7 @@ MIGRATIONS = (
     v15_outside_providers.apply,
     v16_chat_sequence.apply,
     v17_chat_seq_by_database.apply,
+    v18_session_end_notices.apply,
 )
 LATEST_VERSION = len(MIGRATIONS)
 

@@ -1,7 +1,8 @@
 """Sockets end with their sessions at no cost while nothing happens: with Redis, no query
 is made for held sockets; a session ended on another process ends its socket at once (the
 channel of ended sessions carries it), and an expiring one at its expiry (one timer).
-Without Redis on SQLite, the sweep asks the database only after something wrote to it."""
+Without Redis on SQLite, the sweep asks the database only after something wrote to it; on
+PostgreSQL the database itself announces each end."""
 
 import asyncio
 import re
@@ -112,3 +113,26 @@ async def test_without_redis_held_sockets_cost_no_query_until_the_shell_ends_one
     assert ended.returncode == 0, ended.stderr
     for socket in sockets:
         await socket.next("session_revoked", timeout=5)
+
+
+async def test_without_redis_on_postgresql_the_database_announces_endings(
+        start_server, servers, clients, http, unique):
+    """Two servers on one PostgreSQL database, no Redis: an idle window costs no sweep,
+    and a session revoked on one ends its socket on the other at once (the database's
+    notice carries it)."""
+    database_url = servers.database_url("postgresql")
+    first, second = (start_server("postgresql", database_url=database_url)
+                     for _ in range(2))
+    account = await verified_account(http, first, unique)
+    tokens, sockets = await _held(http, clients, second, account)
+    before, after = await _idle_window(http, second)
+    assert after.get("sweep._ended", 0) == before.get("sweep._ended", 0)
+
+    held = next(s["id"] for s in (await call(
+        http, second, "list_sessions", token=tokens[0])).body["sessions"] if s["current"])
+    revoked = await call(http, first, "revoke_session", {"session_id": held},
+                         token=account.token)
+    assert revoked.status == 200
+    await sockets[0].next("session_revoked", timeout=2)
+    await asyncio.wait_for(sockets[0].disconnected.wait(), 2)
+    assert await sockets[1].nothing("session_revoked")
