@@ -48,6 +48,19 @@ async def _idle_window(http, server) -> tuple[dict[str, float], dict[str, float]
     return before, await _runs(http, server)
 
 
+async def _revoked_elsewhere(http, first, second, account, tokens, sockets) -> None:
+    """Revoke on `first` the session of the first socket held on `second`: that socket
+    ends at once, the others stay."""
+    held = next(s["id"] for s in (await call(
+        http, second, "list_sessions", token=tokens[0])).body["sessions"] if s["current"])
+    revoked = await call(http, first, "revoke_session", {"session_id": held},
+                         token=account.token)
+    assert revoked.status == 200
+    await sockets[0].next("session_revoked", timeout=2)
+    await asyncio.wait_for(sockets[0].disconnected.wait(), 2)
+    assert await sockets[1].nothing("session_revoked")
+
+
 @pytest.fixture
 def two_processes(start_server, servers):
     """Two server processes on one PostgreSQL database and one Redis channel."""
@@ -71,14 +84,7 @@ async def test_held_sockets_cost_no_query_and_end_when_revoked_elsewhere(
                      "backchannel.claim_next", "mail_backlog._backlog"}
     assert "sweep._ended" not in after
 
-    held = next(s["id"] for s in (await call(
-        http, second, "list_sessions", token=tokens[0])).body["sessions"] if s["current"])
-    revoked = await call(http, first, "revoke_session", {"session_id": held},
-                         token=account.token)
-    assert revoked.status == 200
-    await sockets[0].next("session_revoked", timeout=2)
-    await asyncio.wait_for(sockets[0].disconnected.wait(), 2)
-    assert await sockets[1].nothing("session_revoked")
+    await _revoked_elsewhere(http, first, second, account, tokens, sockets)
 
 
 async def test_a_socket_ends_at_its_sessions_expiry_with_no_sweep(start_server, clients,
@@ -128,11 +134,4 @@ async def test_without_redis_on_postgresql_the_database_announces_endings(
     before, after = await _idle_window(http, second)
     assert after.get("sweep._ended", 0) == before.get("sweep._ended", 0)
 
-    held = next(s["id"] for s in (await call(
-        http, second, "list_sessions", token=tokens[0])).body["sessions"] if s["current"])
-    revoked = await call(http, first, "revoke_session", {"session_id": held},
-                         token=account.token)
-    assert revoked.status == 200
-    await sockets[0].next("session_revoked", timeout=2)
-    await asyncio.wait_for(sockets[0].disconnected.wait(), 2)
-    assert await sockets[1].nothing("session_revoked")
+    await _revoked_elsewhere(http, first, second, account, tokens, sockets)

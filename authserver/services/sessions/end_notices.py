@@ -43,13 +43,19 @@ class EndNotices:
             self.session_heard(int(payload))
 
     async def _listen_forever(self) -> None:
+        """Listen; when the connection cannot be made or is lost, try again every
+        RETRY_SECONDS (said once a streak, not once a second through an outage)."""
+        said = False
         while True:
             try:
                 connection = await asyncpg.connect(self._url)
-            except (OSError, asyncpg.PostgresError) as exc:
-                log.warning("cannot listen for ended sessions: %s; trying again", exc)
+            except Exception as exc:  # the task must live: an outage ends some day
+                if not said:
+                    log.warning("cannot listen for ended sessions: %s; trying again", exc)
+                said = True
                 await asyncio.sleep(RETRY_SECONDS)
                 continue
+            said = False
             try:
                 lost = asyncio.Event()
                 connection.add_termination_listener(lambda _, lost=lost: lost.set())
@@ -57,7 +63,7 @@ class EndNotices:
                 self.listening_again()  # what ended before, unheard: asked once
                 await lost.wait()
                 log.warning("the channel of ended sessions was lost; listening again")
-            except (OSError, asyncpg.PostgresError) as exc:
+            except Exception as exc:  # as above
                 log.warning("listening for ended sessions failed: %s; trying again", exc)
             finally:
                 with contextlib.suppress(Exception):
