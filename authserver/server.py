@@ -22,6 +22,7 @@ from authserver.services.context import Context
 from authserver.services.oauth import clients, keys
 from authserver.services.oauth.logout_delivery import LogoutDelivery, session_listener
 from authserver.services.sessions.cache import EndedChannel
+from authserver.services.sessions.end_notices import EndNotices
 from authserver.services.upkeep.retention import Pruner
 from authserver.settings import Settings
 from authserver.store.database import Store
@@ -94,10 +95,13 @@ async def serve(settings: Settings, sockets: list[socket.socket]) -> None:
         idle_connection_timeout=75,
     )
     http_server.add_sockets(sockets)
-    ended_channel = None
+    ended_channel: EndedChannel | EndNotices | None = None
     if settings.redis_url:
         ended_channel = EndedChannel(settings.redis_url, settings.redis_prefix,
                                      ctx.live_sessions)
+    elif store.is_postgresql:
+        ended_channel = EndNotices(settings.database_url)
+    if ended_channel is not None:
         await ended_channel.start()
     mail.start()
     logouts.start()

@@ -5,9 +5,11 @@ import asyncio
 
 import pytest
 
+from authserver.services.chat.messages import history_page, store_message
 from authserver.store.database import Store
 from authserver.store.migrations import LATEST_VERSION, migrate
 from authserver.store.models import ALL_MODELS
+from contracts.events import HistoryRequest
 from tests.need import need
 from tests.support import databases
 
@@ -144,3 +146,34 @@ def test_existing_chat_messages_are_numbered_in_the_order_they_were_stored(empty
 
     assert [tuple(row) for row in asyncio.run(run())] == [
         (1, "first"), (2, "second"), (3, "third")]
+
+
+def test_a_chat_row_written_without_a_seq_takes_the_rooms_next(empty_database):
+    """A loader's plain SQL that knows nothing of seq: the database numbers its rows after
+    the server's, one after another, and history hands them out with their places."""
+
+    async def run():
+        store = Store(empty_database)
+        try:
+            await store.run(migrate, store.is_postgresql)
+
+            def write_and_read():
+                execute = store.database.execute_sql
+                execute('INSERT INTO "user" (id, username, username_key, email, email_key, '
+                        "password_hash, is_verified, verification_attempts, created_at, role) "
+                        "VALUES (1, 'Ada', 'ada', 'ada@example.com', 'ada@example.com', "
+                        "'$2b$04$x', TRUE, 0, '2026-12-01 10:00:00', 'user')")
+                store_message(user_id=1, username="Ada", text="by the server")
+                execute("INSERT INTO chat_message (user_id, text, created_at) VALUES "
+                        "(1, 'loaded 1', '2026-12-01 10:01:00'), "
+                        "(1, 'loaded 2', '2026-12-01 10:02:00')")
+                store_message(user_id=1, username="Ada", text="by the server again")
+                return history_page(HistoryRequest(after=0))
+
+            return await store.run(write_and_read)
+        finally:
+            await store.close()
+
+    page = asyncio.run(run())
+    assert [(m.seq, m.text) for m in page.messages] == [
+        (1, "by the server"), (2, "loaded 1"), (3, "loaded 2"), (4, "by the server again")]

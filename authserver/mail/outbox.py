@@ -2,8 +2,8 @@
 
 These are synchronous data functions, run through `Store.run`. A worker claims one mail
 at a time, just before sending it, with a short lease that it renews while the send
-runs: a conditional UPDATE, so two worker processes never hold the same mail, and a
-worker that dies (kill -9) holds it only until the lease runs out, a few seconds.
+runs (store/leased_queue.py: two worker processes never hold the same mail, and a worker
+that dies, kill -9, holds it only until the lease runs out, a few seconds).
 """
 
 from datetime import datetime, timedelta
@@ -11,14 +11,13 @@ from datetime import datetime, timedelta
 from authserver.mail import sealing
 from authserver.mail.compose import Letter
 from authserver.observability.metrics import MAIL
+from authserver.store.leased_queue import FAILED, PENDING, SENDING, SENT, LeasedQueue
 from authserver.store.models import OutboxMail, utcnow
 
-PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
 LEASE_SECONDS = 4
-CANDIDATES = 5  # looked at per claim, in case another worker takes the first ones
-GIVE_UP_AFTER = timedelta(hours=24)
-FIRST_RETRY_SECONDS = 5
-MAX_RETRY_SECONDS = 300
+QUEUE = LeasedQueue(OutboxMail, lease_seconds=LEASE_SECONDS, candidates=5,
+                    first_retry_seconds=5, max_retry_seconds=300,
+                    give_up_after=timedelta(hours=24))
 
 
 def queue(letter: Letter) -> OutboxMail:
@@ -44,33 +43,8 @@ def forget_recipient(email: str) -> None:
 
 def claim_next(skip: frozenset[int] = frozenset()) -> OutboxMail | None:
     """The mail due first, now leased to this worker for LEASE_SECONDS; None if none is due.
-
-    `skip` names mails this worker must not take again (sent, but not yet marked so). A
-    mail another worker took between our SELECT and UPDATE is passed over.
-    """
-    now = utcnow()
-    query = (
-        OutboxMail.select()
-        .where(OutboxMail.status.in_([PENDING, SENDING]), OutboxMail.next_attempt_at <= now)
-        .order_by(OutboxMail.next_attempt_at, OutboxMail.id)
-        .limit(CANDIDATES)
-    )
-    if skip:
-        query = query.where(OutboxMail.id.not_in(list(skip)))
-    lease_ends = now + timedelta(seconds=LEASE_SECONDS)
-    for mail in query:
-        taken = (
-            OutboxMail.update(status=SENDING, next_attempt_at=lease_ends)
-            .where(
-                OutboxMail.id == mail.id,
-                OutboxMail.status == mail.status,
-                OutboxMail.next_attempt_at == mail.next_attempt_at,
-            )
-            .execute()
-        )
-        if taken:
-            return mail
-    return None
+    `skip` names mails this worker must not take again (sent, but not yet marked so)."""
+    return QUEUE.claim_next(skip)
 
 
 def renew_lease(mail_id: int) -> None:
@@ -90,24 +64,13 @@ def mark_sent(mail_id: int) -> None:
 
 def retry_delay(attempts: int) -> timedelta:
     """5 s, 10 s, 20 s ... doubling after each failure, never more than 5 minutes."""
-    return timedelta(seconds=min(MAX_RETRY_SECONDS, FIRST_RETRY_SECONDS * 2 ** (attempts - 1)))
+    return QUEUE.retry_delay(attempts)
 
 
 def mark_failed_attempt(mail: OutboxMail, error: str) -> str:
     """Record a failed send; returns the mail's new status (pending, or failed for good).
     A mail given up on is blanked as a sent one is: nobody will send its code now."""
-    attempts = mail.attempts + 1
-    now = utcnow()
-    status = FAILED if now - mail.created_at >= GIVE_UP_AFTER else PENDING
-    blank = {"subject": "", "body": ""} if status == FAILED else {}
-    OutboxMail.update(
-        status=status,
-        attempts=attempts,
-        last_error=error[:1000],
-        next_attempt_at=now + retry_delay(attempts),
-        **blank,
-    ).where(OutboxMail.id == mail.id).execute()
-    return status
+    return QUEUE.mark_failed_attempt(mail, error, subject="", body="")
 
 
 def give_up(mail_id: int, reason: str) -> None:
@@ -124,9 +87,4 @@ def release(mail_id: int) -> None:
 
 
 def next_due_at(skip: frozenset[int] = frozenset()) -> datetime | None:
-    query = OutboxMail.select(OutboxMail.next_attempt_at).where(
-        OutboxMail.status.in_([PENDING, SENDING])
-    )
-    if skip:
-        query = query.where(OutboxMail.id.not_in(list(skip)))
-    return query.order_by(OutboxMail.next_attempt_at).scalar()
+    return QUEUE.next_due_at(skip)

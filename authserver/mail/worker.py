@@ -4,18 +4,15 @@ It wakes when a mail is queued (or at the next retry time, or every POLL_SECONDS
 notice mail queued by another process), claims one due mail, sends it in a thread and
 settles it, then takes the next. A failure schedules a retry with backoff; nothing is
 lost across restarts because the outbox is a table, and a crashed worker's claim is
-only a few seconds' lease.
-
-Stopping is bounded: a flag ends the loop after the send in flight (which is let finish
-and be marked), and a worker that still runs when its time is up is cancelled again and
-again, since on Python 3.11 a single cancellation can be swallowed inside the
-database pool's `wait_for`.
+only a few seconds' lease. The loop, its waking and its bounded stop (the send in
+flight is let finish and be marked) are store/leased_queue.py's `LeasedWorker`.
 """
 
 import asyncio
 import contextlib
 import logging
 import threading
+from datetime import datetime
 
 from cryptography.fernet import InvalidToken
 
@@ -23,18 +20,14 @@ from authserver.errors import ServiceError
 from authserver.mail import outbox
 from authserver.observability.metrics import MAIL
 from authserver.store.database import Store
-from authserver.store.models import utcnow
+from authserver.store.leased_queue import LeasedWorker
 
 log = logging.getLogger(__name__)
 
 UNREADABLE = "sealed under another SECRET_KEY (SECRET_KEY_PREVIOUS unset)"
 
-POLL_SECONDS = 5.0
-DATABASE_RETRY_SECONDS = 1.0  # a pass the database stopped: try again soon after
 RENEW_SECONDS = 1.0  # well inside outbox.LEASE_SECONDS
 MARK_RETRY_DELAYS = (0.1, 0.3, 1.0)
-CANCEL_WAIT_SECONDS = 0.5
-CANCEL_TRIES = 10
 
 
 def _in_daemon_thread(function, *args) -> asyncio.Future:
@@ -67,72 +60,34 @@ def _in_daemon_thread(function, *args) -> asyncio.Future:
     return future
 
 
-class MailWorker:
+class MailWorker(LeasedWorker):
+    task_name = "mail-worker"
+    label = "mail worker"
+    log = log
+    # The database, not the relay: no mail is held back by it, so the pass after the
+    # database's return comes within a second.
+    DATABASE_RETRY_SECONDS = 1.0
+
     def __init__(self, store: Store, sender) -> None:
-        self.store = store
+        super().__init__(store)
         self.sender = sender
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task | None = None
-        self._stopping = False
         # Mails the relay accepted whose "sent" mark has not reached the database yet:
         # never claimed again by this process, marked as soon as the database lets us.
         self._sent_unmarked: set[int] = set()
 
-    def start(self) -> None:
-        self._task = asyncio.get_running_loop().create_task(self._run(), name="mail-worker")
-
-    def running(self) -> bool:
-        """Is the sending task alive? (Readiness asks.)"""
-        return self._task is not None and not self._task.done()
-
-    def notify(self) -> None:
-        """A mail was queued: send it now rather than at the next poll."""
-        self._wake.set()
-
     async def stop(self, grace: float) -> None:
         """Stop taking mail; let the send in flight finish and be marked within `grace`
         seconds, then make sure the task has ended (bounded repeated cancel)."""
-        if self._task is None:
-            return
-        self._stopping = True
-        self._wake.set()
-        await asyncio.wait({self._task}, timeout=grace)
-        for _ in range(CANCEL_TRIES):
-            if self._task.done():
-                break
-            log.warning("mail worker still busy after %ss; cancelling it", grace)
-            self._task.cancel()
-            await asyncio.wait({self._task}, timeout=CANCEL_WAIT_SECONDS)
-        else:
-            log.warning("mail worker would not stop; leaving it to the process exit")
+        await super().stop(grace)
         if self._sent_unmarked:
             log.warning("mail(s) %s sent but not marked so; their lease ends in %ss",
                         sorted(self._sent_unmarked), outbox.LEASE_SECONDS)
 
-    async def _run(self) -> None:
-        while not self._stopping:
-            self._wake.clear()
-            try:
-                await self.send_due()
-                wait = await self._seconds_until_next()
-            except ServiceError as exc:
-                # The database, not the relay: no mail is held back by it, so the pass
-                # after the database's return comes within a second.
-                log.warning("mail worker pass stopped: %s; trying again shortly", exc.message)
-                wait = DATABASE_RETRY_SECONDS
-            except Exception:
-                log.exception("mail worker pass failed; trying again shortly")
-                wait = POLL_SECONDS
-            if self._stopping:
-                break
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=wait)
+    async def next_due(self) -> datetime | None:
+        return await self.store.run(outbox.next_due_at, frozenset(self._sent_unmarked))
 
-    async def _seconds_until_next(self) -> float:
-        due = await self.store.run(outbox.next_due_at, frozenset(self._sent_unmarked))
-        if due is None:
-            return POLL_SECONDS
-        return min(POLL_SECONDS, max(0.05, (due - utcnow()).total_seconds()))
+    async def work_due(self) -> None:
+        await self.send_due()
 
     async def send_due(self) -> None:
         """Send every mail due now, one claim at a time, until none is left or we stop."""

@@ -5,12 +5,16 @@ OS user. A client's secret is printed once, at creation or rotation, and never a
 """
 
 import argparse
-import asyncio
 import json
-import sys
 from datetime import UTC, datetime
 
-from authserver.errors import ServiceError
+from authserver.operator.managed import (
+    Command,
+    bad_input_or_missing,
+    operate,
+    print_listed,
+    print_record,
+)
 from authserver.operator.output import timestamp
 from authserver.services.oauth import clients, keys
 from authserver.services.oauth.clients import GRANT_TYPES, SCOPES, ClientSpec
@@ -18,45 +22,25 @@ from authserver.services.operator.context import operator_caller, operator_conte
 
 
 def add_commands(commands, add_setting_flags) -> None:
-    group = commands.add_parser("clients", help="register and manage apps (OpenID clients)")
-    actions = group.add_subparsers(dest="action", required=True)
-    create = actions.add_parser("create", help="register an app; prints its secret once")
-    _spec_flags(create, creating=True)
-    create.add_argument("--json", action="store_true", help="print one JSON object")
-    add_setting_flags(create)
-    listing = actions.add_parser("list", help="list the apps")
-    listing.add_argument("--json", action="store_true", help="one JSON object per line")
-    listing.set_defaults(read_only=True)
-    add_setting_flags(listing)
-    show = actions.add_parser("show", help="show one app")
-    show.add_argument("client_id")
-    show.add_argument("--json", action="store_true")
-    show.set_defaults(read_only=True)
-    add_setting_flags(show)
-    update = actions.add_parser("update", help="change an app (lists given replace the old)")
-    update.add_argument("client_id")
-    _spec_flags(update, creating=False)
-    update.add_argument("--json", action="store_true")
-    add_setting_flags(update)
-    rotate = actions.add_parser("rotate-secret", help="a new secret; the old stops working")
-    rotate.add_argument("client_id")
-    rotate.add_argument("--json", action="store_true")
-    add_setting_flags(rotate)
-    delete = actions.add_parser("delete", help="remove an app with its grants and tokens")
-    delete.add_argument("client_id")
-    add_setting_flags(delete)
-    group.set_defaults(run=run)
+    group = Command(commands, add_setting_flags, "clients",
+                    "register and manage apps (OpenID clients)", _ACTIONS)
+    group.action("create", "register an app; prints its secret once",
+                 flags=lambda parser: _spec_flags(parser, creating=True),
+                 json_flag="print one JSON object")
+    group.action("list", "list the apps", json_flag="one JSON object per line", read_only=True)
+    group.action("show", "show one app", key="client_id", json_flag=True, read_only=True)
+    group.action("update", "change an app (lists given replace the old)", key="client_id",
+                 flags=lambda parser: _spec_flags(parser, creating=False), json_flag=True)
+    group.action("rotate-secret", "a new secret; the old stops working", key="client_id",
+                 json_flag=True)
+    group.action("delete", "remove an app with its grants and tokens", key="client_id")
 
-    key_group = commands.add_parser("keys", help="the keys that sign ID and access tokens")
-    key_actions = key_group.add_subparsers(dest="action", required=True)
-    key_list = key_actions.add_parser("list", help="list the signing keys")
-    key_list.add_argument("--json", action="store_true", help="one JSON object per line")
-    key_list.set_defaults(read_only=True)
-    add_setting_flags(key_list)
-    key_rotate = key_actions.add_parser(
-        "rotate", help="publish a new key now; it signs after OIDC_KEY_PUBLISH_SECONDS")
-    add_setting_flags(key_rotate)
-    key_group.set_defaults(run=run_keys)
+    key_group = Command(commands, add_setting_flags, "keys",
+                        "the keys that sign ID and access tokens", _KEY_ACTIONS)
+    key_group.action("list", "list the signing keys", json_flag="one JSON object per line",
+                     read_only=True)
+    key_group.action("rotate",
+                     "publish a new key now; it signs after OIDC_KEY_PUBLISH_SECONDS")
 
 
 def _spec_flags(parser: argparse.ArgumentParser, *, creating: bool) -> None:
@@ -96,88 +80,53 @@ def _spec(args) -> ClientSpec:
         id_token_seconds=args.id_token_seconds)
 
 
-def run(settings, args: argparse.Namespace) -> int:
-    return asyncio.run(_ACTIONS[args.action](settings, args))
-
-
-def run_keys(settings, args: argparse.Namespace) -> int:
-    return asyncio.run(_KEY_ACTIONS[args.action](settings, args))
-
-
-def _fail(action: str, message: str, status: int = 1) -> int:
-    print(f"clients {action}: {message}", file=sys.stderr)
-    return status
-
-
 def _print_client(client: clients.Client, as_json: bool, secret: str | None = None,
                   with_secret: bool = False) -> None:
     shown = client.shown()
     if with_secret:
         shown["client_secret"] = secret
-    if as_json:
-        print(json.dumps(shown))
-        return
-    for name, value in shown.items():
-        if isinstance(value, list):
-            value = " ".join(value) or "-"
-        print(f"{name}: {'-' if value is None else value}")
-    if with_secret and secret:
+    print_record(shown, as_json)
+    if with_secret and secret and not as_json:
         print("the secret is shown this once: keep it in the app's configuration")
 
 
 async def _create(settings, args) -> int:
-    async with operator_context(settings) as ctx:
-        try:
-            client, secret = await clients.create(ctx, _spec(args),
-                                                  operator_caller("clients create"))
-        except ServiceError as error:
-            return _fail("create", error.message, 2)
+    client, secret = await operate(
+        settings, lambda ctx: clients.create(ctx, _spec(args), operator_caller("clients create")),
+        status=2)
     _print_client(client, args.json, secret, with_secret=True)
     return 0
 
 
+def _line(client: clients.Client) -> str:
+    kind = "public" if client.public else "confidential"
+    party = "first-party" if client.first_party else "third-party"
+    return (f"{client.client_id}\t{client.name}\t{kind}\t{party}\t"
+            f"{' '.join(client.grant_types)}")
+
+
 async def _list(settings, args) -> int:
-    async with operator_context(settings) as ctx:
-        found = await clients.listed(ctx)
-    for client in found:
-        if args.json:
-            print(json.dumps(client.shown()))
-            continue
-        kind = "public" if client.public else "confidential"
-        party = "first-party" if client.first_party else "third-party"
-        print(f"{client.client_id}\t{client.name}\t{kind}\t{party}\t"
-              f"{' '.join(client.grant_types)}")
-    return 0
+    return await print_listed(settings, clients.listed, args.json, _line)
 
 
 async def _show(settings, args) -> int:
-    async with operator_context(settings) as ctx:
-        try:
-            client = await clients.show(ctx, args.client_id)
-        except ServiceError as error:
-            return _fail("show", error.message)
+    client = await operate(settings, lambda ctx: clients.show(ctx, args.client_id))
     _print_client(client, args.json)
     return 0
 
 
 async def _update(settings, args) -> int:
-    async with operator_context(settings) as ctx:
-        try:
-            client = await clients.update(ctx, args.client_id, _spec(args),
-                                          operator_caller("clients update"))
-        except ServiceError as error:
-            return _fail("update", error.message, 2 if error.status.http_status == 400 else 1)
+    client = await operate(
+        settings, lambda ctx: clients.update(ctx, args.client_id, _spec(args),
+                                             operator_caller("clients update")),
+        status=bad_input_or_missing)
     _print_client(client, args.json)
     return 0
 
 
 async def _rotate(settings, args) -> int:
-    async with operator_context(settings) as ctx:
-        try:
-            secret = await clients.rotate_secret(ctx, args.client_id,
-                                                 operator_caller("clients rotate-secret"))
-        except ServiceError as error:
-            return _fail("rotate-secret", error.message)
+    secret = await operate(settings, lambda ctx: clients.rotate_secret(
+        ctx, args.client_id, operator_caller("clients rotate-secret")))
     if args.json:
         print(json.dumps({"client_id": args.client_id, "client_secret": secret}))
     else:
@@ -187,11 +136,8 @@ async def _rotate(settings, args) -> int:
 
 
 async def _delete(settings, args) -> int:
-    async with operator_context(settings) as ctx:
-        try:
-            await clients.delete(ctx, args.client_id, operator_caller("clients delete"))
-        except ServiceError as error:
-            return _fail("delete", error.message)
+    await operate(settings, lambda ctx: clients.delete(ctx, args.client_id,
+                                                       operator_caller("clients delete")))
     print(f"deleted client {args.client_id}: its grants and tokens no longer work")
     return 0
 

@@ -4,12 +4,16 @@ operator's OS user. The client secret is read from standard input (never a flag,
 the process list and shell history would keep) and stored sealed with SECRET_KEY."""
 
 import argparse
-import asyncio
-import json
 import sys
 
-from authserver.errors import ServiceError
-from authserver.services.operator.context import operator_caller, operator_context
+from authserver.operator.managed import (
+    Command,
+    bad_input_or_missing,
+    operate,
+    print_listed,
+    print_record,
+)
+from authserver.services.operator.context import operator_caller
 from authserver.services.providers import registry
 from authserver.services.providers.registry import ProviderSpec
 
@@ -22,30 +26,17 @@ TRUST_EMAIL_HELP = (
 
 
 def add_commands(commands, add_setting_flags) -> None:
-    group = commands.add_parser("providers", help="outside OpenID Providers to sign in with")
-    actions = group.add_subparsers(dest="action", required=True)
-    add = actions.add_parser("add", help="add a provider (its client secret on stdin)")
-    _spec_flags(add, adding=True)
-    add.add_argument("--json", action="store_true", help="print one JSON object")
-    add_setting_flags(add)
-    listing = actions.add_parser("list", help="list the providers")
-    listing.add_argument("--json", action="store_true", help="one JSON object per line")
-    listing.set_defaults(read_only=True)
-    add_setting_flags(listing)
-    show = actions.add_parser("show", help="show one provider")
-    show.add_argument("provider")
-    show.add_argument("--json", action="store_true")
-    show.set_defaults(read_only=True)
-    add_setting_flags(show)
-    update = actions.add_parser("update", help="change a provider (given flags only)")
-    update.add_argument("provider")
-    _spec_flags(update, adding=False)
-    update.add_argument("--json", action="store_true")
-    add_setting_flags(update)
-    remove = actions.add_parser("remove", help="remove a provider and its accounts' links")
-    remove.add_argument("provider")
-    add_setting_flags(remove)
-    group.set_defaults(run=run)
+    group = Command(commands, add_setting_flags, "providers",
+                    "outside OpenID Providers to sign in with", _ACTIONS)
+    group.action("add", "add a provider (its client secret on stdin)",
+                 flags=lambda parser: _spec_flags(parser, adding=True),
+                 json_flag="print one JSON object")
+    group.action("list", "list the providers", json_flag="one JSON object per line",
+                 read_only=True)
+    group.action("show", "show one provider", key="provider", json_flag=True, read_only=True)
+    group.action("update", "change a provider (given flags only)", key="provider",
+                 flags=lambda parser: _spec_flags(parser, adding=False), json_flag=True)
+    group.action("remove", "remove a provider and its accounts' links", key="provider")
 
 
 def _spec_flags(parser: argparse.ArgumentParser, *, adding: bool) -> None:
@@ -87,76 +78,41 @@ def _spec(args) -> ProviderSpec:
         trust_email=args.trust_email, trust_amr=args.trust_amr)
 
 
-def run(settings, args: argparse.Namespace) -> int:
-    return asyncio.run(_ACTIONS[args.action](settings, args))
-
-
-def _fail(action: str, message: str, status: int = 1) -> int:
-    print(f"providers {action}: {message}", file=sys.stderr)
-    return status
-
-
-def _print(provider: registry.Provider, as_json: bool) -> None:
-    shown = provider.shown()
-    if as_json:
-        print(json.dumps(shown))
-        return
-    for name, value in shown.items():
-        print(f"{name}: {' '.join(value) if isinstance(value, list) else value}")
-
-
 async def _add(settings, args) -> int:
     spec = _spec(args)
-    async with operator_context(settings) as ctx:
-        try:
-            provider = await registry.add(ctx, spec, operator_caller("providers add"))
-        except ServiceError as error:
-            return _fail("add", error.message, 2)
-    _print(provider, args.json)
+    provider = await operate(
+        settings, lambda ctx: registry.add(ctx, spec, operator_caller("providers add")), status=2)
+    print_record(provider.shown(), args.json)
     if provider.trust_email and not args.json:
         print("warning: --trust-email links accounts by address alone; see --help")
     return 0
 
 
 async def _list(settings, args) -> int:
-    async with operator_context(settings) as ctx:
-        found = await registry.listed(ctx)
-    for provider in found:
-        if args.json:
-            print(json.dumps(provider.shown()))
-        else:
-            print(f"{provider.name}\t{provider.issuer}\t{provider.button_label}")
-    return 0
+    return await print_listed(
+        settings, registry.listed, args.json,
+        lambda provider: f"{provider.name}\t{provider.issuer}\t{provider.button_label}")
 
 
 async def _show(settings, args) -> int:
-    async with operator_context(settings) as ctx:
-        try:
-            provider = await registry.show(ctx, args.provider)
-        except ServiceError as error:
-            return _fail("show", error.message)
-    _print(provider, args.json)
+    provider = await operate(settings, lambda ctx: registry.show(ctx, args.provider))
+    print_record(provider.shown(), args.json)
     return 0
 
 
 async def _update(settings, args) -> int:
     spec = _spec(args)
-    async with operator_context(settings) as ctx:
-        try:
-            provider = await registry.update(ctx, args.provider, spec,
-                                             operator_caller("providers update"))
-        except ServiceError as error:
-            return _fail("update", error.message, 2 if error.status.http_status == 400 else 1)
-    _print(provider, args.json)
+    provider = await operate(
+        settings, lambda ctx: registry.update(ctx, args.provider, spec,
+                                              operator_caller("providers update")),
+        status=bad_input_or_missing)
+    print_record(provider.shown(), args.json)
     return 0
 
 
 async def _remove(settings, args) -> int:
-    async with operator_context(settings) as ctx:
-        try:
-            await registry.remove(ctx, args.provider, operator_caller("providers remove"))
-        except ServiceError as error:
-            return _fail("remove", error.message)
+    await operate(settings, lambda ctx: registry.remove(ctx, args.provider,
+                                                        operator_caller("providers remove")))
     print(f"removed provider {args.provider}: its links no longer sign anyone in")
     return 0
 

@@ -5,13 +5,16 @@ A session ends live, with no query while nothing happens:
 
 - ended in this process (logout, revocation): the context's session listener;
 - ended by another process: its announcement on the Redis channel of ended sessions
-  (`EndedChannel`), heard here;
+  (`EndedChannel`), or without Redis on PostgreSQL the database's own notice
+  (`EndNotices`), heard here;
 - expired: one timer over the local sessions' expiry times (`ExpiryTimer`).
 
 An account's role reaches its sockets the same way: changed in this process, the context's
 user listener; in another (a worker, `users grant-admin|revoke-admin`), its announcement
 on the same channel. What none of these carry is found by a batched pass over the
-database (`_sweep`): see `_sweep_forever` for when it runs.
+database (`_sweep`): see `_sweep_forever` for when it runs. Without Redis on SQLite it runs
+only after a write to the database (`WriteWatch`): either way, held sockets cost no query
+while nothing happens.
 """
 
 import asyncio
@@ -32,14 +35,15 @@ from authserver.services.admin.roles import ADMIN, role_of
 from authserver.services.chat import gate
 from authserver.services.context import Context
 from authserver.services.sessions.cache import EndedChannel
-from authserver.services.sessions.sweep import ended_sessions
+from authserver.services.sessions.end_notices import EndNotices
+from authserver.services.sessions.sweep import WriteWatch, ended_sessions
 from contracts import events as ev
 
 log = logging.getLogger(__name__)
 
 MAX_SOCKET_MESSAGE = 64 * 1024
 SWEEP_SECONDS = 0.5  # without Redis, the database is the only channel between processes
-SAFETY_SWEEP_SECONDS = 60.0  # with Redis, for endings no message carried
+SAFETY_SWEEP_SECONDS = 60.0  # for endings no message (or, on SQLite, no write seen) carried
 GOING_AWAY = 1001  # the WebSocket close code of a server that is stopping
 CLOSE_WAIT_SECONDS = 2.0
 
@@ -102,16 +106,21 @@ class RealTime:
 
         return [(r"/socket.io/", TrackedSocketHandler)]
 
-    def start(self, ended_channel: EndedChannel | None = None) -> None:
-        """Start ending sessions: with `ended_channel` (Redis), hear the others' endings on
-        it, and pass over the database only as a safety net."""
+    def start(self, ended_channel: EndedChannel | EndNotices | None = None) -> None:
+        """Start ending sessions: with `ended_channel` (Redis, or PostgreSQL's notices),
+        hear the others' endings on it, and pass over the database only as a safety
+        net."""
         interval = SWEEP_SECONDS
+        watch: WriteWatch | None = WriteWatch(self.ctx.settings.database_url)
         if ended_channel is not None:
             ended_channel.session_heard = self._heard_ended
             ended_channel.user_heard = self._heard_changed
             ended_channel.listening_again = self._heard_again
-            interval = SAFETY_SWEEP_SECONDS
-        self._sweeper = asyncio.get_running_loop().create_task(self._sweep_forever(interval))
+            interval, watch = SAFETY_SWEEP_SECONDS, None
+        elif watch is not None and not watch.known:
+            watch = None
+        self._sweeper = asyncio.get_running_loop().create_task(
+            self._sweep_forever(interval, watch))
         asyncio.get_running_loop().create_task(self.presence.start())
 
     async def close_sockets(self) -> None:
@@ -187,20 +196,28 @@ class RealTime:
         database once."""
         self.ctx.after_reply(self._sweep_safely())
 
-    async def _sweep_forever(self, interval: float) -> None:
+    async def _sweep_forever(self, interval: float, watch: WriteWatch | None) -> None:
         """Pass over the database every `interval` seconds, in batches of the local
         sessions.
 
-        Without Redis it is how a session ended by another process sharing the database
-        reaches this one, so it runs every SWEEP_SECONDS. With Redis the channel carries
-        endings, and this pass runs once a minute only for what no message carried: an
-        announcement whose publish failed (Redis unreachable for the sender alone, a
-        server or `authserver users delete`), which the sender only logs. Endings missed
-        while this process's own subscription was down are caught when it comes back
-        (`_heard_again`).
+        Without Redis on SQLite it is how a session ended by another process sharing the
+        database reaches this one, so it looks every SWEEP_SECONDS, but asks the
+        database only when it was written since the last look (`watch`), and once a
+        minute besides, should a write ever go unseen. With Redis, or PostgreSQL's
+        notices, the channel carries endings, and this pass runs once a minute only for
+        what no message carried: an announcement whose publish failed (Redis unreachable
+        for the sender alone, a server or `authserver users delete`), which the sender
+        only logs. Endings missed while this process's own subscription was down are
+        caught when it comes back (`_heard_again`).
         """
+        loop = asyncio.get_running_loop()
+        swept = loop.time()
         while True:
             await asyncio.sleep(interval)
+            if (watch is not None and not watch.written()
+                    and loop.time() - swept < SAFETY_SWEEP_SECONDS):
+                continue
+            swept = loop.time()
             await self._sweep_safely()
 
     async def _sweep_safely(self) -> None:

@@ -26,6 +26,8 @@ from authserver.store.schema import (
     v14_never_reused_ids,
     v15_outside_providers,
     v16_chat_sequence,
+    v17_chat_seq_by_database,
+    v18_session_end_notices,
 )
 
 log = logging.getLogger(__name__)
@@ -50,6 +52,8 @@ MIGRATIONS = (
     v14_never_reused_ids.apply,
     v15_outside_providers.apply,
     v16_chat_sequence.apply,
+    v17_chat_seq_by_database.apply,
+    v18_session_end_notices.apply,
 )
 LATEST_VERSION = len(MIGRATIONS)
 

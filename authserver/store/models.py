@@ -273,7 +273,9 @@ class ChatMessage(BaseModel):
     user = ForeignKeyField(User, backref="chat_messages", on_delete="CASCADE")
     text = TextField()
     created_at = DateTimeField(default=utcnow)
-    # its place in the room (the seed has one room); null only for rows written by plain SQL
+    # Its place in the room (the seed has one room). Nullable in the table, so plain SQL
+    # may leave it out, but never null once written: the database numbers such a row as
+    # it is inserted (schema version 17).
     seq = IntegerField(unique=True, null=True)
 
     class Meta:

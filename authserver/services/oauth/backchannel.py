@@ -10,7 +10,8 @@ after it where the session ends alone. The worker in `logout_delivery.py` POSTs 
 with retries and backoff; a restart loses none.
 
 These are data functions, run through `Store.run`. Claims take a lease with a conditional
-UPDATE, as the mail outbox does, so two workers never post the same token together.
+UPDATE, as the mail outbox does (store/leased_queue.py), so two workers never post the
+same token together.
 """
 
 import secrets
@@ -23,17 +24,17 @@ from joserfc import jwt
 from peewee import fn
 
 from authserver.services.oauth import claims, keys
+from authserver.store.leased_queue import FAILED as FAILED  # the status logout_delivery reads
+from authserver.store.leased_queue import PENDING, SENT, LeasedQueue
 from authserver.store.models import BackchannelLogout, OAuthClient, OAuthGrant, User, utcnow
 
-PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
 EVENT = "http://schemas.openid.net/event/backchannel-logout"
 TOKEN_SECONDS = 120
 # Longer than a POST may take (logout_delivery.POST_TIMEOUT_SECONDS): no renewal needed.
 LEASE_SECONDS = 30
-CANDIDATES = 5
-FIRST_RETRY_SECONDS = 2
-MAX_RETRY_SECONDS = 600
-GIVE_UP_AFTER = timedelta(hours=24)
+QUEUE = LeasedQueue(BackchannelLogout, lease_seconds=LEASE_SECONDS, candidates=5,
+                    first_retry_seconds=2, max_retry_seconds=600,
+                    give_up_after=timedelta(hours=24))
 
 
 def _owed(condition) -> None:
@@ -90,20 +91,7 @@ def logout_token(secret_key: str, issuer: str, row: BackchannelLogout) -> str:
 
 def claim_next() -> BackchannelLogout | None:
     """The delivery due first, leased to this worker for LEASE_SECONDS; None if none."""
-    now = utcnow()
-    query = (BackchannelLogout.select()
-             .where(BackchannelLogout.status.in_([PENDING, SENDING]),
-                    BackchannelLogout.next_attempt_at <= now)
-             .order_by(BackchannelLogout.next_attempt_at, BackchannelLogout.id)
-             .limit(CANDIDATES))
-    lease_ends = now + timedelta(seconds=LEASE_SECONDS)
-    for row in query:
-        taken = BackchannelLogout.update(status=SENDING, next_attempt_at=lease_ends).where(
-            BackchannelLogout.id == row.id, BackchannelLogout.status == row.status,
-            BackchannelLogout.next_attempt_at == row.next_attempt_at).execute()
-        if taken:
-            return row
-    return None
+    return QUEUE.claim_next()
 
 
 def mark_sent(delivery_id: int) -> None:
@@ -113,22 +101,14 @@ def mark_sent(delivery_id: int) -> None:
 
 def retry_delay(attempts: int) -> timedelta:
     """2 s, 4 s, 8 s ... doubling after each failure, never more than 10 minutes."""
-    return timedelta(seconds=min(MAX_RETRY_SECONDS, FIRST_RETRY_SECONDS * 2 ** (attempts - 1)))
+    return QUEUE.retry_delay(attempts)
 
 
 def mark_failed_attempt(row: BackchannelLogout, error: str) -> str:
     """Record a failed POST; the row's new status (pending, or failed for good after a
     day: an app that long away has ended its sessions by itself)."""
-    attempts = row.attempts + 1
-    now = utcnow()
-    status = FAILED if now - row.created_at >= GIVE_UP_AFTER else PENDING
-    BackchannelLogout.update(status=status, attempts=attempts, last_error=error[:1000],
-                             next_attempt_at=now + retry_delay(attempts)).where(
-        BackchannelLogout.id == row.id).execute()
-    return status
+    return QUEUE.mark_failed_attempt(row, error)
 
 
 def next_due_at() -> datetime | None:
-    return (BackchannelLogout.select(BackchannelLogout.next_attempt_at)
-            .where(BackchannelLogout.status.in_([PENDING, SENDING]))
-            .order_by(BackchannelLogout.next_attempt_at).scalar())
+    return QUEUE.next_due_at()

@@ -2,32 +2,28 @@
 backchannel.py holds the queue).
 
 It wakes when a token is queued in this process (or at the next retry time, or every
-POLL_SECONDS to notice rows queued by another process), claims one due row, signs its
+POLL_SECONDS to notice rows queued by another process: store/leased_queue.py's
+`LeasedWorker`, as the mail worker), claims one due row, signs its
 token and POSTs it as a form (`logout_token=...`, section 2.5) with aiohttp: never on the
 loop's time, within POST_TIMEOUT_SECONDS, and never following a redirect (a redirect is
 not an answer, and would carry the token elsewhere). A 2xx settles the row; anything
 else schedules a retry with backoff.
 """
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
+from datetime import datetime
 
 import aiohttp
 
-from authserver.errors import ServiceError
 from authserver.services.oauth import backchannel
 from authserver.settings import Settings
 from authserver.store.database import Store
-from authserver.store.models import utcnow
+from authserver.store.leased_queue import LeasedWorker
 
 log = logging.getLogger(__name__)
 
-POLL_SECONDS = 5.0
 POST_TIMEOUT_SECONDS = 10.0
-CANCEL_WAIT_SECONDS = 0.5
-CANCEL_TRIES = 10
 
 
 def issuer(settings: Settings) -> str:
@@ -38,64 +34,34 @@ def issuer(settings: Settings) -> str:
     return f"http://127.0.0.1:{settings.port}"
 
 
-class LogoutDelivery:
+class LogoutDelivery(LeasedWorker):
+    task_name = "backchannel-logout"
+    label = "logout delivery"
+    log = log
+
     def __init__(self, store: Store, settings: Settings) -> None:
-        self.store, self.settings = store, settings
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task | None = None
-        self._stopping = False
+        super().__init__(store)
+        self.settings = settings
         self._http: aiohttp.ClientSession | None = None
-
-    def start(self) -> None:
-        self._task = asyncio.get_running_loop().create_task(self._run(),
-                                                            name="backchannel-logout")
-
-    def notify(self) -> None:
-        """A token was queued: deliver it now rather than at the next poll."""
-        self._wake.set()
 
     async def stop(self, grace: float) -> None:
         """Stop claiming; let the POST in flight finish within `grace`, then make sure the
-        task has ended (bounded repeated cancel, as the mail worker does). A row cut off
-        is delivered after its lease, by whichever worker runs then."""
-        if self._task is None:
-            return
-        self._stopping = True
-        self._wake.set()
-        await asyncio.wait({self._task}, timeout=grace)
-        for _ in range(CANCEL_TRIES):
-            if self._task.done():
-                break
-            self._task.cancel()
-            await asyncio.wait({self._task}, timeout=CANCEL_WAIT_SECONDS)
+        task has ended. A row cut off is delivered after its lease, by whichever worker
+        runs then."""
+        await super().stop(grace)
         if self._http is not None:
             await self._http.close()
 
     async def _run(self) -> None:
         timeout = aiohttp.ClientTimeout(total=POST_TIMEOUT_SECONDS)
         self._http = aiohttp.ClientSession(timeout=timeout)
-        while not self._stopping:
-            self._wake.clear()
-            try:
-                await self.deliver_due()
-                wait = await self._seconds_until_next()
-            except ServiceError as exc:
-                log.warning("logout delivery pass stopped: %s; trying again shortly",
-                            exc.message)
-                wait = POLL_SECONDS
-            except Exception:
-                log.exception("logout delivery pass failed; trying again shortly")
-                wait = POLL_SECONDS
-            if self._stopping:
-                break
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=wait)
+        await super()._run()
 
-    async def _seconds_until_next(self) -> float:
-        due = await self.store.run(backchannel.next_due_at)
-        if due is None:
-            return POLL_SECONDS
-        return min(POLL_SECONDS, max(0.05, (due - utcnow()).total_seconds()))
+    async def next_due(self) -> datetime | None:
+        return await self.store.run(backchannel.next_due_at)
+
+    async def work_due(self) -> None:
+        await self.deliver_due()
 
     async def deliver_due(self) -> None:
         while not self._stopping:
