@@ -9,8 +9,9 @@ deleted (its account deleted, a cascade included), and the servers LISTEN
 transaction rolls back. Sessions that had expired already say nothing: each server's timer
 ended their sockets. An account's role that changes says `user:<id>` on the same channel,
 as the Redis channel does, so its sockets join or leave the admins' room at once (the
-operator's `users grant-admin|revoke-admin` included). SQLite has no such channel (services/sessions/sweep.py watches its
-files instead), so this version changes nothing there.
+operator's `users grant-admin|revoke-admin` included). SQLite has no such channel
+(services/sessions/sweep.py watches its files instead), so this version changes nothing
+there.
 """
 
 from peewee import SqliteDatabase
