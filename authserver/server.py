@@ -100,7 +100,7 @@ async def serve(settings: Settings, sockets: list[socket.socket]) -> None:
         ended_channel = EndedChannel(settings.redis_url, settings.redis_prefix,
                                      ctx.live_sessions)
     elif store.is_postgresql:
-        ended_channel = EndNotices(settings.database_url)
+        ended_channel = EndNotices(settings.database_url, store.origin)
     if ended_channel is not None:
         await ended_channel.start()
     mail.start()

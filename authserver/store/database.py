@@ -8,6 +8,8 @@ that then waits 250 ms on bcrypt holds no connection meanwhile.
 import asyncio
 import contextlib
 import logging
+import os
+import secrets
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -99,7 +101,7 @@ SQLITE_PRAGMAS = (
 )
 
 
-def _connect(database_url: str):
+def _connect(database_url: str, origin: str):
     path = sqlite_path(database_url)
     if path is not None:
         if path != ":memory:":
@@ -114,7 +116,10 @@ def _connect(database_url: str):
         database_url = "postgresql://" + database_url[len("postgres://"):]
     # No floor of idle connections: asyncpg would restore one in the background during an
     # outage, logging a traceback a second; requests already say "unavailable" (a 503).
-    return _PostgresqlDatabase(database_url, pool_size=20, pool_min_size=0)
+    # `origin` names this process's connections (application_name): the database's
+    # notices of ended sessions say which process ended one (schema version 18).
+    return _PostgresqlDatabase(database_url, pool_size=20, pool_min_size=0,
+                               server_settings={"application_name": origin})
 
 
 def work_name(function: Callable) -> str:
@@ -129,7 +134,10 @@ class Store:
     """One database, bound to the models, used through `run`."""
 
     def __init__(self, database_url: str) -> None:
-        self.database = _connect(database_url)
+        self.origin = f"authserver-{os.getpid()}-{secrets.token_hex(4)}"
+        """This store's name for itself where the database shows it (PostgreSQL's
+        application_name), made in the process that uses it (after a fork)."""
+        self.database = _connect(database_url, self.origin)
         self.is_postgresql = isinstance(self.database, AsyncPostgresqlDatabase)
         database_proxy.initialize(self.database)
         self.ping = Coalesced(self._ping)

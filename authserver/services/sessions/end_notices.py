@@ -4,7 +4,10 @@ between servers that share a PostgreSQL database without Redis.
 One connection of its own LISTENs (asyncpg; the store's pool is for work, and a LISTEN
 holds its connection for good). Each notice names a session that another process, or
 this one, has just ended; the socket layer ends its sockets on it (`session_heard`); or,
-as `user:<id>`, an account whose role changed (`user_heard`), as on the Redis channel. A
+as `user:<id>`, an account whose role changed (`user_heard`), as on the Redis channel.
+Each notice names the process that made it (its connection's application_name): this
+server's own are skipped, since the service that ended the session told its sockets why
+("your password was reset") and the notice, sent at the commit, would beat it. A
 notice sent while the connection was down is lost, so once listening again it says so
 (`listening_again`, at the first connection too) and the socket layer asks the database
 once, as it does when Redis comes back (realtime/server.py).
@@ -24,8 +27,9 @@ RETRY_SECONDS = 1.0
 
 
 class EndNotices:
-    def __init__(self, database_url: str) -> None:
+    def __init__(self, database_url: str, origin: str) -> None:
         self._url = database_url
+        self._origin = origin  # this server's application_name: its own notices are skipped
         self._listener: asyncio.Task | None = None
         self.session_heard: Callable[[int], None] = lambda session_id: None
         self.user_heard: Callable[[int], None] = lambda user_id: None
@@ -41,7 +45,10 @@ class EndNotices:
                 await self._listener
 
     def _heard(self, connection, pid: int, channel: str, payload: str) -> None:
-        kind, _, ident = payload.rpartition(":")
+        what, _, origin = payload.partition(" ")
+        if origin == self._origin:  # ended here: this server told its sockets why already
+            return
+        kind, _, ident = what.rpartition(":")
         if not ident.isdigit():
             return
         if kind == "user":

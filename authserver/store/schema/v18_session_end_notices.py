@@ -5,13 +5,16 @@ sessions but the database itself, which each asked every half second while it he
 sockets. Now the database announces each end as it commits: a trigger NOTIFYs
 `authserver_sessions_ended` with the session's id when a live session is revoked or
 deleted (its account deleted, a cascade included), and the servers LISTEN
-(services/sessions/end_notices.py). A NOTIFY is delivered at commit, and not at all if the
-transaction rolls back. Sessions that had expired already say nothing: each server's timer
-ended their sockets. An account's role that changes says `user:<id>` on the same channel,
-as the Redis channel does, so its sockets join or leave the admins' room at once (the
-operator's `users grant-admin|revoke-admin` included). SQLite has no such channel
-(services/sessions/sweep.py watches its files instead), so this version changes nothing
-there.
+(services/sessions/end_notices.py). A NOTIFY is delivered at commit, and not at all if
+the transaction rolls back. Sessions that had expired already say nothing: each server's
+timer ended their sockets. An account's role that changes says `user:<id>` on the same
+channel, as the Redis channel does, so its sockets join or leave the admins' room at once
+(the operator's `users grant-admin|revoke-admin` included).
+
+Each notice names, after the id, the connection's `application_name`, which each server
+sets to a name of its own: the server that ended a session told its own sockets why, and
+takes no notice of its own. SQLite has no such channel (services/sessions/sweep.py
+watches its files instead), so this version changes nothing there.
 """
 
 from peewee import SqliteDatabase
@@ -21,11 +24,13 @@ _FUNCTION = """
     BEGIN
         IF TG_OP = 'DELETE' THEN
             IF OLD.revoked_at IS NULL AND OLD.expires_at > (now() AT TIME ZONE 'utc') THEN
-                PERFORM pg_notify('authserver_sessions_ended', OLD.id::text);
+                PERFORM pg_notify('authserver_sessions_ended',
+                                  OLD.id::text || ' ' || current_setting('application_name'));
             END IF;
             RETURN OLD;
         END IF;
-        PERFORM pg_notify('authserver_sessions_ended', NEW.id::text);
+        PERFORM pg_notify('authserver_sessions_ended',
+                          NEW.id::text || ' ' || current_setting('application_name'));
         RETURN NEW;
     END
     $$
@@ -45,7 +50,8 @@ _ON_DELETE = """
 _ROLE_FUNCTION = """
     CREATE FUNCTION user_role_notice() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-        PERFORM pg_notify('authserver_sessions_ended', 'user:' || NEW.id::text);
+        PERFORM pg_notify('authserver_sessions_ended',
+                          'user:' || NEW.id::text || ' ' || current_setting('application_name'));
         RETURN NEW;
     END
     $$
