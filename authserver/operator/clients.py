@@ -6,12 +6,10 @@ OS user. A client's secret is printed once, at creation or rotation, and never a
 
 import argparse
 import asyncio
-import json
-import sys
 from datetime import UTC, datetime
 
 from authserver.errors import ServiceError
-from authserver.operator.output import timestamp
+from authserver.operator.output import say, say_json, say_row, timestamp
 from authserver.services.oauth import clients, keys
 from authserver.services.oauth.clients import GRANT_TYPES, SCOPES, ClientSpec
 from authserver.services.operator.context import operator_caller, operator_context
@@ -105,7 +103,7 @@ def run_keys(settings, args: argparse.Namespace) -> int:
 
 
 def _fail(action: str, message: str, status: int = 1) -> int:
-    print(f"clients {action}: {message}", file=sys.stderr)
+    say(f"clients {action}: {message}", err=True)
     return status
 
 
@@ -115,14 +113,14 @@ def _print_client(client: clients.Client, as_json: bool, secret: str | None = No
     if with_secret:
         shown["client_secret"] = secret
     if as_json:
-        print(json.dumps(shown))
+        say_json(shown)
         return
     for name, value in shown.items():
         if isinstance(value, list):
             value = " ".join(value) or "-"
-        print(f"{name}: {'-' if value is None else value}")
+        say(f"{name}: {'-' if value is None else value}")
     if with_secret and secret:
-        print("the secret is shown this once: keep it in the app's configuration")
+        say("the secret is shown this once: keep it in the app's configuration")
 
 
 async def _create(settings, args) -> int:
@@ -141,12 +139,11 @@ async def _list(settings, args) -> int:
         found = await clients.listed(ctx)
     for client in found:
         if args.json:
-            print(json.dumps(client.shown()))
+            say_json(client.shown())
             continue
         kind = "public" if client.public else "confidential"
         party = "first-party" if client.first_party else "third-party"
-        print(f"{client.client_id}\t{client.name}\t{kind}\t{party}\t"
-              f"{' '.join(client.grant_types)}")
+        say_row(client.client_id, client.name, kind, party, " ".join(client.grant_types))
     return 0
 
 
@@ -179,10 +176,10 @@ async def _rotate(settings, args) -> int:
         except ServiceError as error:
             return _fail("rotate-secret", error.message)
     if args.json:
-        print(json.dumps({"client_id": args.client_id, "client_secret": secret}))
+        say_json({"client_id": args.client_id, "client_secret": secret})
     else:
-        print(f"client_secret: {secret}\nthe old secret no longer works; this one is "
-              "shown this once")
+        say(f"client_secret: {secret}")
+        say("the old secret no longer works; this one is shown this once")
     return 0
 
 
@@ -192,7 +189,7 @@ async def _delete(settings, args) -> int:
             await clients.delete(ctx, args.client_id, operator_caller("clients delete"))
         except ServiceError as error:
             return _fail("delete", error.message)
-    print(f"deleted client {args.client_id}: its grants and tokens no longer work")
+    say(f"deleted client {args.client_id}: its grants and tokens no longer work")
     return 0
 
 
@@ -213,16 +210,16 @@ async def _keys_list(settings, args) -> int:
     for info in found:
         row = _key_row(info)
         if args.json:
-            print(json.dumps(row))
+            say_json(row)
         else:
-            print("\t".join(str(row[name] or "-") for name in row))
+            say_row(*(row[name] or "-" for name in row))
     return 0
 
 
 async def _keys_rotate(settings, args) -> int:
     async with operator_context(settings) as ctx:
         info = await keys.rotate(ctx, operator_caller("keys rotate"))
-    print(f"published key {info.kid}; it signs from {timestamp(info.signs_from)}")
+    say(f"published key {info.kid}; it signs from {timestamp(info.signs_from)}")
     return 0
 
 

@@ -5,10 +5,10 @@ the process list and shell history would keep) and stored sealed with SECRET_KEY
 
 import argparse
 import asyncio
-import json
 import sys
 
 from authserver.errors import ServiceError
+from authserver.operator.output import say, say_json, say_row
 from authserver.services.operator.context import operator_caller, operator_context
 from authserver.services.providers import registry
 from authserver.services.providers.registry import ProviderSpec
@@ -92,17 +92,17 @@ def run(settings, args: argparse.Namespace) -> int:
 
 
 def _fail(action: str, message: str, status: int = 1) -> int:
-    print(f"providers {action}: {message}", file=sys.stderr)
+    say(f"providers {action}: {message}", err=True)
     return status
 
 
 def _print(provider: registry.Provider, as_json: bool) -> None:
     shown = provider.shown()
     if as_json:
-        print(json.dumps(shown))
+        say_json(shown)
         return
     for name, value in shown.items():
-        print(f"{name}: {' '.join(value) if isinstance(value, list) else value}")
+        say(f"{name}: {' '.join(value) if isinstance(value, list) else value}")
 
 
 async def _add(settings, args) -> int:
@@ -114,7 +114,7 @@ async def _add(settings, args) -> int:
             return _fail("add", error.message, 2)
     _print(provider, args.json)
     if provider.trust_email and not args.json:
-        print("warning: --trust-email links accounts by address alone; see --help")
+        say("warning: --trust-email links accounts by address alone; see --help")
     return 0
 
 
@@ -123,9 +123,9 @@ async def _list(settings, args) -> int:
         found = await registry.listed(ctx)
     for provider in found:
         if args.json:
-            print(json.dumps(provider.shown()))
+            say_json(provider.shown())
         else:
-            print(f"{provider.name}\t{provider.issuer}\t{provider.button_label}")
+            say_row(provider.name, provider.issuer, provider.button_label)
     return 0
 
 
@@ -157,7 +157,7 @@ async def _remove(settings, args) -> int:
             await registry.remove(ctx, args.provider, operator_caller("providers remove"))
         except ServiceError as error:
             return _fail("remove", error.message)
-    print(f"removed provider {args.provider}: its links no longer sign anyone in")
+    say(f"removed provider {args.provider}: its links no longer sign anyone in")
     return 0
 
 
