@@ -1,8 +1,9 @@
 """The proof a credential change carries in its own request (issue 28): the current
 password, asked for as always; an account with no password (made through an outside
 provider, or passkey-only) gives a code from its authenticator app instead. A passkey
-cannot be used from the terminal: an account with neither password nor app is sent to
-the web UI, where the browser asks for one of its passkeys."""
+cannot be used from the terminal, nor a sign-in at a provider: an account with neither
+password nor app is sent to the web UI, where the browser asks for one of its passkeys or
+the Account view signs it in again at its provider ("Confirm with ...")."""
 
 from cli.context import Context
 from cli.errors import Refused
@@ -12,7 +13,8 @@ from contracts.messages import Empty
 
 APP_CODE_LABEL = "Code from your authenticator app (this account has no password)"
 PASSKEY_ONLY = ("this account has no password and no authenticator app: prove it is you "
-                "with one of your passkeys, in the web UI")
+                "in the web UI, with one of your passkeys or by signing in again at your "
+                "provider (\"Confirm with ...\" in the Account view)")
 
 
 async def has_password(ctx: Context) -> bool:

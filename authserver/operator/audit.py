@@ -8,13 +8,11 @@ one object per line. `--follow` keeps printing new events as they are written, l
 
 import argparse
 import asyncio
-import json
 import re
-import sys
 from datetime import timedelta
 
 from authserver.errors import ServiceError
-from authserver.operator.output import timestamp
+from authserver.operator.output import say, say_json, say_row, timestamp
 from authserver.services.operator.audit_trail import PAGE, events_after
 from authserver.services.operator.context import operator_context
 
@@ -43,35 +41,28 @@ def add_commands(commands, add_setting_flags) -> None:
     audit.set_defaults(run=run, read_only=True)
 
 
-def line(event) -> str:
-    """One event as a tab-separated line; control characters from clients are escaped."""
-    fields = (
-        timestamp(event.created_at),
-        event.event,
-        event.username or "-",
-        event.ip,
-        event.user_agent or "-",
-        event.detail or "",
-    )
-    return "\t".join(field.encode("unicode_escape").decode("ascii") for field in fields)
+def say_event(event) -> None:
+    """One event as a tab-separated line; what clients wrote is escaped by `say_row`."""
+    say_row(timestamp(event.created_at), event.event, event.username or "-", event.ip,
+            event.user_agent or "-", event.detail or "", flush=True)
 
 
-def as_json(event) -> str:
-    return json.dumps({
+def say_event_json(event) -> None:
+    say_json({
         "id": event.id, "time": timestamp(event.created_at, iso=True), "event": event.event,
         "user_id": event.user_id, "username": event.username, "ip": event.ip,
         "user_agent": event.user_agent, "detail": event.detail,
-    })
+    }, flush=True)
 
 
 async def _show(settings, args) -> int:
     last_id = 0
-    render = as_json if args.json else line
+    render = say_event_json if args.json else say_event
     async with operator_context(settings) as ctx:
         while True:
             events = await events_after(ctx, last_id, since=args.since, username=args.user)
             for event in events:
-                print(render(event), flush=True)
+                render(event)
                 last_id = event.id
             if len(events) == PAGE:
                 continue
@@ -84,8 +75,8 @@ def run(settings, args: argparse.Namespace) -> int:
     try:
         return asyncio.run(_show(settings, args))
     except ServiceError as error:
-        print(f"audit: {error.message}", file=sys.stderr)
+        say(f"audit: {error.message}", err=True)
         return 1
     except KeyboardInterrupt:
-        print(file=sys.stderr)
+        say(err=True)
         return 0

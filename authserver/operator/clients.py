@@ -5,7 +5,6 @@ OS user. A client's secret is printed once, at creation or rotation, and never a
 """
 
 import argparse
-import json
 from datetime import UTC, datetime
 
 from authserver.operator.managed import (
@@ -15,7 +14,7 @@ from authserver.operator.managed import (
     print_listed,
     print_record,
 )
-from authserver.operator.output import timestamp
+from authserver.operator.output import say, say_json, say_row, timestamp
 from authserver.services.oauth import clients, keys
 from authserver.services.oauth.clients import GRANT_TYPES, SCOPES, ClientSpec
 from authserver.services.operator.context import operator_caller, operator_context
@@ -87,7 +86,7 @@ def _print_client(client: clients.Client, as_json: bool, secret: str | None = No
         shown["client_secret"] = secret
     print_record(shown, as_json)
     if with_secret and secret and not as_json:
-        print("the secret is shown this once: keep it in the app's configuration")
+        say("the secret is shown this once: keep it in the app's configuration")
 
 
 async def _create(settings, args) -> int:
@@ -98,15 +97,14 @@ async def _create(settings, args) -> int:
     return 0
 
 
-def _line(client: clients.Client) -> str:
+def _row(client: clients.Client) -> tuple:
     kind = "public" if client.public else "confidential"
     party = "first-party" if client.first_party else "third-party"
-    return (f"{client.client_id}\t{client.name}\t{kind}\t{party}\t"
-            f"{' '.join(client.grant_types)}")
+    return client.client_id, client.name, kind, party, " ".join(client.grant_types)
 
 
 async def _list(settings, args) -> int:
-    return await print_listed(settings, clients.listed, args.json, _line)
+    return await print_listed(settings, clients.listed, args.json, _row)
 
 
 async def _show(settings, args) -> int:
@@ -128,17 +126,17 @@ async def _rotate(settings, args) -> int:
     secret = await operate(settings, lambda ctx: clients.rotate_secret(
         ctx, args.client_id, operator_caller("clients rotate-secret")))
     if args.json:
-        print(json.dumps({"client_id": args.client_id, "client_secret": secret}))
+        say_json({"client_id": args.client_id, "client_secret": secret})
     else:
-        print(f"client_secret: {secret}\nthe old secret no longer works; this one is "
-              "shown this once")
+        say(f"client_secret: {secret}")
+        say("the old secret no longer works; this one is shown this once")
     return 0
 
 
 async def _delete(settings, args) -> int:
     await operate(settings, lambda ctx: clients.delete(ctx, args.client_id,
                                                        operator_caller("clients delete")))
-    print(f"deleted client {args.client_id}: its grants and tokens no longer work")
+    say(f"deleted client {args.client_id}: its grants and tokens no longer work")
     return 0
 
 
@@ -159,16 +157,16 @@ async def _keys_list(settings, args) -> int:
     for info in found:
         row = _key_row(info)
         if args.json:
-            print(json.dumps(row))
+            say_json(row)
         else:
-            print("\t".join(str(row[name] or "-") for name in row))
+            say_row(*(row[name] or "-" for name in row))
     return 0
 
 
 async def _keys_rotate(settings, args) -> int:
     async with operator_context(settings) as ctx:
         info = await keys.rotate(ctx, operator_caller("keys rotate"))
-    print(f"published key {info.kid}; it signs from {timestamp(info.signs_from)}")
+    say(f"published key {info.kid}; it signs from {timestamp(info.signs_from)}")
     return 0
 
 

@@ -6,10 +6,9 @@ import argparse
 import asyncio
 import os
 import sqlite3
-import sys
 import tempfile
 
-from authserver.operator.output import escaped
+from authserver.operator.output import say
 from authserver.services import audit
 from authserver.services.operator import legacy_import as legacy
 from authserver.services.operator import portable
@@ -61,7 +60,7 @@ def _export(settings, args: argparse.Namespace) -> int:
     except BaseException:
         os.unlink(temporary)
         raise
-    print(f"exported {written - 1} row(s) to {args.file}")
+    say(f"exported {written - 1} row(s) to {args.file}")
     return 0
 
 
@@ -74,20 +73,20 @@ async def _import_from(settings, path: str) -> int:
     try:
         rows = await asyncio.to_thread(_read, path)
     except OSError as exc:
-        print(f"db import: cannot read {path}: {exc.strerror}", file=sys.stderr)
+        say(f"db import: cannot read {path}: {exc.strerror}", err=True)
         return 1
     except portable.PortableError as exc:
-        print(f"db import: {path}: {exc}", file=sys.stderr)
+        say(f"db import: {path}: {exc}", err=True)
         return 1
     async with operator_context(settings) as ctx:
         try:
             counts = await portable.import_rows(ctx, rows)
         except portable.PortableError as exc:
-            print(f"db import: {exc}", file=sys.stderr)
+            say(f"db import: {exc}", err=True)
             return 1
         await audit.record(ctx, "accounts_imported", operator_caller("db import"),
                            detail=f"{counts['user']} account(s) from {os.path.basename(path)}")
-    print("imported " + ", ".join(f"{count} {table}" for table, count in counts.items()))
+    say("imported " + ", ".join(f"{count} {table}" for table, count in counts.items()))
     return 0
 
 
@@ -99,22 +98,21 @@ async def _import_legacy_from(settings, path: str) -> int:
     try:
         rows = await asyncio.to_thread(legacy.read_original, path)
     except sqlite3.Error as exc:
-        print(f"import-legacy: {path} is not the original app's database ({exc})",
-              file=sys.stderr)
+        say(f"import-legacy: {path} is not the original app's database ({exc})", err=True)
         return 1
     async with operator_context(settings) as ctx:
         report = await legacy.import_users(ctx, rows)
         await audit.record(ctx, "accounts_imported", operator_caller("import-legacy"),
                            detail=f"{len(report.imported)} account(s) from the original app")
-    print(f"imported {len(report.imported)} account(s); their passwords keep working and "
-          "become bcrypt at their next login")
+    say(f"imported {len(report.imported)} account(s); their passwords keep working and "
+        "become bcrypt at their next login")
     for username, why in report.skipped:
-        print(f"skipped {escaped(username)}: {escaped(why)}", file=sys.stderr)
+        say(f"skipped {username}: {why}", err=True)
     return 0
 
 
 def _import_legacy(settings, args: argparse.Namespace) -> int:
     if not os.path.isfile(args.path):
-        print(f"import-legacy: no file at {args.path}", file=sys.stderr)
+        say(f"import-legacy: no file at {args.path}", err=True)
         return 1
     return asyncio.run(_import_legacy_from(settings, args.path))

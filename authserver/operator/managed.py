@@ -6,12 +6,11 @@ record printed as one JSON object or as `field: value` lines."""
 
 import argparse
 import asyncio
-import json
-import sys
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from typing import Any, TypeVar
 
 from authserver.errors import ServiceError
+from authserver.operator.output import say, say_json, say_row
 from authserver.services.context import Context
 from authserver.services.operator.context import operator_context
 
@@ -46,13 +45,16 @@ async def operate(settings, work: Callable[[Context], Awaitable[T]], *,
 
 
 async def print_listed(settings, listed: Callable[[Context], Awaitable[list]], as_json: bool,
-                       line: Callable[[Any], str]) -> int:
-    """Every record `listed` finds: one JSON object, or its `line`, a record. A refusal
-    is not caught here (a listing has none to make)."""
+                       row: Callable[[Any], tuple]) -> int:
+    """Every record `listed` finds: one JSON object, or its `row`'s fields on one
+    tab-separated line. A refusal is not caught here (a listing has none to make)."""
     async with operator_context(settings) as ctx:
         found = await listed(ctx)
     for record in found:
-        print(json.dumps(record.shown()) if as_json else line(record))
+        if as_json:
+            say_json(record.shown())
+        else:
+            say_row(*row(record))
     return 0
 
 
@@ -60,12 +62,12 @@ def print_record(shown: dict, as_json: bool) -> None:
     """One record: a JSON object, or a `field: value` line a field (a list space-separated,
     nothing as '-')."""
     if as_json:
-        print(json.dumps(shown))
+        say_json(shown)
         return
     for name, value in shown.items():
         if isinstance(value, list):
             value = " ".join(value) or "-"
-        print(f"{name}: {'-' if value is None else value}")
+        say(f"{name}: {'-' if value is None else value}")
 
 
 class Command:
@@ -103,5 +105,5 @@ class Command:
         try:
             return asyncio.run(self._run[args.action](settings, args))
         except Refused as refusal:
-            print(f"{args.command} {args.action}: {refusal.message}", file=sys.stderr)
+            say(f"{args.command} {args.action}: {refusal.message}", err=True)
             return refusal.status

@@ -13,6 +13,7 @@ from authserver.operator.managed import (
     print_listed,
     print_record,
 )
+from authserver.operator.output import say
 from authserver.services.operator.context import operator_caller
 from authserver.services.providers import registry
 from authserver.services.providers.registry import ProviderSpec
@@ -84,14 +85,14 @@ async def _add(settings, args) -> int:
         settings, lambda ctx: registry.add(ctx, spec, operator_caller("providers add")), status=2)
     print_record(provider.shown(), args.json)
     if provider.trust_email and not args.json:
-        print("warning: --trust-email links accounts by address alone; see --help")
+        say("warning: --trust-email links accounts by address alone; see --help")
     return 0
 
 
 async def _list(settings, args) -> int:
     return await print_listed(
         settings, registry.listed, args.json,
-        lambda provider: f"{provider.name}\t{provider.issuer}\t{provider.button_label}")
+        lambda provider: (provider.name, provider.issuer, provider.button_label))
 
 
 async def _show(settings, args) -> int:
@@ -113,7 +114,7 @@ async def _update(settings, args) -> int:
 async def _remove(settings, args) -> int:
     await operate(settings, lambda ctx: registry.remove(ctx, args.provider,
                                                         operator_caller("providers remove")))
-    print(f"removed provider {args.provider}: its links no longer sign anyone in")
+    say(f"removed provider {args.provider}: its links no longer sign anyone in")
     return 0
 
 

@@ -7,9 +7,9 @@ it got, and may run while servers serve the same database.
 
 import argparse
 import asyncio
-import sys
 
 from authserver.errors import ServiceError
+from authserver.operator.output import progress, say
 from authserver.services.operator.context import operator_context
 from authserver.services.upkeep.retention import Pruner
 
@@ -23,7 +23,7 @@ def add_commands(commands, add_setting_flags) -> None:
 
 
 def _progress(kind: str, deleted: int) -> None:
-    print(f"\r{kind}: {deleted} deleted", end="", file=sys.stderr, flush=True)
+    progress(f"{kind}: {deleted} deleted")
 
 
 async def _prune(settings, quiet: bool) -> int:
@@ -31,8 +31,8 @@ async def _prune(settings, quiet: bool) -> int:
         pruner = Pruner(ctx, progress=None if quiet else _progress)
         pruned = await pruner.prune_once()
     if not quiet:
-        print(file=sys.stderr)
-    print("deleted " + ", ".join(f"{n} {kind}" for kind, n in pruned.items()))
+        say(err=True)
+    say("deleted " + ", ".join(f"{n} {kind}" for kind, n in pruned.items()))
     return 0
 
 
@@ -40,5 +40,5 @@ def run(settings, args: argparse.Namespace) -> int:
     try:
         return asyncio.run(_prune(settings, args.quiet))
     except ServiceError as error:
-        print(f"prune: {error.message}", file=sys.stderr)
+        say(f"prune: {error.message}", err=True)
         return 1

@@ -3,9 +3,8 @@ with SECRET_KEY_PREVIOUS (services/operator/rotation.py)."""
 
 import argparse
 import asyncio
-import sys
 
-from authserver.operator.output import escaped
+from authserver.operator.output import say
 from authserver.services.operator.context import operator_context
 from authserver.services.operator.rotation import reseal_all
 
@@ -28,15 +27,14 @@ async def _rotated(settings) -> list:
 
 def _rotate(settings, args: argparse.Namespace) -> int:
     if not settings.secret_key_previous:
-        print("authserver: set SECRET_KEY_PREVIOUS to the old key (and SECRET_KEY to the new "
-              "one) to rotate", file=sys.stderr)
+        say("authserver: set SECRET_KEY_PREVIOUS to the old key (and SECRET_KEY to the new "
+            "one) to rotate", err=True)
         return 2
     unreadable = 0
     for done in asyncio.run(_rotated(settings)):
-        print(escaped(f"{done.column}: {done.resealed} re-sealed, "
-                      f"{done.unreadable} unreadable"))
+        say(f"{done.column}: {done.resealed} re-sealed, {done.unreadable} unreadable")
         unreadable += done.unreadable
     if unreadable:
-        print("Unreadable values opened with neither key: their owners turn two-step login "
-              "off and on again.")
+        say("Unreadable values opened with neither key: their owners turn two-step login "
+            "off and on again.")
     return 0

@@ -10,7 +10,6 @@ lines (for load tests). Every change is audited under the operator's OS user.
 import argparse
 import asyncio
 import csv
-import json
 import os
 import secrets
 import sys
@@ -19,7 +18,7 @@ from pydantic import ValidationError
 
 from authserver.errors import ServiceError, describe
 from authserver.mail.senders import mail_sender
-from authserver.operator.output import escaped, timestamp
+from authserver.operator.output import escaped, say, say_json, say_row, timestamp
 from authserver.services import audit
 from authserver.services.accounts.signup import signup
 from authserver.services.admin import actions as admin_acts
@@ -121,7 +120,7 @@ def run(settings, args: argparse.Namespace) -> int:
 
 
 def _fail(action: str, message: str, status: int = 1) -> int:
-    print(escaped(f"users {action}: {message}"), file=sys.stderr)
+    say(f"users {action}: {message}", err=True)
     return status
 
 
@@ -191,10 +190,10 @@ async def _create(settings, args) -> int:
                 await audit.record(ctx, "admin_granted", caller, user=user)
     if args.out:
         await asyncio.to_thread(_write_credentials, args.out, requests)
-    print(f"created {len(requests)} account(s)" + (" with the admin role" if args.admin else ""))
+    say(f"created {len(requests)} account(s)" + (" with the admin role" if args.admin else ""))
     if not verified:
         how = "printed above" if settings.mail_to_console else f"mailed to {requests[0].email}"
-        print(f"its 6-digit code was {how}; the account can log in once it is verified")
+        say(f"its 6-digit code was {how}; the account can log in once it is verified")
     return 0
 
 
@@ -232,20 +231,22 @@ async def _list(settings, args) -> int:
                 request = request.model_copy(update={"limit": min(left, PAGE_ROWS)})
             page = await directory.users_page(ctx, request)
             for user in page.users:
-                print(json.dumps(_as_dict(user)) if args.json else _as_line(user))
+                if args.json:
+                    say_json(_as_dict(user))
+                else:
+                    _say_line(user)
             if left is not None:
                 left -= len(page.users)
             if page.next_cursor is None:
                 return 0
             request = request.model_copy(update={"cursor": page.next_cursor})
-    print(f"more after: --cursor {request.cursor}", file=sys.stderr)
+    say(f"more after: --cursor {request.cursor}", err=True)
     return 0
 
 
-def _as_line(user) -> str:
+def _say_line(user) -> None:
     state = "verified" if user.is_verified else "unverified"
-    return "\t".join(escaped(str(value)) for value in (
-        user.id, user.username, user.email, state, user.role, timestamp(user.created_at)))
+    say_row(user.id, user.username, user.email, state, user.role, timestamp(user.created_at))
 
 
 async def _delete(settings, args) -> int:
@@ -255,7 +256,7 @@ async def _delete(settings, args) -> int:
             return user
         await admin_acts.delete(ctx, user)
         await audit.record(ctx, "account_deleted", operator_caller("users delete"), user=user)
-    print(escaped(f"deleted {user.username} <{user.email}> (id {user.id})"))
+    say(f"deleted {user.username} <{user.email}> (id {user.id})")
     return 0
 
 
@@ -274,7 +275,7 @@ def _role_change(action: str, change, event: str, done: str, unchanged: str):
                 return _fail(action, error.message)
             if changed:
                 await audit.record(ctx, event, operator_caller(f"users {action}"), user=user)
-        print(escaped((done if changed else unchanged).format(name=user.username)))
+        say((done if changed else unchanged).format(name=user.username))
         return 0
 
     return run_role_change
@@ -288,10 +289,9 @@ async def _passkeys(settings, args) -> int:
         passkeys = await listed_passkeys(ctx, user.id)
     for passkey in passkeys:
         used = timestamp(passkey.last_used_at) if passkey.last_used_at else "never used"
-        print("\t".join(escaped(str(value)) for value in (
-            passkey.id, passkey.name, timestamp(passkey.created_at), used)))
+        say_row(passkey.id, passkey.name, timestamp(passkey.created_at), used)
     if not passkeys:
-        print(escaped(f"{user.username} has no passkey"), file=sys.stderr)
+        say(f"{user.username} has no passkey", err=True)
     return 0
 
 
@@ -305,7 +305,7 @@ async def _remove_passkey(settings, args) -> int:
                          f"{user.username} has no passkey with the id {args.passkey_id}")
         await audit.record(ctx, "admin_remove_passkey", operator_caller("users remove-passkey"),
                            user=user, detail=f"passkey {args.passkey_id}")
-    print(escaped(f"removed passkey {args.passkey_id} of {user.username}"))
+    say(f"removed passkey {args.passkey_id} of {user.username}")
     return 0
 
 
@@ -368,7 +368,7 @@ def _account_act(action: str):
                 return user
             said = await act(ctx, user, args)
             await audit.record(ctx, event, operator_caller(f"users {action}"), user=user)
-        print(escaped(said))
+        say(said)
         return 0
 
     return run_act

@@ -45,6 +45,7 @@ EVENTS = frozenset({
     # outside OpenID Providers
     "provider_added", "provider_updated", "provider_removed", "provider_login",
     "provider_signup", "provider_linked", "provider_unlinked", "provider_refused",
+    "provider_reauth",
 })
 
 

@@ -21,7 +21,7 @@ from authserver.errors import SecondFactorRequired, ServiceError, invalid
 from authserver.oauth import pages
 from authserver.oauth.base import issuer_of
 from authserver.services.context import Caller, Context
-from authserver.services.providers import registry, relying_party, sign_in
+from authserver.services.providers import reauth, registry, relying_party, sign_in
 from authserver.services.providers.discovery import Discovery
 from authserver.services.sessions.lifecycle import authenticate
 from authserver.web.client import SESSION_COOKIE, caller_of, scheme
@@ -88,16 +88,22 @@ class StartHandler(ProviderHandler):
         provider = await self.provider(name)
         if provider is None:
             return
-        link_user = link_session = None
-        if self.get_query_argument("link", "") == "1":
+        link = self.get_query_argument("link", "") == "1"
+        proof = self.get_query_argument("proof", "") == "1"
+        signed_in = None
+        if link or proof:
             try:
                 signed_in = await authenticate(self.ctx, self.get_cookie(SESSION_COOKIE))
             except ServiceError as error:
                 self.refuse(error)
                 return
-            link_user, link_session = signed_in.user.id, signed_in.session_id
-        flow = relying_party.new_flow(provider, safe_next(self.get_query_argument("next", None)),
-                                      link_user, link_session)
+        who = (signed_in.user.id, signed_in.session_id) if signed_in else (None, None)
+        next_path = safe_next(self.get_query_argument("next", None))
+        if proof:
+            flow = relying_party.new_flow(provider, next_path, proof_user=who[0],
+                                          proof_session=who[1])
+        else:
+            flow = relying_party.new_flow(provider, next_path, *(who if link else (None, None)))
         try:
             url = await relying_party.authorization_url(self.discovery, provider, flow,
                                                         self.redirect_uri(name))
@@ -140,6 +146,10 @@ class CallbackHandler(ProviderHandler):
         code = relying_party.check_answer(flow, query, provider.issuer)
         identity = await relying_party.exchange(self.discovery, provider, settings,
                                                 flow, code, self.redirect_uri(name))
+        if flow.proof_user is not None:  # proving it is them, for a credential change
+            await reauth.record_proof(self.ctx, provider, identity, flow, self.caller())
+            self.finish(pages.hop(self.static, flow.next))
+            return
         done = await sign_in.finish(self.ctx, provider, identity, flow, self.caller())
         if done.token is None:  # a link from the Account view
             self.finish(pages.hop(self.static, "/#account"))

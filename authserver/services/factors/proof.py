@@ -9,7 +9,10 @@ an account with two-step login on also gives a code from its app or a recovery c
 
 An account with no password (made through an outside provider, or passkey-only) proves
 itself instead with a code from its app (or a recovery code), when two-step login is on,
-or with a fresh passkey assertion (services/factors/passkey_proof.py). Wrong assertions
+or with a fresh passkey assertion (services/factors/passkey_proof.py), or with a fresh
+sign-in at a provider linked to it, made by the same session just before
+(services/providers/reauth.py keeps it, services/factors/provider_proof.py gives it here,
+once). Wrong assertions
 count like wrong passwords (services/owner_guesses.py); wrong codes like any second
 factor's.
 
@@ -22,6 +25,7 @@ from authserver.mail import outbox
 from authserver.mail.compose import credentials_changed_letter
 from authserver.services import audit
 from authserver.services.context import Caller, Context
+from authserver.services.factors import provider_proof
 from authserver.services.factors.checks import check_factor, confirmed_totp
 from authserver.services.factors.passkey_proof import WRONG_PASSKEY, passkey_proves
 from authserver.services.owner_guesses import PASSWORD_CHECK, counters
@@ -32,7 +36,8 @@ FACTOR_NEEDED = ("Two-step login is on for this account: send a code from your "
                  "authenticator app (or a recovery code) with your password.")
 CURRENT_NEEDED = "Send your current password."
 PROVE_IT_IS_YOU = ("This account has no password: prove it is you with one of your "
-                   "passkeys, or with a code from your authenticator app.")
+                   "passkeys, with a code from your authenticator app, or by signing in "
+                   "again at a provider linked to it.")
 CODE_NEEDED = ("This account has no password and two-step login is on: send a code from "
                "your authenticator app (or a recovery code).")
 
@@ -70,6 +75,8 @@ async def confirm_owner(ctx: Context, caller: Caller, request, *,
     if factor and two_step:
         raise invalid(CODE_NEEDED, field="code")
     if request.passkey is None:
+        if await provider_proof.take(ctx, user.id, caller.signed_in.session_id):
+            return user
         raise invalid(PROVE_IT_IS_YOU, field="passkey")
     await _confirm_passkey(ctx, caller, user, request.passkey)
     return user

@@ -46,7 +46,7 @@ def _refuse(status: Status, message: str) -> ServiceError:
     return ServiceError(status, message)
 
 
-def _linked_user(issuer: str, subject: str) -> User | None:
+def linked_user(issuer: str, subject: str) -> User | None:
     link = ProviderLink.get_or_none(ProviderLink.issuer == issuer,
                                     ProviderLink.subject == subject)
     if link is None:
@@ -70,7 +70,7 @@ def _link(user_id: int, provider: Provider, identity: Identity) -> bool:
     return True
 
 
-def _live_session_of(session_id: int, user_id: int) -> bool:
+def live_session_of(session_id: int, user_id: int) -> bool:
     return Session.select().where(
         Session.id == session_id, Session.user == user_id, Session.revoked_at.is_null(),
         Session.expires_at > utcnow()).exists()
@@ -127,7 +127,7 @@ async def resolve(ctx: Context, provider: Provider, identity: Identity, flow: Fl
     """The account this verified identity opens, linking or creating it when allowed;
     a refusal (audited) otherwise."""
     label = provider.button_label
-    user = await ctx.store.run(_linked_user, identity.issuer, identity.subject)
+    user = await ctx.store.run(linked_user, identity.issuer, identity.subject)
     if user is not None:
         if flow.link_user is not None and flow.link_user != user.id:
             raise await _refused(ctx, caller, provider, "identity linked to another account",
@@ -174,7 +174,7 @@ async def _link_signed_in(ctx: Context, provider: Provider, identity: Identity,
                           flow: FlowState, caller: Caller) -> Outcome:
     """A person signed in here (password and second factor, the usual way) links it."""
     assert flow.link_user is not None and flow.link_session is not None
-    if not await ctx.store.run(_live_session_of, flow.link_session, flow.link_user):
+    if not await ctx.store.run(live_session_of, flow.link_session, flow.link_user):
         raise await _refused(ctx, caller, provider, "linking session ended", ServiceError(
             Status.UNAUTHENTICATED, "The session that asked to link has ended. Sign in again."))
     if not await ctx.store.run(_link, flow.link_user, provider, identity):

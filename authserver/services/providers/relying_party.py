@@ -52,6 +52,9 @@ class FlowState:
     next: str  # a path on this site to go to afterwards
     link_user: int | None = None  # set when a signed-in person links this provider
     link_session: int | None = None
+    # set when a signed-in person proves it is them by signing in again (reauth.py)
+    proof_user: int | None = None
+    proof_session: int | None = None
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,7 @@ class Identity:
     name: str | None
     preferred_username: str | None
     amr: tuple[str, ...]
+    auth_time: int | None = None  # when the provider last signed the person in
 
 
 def _box(secret_key: str) -> SecretBox:
@@ -90,10 +94,12 @@ def unseal(secret_key: str, sealed: str | None) -> FlowState:
 
 
 def new_flow(provider: Provider, next_path: str, link_user: int | None = None,
-             link_session: int | None = None) -> FlowState:
+             link_session: int | None = None, *, proof_user: int | None = None,
+             proof_session: int | None = None) -> FlowState:
     return FlowState(provider=provider.name, state=secrets.token_urlsafe(24),
                      nonce=secrets.token_urlsafe(24), verifier=generate_token(64),
-                     next=next_path, link_user=link_user, link_session=link_session)
+                     next=next_path, link_user=link_user, link_session=link_session,
+                     proof_user=proof_user, proof_session=proof_session)
 
 
 async def authorization_url(discovery: Discovery, provider: Provider, flow: FlowState,
@@ -105,6 +111,8 @@ async def authorization_url(discovery: Discovery, provider: Provider, flow: Flow
         ("state", flow.state), ("nonce", flow.nonce),
         ("code_challenge", create_s256_code_challenge(flow.verifier)),
         ("code_challenge_method", "S256"),
+        # A proof asks the provider to sign the person in again, now (OIDC Core 3.1.2.1).
+        *([("prompt", "login"), ("max_age", "0")] if flow.proof_user is not None else []),
     ])
 
 
@@ -196,6 +204,7 @@ async def verify_id_token(discovery: Discovery, provider: Provider, flow: FlowSt
     if len(audiences) > 1 and claims.get("azp") != provider.client_id:
         raise _refused("the ID token has several audiences and its azp is not ours")
     amr = claims.get("amr")
+    auth_time = claims.get("auth_time")
     return Identity(
         issuer=provider.issuer, subject=str(claims["sub"]),
         email=claims.get("email") if isinstance(claims.get("email"), str) else None,
@@ -204,6 +213,8 @@ async def verify_id_token(discovery: Discovery, provider: Provider, flow: FlowSt
         preferred_username=(claims.get("preferred_username")
                             if isinstance(claims.get("preferred_username"), str) else None),
         amr=tuple(str(item) for item in amr) if isinstance(amr, list) else (),
+        auth_time=(int(auth_time) if isinstance(auth_time, int | float)
+                   and not isinstance(auth_time, bool) else None),
     )
 
 

@@ -9,6 +9,16 @@ import { returnTo } from "./return-to.js";
 
 const $ = (id) => document.getElementById(id);
 const CHALLENGE_COOKIE = "authserver_second_factor";
+// main.js's flag: the page back from the provider asks `GET /api/me` only when it is set.
+const SIGNED_IN_KEY = "authserver.signed-in";
+
+function mayComeBackSignedIn() {
+  try {
+    localStorage.setItem(SIGNED_IN_KEY, "1");
+  } catch {
+    // Without storage the page asks the server every time anyway.
+  }
+}
 
 function startUrl(name, extra = "") {
   const next = returnTo ? `next=${encodeURIComponent(returnTo)}` : "";
@@ -30,6 +40,8 @@ export async function showProviderButtons() {
     link.className = "button button-quiet provider-button";
     link.href = startUrl(provider.name);
     link.textContent = provider.label;
+    // A first visit has no flag yet, and would come back looking signed out.
+    link.addEventListener("click", mayComeBackSignedIn);
     return link;
   }));
   list.hidden = buttons.length === 0;
