@@ -2,6 +2,7 @@
 against the JWKS) and ID tokens per OIDC Core, both RS256 with the signing key's `kid`.
 Refresh tokens are not signed: they are random and known to the database by digest."""
 
+import hashlib
 import secrets
 import time
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from joserfc.jwk import GuestProtocol, RSAKey
 from authserver.services.oauth import keys
 
 REFRESH_TOKEN_BYTES = 32
+VERIFIED_MAX = 10_000
 
 
 @dataclass(frozen=True)
@@ -62,9 +64,41 @@ def _published_key(token: GuestProtocol) -> RSAKey:
     return key
 
 
+# SHA-256 of an access token -> (its claims, its kid), for tokens whose signature was
+# checked in this process. The signature of a given string never changes, so only what
+# can change is asked again on each use: the expiry, and whether the key is still
+# published (keys.verifying_key). Whether the grant stands is the database's to say.
+_verified: dict[bytes, tuple[dict, str]] = {}
+
+
 def verify_access_token(token: str, *, issuer: str) -> dict | None:
     """The claims of an access token we signed and that has not expired, else None
-    (whether its grant still stands is the database's to say: grants.access_state)."""
+    (whether its grant still stands is the database's to say: grants.access_state).
+    A token verified before is not verified again (RS256 was a tenth of an
+    introspection): its claims are remembered until it expires."""
+    token_key = hashlib.sha256(token.encode()).digest()
+    known = _verified.get(token_key)
+    if known is not None:
+        claims, kid = known
+        if claims["exp"] <= time.time() or keys.verifying_key(kid) is None:
+            _verified.pop(token_key, None)
+            return None
+    else:
+        fresh = _verify(token)
+        if fresh is None:
+            return None
+        if len(_verified) >= VERIFIED_MAX:
+            _verified.clear()
+        claims = fresh
+        _verified[token_key] = (claims, claims.pop("_kid"))
+    if claims.get("iss") != issuer:
+        return None
+    return dict(claims)
+
+
+def _verify(token: str) -> dict | None:
+    """The claims of a token signed by a published key, typed at+jwt and not expired,
+    with the key's id under `_kid`; else None."""
     try:
         decoded = jwt.decode(token, _published_key, algorithms=[keys.ALGORITHM])
     except (JoseError, ValueError):  # forged, garbled, or signed by a key no longer published
@@ -72,10 +106,9 @@ def verify_access_token(token: str, *, issuer: str) -> dict | None:
     if decoded.header.get("typ") != "at+jwt":
         return None
     claims = dict(decoded.claims)
-    if claims.get("iss") != issuer or not isinstance(claims.get("exp"), int):
+    if not isinstance(claims.get("exp"), int) or claims["exp"] <= time.time():
         return None
-    if claims["exp"] <= time.time():
-        return None
+    claims["_kid"] = decoded.header.get("kid")
     return claims
 
 
