@@ -291,15 +291,20 @@ class Introspection(IntrospectionEndpoint):
         return None
 
     def introspect_token(self, token: "CheckedToken") -> dict:
-        state = token.state
-        reply = {"active": True, "client_id": state.client_id, "scope": state.scope,
-                 "token_type": token.kind, "iss": token.issuer,
-                 "iat": int(claims.epoch(state.issued_at)),
-                 "exp": int(claims.epoch(state.expires_at)),
-                 "sub": state.sub or state.client_id}
-        if state.username:
-            reply["username"] = state.username
-        return reply
+        return introspection_reply(token)
+
+
+def introspection_reply(token: CheckedToken) -> dict:
+    """RFC 7662 2.2: what an active token's introspection says."""
+    state = token.state
+    reply = {"active": True, "client_id": state.client_id, "scope": state.scope,
+             "token_type": token.kind, "iss": token.issuer,
+             "iat": int(claims.epoch(state.issued_at)),
+             "exp": int(claims.epoch(state.expires_at)),
+             "sub": state.sub or state.client_id}
+    if state.username:
+        reply["username"] = state.username
+    return reply
 
 
 class Revocation(RevocationEndpoint):

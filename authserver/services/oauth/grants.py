@@ -252,56 +252,71 @@ def _state_sql(database, by: Field) -> _Prepared:
     return found
 
 
-def _read_state(by: Field, value: str) -> dict | None:
-    """The token row found by `by == value`, each column as its field reads it."""
-    database = database_proxy.obj
-    prepared = _state_sql(database, by)
+@dataclass(frozen=True)
+class StateRead:
+    """A token-state query ready to run on the current database (`sql`, `params`), and
+    the time it asks about; `refresh` for a refresh token's state."""
+
+    sql: str
+    params: list
+    now: datetime
+    refresh: bool
+
+
+def _state_read(by: Field, value: str, refresh: bool) -> StateRead:
+    prepared = _state_sql(database_proxy.obj, by)
     now = utcnow()
     params = [now if param == _NOW_MARK else value if param == _KEY_MARK else param
               for param in prepared.params]
-    row = database.execute_sql(prepared.sql, params).fetchone()
+    return StateRead(prepared.sql, params, now, refresh)
+
+
+def access_read(jti: str) -> StateRead:
+    """The query of an access token's state, by its `jti` (no I/O: run it with
+    `Store.fetch_row`, or `access_state` runs it on the greenlet bridge)."""
+    return _state_read(OAuthToken.access_jti, jti, refresh=False)
+
+
+def state_of(read: StateRead, row: tuple | None) -> TokenState | None:
+    """The state in a row `read` found (None: no such token)."""
     if row is None:
         return None
-    read = {name: field.python_value(raw)
-            for name, field, raw in zip(_STATE_NAMES, _STATE_COLUMNS, row, strict=False)}
-    read["grant_stands"] = bool(row[len(_STATE_COLUMNS)])
-    read["now"] = now
-    return read
-
-
-def _state_of(read: dict, expires_at: datetime | None, usable: bool) -> TokenState:
-    user_id = read["OAuthGrant.user"]
-    person = (Person(read["User.id"], read["User.sub"], read["User.username"],
-                     read["User.email"], bool(read["User.is_verified"]))
+    got = {name: field.python_value(raw)
+           for name, field, raw in zip(_STATE_NAMES, _STATE_COLUMNS, row, strict=False)}
+    if read.refresh:
+        expires_at = got["OAuthToken.refresh_expires_at"]
+        usable = got["OAuthToken.revoked_at"] is None and got["OAuthToken.rotated_at"] is None
+    else:
+        expires_at = got["OAuthToken.access_expires_at"]
+        usable = got["OAuthToken.revoked_at"] is None
+    user_id = got["OAuthGrant.user"]
+    person = (Person(got["User.id"], got["User.sub"], got["User.username"],
+                     got["User.email"], bool(got["User.is_verified"]))
               if user_id is not None else None)
-    active = (usable and expires_at is not None and expires_at > read["now"]
-              and read["grant_stands"])
+    active = (usable and expires_at is not None and expires_at > read.now
+              and bool(row[len(_STATE_COLUMNS)]))  # grant_stands
     return TokenState(
-        read["OAuthGrant.id"], read["OAuthClient.client_id"], user_id,
+        got["OAuthGrant.id"], got["OAuthClient.client_id"], user_id,
         person.sub if person else None, person.username if person else None,
-        read["OAuthToken.scope"], read["OAuthToken.issued_at"],
-        expires_at or read["OAuthToken.issued_at"], active, read["OAuthGrant.session_id"],
-        person, client_pk=read["OAuthClient.id"],
-        client_secret_hash=read["OAuthClient.secret_hash"],
-        client_public=bool(read["OAuthClient.public"]),
-        client_updated_at=read["OAuthClient.updated_at"])
+        got["OAuthToken.scope"], got["OAuthToken.issued_at"],
+        expires_at or got["OAuthToken.issued_at"], active, got["OAuthGrant.session_id"],
+        person, client_pk=got["OAuthClient.id"],
+        client_secret_hash=got["OAuthClient.secret_hash"],
+        client_public=bool(got["OAuthClient.public"]),
+        client_updated_at=got["OAuthClient.updated_at"])
+
+
+def _run(read: StateRead) -> TokenState | None:
+    return state_of(read, database_proxy.obj.execute_sql(read.sql, read.params).fetchone())
 
 
 def access_state(jti: str) -> TokenState | None:
     """An access token's state, by its `jti` (its signature is checked by the caller)."""
-    read = _read_state(OAuthToken.access_jti, jti)
-    if read is None:
-        return None
-    return _state_of(read, read["OAuthToken.access_expires_at"],
-                     read["OAuthToken.revoked_at"] is None)
+    return _run(access_read(jti))
 
 
 def refresh_state(refresh_token: str) -> TokenState | None:
-    read = _read_state(OAuthToken.refresh_hash, digest(refresh_token))
-    if read is None:
-        return None
-    usable = read["OAuthToken.revoked_at"] is None and read["OAuthToken.rotated_at"] is None
-    return _state_of(read, read["OAuthToken.refresh_expires_at"], usable)
+    return _run(_state_read(OAuthToken.refresh_hash, digest(refresh_token), refresh=True))
 
 
 def end_for_user(user_id: int, reason: str) -> list[int]:

@@ -75,23 +75,36 @@ def verify_access_token(token: str, *, issuer: str) -> dict | None:
     """The claims of an access token we signed and that has not expired, else None
     (whether its grant still stands is the database's to say: grants.access_state).
     A token verified before is not verified again (RS256 was a tenth of an
-    introspection): its claims are remembered until it expires."""
+    introspection): its claims are remembered until it expires. A data function."""
     token_key = hashlib.sha256(token.encode()).digest()
+    if token_key in _verified:
+        return _remembered(token_key, issuer, keys.verifying_key)
+    claims = _verify(token)
+    if claims is None:
+        return None
+    if len(_verified) >= VERIFIED_MAX:
+        _verified.clear()
+    _verified[token_key] = (claims, claims.pop("_kid"))
+    return _remembered(token_key, issuer, keys.verifying_key)
+
+
+def remembered_access_token(token: str, *, issuer: str) -> dict | None:
+    """`verify_access_token` without the database or the signature check: the claims of
+    a token this process verified, still unexpired and its key still published; None
+    otherwise, also when unsure (the caller then takes the full path)."""
+    return _remembered(hashlib.sha256(token.encode()).digest(), issuer,
+                       keys.held_verifying_key)
+
+
+def _remembered(token_key: bytes, issuer: str, key_of) -> dict | None:
     known = _verified.get(token_key)
-    if known is not None:
-        claims, kid = known
-        if claims["exp"] <= time.time() or keys.verifying_key(kid) is None:
-            _verified.pop(token_key, None)
-            return None
-    else:
-        fresh = _verify(token)
-        if fresh is None:
-            return None
-        if len(_verified) >= VERIFIED_MAX:
-            _verified.clear()
-        claims = fresh
-        _verified[token_key] = (claims, claims.pop("_kid"))
-    if claims.get("iss") != issuer:
+    if known is None:
+        return None
+    claims, kid = known
+    if claims["exp"] <= time.time():
+        _verified.pop(token_key, None)
+        return None
+    if key_of(kid) is None or claims.get("iss") != issuer:
         return None
     return dict(claims)
 
