@@ -4,15 +4,25 @@ operator makes with `authserver clients` (another process, on the same database,
 message to the server) is therefore seen by the very next introspection: a rotated
 secret, a deleted app, an app made public are refused at once. Each test first
 introspects twice, so the app and the token are remembered and the next request takes
-the remembered path. Both backends."""
+the remembered path. Both backends, each test on a server of its own: the refusals
+count against the address's budget of wrong client credentials, which the shared
+servers' other tests need."""
 
 import json
 
+import pytest
 import requests
 
+from tests.conftest import BACKENDS
 from tests.oidc.support import App, introspect, metadata, register, tokens
 from tests.oidc.support import person as signed_in_person
 from tests.support.server import TEST_SECRET, run_authserver
+
+
+@pytest.fixture(params=BACKENDS)
+def server(request, start_server):
+    """A server of this test's own (instead of the shared one)."""
+    return start_server(request.param)
 
 
 def _operator(server, *args: str):
