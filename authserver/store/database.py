@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import asyncpg
 from peewee import DatabaseError, DataError, InterfaceError, OperationalError
+from peewee import __exception_wrapper__ as peewee_errors  # type: ignore[attr-defined]
 from playhouse.pwasyncio import AsyncPostgresqlDatabase, AsyncSqliteDatabase
 
 from authserver.database_urls import sqlite_path
@@ -156,11 +157,17 @@ class Store:
 
     async def _fetch_row(self, sql: str, params: list) -> tuple | None:
         try:
-            await self.database.aconnect()
+            held = await self.database.aconnect()
         except Exception as exc:
             raise _AcquireFailed() from exc
         try:
-            return (await self.database.aexecute_sql(sql, params)).fetchone()
+            if self.is_postgresql:
+                return (await self.database.aexecute_sql(sql, params)).fetchone()
+            # One trip to the connection's thread (peewee's execute makes three:
+            # execute, fetch, close), with peewee's errors as `run` sees them.
+            with peewee_errors:
+                rows = await held.conn.execute_fetchall(sql, params)
+            return rows[0] if rows else None
         except Exception as exc:
             if _is_one_of(exc, BROKEN_CONNECTION_ERRORS):
                 self._discard_connection()
