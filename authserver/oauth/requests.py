@@ -58,6 +58,10 @@ class TornadoOAuth2Request(OAuth2Request):
         self.client_auth_failed = False
         # The device grant's approval, once its device code is spent (oauth/device.py).
         self.device_grant: Approved | None = None
+        # Introspection: the token as read while confirming a remembered client, kept so
+        # it is not read twice (oauth/server.py, a CheckedToken or None).
+        self.token_was_read = False
+        self.token_read: object = None
 
     @property
     def args(self) -> dict[str, str]:

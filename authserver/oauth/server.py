@@ -20,6 +20,7 @@ from authlib.oauth2.rfc6749 import (
     OAuth2Error,
 )
 from authlib.oauth2.rfc6749 import grants as rfc6749
+from authlib.oauth2.rfc6749.util import extract_basic_authorization
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint
@@ -39,6 +40,7 @@ log = logging.getLogger(__name__)
 SCOPES_SUPPORTED = list(registry.SCOPES)
 SECRET_METHODS = ["client_secret_basic", "client_secret_post"]
 ALL_METHODS = [*SECRET_METHODS, "none"]
+REMEMBERED_CLIENTS = 1_000
 
 
 class AppClient(ClientMixin):
@@ -130,6 +132,15 @@ class CheckedToken:
 
     def is_revoked(self) -> bool:
         return not self.state.active
+
+    def confirms(self, record: registry.Client) -> bool:
+        """Is `record` (remembered by this process) its client's row as read with the
+        token just now? The fields that decide a secret's authentication, and the time
+        of the row's last change, which every update and rotation sets."""
+        state = self.state
+        return (state.client_pk == record.id and state.client_secret_hash == record.secret_hash
+                and state.client_public == record.public
+                and state.client_updated_at == record.updated_at)
 
 
 def _caller(request) -> Caller:
@@ -247,27 +258,53 @@ def _query_token(request, token: str) -> "CheckedToken | None":
 class Introspection(IntrospectionEndpoint):
     """RFC 7662, for confidential clients about their own tokens only. The request is
     passed along by hand: Authlib's `query_token` is not given it, and this endpoint
-    object is shared by requests that interleave."""
+    object is shared by requests that interleave.
+
+    The client is usually authenticated without a query of its own: against the copy
+    this process remembers (`OpenIDProvider.remembered_client`), confirmed by the
+    client's row as the token's query reads it, in the same statement. A secret
+    rotated, a client updated or deleted by any process (the operator's command
+    included) shows there at once, and the request then takes Authlib's path, which
+    reads the client afresh: there is no window in which a stale copy is believed."""
 
     CLIENT_AUTH_METHODS = SECRET_METHODS
 
+    def authenticate_endpoint_client(self, request):
+        remembered = self.server.remembered_client(request)
+        if remembered is not None:
+            self.check_params(request, remembered)
+            token = _query_token(request, request.form["token"])
+            request.token_was_read, request.token_read = True, token
+            if token is not None and token.confirms(remembered.record):
+                request.client = remembered
+                return remembered
+        return super().authenticate_endpoint_client(request)
+
     def authenticate_token(self, request, client: AppClient):
         self.check_params(request, client)
-        token = _query_token(request, request.form["token"])
+        if request.token_was_read:  # read when confirming the remembered client, just now
+            token = request.token_read
+        else:
+            token = _query_token(request, request.form["token"])
         if token is not None and token.check_client(client):
             return token
         return None
 
     def introspect_token(self, token: "CheckedToken") -> dict:
-        state = token.state
-        reply = {"active": True, "client_id": state.client_id, "scope": state.scope,
-                 "token_type": token.kind, "iss": token.issuer,
-                 "iat": int(claims.epoch(state.issued_at)),
-                 "exp": int(claims.epoch(state.expires_at)),
-                 "sub": state.sub or state.client_id}
-        if state.username:
-            reply["username"] = state.username
-        return reply
+        return introspection_reply(token)
+
+
+def introspection_reply(token: CheckedToken) -> dict:
+    """RFC 7662 2.2: what an active token's introspection says."""
+    state = token.state
+    reply = {"active": True, "client_id": state.client_id, "scope": state.scope,
+             "token_type": token.kind, "iss": token.issuer,
+             "iat": int(claims.epoch(state.issued_at)),
+             "exp": int(claims.epoch(state.expires_at)),
+             "sub": state.sub or state.client_id}
+    if state.username:
+        reply["username"] = state.username
+    return reply
 
 
 class Revocation(RevocationEndpoint):
@@ -294,6 +331,8 @@ class OpenIDProvider(AuthorizationServer):
     def __init__(self, ctx: Context) -> None:
         super().__init__(scopes_supported=SCOPES_SUPPORTED)
         self.ctx = ctx
+        # client_id -> the client as query_client last read it (see Introspection).
+        self._clients: dict[str, registry.Client] = {}
         self.register_grant(CodeFlow, [S256Challenge(required=True), OpenIDTokens()])
         self.register_grant(RefreshFlow)
         self.register_grant(ClientCredentialsFlow)
@@ -304,7 +343,26 @@ class OpenIDProvider(AuthorizationServer):
 
     def query_client(self, client_id):
         record = registry.find(client_id) if client_id else None
-        return AppClient(record) if record is not None else None
+        if record is None:
+            self._clients.pop(client_id, None)
+            return None
+        if len(self._clients) >= REMEMBERED_CLIENTS:
+            self._clients.clear()
+        self._clients[client_id] = record
+        return AppClient(record)
+
+    def remembered_client(self, request: TornadoOAuth2Request) -> AppClient | None:
+        """The client of a secret-authenticated request as last read by this process,
+        if the secret matches that copy; whether the copy is still the row is for the
+        caller to confirm (Introspection)."""
+        client_id, secret = extract_basic_authorization(request.headers)
+        if not (client_id and secret):
+            client_id = request.form.get("client_id")
+            secret = request.form.get("client_secret")
+        record = self._clients.get(client_id) if client_id and secret else None
+        if record is None or record.public or not record.check_secret(secret):
+            return None
+        return AppClient(record)
 
     def save_token(self, token, request: TornadoOAuth2Request):
         minted = request.minted

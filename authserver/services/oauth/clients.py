@@ -45,6 +45,9 @@ class Client:
     refresh_token_seconds: int | None = None
     id_token_seconds: int | None = None
     created_at: datetime | None = field(default=None, compare=False)
+    # When the row last changed: introspection trusts a remembered client only while the
+    # row it reads with the token still shows this (oauth/server.py).
+    updated_at: datetime | None = field(default=None, compare=False)
 
     def check_secret(self, secret: str) -> bool:
         if self.secret_hash is None:
@@ -82,6 +85,7 @@ def _record(row: OAuthClient) -> Client:
         access_token_seconds=row.access_token_seconds,
         refresh_token_seconds=row.refresh_token_seconds,
         id_token_seconds=row.id_token_seconds, created_at=row.created_at,
+        updated_at=row.updated_at,
     )
 
 

@@ -73,10 +73,10 @@ class RefreshGrant:
     person: Person | None  # the account it speaks for (None: the client itself)
 
 
-def _live():
+def _live(now: datetime | None = None):
     """The condition on a grant (joined with its user and session) that it stands."""
     session_live = (Session.id.is_null(False) & Session.revoked_at.is_null()
-                    & (Session.expires_at > utcnow()))
+                    & (Session.expires_at > (now or utcnow())))
     return (OAuthGrant.revoked_at.is_null()
             & (OAuthGrant.user.is_null() | User.disabled_at.is_null())
             & ((OAuthGrant.offline_access == True)  # noqa: E712 - peewee's SQL comparison
@@ -175,7 +175,9 @@ def client_grant(client_pk: int, scope: str) -> int:
 
 @dataclass(frozen=True)
 class TokenState:
-    """A token as introspection and revocation see it."""
+    """A token as introspection and revocation see it, with its client's row as the
+    same query read it (`client_pk`, `client_secret_hash`, `client_public`,
+    `client_updated_at`): introspection confirms a cached client against them."""
 
     grant_id: int
     client_id: str
@@ -188,17 +190,10 @@ class TokenState:
     active: bool
     session_id: int | None
     person: Person | None  # the account the token speaks for (None: the client itself)
-
-
-def _state(row: OAuthToken, expires_at: datetime | None, usable: bool) -> TokenState:
-    grant = row.grant
-    user = grant.user if grant.user_id is not None else None
-    active = (usable and expires_at is not None and expires_at > utcnow()
-              and bool(row.grant_stands))  # type: ignore[attr-defined] # _token_rows
-    return TokenState(grant.id, grant.client.client_id, grant.user_id,
-                      user.sub if user else None, user.username if user else None,
-                      row.scope, row.issued_at, expires_at or row.issued_at, active,
-                      grant.session_id, _person(grant))
+    client_pk: int = 0
+    client_secret_hash: str | None = None
+    client_public: bool = False
+    client_updated_at: datetime | None = None
 
 
 def _person(grant: OAuthGrant) -> Person | None:
@@ -209,38 +204,119 @@ def _person(grant: OAuthGrant) -> Person | None:
     return Person(user.id, user.sub, user.username, user.email, user.is_verified)
 
 
-def _token_rows():
+def _token_rows(now: datetime | None = None):
     """A token with its grant, client and person, and whether the grant stands, in one
     query (the token checks of introspection and userinfo make no other); only the
     columns read, since building the SQL of every column cost as much as running it."""
-    return (OAuthToken.select(
-                OAuthToken.id, OAuthToken.scope, OAuthToken.issued_at,
-                OAuthToken.access_expires_at, OAuthToken.refresh_expires_at,
-                OAuthToken.rotated_at, OAuthToken.revoked_at,
-                OAuthGrant.id, OAuthGrant.user, OAuthGrant.session_id, OAuthGrant.scope,
-                OAuthClient.client_id,
-                User.id, User.sub, User.username, User.email, User.is_verified,
-                _live().alias("grant_stands"))
+    return (OAuthToken.select(*_STATE_COLUMNS, _live(now).alias("grant_stands"))
             .join(OAuthGrant).join(OAuthClient).switch(OAuthGrant)
             .join(User, JOIN.LEFT_OUTER, on=(OAuthGrant.user == User.id))
             .switch(OAuthGrant)
             .join(Session, JOIN.LEFT_OUTER, on=(OAuthGrant.session_id == Session.id)))
 
 
-def access_state(jti: str) -> TokenState | None:
-    """An access token's state, by its `jti` (its signature is checked by the caller)."""
-    row = _token_rows().where(OAuthToken.access_jti == jti).first()
+_STATE_COLUMNS: tuple[Field, ...] = (
+    OAuthToken.id, OAuthToken.scope, OAuthToken.issued_at,
+    OAuthToken.access_expires_at, OAuthToken.refresh_expires_at,
+    OAuthToken.rotated_at, OAuthToken.revoked_at,
+    OAuthGrant.id, OAuthGrant.user, OAuthGrant.session_id, OAuthGrant.scope,
+    OAuthClient.id, OAuthClient.client_id, OAuthClient.secret_hash, OAuthClient.public,
+    OAuthClient.updated_at,
+    User.id, User.sub, User.username, User.email, User.is_verified)
+
+_STATE_NAMES = tuple(f"{field.model.__name__}.{field.name}" for field in _STATE_COLUMNS)
+
+# Stand-ins for the two values that change per request, found again in the parameters
+# peewee produced (their place differs between the databases' SQL).
+_NOW_MARK = datetime(1901, 2, 3, 4, 5, 6, 789012)
+_KEY_MARK = "\x00token-state-key\x00"
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    sql: str
+    params: tuple
+
+
+_prepared: dict[tuple[type, str], _Prepared] = {}
+
+
+def _state_sql(database, by: Field) -> _Prepared:
+    """The token-state query by `by`, its SQL built once per kind of database: peewee
+    building it on each request was a third of an introspection's time."""
+    key = (type(database), by.name)
+    found = _prepared.get(key)
+    if found is None:
+        sql, params = _token_rows(_NOW_MARK).where(by == _KEY_MARK).sql()
+        found = _prepared[key] = _Prepared(sql, tuple(params))
+    return found
+
+
+@dataclass(frozen=True)
+class StateRead:
+    """A token-state query ready to run on the current database (`sql`, `params`), and
+    the time it asks about; `refresh` for a refresh token's state."""
+
+    sql: str
+    params: list
+    now: datetime
+    refresh: bool
+
+
+def _state_read(by: Field, value: str, refresh: bool) -> StateRead:
+    prepared = _state_sql(database_proxy.obj, by)
+    now = utcnow()
+    params = [now if param == _NOW_MARK else value if param == _KEY_MARK else param
+              for param in prepared.params]
+    return StateRead(prepared.sql, params, now, refresh)
+
+
+def access_read(jti: str) -> StateRead:
+    """The query of an access token's state, by its `jti` (no I/O: run it with
+    `Store.fetch_row`, or `access_state` runs it on the greenlet bridge)."""
+    return _state_read(OAuthToken.access_jti, jti, refresh=False)
+
+
+def state_of(read: StateRead, row: tuple | None) -> TokenState | None:
+    """The state in a row `read` found (None: no such token)."""
     if row is None:
         return None
-    return _state(row, row.access_expires_at, row.revoked_at is None)
+    got = {name: field.python_value(raw)
+           for name, field, raw in zip(_STATE_NAMES, _STATE_COLUMNS, row, strict=False)}
+    if read.refresh:
+        expires_at = got["OAuthToken.refresh_expires_at"]
+        usable = got["OAuthToken.revoked_at"] is None and got["OAuthToken.rotated_at"] is None
+    else:
+        expires_at = got["OAuthToken.access_expires_at"]
+        usable = got["OAuthToken.revoked_at"] is None
+    user_id = got["OAuthGrant.user"]
+    person = (Person(got["User.id"], got["User.sub"], got["User.username"],
+                     got["User.email"], bool(got["User.is_verified"]))
+              if user_id is not None else None)
+    active = (usable and expires_at is not None and expires_at > read.now
+              and bool(row[len(_STATE_COLUMNS)]))  # grant_stands
+    return TokenState(
+        got["OAuthGrant.id"], got["OAuthClient.client_id"], user_id,
+        person.sub if person else None, person.username if person else None,
+        got["OAuthToken.scope"], got["OAuthToken.issued_at"],
+        expires_at or got["OAuthToken.issued_at"], active, got["OAuthGrant.session_id"],
+        person, client_pk=got["OAuthClient.id"],
+        client_secret_hash=got["OAuthClient.secret_hash"],
+        client_public=bool(got["OAuthClient.public"]),
+        client_updated_at=got["OAuthClient.updated_at"])
+
+
+def _run(read: StateRead) -> TokenState | None:
+    return state_of(read, database_proxy.obj.execute_sql(read.sql, read.params).fetchone())
+
+
+def access_state(jti: str) -> TokenState | None:
+    """An access token's state, by its `jti` (its signature is checked by the caller)."""
+    return _run(access_read(jti))
 
 
 def refresh_state(refresh_token: str) -> TokenState | None:
-    row = _token_rows().where(OAuthToken.refresh_hash == digest(refresh_token)).first()
-    if row is None:
-        return None
-    usable = row.revoked_at is None and row.rotated_at is None
-    return _state(row, row.refresh_expires_at, usable)
+    return _run(_state_read(OAuthToken.refresh_hash, digest(refresh_token), refresh=True))
 
 
 def end_for_user(user_id: int, reason: str) -> list[int]:

@@ -203,6 +203,21 @@ def verifying_key(kid: str | None) -> RSAKey | None:
     return key if until is None or until > utcnow() else None
 
 
+def held_verifying_key(kid: str | None) -> RSAKey | None:
+    """The published key named `kid` from this process's copy, without the database:
+    None also when the copy is due to be read again (the caller then takes the path
+    that reads it, `verifying_key`)."""
+    held = _verifying
+    if (not kid or held is None or held.database is not database_proxy.obj
+            or time.monotonic() - held.read_at > VERIFY_KEYS_SECONDS):
+        return None
+    found = held.keys.get(kid)
+    if found is None:
+        return None
+    key, until = found
+    return key if until is None or until > utcnow() else None
+
+
 def published() -> KeySet:
     """Every key an app may meet: those not yet signing, the one signing, and retired
     ones whose tokens may still be alive (a data function)."""
