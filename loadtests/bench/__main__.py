@@ -20,7 +20,6 @@ import time
 import urllib.request
 from pathlib import Path
 
-from contracts.messages import LoginReply
 from loadtests import payloads, servers
 from loadtests.bench import http_load, measure, oidc, report
 
@@ -34,6 +33,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True, help="folder for the results")
     parser.add_argument("--database-url", help="e.g. postgresql://... (default: fresh SQLite)")
     parser.add_argument("--runs", type=int, help="runs to take the median of (3; 1 with --quick)")
+    parser.add_argument("--postgres-url", default=measure.DEFAULT_POSTGRES,
+                        help="PostgreSQL server on which the two-worker figure makes a "
+                             "database of its own when the run is on SQLite (WORKERS=2 "
+                             f"refuses SQLite; default: {measure.DEFAULT_POSTGRES})")
     parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL", DEFAULT_REDIS),
                         help=f"Redis for the two-worker figure (default: {DEFAULT_REDIS})")
     parser.add_argument("--only", choices=["oidc"],
@@ -57,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="authserver-bench-") as tmp, \
             contextlib.ExitStack() as stack:
         setup = _start(stack, Path(tmp), args.out / "logs", args.database_url, args.redis_url,
-                       progress)
+                       args.postgres_url, progress)
         results = []
         for run in range(runs):
             progress(f"run {run + 1} of {runs}")
@@ -100,7 +103,7 @@ def _plan(quick: bool, only: str | None = None) -> measure.Plan:
 
 
 def _start(stack: contextlib.ExitStack, workdir: Path, logdir: Path, database_url: str | None,
-           redis_url: str, progress) -> measure.Setup:
+           redis_url: str, postgres_url: str, progress) -> measure.Setup:
     logdir.mkdir(parents=True, exist_ok=True)
     progress("starting the SMTP sink, the server and bare Tornado")
     sink, maildir = servers.smtp_sink(stack, workdir, logdir)
@@ -115,19 +118,13 @@ def _start(stack: contextlib.ExitStack, workdir: Path, logdir: Path, database_ur
     accounts = payloads.read_accounts(servers.create_accounts(workdir, env, count, f"b{tag}u"))
     setup = measure.Setup(workdir=workdir, logdir=logdir, server=server, bare=bare,
                           env=env, maildir=maildir, accounts=accounts, tag=tag,
-                          token=_login(server.url, accounts[0]), redis_url=redis_url)
+                          token=measure.login(server.url, accounts[0]), redis_url=redis_url,
+                          postgres_url=postgres_url)
     progress("registering an app with `authserver clients create --json`")
     setup.oidc_app = oidc.register(env)
     setup.version = _health(server.url).get("version", "?")
     setup.pids += [sink.pid, server.pid, bare.pid]
     return setup
-
-
-def _login(url: str, account: payloads.Account) -> str:
-    body = payloads.login_body(account).encode()
-    request = urllib.request.Request(url + payloads.LOGIN, body, payloads.JSON)  # noqa: S310
-    with urllib.request.urlopen(request, timeout=30) as reply:  # noqa: S310 (loopback)
-        return LoginReply.model_validate_json(reply.read()).token
 
 
 def _health(url: str) -> dict:

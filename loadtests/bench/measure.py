@@ -5,13 +5,15 @@ import contextlib
 import re
 import secrets
 import time
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import bcrypt
 
-from loadtests import payloads, servers
+from contracts.messages import LoginReply
+from loadtests import databases, payloads, servers
 from loadtests.bench import http_load, oidc, sockets
 from loadtests.bench.http_load import WrkResult, wrk
 
@@ -27,6 +29,9 @@ KEYS = (
 # What the server logs as it stops (authserver/collector.py).
 _PAUSE_LINE = re.compile(r"longest collector pause ([0-9.]+) ms .*longest in CPU time "
                          r"([0-9.]+) ms")
+
+
+DEFAULT_POSTGRES = "postgresql://127.0.0.1:5432/postgres"
 
 
 @dataclass
@@ -58,6 +63,8 @@ class Setup:
     accounts: list[payloads.Account]
     token: str
     redis_url: str
+    # Where the two-worker figure makes a database of its own when the run is on SQLite.
+    postgres_url: str = DEFAULT_POSTGRES
     # Names made by this run start with it, so a reused (PostgreSQL) database never clashes.
     tag: str = field(default_factory=lambda: secrets.token_hex(3))
     version: str = "?"
@@ -177,17 +184,35 @@ def _oidc(setup: Setup, load: Callable[..., WrkResult], seconds: float,
 
 
 def _me_rps_2_workers(setup: Setup, seconds: float) -> float:
-    """/api/me as a deployment runs it: two workers sharing Redis (a server of its own, on
-    the same database, so the token stays good)."""
+    """/api/me as a deployment runs it: two workers sharing Redis and PostgreSQL (WORKERS=2
+    refuses SQLite). On the run's own database when that is PostgreSQL, so the token stays
+    good; else on a fresh one beside `setup.postgres_url`, with an account of its own,
+    dropped after."""
     env = {**setup.env, "REDIS_URL": setup.redis_url, "RATE_LIMIT_PREFIX": f"bench{setup.tag}"}
+    on_postgresql = env["DATABASE_URL"].startswith("postgres")
     with contextlib.ExitStack() as own:
+        if not on_postgresql:
+            url = asyncio.run(databases.create_database(setup.postgres_url, "authserver_bench"))
+            own.callback(lambda: asyncio.run(databases.drop_database(setup.postgres_url, url)))
+            env["DATABASE_URL"] = url
+            made = servers.create_accounts(setup.workdir, env, 1, f"w{setup.tag}u")
+            [account] = payloads.read_accounts(made)
         server = servers.authserver(own, setup.logdir, env, workers=2)
         setup.pids.append(server.pid)
+        token = setup.token if on_postgresql else login(server.url, account)
         result = _ok(wrk(server.url + payloads.ME, label="me, 2 workers", duration=seconds,
-                         connections=32, headers=payloads.bearer(setup.token),
+                         connections=32, headers=payloads.bearer(token),
                          target_pid=server.pid))
         setup.wrk_runs.append(result)
     return result.rps
+
+
+def login(url: str, account: payloads.Account) -> str:
+    """A session token of `account` from the server at `url`."""
+    body = payloads.login_body(account).encode()
+    request = urllib.request.Request(url + payloads.LOGIN, body, payloads.JSON)  # noqa: S310
+    with urllib.request.urlopen(request, timeout=30) as reply:  # noqa: S310 (loopback)
+        return LoginReply.model_validate_json(reply.read()).token
 
 
 def _longest_pause_ms(server: servers.Running) -> tuple[float, float]:

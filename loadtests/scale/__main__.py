@@ -16,19 +16,16 @@ import asyncio
 import contextlib
 import json
 import os
-import secrets
 import signal
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
-import asyncpg
 
-from loadtests import servers
+from loadtests import databases, servers
 from loadtests.scale import calls, report
 from loadtests.scale.loader import Loader
 
@@ -57,27 +54,6 @@ class Progress:
         bar = "#" * (30 * done // max(total, 1))
         print(f"\r[scale {time.monotonic() - self.started:7.1f}s] {label:<40} "
               f"[{bar:<30}] {done:,}/{total:,}", end=end, flush=True)
-
-
-async def _create_database(url: str) -> str:
-    """A fresh database on the server of `url`; its URL."""
-    name = f"authserver_scale_{secrets.token_hex(4)}"
-    connection = await asyncpg.connect(url)
-    try:
-        await connection.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await connection.close()
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{name}"))
-
-
-async def _drop_database(admin_url: str, url: str) -> None:
-    connection = await asyncpg.connect(admin_url)
-    try:
-        await connection.execute(
-            f'DROP DATABASE IF EXISTS "{urlsplit(url).path[1:]}" WITH (FORCE)')
-    finally:
-        await connection.close()
 
 
 async def _prune(env: dict[str, str], client: calls.Client, logdir: Path) -> dict:
@@ -135,12 +111,12 @@ async def _run(args, out: Path, progress: Progress) -> dict:
     logdir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="authserver-scale-") as tmp:
         if args.database_url:
-            url = await _create_database(args.database_url)
+            url = await databases.create_database(args.database_url, "authserver_scale")
             try:
                 backends["postgresql"] = await _backend(
                     "postgresql", url, args.accounts, args.samples, Path(tmp), logdir, progress)
             finally:
-                await _drop_database(args.database_url, url)
+                await databases.drop_database(args.database_url, url)
         if args.sqlite or not args.database_url:
             url = f"sqlite:///{Path(tmp) / 'scale.db'}"
             backends["sqlite"] = await _backend(
