@@ -33,6 +33,12 @@ def raise_open_files_limit() -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
+def open_files_limit() -> int:
+    """How many descriptors a process started from here may hold (the hard limit, which
+    `raise_open_files_limit` gives it)."""
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+
+
 def free_port() -> int:
     """A port nothing listens on right now (aiosmtpd cannot bind port 0 itself)."""
     with socket.socket() as probe:
