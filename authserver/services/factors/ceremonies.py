@@ -7,12 +7,13 @@ import json
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from webauthn import options_to_json
-from webauthn.helpers import bytes_to_base64url
+from webauthn import options_to_json, verify_authentication_response
+from webauthn.authentication.verify_authentication_response import VerifiedAuthentication
+from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
 
 from authserver.security.tokens import new_token, token_digest
 from authserver.services.context import Caller, Context
-from authserver.store.models import PasskeyCeremony, utcnow
+from authserver.store.models import Passkey, PasskeyCeremony, utcnow
 from contracts.messages import PasskeyCeremony as CeremonyReply
 
 CEREMONY_LIFETIME = timedelta(minutes=5)
@@ -47,3 +48,17 @@ async def start_ceremony(ctx: Context, user_id: int | None, purpose: str, option
     token = new_token()
     await ctx.store.run(_open_ceremony, token_digest(token), user_id, purpose, options.challenge)
     return CeremonyReply(ceremony=token, options=json.loads(options_to_json(options)))
+
+
+def verified_assertion(credential: dict, ceremony: PasskeyCeremony, passkey: Passkey,
+                       caller: Caller) -> VerifiedAuthentication:
+    """The passkey's answer to `ceremony`, checked as WebAuthn says, with its user verified
+    (a key without a PIN proves possession only); raises WebAuthn's error (or a
+    ValueError, KeyError or TypeError for a malformed answer) when it is not right."""
+    return verify_authentication_response(
+        credential=credential,
+        expected_challenge=base64url_to_bytes(ceremony.challenge),
+        expected_rp_id=rp_id(caller), expected_origin=caller.origin,
+        credential_public_key=base64url_to_bytes(passkey.public_key),
+        credential_current_sign_count=passkey.sign_count,
+        require_user_verification=True)

@@ -4,7 +4,7 @@ starts a ceremony bound to the signed-in account and allowing only its passkeys;
 credential change carries the ceremony and the authenticator's answer (`passkey`), which
 must verify its user (UV), as at login. A ceremony is used once, within five minutes."""
 
-from webauthn import generate_authentication_options, verify_authentication_response
+from webauthn import generate_authentication_options
 from webauthn.helpers import base64url_to_bytes
 from webauthn.helpers.exceptions import WebAuthnException
 from webauthn.helpers.structs import PublicKeyCredentialDescriptor, UserVerificationRequirement
@@ -12,7 +12,13 @@ from webauthn.helpers.structs import PublicKeyCredentialDescriptor, UserVerifica
 from authserver.errors import ServiceError, invalid
 from authserver.security.tokens import token_digest
 from authserver.services.context import Caller, Context
-from authserver.services.factors.ceremonies import PROOF, rp_id, start_ceremony, take_ceremony
+from authserver.services.factors.ceremonies import (
+    PROOF,
+    rp_id,
+    start_ceremony,
+    take_ceremony,
+    verified_assertion,
+)
 from authserver.services.registry import serves
 from authserver.store.models import Passkey, User, utcnow
 from contracts import Status
@@ -67,13 +73,7 @@ async def passkey_proves(ctx: Context, caller: Caller, user: User, proof: Passke
     if passkey is None:
         return False
     try:
-        verified = verify_authentication_response(
-            credential=proof.credential,
-            expected_challenge=base64url_to_bytes(ceremony.challenge),
-            expected_rp_id=rp_id(caller), expected_origin=caller.origin,
-            credential_public_key=base64url_to_bytes(passkey.public_key),
-            credential_current_sign_count=passkey.sign_count,
-            require_user_verification=True)
+        verified = verified_assertion(proof.credential, ceremony, passkey, caller)
     except (WebAuthnException, ValueError, KeyError, TypeError):
         return False
     await ctx.store.run(record_use, passkey.id, verified.new_sign_count)

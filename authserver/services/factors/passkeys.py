@@ -16,7 +16,6 @@ owner; starting a passkey login is limited per client (an IPv6 client by its /64
 from webauthn import (
     generate_authentication_options,
     generate_registration_options,
-    verify_authentication_response,
     verify_registration_response,
 )
 from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
@@ -40,6 +39,7 @@ from authserver.services.factors.ceremonies import (
     rp_id,
     start_ceremony,
     take_ceremony,
+    verified_assertion,
 )
 from authserver.services.factors.passkey_proof import record_use
 from authserver.services.factors.proof import confirm_owner, notify
@@ -226,13 +226,7 @@ async def passkey_login(ctx: Context, request: PasskeyLoginRequest, caller: Call
                               "Log in with your password.")
     passkey, user = found
     try:
-        verified = verify_authentication_response(
-            credential=request.credential,
-            expected_challenge=base64url_to_bytes(ceremony.challenge),
-            expected_rp_id=rp_id(caller), expected_origin=caller.origin,
-            credential_public_key=base64url_to_bytes(passkey.public_key),
-            credential_current_sign_count=passkey.sign_count,
-            require_user_verification=True)
+        verified = verified_assertion(request.credential, ceremony, passkey, caller)
     except (WebAuthnException, ValueError, KeyError, TypeError) as exc:
         await audit.record(ctx, "login_failure", caller, user=user, detail="passkey refused")
         raise unauthenticated(f"The passkey's answer could not be checked: {exc}") from None
