@@ -23,13 +23,11 @@ them.
 from authserver.errors import invalid, unauthenticated
 from authserver.mail import outbox
 from authserver.mail.compose import credentials_changed_letter
-from authserver.services import audit
 from authserver.services.context import Caller, Context
 from authserver.services.factors import provider_proof
 from authserver.services.factors.checks import check_factor, confirmed_totp
 from authserver.services.factors.passkey_proof import WRONG_PASSKEY, passkey_proves
-from authserver.services.owner_guesses import PASSWORD_CHECK, counters
-from authserver.services.passwords.recheck import TOO_MANY_WRONG, confirm_password
+from authserver.services.passwords.recheck import confirm_password, recheck, stored_user
 from authserver.store.models import User, database_proxy
 
 FACTOR_NEEDED = ("Two-step login is on for this account: send a code from your "
@@ -42,10 +40,6 @@ CODE_NEEDED = ("This account has no password and two-step login is on: send a co
                "your authenticator app (or a recovery code).")
 
 
-def _stored(user_id: int) -> User | None:
-    return User.get_or_none(User.id == user_id)
-
-
 async def confirm_owner(ctx: Context, caller: Caller, request, *,
                         factor: bool = False) -> User:
     """The caller's user row once `request` proves the caller is its owner; the refusal
@@ -54,7 +48,7 @@ async def confirm_owner(ctx: Context, caller: Caller, request, *,
     `request` has `current_password` and `passkey`, and may have `code` and
     `recovery_code`. With `factor`, an account with two-step login on must also give a
     code or recovery code."""
-    user = await ctx.store.run(_stored, caller.signed_in.user.id)
+    user = await ctx.store.run(stored_user, caller.signed_in.user.id)
     if user is None:  # deleted since the session was looked up
         raise unauthenticated("This account no longer exists.")
     code = getattr(request, "code", None)
@@ -83,15 +77,8 @@ async def confirm_owner(ctx: Context, caller: Caller, request, *,
 
 
 async def _confirm_passkey(ctx: Context, caller: Caller, user: User, proof) -> None:
-    limits = counters(ctx, caller, PASSWORD_CHECK, user.id)
-    async with ctx.limiter.serial.hold(f"reauth:user:{user.id}"):
-        await limits.check(ctx, caller, TOO_MANY_WRONG, user)
-        if await passkey_proves(ctx, caller, user, proof):
-            return
-        await limits.count(ctx)
-        await audit.record(ctx, "reauth_failure", caller, user=user,
-                           detail="passkey assertion refused")
-        raise invalid(WRONG_PASSKEY, field="passkey")
+    await recheck(ctx, caller, user, lambda stored: passkey_proves(ctx, caller, stored, proof),
+                  refusal=WRONG_PASSKEY, field="passkey", detail="passkey assertion refused")
 
 
 def _queue_notice(user: User, what: str) -> None:

@@ -7,6 +7,8 @@ a time, so a session cannot be turned into a way of guessing the password, and a
 borrowed session's wrong answers do not lock the owner's re-checks.
 """
 
+from collections.abc import Awaitable, Callable
+
 from authserver.errors import invalid, unauthenticated
 from authserver.services import audit
 from authserver.services.context import Caller, Context
@@ -17,23 +19,35 @@ from authserver.store.models import User
 TOO_MANY_WRONG = "Too many wrong passwords. Try again in {wait}."
 
 
-def _stored(user_id: int) -> User | None:
+def stored_user(user_id: int) -> User | None:
     return User.get_or_none(User.id == user_id)
+
+
+async def recheck(ctx: Context, caller: Caller, who: User,
+                  proves: Callable[[User], Awaitable[bool]], *, refusal: str, field: str,
+                  detail: str) -> User:
+    """`who`'s full user row once `proves(row)` says the caller is its owner: answers are
+    taken one at a time per account, refused (RESOURCE_EXHAUSTED) while the caller's
+    counters are spent, and a wrong one is counted, audited with `detail` and refused
+    with `refusal` on `field` (INVALID_ARGUMENT)."""
+    limits = counters(ctx, caller, PASSWORD_CHECK, who.id)
+    async with ctx.limiter.serial.hold(f"reauth:user:{who.id}"):
+        await limits.check(ctx, caller, TOO_MANY_WRONG, who)
+        user = await ctx.store.run(stored_user, who.id)
+        if user is None:  # deleted since the session was looked up
+            raise unauthenticated("This account no longer exists.")
+        if not await proves(user):
+            await limits.count(ctx)
+            await audit.record(ctx, "reauth_failure", caller, user=user, detail=detail)
+            raise invalid(refusal, field=field)
+    return user
 
 
 async def confirm_password(ctx: Context, caller: Caller, signed_in: SignedIn,
                            password: str) -> User:
     """The caller's full user row when `password` is theirs; INVALID_ARGUMENT (on the
     `current_password` field) when it is not, RESOURCE_EXHAUSTED after too many."""
-    limits = counters(ctx, caller, PASSWORD_CHECK, signed_in.user.id)
-    async with ctx.limiter.serial.hold(f"reauth:user:{signed_in.user.id}"):
-        await limits.check(ctx, caller, TOO_MANY_WRONG, signed_in.user)
-        user = await ctx.store.run(_stored, signed_in.user.id)
-        if user is None:  # deleted since the session was looked up
-            raise unauthenticated("This account no longer exists.")
-        if not await ctx.passwords.check(password, user.password_hash):
-            await limits.count(ctx)
-            await audit.record(ctx, "reauth_failure", caller, user=user,
-                               detail="wrong current password")
-            raise invalid("That is not your current password.", field="current_password")
-    return user
+    return await recheck(ctx, caller, signed_in.user,
+                         lambda user: ctx.passwords.check(password, user.password_hash),
+                         refusal="That is not your current password.",
+                         field="current_password", detail="wrong current password")
