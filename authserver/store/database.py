@@ -22,6 +22,7 @@ from playhouse.pwasyncio import AsyncPostgresqlDatabase, AsyncSqliteDatabase
 from authserver.database_urls import sqlite_path
 from authserver.errors import ServiceError
 from authserver.observability.metrics import DATABASE_ERRORS, STORE_RUNS
+from authserver.store.batched_reads import BatchedReads
 from authserver.store.coalesce import Coalesced
 from authserver.store.models import database_proxy
 from authserver.store.text_search import substring_indexed
@@ -94,9 +95,10 @@ class _PostgresqlDatabase(AsyncPostgresqlDatabase):
 # What a database raises for a value it cannot store (class 22 on PostgreSQL).
 DATA_ERRORS = (DataError, asyncpg.DataError)
 
+SQLITE_BUSY_TIMEOUT_MS = 10_000
 SQLITE_PRAGMAS = (
     ("journal_mode", "wal"),
-    ("busy_timeout", 10000),
+    ("busy_timeout", SQLITE_BUSY_TIMEOUT_MS),
     ("foreign_keys", 1),
     ("synchronous", "normal"),
 )
@@ -141,6 +143,11 @@ class Store:
         self.database = _connect(database_url, self.origin)
         self.is_postgresql = isinstance(self.database, AsyncPostgresqlDatabase)
         database_proxy.initialize(self.database)
+        path = sqlite_path(database_url)
+        # One-row reads of a SQLite file go in batches (a database in memory exists only
+        # on the pool's connections).
+        self._batched = (BatchedReads(path, busy_timeout_ms=SQLITE_BUSY_TIMEOUT_MS)
+                         if path is not None and path != ":memory:" else None)
         self.ping = Coalesced(self._ping)
         """Is the database answering? UNAVAILABLE if not; concurrent pings share a query."""
         self._substring_search: bool | None = None
@@ -156,11 +163,14 @@ class Store:
             self.database.run(self._on_a_connection, function, args, kwargs))
 
     async def fetch_row(self, sql: str, params: list) -> tuple | None:
-        """The first row of one read, run from async code on a pooled connection held for
-        that read alone, with `run`'s refusals. For the hottest reads (a token check):
-        the greenlet bridge's trip cost as much as the query. `sql` is the current
-        database's, as peewee's `query.sql()` makes it."""
+        """The first row of one read, with `run`'s refusals. For the hottest reads (a
+        token check, the health probe): the greenlet bridge's trip cost as much as the
+        query. On SQLite the reads waiting together share one trip (`BatchedReads`); on
+        PostgreSQL each holds a pooled connection for that read alone. `sql` is the
+        current database's, as peewee's `query.sql()` makes it."""
         STORE_RUNS.labels("fetch_row").inc()
+        if self._batched is not None:
+            return await self._guarded(self._batched.fetch_row(sql, params))
         return await self._guarded(self._fetch_row(sql, params))
 
     async def _fetch_row(self, sql: str, params: list) -> tuple | None:
@@ -217,7 +227,7 @@ class Store:
         return self._substring_search
 
     async def _ping(self) -> None:
-        await self.run(self.database.execute_sql, "SELECT 1")
+        await self.fetch_row("SELECT 1", [])
 
     def _on_a_connection(self, function: Callable[..., T], args: tuple, kwargs: dict) -> T:
         # Connect, work and release inside one trip through the greenlet bridge.
@@ -246,4 +256,6 @@ class Store:
                 raw.terminate()
 
     async def close(self) -> None:
+        if self._batched is not None:
+            await self._batched.close()
         await self.database.close_pool()
