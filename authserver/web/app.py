@@ -9,7 +9,8 @@ from tornado.web import Application
 from authserver import __version__
 from authserver.services.context import Context
 from authserver.services.registry import services
-from authserver.web.api import ApiHandler
+from authserver.web import routing
+from authserver.web.api import ApiBodyHandler, ApiHandler
 from authserver.web.base import JsonHandler, NotFoundHandler, log_request
 from authserver.web.inflight import InFlight
 from authserver.web.request_hooks import count_request
@@ -28,7 +29,8 @@ class OpenApiHandler(JsonHandler):
 def api_routes(ctx: Context) -> list[tuple]:
     served = services()
     routes: list[tuple] = [
-        (call.route, ApiHandler, {"call": call, "service": served[call.name], "ctx": ctx})
+        (call.route, ApiHandler if call.method == "GET" else ApiBodyHandler,
+         {"call": call, "service": served[call.name], "ctx": ctx})
         for call in CALLS
     ]
     document = json.dumps(openapi_document(__version__))
@@ -43,7 +45,7 @@ def _answered(handler) -> None:
 
 def make_app(ctx: Context, extra_routes: Sequence[tuple] = ()) -> Application:
     """The whole HTTP surface; `extra_routes` come first (Socket.IO, the web UI)."""
-    return Application(
+    return routing.application(
         [*extra_routes, *api_routes(ctx)],
         default_handler_class=NotFoundHandler,
         compress_response=True,
