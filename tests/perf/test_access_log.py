@@ -4,8 +4,18 @@ line logged where no loop runs at once."""
 
 import asyncio
 import logging
+import time
 
-from authserver.observability.logs import TEXT_FORMAT, TextFormatter, TurnHandler
+import pytest
+
+from authserver.observability.logs import (
+    TEXT_FORMAT,
+    JsonFormatter,
+    PlainRecord,
+    TextFormatter,
+    TurnHandler,
+    sole_handler,
+)
 
 
 class Writes:
@@ -60,3 +70,43 @@ def test_text_lines_keep_logging_s_own_time_format():
     for created in (1_800_000_000.123, 1_800_000_000.987, 1_800_000_001.004):
         record.created, record.msecs = created, int((created % 1) * 1000)
         assert kept.format(record) == plain.format(record)
+
+
+FIELDS = {"request_id": "0f" * 16, "client": "203.0.113.9", "call": "me", "status": 200,
+          "duration_ms": 0.42}
+
+
+@pytest.mark.parametrize("formatter", [TextFormatter, JsonFormatter])
+async def test_a_line_written_directly_is_the_line_logging_writes(formatter):
+    """The access log skips logging's LogRecord when nothing else listens: same line."""
+    stream = Writes()
+    logger = _logger(stream)
+    handler = logger.handlers[0]
+    handler.setFormatter(formatter())
+    assert sole_handler(logger, logging.INFO) is handler
+    created = time.time()
+    message = "200 GET /api/me (203.0.113.9) 0.42ms"
+    handler.emit_plain(PlainRecord(logger.name, logging.WARNING, message, created),
+                       lambda: FIELDS)
+    record = logger.makeRecord(logger.name, logging.WARNING, __file__, 1, "%s", (message,),
+                               None, extra=FIELDS)
+    record.created, record.msecs = created, int((created % 1) * 1000)
+    logger.handle(record)
+    await asyncio.wait_for(stream.written.wait(), 2)
+    direct, logged = stream.writes[0].splitlines()
+    assert direct == logged
+    assert message in direct
+
+
+def test_a_line_goes_through_logging_when_anything_else_listens():
+    stream = Writes()
+    logger = _logger(stream)
+    logger.handlers[0].setFormatter(TextFormatter())
+    assert sole_handler(logger, logging.INFO) is logger.handlers[0]
+    assert sole_handler(logger, logging.DEBUG) is None  # below the logger's level
+    second = logging.StreamHandler(Writes())  # type: ignore[arg-type]  # a test's capture
+    logger.addHandler(second)
+    assert sole_handler(logger, logging.INFO) is None
+    logger.removeHandler(second)
+    logger.addFilter(lambda record: True)
+    assert sole_handler(logger, logging.INFO) is None
