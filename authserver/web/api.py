@@ -24,6 +24,7 @@ from contracts import Call, Status
 from contracts.messages import Empty
 
 MAX_BODY_BYTES = 64 * 1024
+EMPTY = Empty()  # the request of every call without a body: nothing in it to change
 JSON_MEDIA_TYPE = "application/json"
 
 
@@ -66,7 +67,7 @@ class ApiHandler(JsonHandler):
     def _request_model(self):
         body = self._body().strip()
         if self.call.request is Empty and not body:
-            return Empty()
+            return EMPTY
         try:
             return self.call.request.model_validate(jsonbody.decode(body))
         except jsonbody.BadJson as exc:

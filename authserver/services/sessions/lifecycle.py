@@ -9,6 +9,7 @@ where it does not (live_sessions).
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
 
 from authserver.errors import unauthenticated
 from authserver.security.tokens import new_token, token_digest
@@ -30,6 +31,13 @@ class SignedIn:
     user: User
     session_id: int
     expires_at: datetime
+
+    @cached_property
+    def reply(self) -> UserReply:
+        """The account as /api/me shows it, made once: the cache of live sessions gives
+        every request of a token the same SignedIn until it asks the database again,
+        and a change to the account makes it forget the entry (`Context.user_changed`)."""
+        return as_reply(self.user)
 
 
 # Last-used times are kept to the minute: a busy session costs one write a minute.
@@ -176,8 +184,7 @@ async def ended(ctx: Context, session_ids: list[int], reason: str) -> None:
 
 @serves(calls.ME)
 async def me(ctx: Context, request: Empty, caller: Caller) -> UserReply:
-    signed_in = caller.signed_in
-    return as_reply(signed_in.user)
+    return caller.signed_in.reply
 
 
 @serves(calls.LOGOUT)
