@@ -23,6 +23,8 @@ of sockets a full collection stopped the loop for over a second
 from engineio import AsyncServer
 from engineio.async_drivers import tornado as tornado_driver
 
+from authserver.realtime.lean_queue import LeanQueue
+
 
 class RequestBody:
     """The request body as an awaitable `wsgi.input` (what the driver's per-call
@@ -73,7 +75,8 @@ class ClosingWebSocket(tornado_driver.WebSocket):
 
 
 class EngineServer(AsyncServer):
-    """Engine.IO's server with the Tornado driver adapted as above."""
+    """Engine.IO's server with the Tornado driver adapted as above, and each socket's
+    packet queue a LeanQueue (see lean_queue.py)."""
 
     _async: dict  # python-engineio's: the driver's functions and classes, by name
 
@@ -81,3 +84,8 @@ class EngineServer(AsyncServer):
         super().__init__(*args, **kwargs)
         self._async = {**self._async, "translate_request": translate_request,
                        "websocket": ClosingWebSocket}
+
+    def create_queue(self) -> LeanQueue:
+        """Each socket's outgoing packets (python-engineio's public hook, which it calls
+        with no arguments)."""
+        return LeanQueue()

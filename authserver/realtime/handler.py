@@ -25,6 +25,7 @@ from authserver.realtime.frames import (
     engineio_frame_ok,
     engineio_payload_ok,
 )
+from authserver.realtime.lean_queue import LeanQueue
 from authserver.realtime.origin_policy import origin_allowed, session_cookie
 from authserver.realtime.protocol import frame_log
 from authserver.web.base import send_refusal
@@ -56,6 +57,11 @@ def socket_handler(
     base: Any = socketio.get_tornado_handler(sio)  # a class made at run time
 
     class SocketHandler(base):
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            # The driver's queue of received frames, as a LeanQueue (see lean_queue.py).
+            self.receive_queue = LeanQueue()
+
         @property
         def max_message_size(self) -> int:
             # Tornado would buffer 10 MB frames before Engine.IO looks at their size.
