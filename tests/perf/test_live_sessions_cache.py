@@ -1,6 +1,7 @@
 """The cache's own rules, on the object itself: how long it trusts an entry, what an ending
 forgets, and that a lookup overtaken by an ending does not put the session back."""
 
+import asyncio
 import time
 from datetime import timedelta
 
@@ -77,3 +78,61 @@ def test_with_no_check_time_nothing_is_kept():
     cache = _cache(check_seconds=0.0)
     _store(cache, "a", 1)
     assert cache.get("a") is None
+
+
+class Lookups:
+    """A database lookup that counts its calls and answers when told to."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.answer = asyncio.Event()
+
+    async def find(self) -> str:
+        self.calls += 1
+        number = self.calls
+        await self.answer.wait()
+        return f"session found by lookup {number}"
+
+
+async def test_requests_of_one_token_that_miss_together_share_one_lookup():
+    cache, lookups = _cache(), Lookups()
+    waiting = [asyncio.ensure_future(cache.look_up("a", lookups.find)) for _ in range(32)]
+    other = asyncio.ensure_future(cache.look_up("b", lookups.find))  # another token: its own
+    await asyncio.sleep(0)
+    lookups.answer.set()
+    assert await asyncio.gather(*waiting) == ["session found by lookup 1"] * 32
+    await other
+    assert lookups.calls == 2
+
+
+async def test_a_request_after_an_ending_does_not_share_a_lookup_begun_before_it():
+    cache, lookups = _cache(), Lookups()
+    first = asyncio.ensure_future(cache.look_up("a", lookups.find))
+    await asyncio.sleep(0)
+    cache.forget(SESSION, 1)  # a session ends while the first lookup is under way
+    second = asyncio.ensure_future(cache.look_up("a", lookups.find))
+    await asyncio.sleep(0)
+    lookups.answer.set()
+    assert await first == "session found by lookup 1"
+    assert await second == "session found by lookup 2"
+
+
+async def test_a_cache_that_trusts_nothing_shares_nothing():
+    cache, lookups = _cache(check_seconds=0.0), Lookups()
+    waiting = [asyncio.ensure_future(cache.look_up("a", lookups.find)) for _ in range(3)]
+    await asyncio.sleep(0)
+    lookups.answer.set()
+    await asyncio.gather(*waiting)
+    assert lookups.calls == 3
+
+
+async def test_a_request_that_gives_up_leaves_the_lookup_to_the_others():
+    cache, lookups = _cache(), Lookups()
+    leaving = asyncio.ensure_future(cache.look_up("a", lookups.find))
+    staying = asyncio.ensure_future(cache.look_up("a", lookups.find))
+    await asyncio.sleep(0)
+    leaving.cancel()
+    await asyncio.sleep(0)
+    lookups.answer.set()
+    assert await staying == "session found by lookup 1"
+    assert lookups.calls == 1

@@ -12,6 +12,11 @@ database, kept honest by three rules:
 
 A lookup that started before a session ended must not put it back: every ending bumps a
 generation, and a lookup made under an older generation is not stored.
+
+Requests of one token that miss together share one lookup (`look_up`): when an entry's
+time was up, every request in flight at that moment used to ask the database, and a
+page or an app making 32 requests at once made 32 queries (and as many writes of the
+session's last use) twice a second.
 """
 
 import asyncio
@@ -44,6 +49,8 @@ class LiveSessions(Generic[V]):
         # expires (epoch))
         self._entries: dict[str, tuple[V, tuple[str, int], tuple[str, int], float, float]] = {}
         self._generation = 0
+        # token hash -> the lookup under way for it, and the generation it began under
+        self._lookups: dict[str, tuple[int, asyncio.Task]] = {}
         self.publish: Callable[[str, int], Awaitable[None]] | None = None
 
     @property
@@ -60,6 +67,26 @@ class LiveSessions(Generic[V]):
             del self._entries[token_hash]
             return None
         return value
+
+    async def look_up(self, token_hash: str, find: Callable[[], Awaitable[V | None]]
+                      ) -> V | None:
+        """What `find` (a lookup in the database) answers for this token; a request that
+        arrives while one is under way shares it, unless a session has ended since it
+        began, or the cache trusts nothing (then every request asks for itself)."""
+        under_way = self._lookups.get(token_hash)
+        if under_way is not None and under_way[0] == self._generation and self.check_seconds > 0:
+            return await asyncio.shield(under_way[1])
+        lookup = asyncio.ensure_future(find())
+        self._lookups[token_hash] = (self._generation, lookup)
+        lookup.add_done_callback(lambda done: self._looked_up(token_hash, done))
+        # Shielded: a request that gives up does not cancel the lookup others wait for.
+        return await asyncio.shield(lookup)
+
+    def _looked_up(self, token_hash: str, lookup: asyncio.Task) -> None:
+        if self._lookups.get(token_hash, (0, None))[1] is lookup:
+            del self._lookups[token_hash]
+        if not lookup.cancelled():
+            lookup.exception()  # seen here, should every request that waited have gone
 
     def store(self, token_hash: str, value: V, *, session_id: int, user_id: int,
               expires_at: datetime, generation: int) -> None:

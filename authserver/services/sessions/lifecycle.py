@@ -104,20 +104,27 @@ def _find_live(token_hash: str) -> SignedIn | None:
 
 async def authenticate(ctx: Context, token: str | None) -> SignedIn:
     """The live session of `token`, or UNAUTHENTICATED; asked of the database at most every
-    half second per token and process (see live_sessions for why that stays honest)."""
+    half second per token and process (see live_sessions for why that stays honest), and
+    once for all the token's requests that ask at the same time."""
     if not token:
         raise unauthenticated("Please log in: this call needs a session token.")
     token_hash = token_digest(token)
     signed_in = ctx.live_sessions.get(token_hash)
-    if signed_in is not None:
-        return signed_in
-    generation = ctx.live_sessions.generation
-    signed_in = await ctx.store.run(_find_live, token_hash)
+    if signed_in is None:
+        signed_in = await ctx.live_sessions.look_up(
+            token_hash, lambda: _find_and_keep(ctx, token_hash))
     if signed_in is None:
         raise unauthenticated("Your session has ended or the token is not valid. Please log in.")
-    ctx.live_sessions.store(token_hash, signed_in, session_id=signed_in.session_id,
-                            user_id=signed_in.user.id, expires_at=signed_in.expires_at,
-                            generation=generation)
+    return signed_in
+
+
+async def _find_and_keep(ctx: Context, token_hash: str) -> SignedIn | None:
+    generation = ctx.live_sessions.generation
+    signed_in = await ctx.store.run(_find_live, token_hash)
+    if signed_in is not None:
+        ctx.live_sessions.store(token_hash, signed_in, session_id=signed_in.session_id,
+                                user_id=signed_in.user.id, expires_at=signed_in.expires_at,
+                                generation=generation)
     return signed_in
 
 
