@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
+FETCH_ROWS = STORE_RUNS.labels("fetch_row")  # counted on every token check: looked up once
+
 # What a database that cannot serve right now raises while a connection is in use.
 # peewee wraps the DB-API errors (sqlite3's among them) and some of asyncpg's (see
 # `_is_one_of`); others reach us as they are. (Anything raised while a connection is
@@ -168,7 +170,7 @@ class Store:
         query. On SQLite the reads waiting together share one trip (`BatchedReads`); on
         PostgreSQL each holds a pooled connection for that read alone. `sql` is the
         current database's, as peewee's `query.sql()` makes it."""
-        STORE_RUNS.labels("fetch_row").inc()
+        FETCH_ROWS.inc()
         if self._batched is not None:
             return await self._guarded(self._batched.fetch_row(sql, params))
         return await self._guarded(self._fetch_row(sql, params))

@@ -13,11 +13,13 @@ from contracts import Status
 from contracts import service as calls
 from contracts.messages import Empty, Health, Ready
 
+HEALTHY = Health(status="healthy", database="ok", version=__version__)
+
 
 @serves(calls.HEALTH)
 async def health(ctx: Context, request: Empty, caller: Caller) -> Health:
     await ctx.store.ping()
-    return Health(status="healthy", database="ok", version=__version__)
+    return HEALTHY
 
 
 def _schema_version() -> int:
