@@ -181,11 +181,19 @@ def _check_whole(client: Client) -> None:
         raise invalid("a public client has no secret, so it cannot use client_credentials")
 
 
+def new_client_id() -> str:
+    """16 random bytes, URL-safe, never starting with "-": one in 64 did, and every command
+    line (`authcli apps revoke ID`, `authserver clients show ID`) took it for an option."""
+    while (client_id := secrets.token_urlsafe(16)).startswith("-"):
+        pass
+    return client_id
+
+
 def _create(columns: dict) -> tuple[Client, str | None]:
     secret = None if columns.get("public") else secrets.token_urlsafe(32)
     now = utcnow()
     row = OAuthClient.create(
-        client_id=secrets.token_urlsafe(16),
+        client_id=new_client_id(),
         secret_hash=secret_digest(secret) if secret else None,
         created_at=now, updated_at=now, **columns)
     client = _record(row)
