@@ -19,13 +19,30 @@ class InFlight:
         self._idle.set()
         self._tasks: set[asyncio.Task] = set()
 
-    def track(self) -> "_Tracked":
-        """Count the work inside as in flight, whether or not its client is still there.
+    def track(self) -> "InFlight":
+        """Count the work inside as in flight, whether or not its client is still there
+        (`with in_flight.track(): ...`, in the request's or event's own task).
 
         Work cancelled by a stopping server (see `cancel_remaining`) is answered 503,
         a state the client can retry, and logged as a warning, not as a crash.
         """
-        return _Tracked(self)
+        return self
+
+    def __enter__(self) -> None:
+        task = asyncio.current_task()
+        assert task is not None  # entered only from a request's (or event's) task
+        self.count += 1
+        self._idle.clear()
+        self._tasks.add(task)
+
+    def __exit__(self, kind, error, traceback) -> None:
+        self._tasks.discard(asyncio.current_task())
+        self.count -= 1
+        if self.count == 0:
+            self._idle.set()
+        if kind is asyncio.CancelledError and self.closing:
+            log.warning("request cancelled: the server is stopping")
+            raise HTTPError(503, STOPPED) from None
 
     def close(self) -> None:
         """From now on new requests are turned away (503) while these finish."""
@@ -39,31 +56,3 @@ class InFlight:
         for task in self._tasks:
             task.cancel()
 
-
-class _Tracked:
-    """`InFlight.track`'s context: a class, since a generator-based one cost a request
-    more than the counting itself."""
-
-    __slots__ = ("_flight", "_task")
-
-    def __init__(self, flight: InFlight) -> None:
-        self._flight = flight
-
-    def __enter__(self) -> None:
-        task = asyncio.current_task()
-        assert task is not None  # entered only from a request's (or event's) task
-        flight = self._flight
-        self._task = task
-        flight.count += 1
-        flight._idle.clear()
-        flight._tasks.add(task)
-
-    def __exit__(self, kind, error, traceback) -> None:
-        flight = self._flight
-        flight._tasks.discard(self._task)
-        flight.count -= 1
-        if flight.count == 0:
-            flight._idle.set()
-        if kind is asyncio.CancelledError and flight.closing:
-            log.warning("request cancelled: the server is stopping")
-            raise HTTPError(503, STOPPED) from None
