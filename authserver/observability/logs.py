@@ -138,10 +138,10 @@ class PlainRecord:
     """What a formatter's `plain_line` reads of a record: a LogRecord's few fields that a
     line without arguments, exception or caller needs, made in a fraction of the time."""
 
-    __slots__ = ("created", "levelname", "levelno", "msecs", "msg", "name")
+    __slots__ = ("created", "levelname", "msecs", "msg", "name")
 
     def __init__(self, name: str, level: int, message: str, created: float) -> None:
-        self.name, self.levelno, self.msg, self.created = name, level, message, created
+        self.name, self.msg, self.created = name, message, created
         self.levelname = logging.getLevelName(level)
         self.msecs = int((created - int(created)) * 1000)
 
