@@ -48,12 +48,13 @@ class OAuthHandler(RequestHandler):
     def caller(self) -> Caller:
         return caller_of(self.request, self.ctx.settings.trusted_proxies)
 
-    def oauth_request(self, *, from_query: bool) -> TornadoOAuth2Request:
+    def oauth_request(self, *, from_query: bool, caller: Caller | None = None
+                      ) -> TornadoOAuth2Request:
         """Authlib's view of this request; its URI as the client sees it."""
         issuer = self.issuer
         parts = urlsplit(issuer)
         uri = f"{parts.scheme}://{parts.netloc}{self.request.uri}"
-        return TornadoOAuth2Request(self.request, uri, issuer, self.caller(),
+        return TornadoOAuth2Request(self.request, uri, issuer, caller or self.caller(),
                                     from_query=from_query)
 
     def send_reply(self, reply: Reply) -> None:

@@ -1,15 +1,15 @@
 """The standard endpoints that answer JSON: discovery (OIDC Discovery, RFC 8414), the
 JWKS, token, introspection, revocation and userinfo, each in its RFC's shape."""
 
-from authlib.consts import default_json_headers
 from authlib.oauth2.rfc6749.util import extract_basic_authorization
 
 from authserver.errors import ServiceError
 from authserver.oauth.base import OAuthHandler
-from authserver.oauth.requests import Reply
+from authserver.oauth.requests import Reply, first_values, presented_secret
 from authserver.oauth.server import CheckedToken, Introspection, introspection_reply
 from authserver.observability import metrics
 from authserver.services import throttling
+from authserver.services.context import Caller
 from authserver.services.oauth import claims, grants, keys, tokens
 
 PATHS = {
@@ -89,13 +89,11 @@ class _LimitedEndpoint(OAuthHandler):
 
     endpoint = ""
 
-    def _client_id(self, request) -> str:
-        client_id, _ = extract_basic_authorization(request.headers)
-        return (client_id or request.form.get("client_id") or "")[:64]
-
-    async def _admit(self, request) -> bool:
-        caller = request.caller
-        client_id = self._client_id(request)
+    async def _admit(self, caller: Caller, form: dict[str, str]) -> bool:
+        if not self.ctx.limiter.enabled:
+            return True
+        client_id, _ = extract_basic_authorization(self.request.headers)
+        client_id = (client_id or form.get("client_id") or "")[:64]
         try:
             await throttling.check(self.ctx, caller, "oauth_client_auth_ip", caller.client,
                                    "Too many wrong client credentials from your address.")
@@ -120,19 +118,21 @@ class _LimitedEndpoint(OAuthHandler):
                                  "(application/x-www-form-urlencoded)."})
             return
         with self.application.settings["in_flight"].track():
-            request = self.oauth_request(from_query=False)
-            if not await self._admit(request):
+            caller = self.caller()
+            form = first_values(self.request.body_arguments)
+            if not await self._admit(caller, form):
                 return
-            reply = await self.quick(request)
+            reply = await self.quick(form)
             if reply is None:
+                request = self.oauth_request(from_query=False, caller=caller)
                 reply = await self.ctx.store.run(self.respond, request)
-            if request.client_auth_failed:
-                await self.ctx.limiter.count("oauth_client_auth_ip", request.caller.client)
+                if request.client_auth_failed:
+                    await self.ctx.limiter.count("oauth_client_auth_ip", caller.client)
             self.send_reply(reply)
 
-    async def quick(self, request) -> Reply | None:
-        """The answer without Authlib's path, when it can be given that way for sure;
-        None to take that path (`respond`)."""
+    async def quick(self, form: dict[str, str]) -> Reply | None:
+        """The answer without Authlib's path (and without building its request), when it
+        can be given that way for sure; None to take that path (`respond`)."""
         return None
 
     def respond(self, request) -> Reply:
@@ -160,7 +160,7 @@ class TokenHandler(_BrowserReachable):
 
 
 class IntrospectionHandler(_LimitedEndpoint):
-    async def quick(self, request) -> Reply | None:
+    async def quick(self, form: dict[str, str]) -> Reply | None:
         """The usual introspection, an app asking about its access token, in one read
         and no other work: the client as this process remembers it, with its secret
         matched against that copy; the token's claims as this process verified them;
@@ -170,12 +170,13 @@ class IntrospectionHandler(_LimitedEndpoint):
         active: anything else (an unknown client or token, a wrong secret, a rotated
         secret, an inactive token, a key copy due a re-read) takes Authlib's path,
         which reads everything afresh and answers or refuses as before."""
-        form = request.form
         token, hint = form.get("token"), form.get("token_type_hint")
         if not token or (hint and hint not in Introspection.SUPPORTED_TOKEN_TYPES):
             return None
-        client = self.provider.remembered_client(request)
-        checked = (tokens.remembered_access_token(token, issuer=request.issuer)
+        client = self.provider.remembered_client(
+            *presented_secret(self.request.headers, form))
+        issuer = self.issuer
+        checked = (tokens.remembered_access_token(token, issuer=issuer)
                    if client is not None else None)
         if client is None or checked is None:
             return None
@@ -183,10 +184,11 @@ class IntrospectionHandler(_LimitedEndpoint):
         state = grants.state_of(read, await self.ctx.store.fetch_row(read.sql, read.params))
         if state is None or not state.active:
             return None
-        found = CheckedToken(state, "access_token", request.issuer)
+        found = CheckedToken(state, "access_token", issuer)
         if not found.confirms(client.record):
             return None
-        return Reply(200, introspection_reply(found), list(default_json_headers))
+        # JSON, no-store and no-cache, as Authlib's reply: the defaults of these handlers.
+        return Reply(200, introspection_reply(found))
 
     def respond(self, request) -> Reply:
         return self.provider.create_endpoint_response("introspection", request)

@@ -9,6 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from authlib.oauth2.rfc6749 import JsonPayload, JsonRequest, OAuth2Payload, OAuth2Request
+from authlib.oauth2.rfc6749.util import extract_basic_authorization
 from tornado.escape import json_decode
 from tornado.httputil import HTTPServerRequest
 
@@ -21,6 +22,21 @@ from authserver.services.oauth.tokens import Minted
 def _decoded(arguments: dict[str, list[bytes]]) -> dict[str, list[str]]:
     return {name: [value.decode("utf-8", "replace") for value in values]
             for name, values in arguments.items()}
+
+
+def first_values(arguments: dict[str, list[bytes]]) -> dict[str, str]:
+    """Each parameter's first value, decoded as Authlib's request reads them."""
+    return {name: values[0].decode("utf-8", "replace")
+            for name, values in arguments.items() if values}
+
+
+def presented_secret(headers, form: dict[str, str]) -> tuple[str | None, str | None]:
+    """The client id and secret a request presents: HTTP Basic, else the form's
+    `client_id` and `client_secret` (RFC 6749 2.3.1)."""
+    client_id, secret = extract_basic_authorization(headers)
+    if client_id and secret:
+        return client_id, secret
+    return form.get("client_id"), form.get("client_secret")
 
 
 class TornadoPayload(OAuth2Payload):
@@ -70,6 +86,9 @@ class TornadoOAuth2Request(OAuth2Request):
     @property
     def form(self) -> dict[str, str]:
         return {name: values[0] for name, values in self._form.items() if values}
+
+    def presented_secret(self) -> tuple[str | None, str | None]:
+        return presented_secret(self.headers, self.form)
 
 
 class TornadoJsonPayload(JsonPayload):

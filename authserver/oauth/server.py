@@ -20,7 +20,6 @@ from authlib.oauth2.rfc6749 import (
     OAuth2Error,
 )
 from authlib.oauth2.rfc6749 import grants as rfc6749
-from authlib.oauth2.rfc6749.util import extract_basic_authorization
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint
@@ -270,7 +269,7 @@ class Introspection(IntrospectionEndpoint):
     CLIENT_AUTH_METHODS = SECRET_METHODS
 
     def authenticate_endpoint_client(self, request):
-        remembered = self.server.remembered_client(request)
+        remembered = self.server.remembered_client(*request.presented_secret())
         if remembered is not None:
             self.check_params(request, remembered)
             token = _query_token(request, request.form["token"])
@@ -351,15 +350,13 @@ class OpenIDProvider(AuthorizationServer):
         self._clients[client_id] = record
         return AppClient(record)
 
-    def remembered_client(self, request: TornadoOAuth2Request) -> AppClient | None:
-        """The client of a secret-authenticated request as last read by this process,
-        if the secret matches that copy; whether the copy is still the row is for the
-        caller to confirm (Introspection)."""
-        client_id, secret = extract_basic_authorization(request.headers)
+    def remembered_client(self, client_id: str | None, secret: str | None) -> AppClient | None:
+        """The client presenting this id and secret as last read by this process, if the
+        secret matches that copy; whether the copy is still the row is for the caller to
+        confirm (Introspection)."""
         if not (client_id and secret):
-            client_id = request.form.get("client_id")
-            secret = request.form.get("client_secret")
-        record = self._clients.get(client_id) if client_id and secret else None
+            return None
+        record = self._clients.get(client_id)
         if record is None or record.public or not record.check_secret(secret):
             return None
         return AppClient(record)
