@@ -217,6 +217,13 @@ def test_the_recovery_code_step_asks_for_a_recovery_code(open_page, verified, sc
     screenshot(page, "desktop-light-88-second-step-recovery")
 
 
+def fits(page) -> None:
+    """Nothing makes the page wider than the window (a long URL once widened the Admin
+    view to 504 px at 375)."""
+    wide = page.evaluate("document.documentElement.scrollWidth")
+    assert wide <= page.viewport_size["width"], f"the page is {wide} px wide"
+
+
 @pytest.mark.parametrize("width", ["phone", "desktop"])
 def test_every_view_at_375_and_1280(open_page, web_server, verified, screenshot, width):
     """Each view as a person meets it, saved to look at (test-artifacts/screenshots)."""
@@ -227,12 +234,16 @@ def test_every_view_at_375_and_1280(open_page, web_server, verified, screenshot,
         start(page, hash_)
         expect(page.locator(f"#view-{hash_[1:]}")).to_be_visible()
         screenshot(page, f"{width}-light-90-view-{hash_[1:]}")
+        fits(page)
     start(page, "#login")
     log_in(page, name)
     expect_connected(page)
     screenshot(page, f"{width}-light-90-view-chat")
+    fits(page)
     account_view(page)
     screenshot(page, f"{width}-light-90-view-account")
+    fits(page)
     open_admin(page)
     screenshot(page, f"{width}-light-90-view-admin")
+    fits(page)
     expect(chat_view(page)).to_be_hidden()
