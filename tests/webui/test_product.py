@@ -47,6 +47,7 @@ def test_without_chat_the_page_lands_on_account_and_still_hears_sessions_end(
         open_page, start_server, verified, screenshot, width):
     server = start_server(CHAT="off", PRESENCE="off")
     name, _ = verified("nochat", server=server)
+    make_admin(server, name)
     page = open_page(width, server=server)
     start(page, "#login")
     expect(view(page, "Welcome back")).to_contain_text("Log in to your account.")
@@ -58,6 +59,11 @@ def test_without_chat_the_page_lands_on_account_and_still_hears_sessions_end(
     screenshot(page, f"{width}-light-81-account-without-chat")
     page.goto(f"{server.url}/#chat")
     expect(view(page, "Your account")).to_be_visible()
+    # Nobody's `who` is answered here: the Admin page shows no count (it showed "0").
+    admin = open_admin(page)
+    expect(admin.get_by_role("button", name="Search")).to_be_visible()
+    expect(admin.locator(".online-now")).to_be_hidden()
+    account_view(page)
     # The live connection still carries what sign-in needs: a session ended elsewhere.
     status, reply = post_json(server, "/api/login", {"username": name, "password": PASSWORD})
     assert status == 200, reply
