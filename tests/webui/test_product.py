@@ -246,9 +246,14 @@ def test_every_view_at_375_and_1280(open_page, web_server, verified, screenshot,
     expect_connected(page)
     screenshot(page, f"{width}-light-90-view-chat")
     fits(page)
-    account_view(page)
+    account = account_view(page)
     screenshot(page, f"{width}-light-90-view-account")
     fits(page)
+    # The panels' main buttons line up on the left, as "Add a passkey" does.
+    lefts = {account.get_by_role("button", name=label, exact=True).bounding_box()["x"]
+             for label in ("Set up an authenticator app", "Turn on approval", "Add a passkey",
+                           "Change password")}
+    assert len(lefts) == 1, lefts
     open_admin(page)
     screenshot(page, f"{width}-light-90-view-admin")
     fits(page)
