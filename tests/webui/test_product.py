@@ -258,3 +258,14 @@ def test_every_view_at_375_and_1280(open_page, web_server, verified, screenshot,
     screenshot(page, f"{width}-light-90-view-admin")
     fits(page)
     expect(chat_view(page)).to_be_hidden()
+
+
+def test_every_id_the_stylesheet_styles_is_on_the_page():
+    """A rule for an id the page lacks does nothing (#passkey-name-field once spaced the
+    passkey name field from the list above it, and no element had that id)."""
+    static = Path(__file__).resolve().parents[2] / "webui" / "static"
+    css = re.sub(r"/\*.*?\*/", "", (static / "app.css").read_text(), flags=re.DOTALL)
+    page = (static / "index.html").read_text()
+    styled = set(re.findall(r"#([A-Za-z][\w-]*)(?![^{]*;)", css))  # selectors, not colours
+    missing = {name for name in styled if f'id="{name}"' not in page}
+    assert not missing, missing
