@@ -297,7 +297,8 @@ def serving_problems(settings: Settings) -> list[str]:
             "would split between the workers: set REDIS_URL, or run one worker.")
     if settings.mail_backend == "smtp" and not settings.smtp_server:
         problems.append(
-            "MAIL_BACKEND=smtp needs SMTP_SERVER: name the SMTP server to send through.")
+            "MAIL_BACKEND=smtp needs SMTP_SERVER: name the SMTP server to send through, or "
+            "set MAIL_BACKEND=console to print mail on the console on purpose.")
     production = settings.environment == "production"
     if production and settings.mail_to_console and settings.mail_backend is None:
         problems.append(

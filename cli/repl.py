@@ -247,6 +247,8 @@ class Repl:
             said = ("You are now an admin of this server" if event.role == "admin"
                     else "You are no longer an admin of this server")
             self.echo(FormattedText([("class:presence", f"* {said}")]))
+        elif isinstance(event, ErrorReply) and self._running:
+            pass  # the running command's own refusal: its ack carries it, and it says it
         elif isinstance(event, ErrorReply | AuthError):
             self.echo(error_line(event.error))
         self._redraw()

@@ -216,3 +216,21 @@ def completions(text: str) -> list[str]:
 ])
 def test_completion_of_commands_and_their_options(typed, expected):
     assert completions(typed) == expected
+
+
+async def test_a_refused_live_command_is_told_once(start_server, tmp_path):
+    """A socket refusal comes as an `error` event and as the ack of the call: the REPL
+    prints it once (CHAT=off refuses chat, history and who)."""
+    server = start_server(CHAT="off")
+    username, password = await verified(server.url, server)
+    refusal = "Chat is turned off on this server (CHAT=off)."
+    async with driven(server.url, tmp_path) as repl:
+        repl.type(f"login --username {username}\r")
+        await repl.answer("Password", password)
+        await until(lambda: repl.repl.state == "online")
+        for line in ("who", "history", "a chat line"):
+            before = repl.printed().count(refusal)
+            repl.type(f"{line}\r")
+            await until(lambda before=before: repl.printed().count(refusal) > before)
+            await asyncio.sleep(0.3)  # a second copy would have come by now
+            assert repl.printed().count(refusal) == before + 1, repl.printed()

@@ -105,7 +105,8 @@ def test_compose_without_a_mail_choice_names_both_ways():
     with pytest.raises(SettingsError) as refused:
         _replica_settings(TRYING)
     assert refused.value.problems == [
-        "MAIL_BACKEND=smtp needs SMTP_SERVER: name the SMTP server to send through."]
+        "MAIL_BACKEND=smtp needs SMTP_SERVER: name the SMTP server to send through, or set "
+        "MAIL_BACKEND=console to print mail on the console on purpose."]
     with pytest.raises(ValueError, match="SECRET_KEY"):
         rendered({"POSTGRES_PASSWORD": "pw", "MAIL_BACKEND": "console"})
 

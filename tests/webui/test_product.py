@@ -47,6 +47,7 @@ def test_without_chat_the_page_lands_on_account_and_still_hears_sessions_end(
         open_page, start_server, verified, screenshot, width):
     server = start_server(CHAT="off", PRESENCE="off")
     name, _ = verified("nochat", server=server)
+    make_admin(server, name)
     page = open_page(width, server=server)
     start(page, "#login")
     expect(view(page, "Welcome back")).to_contain_text("Log in to your account.")
@@ -58,6 +59,11 @@ def test_without_chat_the_page_lands_on_account_and_still_hears_sessions_end(
     screenshot(page, f"{width}-light-81-account-without-chat")
     page.goto(f"{server.url}/#chat")
     expect(view(page, "Your account")).to_be_visible()
+    # Nobody's `who` is answered here: the Admin page shows no count (it showed "0").
+    admin = open_admin(page)
+    expect(admin.get_by_role("button", name="Search")).to_be_visible()
+    expect(admin.locator(".online-now")).to_be_hidden()
+    account_view(page)
     # The live connection still carries what sign-in needs: a session ended elsewhere.
     status, reply = post_json(server, "/api/login", {"username": name, "password": PASSWORD})
     assert status == 200, reply
@@ -217,6 +223,13 @@ def test_the_recovery_code_step_asks_for_a_recovery_code(open_page, verified, sc
     screenshot(page, "desktop-light-88-second-step-recovery")
 
 
+def fits(page) -> None:
+    """Nothing makes the page wider than the window (a long URL once widened the Admin
+    view to 504 px at 375)."""
+    wide = page.evaluate("document.documentElement.scrollWidth")
+    assert wide <= page.viewport_size["width"], f"the page is {wide} px wide"
+
+
 @pytest.mark.parametrize("width", ["phone", "desktop"])
 def test_every_view_at_375_and_1280(open_page, web_server, verified, screenshot, width):
     """Each view as a person meets it, saved to look at (test-artifacts/screenshots)."""
@@ -227,12 +240,32 @@ def test_every_view_at_375_and_1280(open_page, web_server, verified, screenshot,
         start(page, hash_)
         expect(page.locator(f"#view-{hash_[1:]}")).to_be_visible()
         screenshot(page, f"{width}-light-90-view-{hash_[1:]}")
+        fits(page)
     start(page, "#login")
     log_in(page, name)
     expect_connected(page)
     screenshot(page, f"{width}-light-90-view-chat")
-    account_view(page)
+    fits(page)
+    account = account_view(page)
     screenshot(page, f"{width}-light-90-view-account")
+    fits(page)
+    # The panels' main buttons line up on the left, as "Add a passkey" does.
+    lefts = {account.get_by_role("button", name=label, exact=True).bounding_box()["x"]
+             for label in ("Set up an authenticator app", "Turn on approval", "Add a passkey",
+                           "Change password")}
+    assert len(lefts) == 1, lefts
     open_admin(page)
     screenshot(page, f"{width}-light-90-view-admin")
+    fits(page)
     expect(chat_view(page)).to_be_hidden()
+
+
+def test_every_id_the_stylesheet_styles_is_on_the_page():
+    """A rule for an id the page lacks does nothing (#passkey-name-field once spaced the
+    passkey name field from the list above it, and no element had that id)."""
+    static = Path(__file__).resolve().parents[2] / "webui" / "static"
+    css = re.sub(r"/\*.*?\*/", "", (static / "app.css").read_text(), flags=re.DOTALL)
+    page = (static / "index.html").read_text()
+    styled = set(re.findall(r"#([A-Za-z][\w-]*)(?![^{]*;)", css))  # selectors, not colours
+    missing = {name for name in styled if f'id="{name}"' not in page}
+    assert not missing, missing

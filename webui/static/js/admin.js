@@ -275,8 +275,9 @@ export function wireAdmin(app) {
       clients.load();
       providers.load();
     },
-    online(count) {
+    online(count, shown = true) {
       $("admin-online").textContent = count === null ? "–" : String(count);
+      $("admin-online").closest(".online-now").hidden = !shown;
     },
     /** Forget the search, the page and the user shown (the page's slots go by themselves). */
     forget() {

@@ -57,7 +57,8 @@ export class Chat {
   /**
    * @param {object} hooks `onSessionEnded(reason)`: the server no longer knows this session.
    *   `checkSession()`: resolves to the user, or null, from the REST API.
-   *   `onOnline(count)`: how many users are online now (null while not connected).
+   *   `onOnline(count, shown)`: how many users are online now (null while not connected);
+   *   `shown` is false where this user may not see it (CHAT=off, PRESENCE).
    */
   constructor(hooks) {
     this.hooks = hooks;
@@ -312,7 +313,7 @@ export class Chat {
       this.onlineList.replaceChildren(el("li", "nobody", unknown));
     }
     this.onlineCount.textContent = this.state === "connected" ? String(names.length) : "–";
-    this.hooks.onOnline?.(this.state === "connected" ? names.length : null);
+    this.hooks.onOnline?.(this.state === "connected" ? names.length : null, this.mayAskWho());
   }
 
   loadHistory({ latest = false } = {}) {

@@ -67,7 +67,7 @@ const chat = new Chat({
   onApprovalRequest: (request, answer) => approvalPrompt.ask(request, answer),
   onApprovalClosed: (closed) => approvalPrompt.closed(closed),
   checkSession: () => api.me(),
-  onOnline: (count) => views.admin?.online(count),
+  onOnline: (count, shown) => views.admin?.online(count, shown),
   onRoleChanged: (role) => roleChanged(role),
 });
 
