@@ -91,7 +91,8 @@ async def check_credentials(ctx: Context, name: str, password: str, caller: Call
         await audit.record(ctx, "login_failure", caller, user=user, detail="email not verified")
         raise ServiceError(
             Status.PERMISSION_DENIED,
-            "Please verify your email address first: enter the 6-digit code we mailed you.",
+            "Please verify your email address first: enter the 6-digit code we mailed you, or "
+            "ask for a new one.",
         )
     if user.disabled_at is not None:
         await audit.record(ctx, "login_failure", caller, user=user, detail="account disabled")

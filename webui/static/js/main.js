@@ -424,7 +424,7 @@ async function configure() {
 function showNotVerified(form, error, name) {
   const link = document.createElement("a");
   link.href = "#verify";
-  link.textContent = "Enter your code";
+  link.textContent = "Enter your code or get a new one";
   link.addEventListener("click", () => {
     if (name.includes("@")) {
       field(forms.verify, "email").value = name;
