@@ -288,7 +288,8 @@ async def test_requests_expire(http, start_server, unique, clients):
     expired = await wait(http, server, pending.challenge)
     assert expired.status == 401 and "in time" in expired.body["error"], expired.body
     # Approval is this account's only factor: no app or recovery code to point at.
-    assert "authenticator app" not in expired.body["error"], expired.body
+    assert expired.body["error"] == ("Nobody approved this sign-in in time. Log in again to "
+                                     "send a new request."), expired.body
     closed = await watcher.next("login_approval_closed")
     assert closed["outcome"] == "expired"
     late = await answer(watcher,

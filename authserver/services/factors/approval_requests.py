@@ -313,9 +313,11 @@ async def _expired(ctx: Context, request: LoginApproval, caller: Caller) -> Serv
         user = await ctx.store.run(User.get_by_id, request.user_id)
         await audit.record(ctx, "approval_expired", caller, user=user)
     # Only an account with an authenticator app has another factor to offer here.
-    other = OTHER_FACTOR if await ctx.store.run(confirmed_totp, request.user_id) else ""
-    return unauthenticated("Nobody approved this sign-in in time." + other
-                           + " Or log in again to send a new request.")
+    if await ctx.store.run(confirmed_totp, request.user_id):
+        return unauthenticated("Nobody approved this sign-in in time." + OTHER_FACTOR
+                               + " Or log in again to send a new request.")
+    return unauthenticated("Nobody approved this sign-in in time. Log in again to send a "
+                           "new request.")
 
 
 @serves(calls.LOGIN_APPROVAL_WAIT)
