@@ -41,14 +41,16 @@ class SecondFactorRequired(ServiceError):
     does not know the second step shows a refusal that names it."""
 
     def __init__(self, challenge) -> None:
-        message = ("This account has a second factor: finish the login with the code from "
-                   "your authenticator app (POST /api/login/second-factor, or the socket "
-                   "event 'second_factor', with this challenge).")
+        code = ("finish the login with the code from your authenticator app "
+                "(POST /api/login/second-factor, or the socket event 'second_factor', "
+                "with this challenge).")
+        message = "This account has a second factor: " + code
         if challenge.number is not None:
             message = (f"Approve this sign-in on a device you are signed in on: pick "
                        f"{challenge.number} there (wait with POST /api/login/approval/wait "
-                       "and this challenge). " + message.replace("This account has a "
-                       "second factor: finish", "Or finish"))
+                       "and this challenge).")
+            if "totp" in challenge.factors:  # without an app there is no code to offer
+                message += " Or " + code
         super().__init__(Status.UNAUTHENTICATED, message)
         self.challenge = challenge
 

@@ -63,7 +63,8 @@ class ApprovalPrompt:
         return self.pending is not None and (text in NO or bool(_NUMBER.match(text)))
 
     async def answer(self, channel: LiveChannel | None, line: str) -> list[FormattedText]:
-        """Send the answer `line` gives; what to print. A refusal prints as an error."""
+        """Send the answer `line` gives; what to print. A refusal prints nothing here: the
+        server's `error` event that comes with it says why."""
         assert self.pending is not None  # takes(line) said so
         text = line.strip().lower()
         payload = (LoginApprovalAnswer(request_id=self.pending.request_id, deny=True)
@@ -75,8 +76,10 @@ class ApprovalPrompt:
         try:
             closed = await channel.answer_approval(payload)
         except ApiError:
+            # The server sends a refused answer's reason as an `error` event too (before
+            # its ack), which the REPL prints already: printing it again doubled it.
             self.pending = None
-            raise
+            return []
         if self.pending is not None and self.pending.request_id == request_id:
             self.pending = None
             return self._result(closed)

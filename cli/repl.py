@@ -7,9 +7,11 @@ so the line being typed is never broken. Ctrl-C cancels the line, Ctrl-D or `qui
 import asyncio
 import contextlib
 import shlex
+import signal
 import traceback
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Awaitable, Iterable, Iterator
+from typing import TypeVar
 
 from prompt_toolkit import PromptSession, print_formatted_text
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion
@@ -366,7 +368,7 @@ class Repl:
         live_before = self.state == "online"
         self._running, self._revoked = True, None
         try:
-            outcome = await command.run(self.ctx, args, self.asker)
+            outcome = await _interruptible(command.run(self.ctx, args, self.asker))
         finally:
             self._running = False
             await self._settle()
@@ -446,6 +448,52 @@ class Repl:
             finally:
                 await self._drop_live()
         return 0
+
+
+T = TypeVar("T")
+
+
+class _PromptInterrupted(Exception):
+    """Ctrl-C at one of a command's own prompts, carried out of the command's task."""
+
+
+async def _interruptible(work: Awaitable[T]) -> T:
+    """Run a command so that Ctrl-C stops it, not the REPL: while no prompt reads keys
+    (a command waiting for the server, such as a login waiting for approval) the
+    terminal turns Ctrl-C into SIGINT, which would otherwise end asyncio.run and the
+    REPL with it. Raises KeyboardInterrupt, as Ctrl-C at a prompt does."""
+    async def guarded() -> T:
+        try:
+            return await work
+        except KeyboardInterrupt:  # out of a task it would stop the event loop
+            raise _PromptInterrupted from None
+
+    task = asyncio.ensure_future(guarded())
+    loop = asyncio.get_running_loop()
+    previous = signal.getsignal(signal.SIGINT)
+    # A plain handler, not loop.add_signal_handler: a prompt inside the command (the
+    # password, say) hands SIGINT to prompt_toolkit and then removes the loop's handler,
+    # but puts a plain one back as it was.
+    try:
+        signal.signal(signal.SIGINT, lambda *_: loop.call_soon_threadsafe(task.cancel))
+    except ValueError:  # not the main thread: no signals here, as before
+        return await task
+    try:
+        return await task
+    except _PromptInterrupted:
+        raise KeyboardInterrupt from None
+    except asyncio.CancelledError:
+        if task.cancelled() and not _cancelling():
+            raise KeyboardInterrupt from None  # our SIGINT handler cancelled it
+        raise
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _cancelling() -> bool:
+    """Whether the REPL's own task is being cancelled (then a cancellation is not Ctrl-C)."""
+    current = asyncio.current_task()
+    return current is not None and current.cancelling() > 0
 
 
 def _file_history() -> History:

@@ -47,6 +47,8 @@ async def pending_login(server, account: Account, watcher) -> Pending:
     assert reply.status == 401, reply.body
     second = reply.body["second_factor"]
     assert "approval" in second["factors"], second
+    if "totp" not in second["factors"]:  # no app: the refusal must not offer its code
+        assert "authenticator app" not in reply.body["error"], reply.body
     request = await watcher.next("login_approval_request", timeout=PATIENCE)
     return Pending(second["challenge"], second["number"], request)
 

@@ -173,6 +173,7 @@ async def test_a_code_finishes_the_login_and_withdraws_the_request(
     watcher = await clients(server).connect(token=account.token)
     login = await new_device_login(server, account)
     assert login.body["second_factor"]["factors"] == ["approval", "totp", "recovery_code"]
+    assert "authenticator app" in login.body["error"], login.body  # the other way in
     request = await watcher.next("login_approval_request")
     finished = await call(http, server, "login_second_factor",
                           {"challenge": login.body["second_factor"]["challenge"],
@@ -286,6 +287,9 @@ async def test_requests_expire(http, start_server, unique, clients):
     pending = await pending_login(server, account, watcher)
     expired = await wait(http, server, pending.challenge)
     assert expired.status == 401 and "in time" in expired.body["error"], expired.body
+    # Approval is this account's only factor: no app or recovery code to point at.
+    assert expired.body["error"] == ("Nobody approved this sign-in in time. Log in again to "
+                                     "send a new request."), expired.body
     closed = await watcher.next("login_approval_closed")
     assert closed["outcome"] == "expired"
     late = await answer(watcher,

@@ -10,7 +10,11 @@ import threading
 import urllib.error
 import urllib.request
 
-from tests.cli.test_repl_terminal import start_repl, tmux  # noqa: F401 - the fixture
+from tests.cli.test_repl_terminal import (  # noqa: F401 - tmux is the fixture
+    answer,
+    start_repl,
+    tmux,
+)
 
 
 def _post(url: str, body: dict) -> tuple[int, dict]:
@@ -71,3 +75,26 @@ def test_the_repl_approves_a_rest_login_and_refuses_an_authcli_one(
     out, err = login_cli.communicate(timeout=40)
     assert login_cli.returncode != 0, out
     assert "to approve this sign-in" in err and "refused on your signed-in device" in err, err
+
+
+def test_ctrl_c_stops_waiting_for_approval_and_keeps_the_repl(
+        tmux, authcli, other_authcli, any_server, tmp_path):  # noqa: F811
+    """Waiting at `login` for a signed-in device can take two minutes: Ctrl-C gives the
+    prompt back (as it does for a line), it does not end the REPL."""
+    ada = authcli.signup_verified(any_server, "ada")
+    assert authcli.login(ada).code == 0
+    on = authcli("approval-on", "--password-stdin", stdin=ada.password + "\n")
+    assert on.code == 0, on.err
+    exit_file = tmp_path / "exit-code"
+    start_repl(tmux, other_authcli, exit_file)  # a machine without ada's device cookie
+    tmux.type("login")
+    tmux.keys("Enter")
+    answer(tmux, "Username", ada.username)
+    answer(tmux, "Password", ada.password)
+    tmux.wait_for("to approve this sign-in. Waiting...")
+    tmux.keys("C-c")
+    tmux.wait_for("cancelled\nauthcli>")  # the REPL's own prompt is back
+    assert not exit_file.exists(), tmux.screen()
+    tmux.type("help")
+    tmux.keys("Enter")
+    tmux.wait_for("approval-on")  # the REPL still answers

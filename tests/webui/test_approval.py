@@ -7,7 +7,15 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.webui.support import PASSWORD, expect_connected, log_in, signed_in, start, view
+from tests.webui.support import (
+    PASSWORD,
+    chat_view,
+    expect_connected,
+    log_in,
+    signed_in,
+    start,
+    view,
+)
 from tests.webui.test_account import account_view
 
 
@@ -84,3 +92,26 @@ def test_a_wrong_number_stops_the_login_and_offers_to_secure_the_account(
     secure.click()
     expect(trusted.get_by_label("Current password").first).to_be_focused()
     expect(view(trusted, "Change password")).to_be_visible()
+
+
+def test_a_tab_signed_in_by_approval_is_told_in_the_prompt_not_in_the_chat(
+        open_page, verified, screenshot):
+    """A sign-in made by approval cannot approve the next one: the prompt says so, and
+    the chat's message box is left alone (it is no chat message that failed)."""
+    name, _ = verified("af")
+    trusted = signed_in(open_page, name)
+    turn_on_approval(trusted, screenshot, "desktop-light-fresh")
+    approved, number = new_device_waits(open_page, name, "desktop")
+    prompt = trusted.get_by_role("alertdialog", name="Is this you signing in?")
+    prompt.get_by_role("button", name=number, exact=True).click()
+    expect_connected(approved)
+    prompt.get_by_role("button", name="Close").click()
+
+    _, number = new_device_waits(open_page, name, "desktop")
+    asked = approved.get_by_role("alertdialog", name="Is this you signing in?")
+    asked.get_by_role("button", name=number, exact=True).click()
+    expect(asked.get_by_role("status")).to_contain_text("itself signed in by approval")
+    screenshot(approved, "desktop-light-66-approval-fresh-session-refused")
+    composer = chat_view(approved).get_by_role("textbox", name="Message")
+    expect(composer).not_to_have_attribute("aria-invalid", "true")
+    expect(approved.locator("#composer-error")).to_be_hidden()

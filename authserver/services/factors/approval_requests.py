@@ -28,6 +28,7 @@ from authserver.security.tokens import token_digest
 from authserver.services import audit
 from authserver.services.accounts.lookup import DISABLED, as_reply
 from authserver.services.context import Caller, Context
+from authserver.services.factors.checks import confirmed_totp
 from authserver.services.oauth.claims import METHODS_APPROVAL
 from authserver.services.registry import serves
 from authserver.services.sessions.lifecycle import open_session
@@ -311,8 +312,12 @@ async def _expired(ctx: Context, request: LoginApproval, caller: Caller) -> Serv
         await _tell_closed(ctx, request.user_id, request.request_id, "expired")
         user = await ctx.store.run(User.get_by_id, request.user_id)
         await audit.record(ctx, "approval_expired", caller, user=user)
-    return unauthenticated("Nobody approved this sign-in in time." + OTHER_FACTOR
-                           + " Or log in again to send a new request.")
+    # Only an account with an authenticator app has another factor to offer here.
+    if await ctx.store.run(confirmed_totp, request.user_id):
+        return unauthenticated("Nobody approved this sign-in in time." + OTHER_FACTOR
+                               + " Or log in again to send a new request.")
+    return unauthenticated("Nobody approved this sign-in in time. Log in again to send a "
+                           "new request.")
 
 
 @serves(calls.LOGIN_APPROVAL_WAIT)

@@ -153,8 +153,17 @@ export class Chat {
     socket.io.on("reconnect_attempt", () => this.setState("reconnecting"));
     socket.on("chat", (message) => this.onChat(message));
     // Not chat: a new device asks this account's signed-in devices to approve its sign-in.
+    // A refused answer comes back in the ack (the prompt shows it) and as an `error`
+    // event, which is then no chat error: `answering` counts the answers in flight.
+    let answering = 0;
     socket.on("login_approval_request", (request) => this.hooks.onApprovalRequest?.(
-      request, (answer) => new Promise((resolve) => socket.emit("login_approval_answer", answer, resolve)),
+      request, (answer) => new Promise((resolve) => {
+        answering += 1;
+        socket.timeout(ACK_TIMEOUT_MS).emit("login_approval_answer", answer, (err, reply) => {
+          answering -= 1;
+          resolve(err ? { error: failure(err, null) } : reply);
+        });
+      }),
     ));
     socket.on("login_approval_closed", (closed) => this.hooks.onApprovalClosed?.(closed));
     // Not chat either: the account's role was given or taken away (by an admin or the operator).
@@ -166,7 +175,10 @@ export class Chat {
     });
     socket.on("session_revoked", ({ reason } = {}) => this.end(reason || "Your session was ended."));
     socket.on("auth_error", ({ error } = {}) => this.end(error || "Your session has ended."));
-    socket.on("error", (reply) => this.showComposerError(failure(null, reply) || "Something went wrong."));
+    socket.on("error", (reply) => {
+      if (answering) return; // the approval prompt shows it
+      this.showComposerError(failure(null, reply) || "Something went wrong.");
+    });
   }
 
   /** Close the connection and forget everything shown. */
