@@ -15,6 +15,7 @@ from authserver.mail import sealing
 from authserver.mail.senders import mail_sender
 from authserver.mail.worker import MailWorker
 from authserver.oauth import routes as oauth_routes
+from authserver.observability import loop_errors
 from authserver.realtime.server import RealTime
 from authserver.security.passwords import PasswordHasher
 from authserver.security.ratelimit.limiter import RateLimiter
@@ -62,6 +63,7 @@ async def prepare_provider(settings: Settings) -> str | None:
 async def serve(settings: Settings, sockets: list[socket.socket]) -> None:
     """Serve on already-bound `sockets` until SIGTERM or SIGINT, then stop gracefully
     (see `_stop`)."""
+    loop_errors.install(asyncio.get_running_loop())
     sealing.install(settings.secret_key, settings.secret_key_previous)
     keys.open_with_previous(settings.secret_key_previous)
     store = Store(settings.database_url)
