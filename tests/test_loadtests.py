@@ -63,6 +63,10 @@ def test_quick_benchmark_writes_every_figure_and_stops_its_processes(artifacts):
     results = json.loads((out / "results.json").read_text())
     missing = [key for key in KEYS if not isinstance(results.get(key), int | float)]
     assert not missing, f"no figure for {missing}"
+    # A figure per socket: the CPU of opening them all, shared among them, cannot exceed
+    # the opening's wall time on every core (it once gave the whole total instead).
+    opening_cpu_ms = results["socket_open_server_cpu_ms"] * results["sockets_held"]
+    assert opening_cpu_ms <= results["sockets_open_s"] * 1000 * (os.cpu_count() or 1) * 1.1
     report = (out / "report.md").read_text()
     assert all(f"`{key}`" in report for key in KEYS)
     raw = json.loads((out / "raw.json").read_text())
