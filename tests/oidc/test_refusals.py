@@ -1,12 +1,16 @@
 """Each rule of the provider, broken once by a client or a browser: refused, and nothing
 given. Both backends."""
 
+import asyncio
+import hashlib
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
 import requests
 from authlib.common.security import generate_token
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
+from tests.lifecycle.support import rows
 from tests.oidc.support import (
     REDIRECT_URI,
     answer,
@@ -111,6 +115,36 @@ def test_code_used_twice_is_refused_and_revokes_what_it_gave(server, unique):
     assert refresh(server, app, given["refresh_token"]).status_code == 400
     assert userinfo(server, given["access_token"]).status_code == 401
     assert audited(server, "oauth_code_reused", app.client_id)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)  # as the server stores times
+
+
+def test_a_code_lives_at_most_60_seconds(server, unique):
+    app = apps(server)["first"]
+    who = signed_in_person(server, unique)
+    asked_at = _now()
+    flow = authorize(server, who, app)
+    code = answer(flow.location)["code"]
+    code_hash = hashlib.sha256(code.encode()).hexdigest()
+    ((expires_at,),) = asyncio.run(rows(server.database_url,
+                                        "SELECT expires_at FROM oauth_code WHERE code_hash = ?",
+                                        code_hash))
+    if isinstance(expires_at, str):  # SQLite keeps the text peewee wrote
+        expires_at = datetime.fromisoformat(expires_at)
+    assert expires_at <= _now() + timedelta(seconds=60)
+    assert expires_at > asked_at
+    # a code past its time is refused (aged in the database rather than waited for)
+    asyncio.run(rows(server.database_url,
+                     "UPDATE oauth_code SET expires_at = ? WHERE code_hash = ?",
+                     _now() - timedelta(seconds=1), code_hash))
+    reply = requests.post(metadata(server)["token_endpoint"], timeout=10,
+                          auth=(app.client_id, app.client_secret), data={
+                              "grant_type": "authorization_code", "code": code,
+                              "redirect_uri": REDIRECT_URI, "code_verifier": flow.verifier})
+    assert reply.status_code == 400 and reply.json()["error"] == "invalid_grant"
+    assert "access_token" not in reply.json()
 
 
 def test_wrong_code_verifier_is_refused(server, unique):
