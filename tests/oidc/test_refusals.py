@@ -3,6 +3,7 @@ given. Both backends."""
 
 import asyncio
 import hashlib
+import re
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
@@ -223,6 +224,44 @@ def test_third_party_app_gets_no_code_without_consent(server, unique):
     # prompt=none cannot ask: consent_required
     silent = who.browser.get(url + "&prompt=none", allow_redirects=False, timeout=10)
     assert answer(silent.headers["Location"])["error"] == "consent_required"
+
+
+def _consent_answer(server, who, url: str, decision: str) -> requests.Response:
+    """The consent page for `url`, answered with its own form (token and time)."""
+    page = who.browser.get(url, allow_redirects=False, timeout=10)
+    assert page.status_code == 200 and "Allow" in page.text, page.status_code
+    form = dict(re.findall(r'name="(csrf|issued)" value="([^"]*)"', page.text))
+    return who.browser.post(url, data={**form, "decision": decision}, allow_redirects=False,
+                            headers={"Origin": server.url}, timeout=10)
+
+
+def test_consent_is_asked_once_per_scope_and_a_refusal_gives_no_code(server, unique):
+    who = signed_in_person(server, unique)
+    app = apps(server)["third"]
+
+    def url(scope: str, **extra) -> str:
+        return _authorize_url(server, app, code_challenge=_challenge(),
+                              code_challenge_method="S256", scope=scope, **extra)
+
+    denied = answer(_consent_answer(server, who, url("openid email"), "deny")
+                    .headers["Location"])
+    assert denied["error"] == "access_denied" and "code" not in denied
+    allowed = _consent_answer(server, who, url("openid email"), "allow")
+    assert "code" in answer(allowed.headers["Location"])
+    # remembered: the same scopes (or fewer) go through without asking again
+    for scope in ("openid email", "openid"):
+        again = who.browser.get(url(scope), allow_redirects=False, timeout=10)
+        assert again.status_code == 302 and "code" in answer(again.headers["Location"])
+    # but a scope not agreed to, or prompt=consent, asks again
+    more = who.browser.get(url("openid email profile"), allow_redirects=False, timeout=10)
+    assert more.status_code == 200 and "Location" not in more.headers
+    asked = who.browser.get(url("openid email", prompt="consent"), allow_redirects=False,
+                            timeout=10)
+    assert asked.status_code == 200 and "Location" not in asked.headers
+    # remembered per person: another person is asked
+    other = signed_in_person(server, unique)
+    first_time = other.browser.get(url("openid email"), allow_redirects=False, timeout=10)
+    assert first_time.status_code == 200 and "Location" not in first_time.headers
 
 
 def test_prompt_none_without_a_session_is_login_required(server):
