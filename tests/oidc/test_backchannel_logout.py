@@ -54,6 +54,11 @@ def _password_reset(server, who: Person) -> None:
     assert reply.status_code == 200, reply.text
 
 
+def _password_change(server, who: Person) -> None:
+    _post(who, server, "/api/password/change",
+          {"current_password": PASSWORD, "new_password": NEW_PASSWORD})
+
+
 def _admin_disable(server, who: Person, admin: Person) -> None:
     user_id = who.browser.get(server.url + "/api/me", timeout=10,
                               headers={"Origin": server.url}).json()["id"]
@@ -65,9 +70,10 @@ def _account_deletion(server, who: Person) -> None:
     _post(who, server, "/api/account/delete", {"current_password": PASSWORD})
 
 
+# A password change keeps the session it is made from: only the grants' end tells the app.
 ENDINGS = {"logout": _logout, "logout everywhere": _logout_everywhere,
-           "password reset": _password_reset, "admin disable": _admin_disable,
-           "account deletion": _account_deletion}
+           "password reset": _password_reset, "password change": _password_change,
+           "admin disable": _admin_disable, "account deletion": _account_deletion}
 
 
 def check_logout_token(server, token: str, client_id: str, id_token: str) -> dict:
