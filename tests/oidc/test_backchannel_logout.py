@@ -6,6 +6,7 @@ back still delivers once both are up. Both backends."""
 
 import asyncio
 import queue
+from datetime import datetime
 
 import pytest
 import requests
@@ -54,6 +55,11 @@ def _password_reset(server, who: Person) -> None:
     assert reply.status_code == 200, reply.text
 
 
+def _password_change(server, who: Person) -> None:
+    _post(who, server, "/api/password/change",
+          {"current_password": PASSWORD, "new_password": NEW_PASSWORD})
+
+
 def _admin_disable(server, who: Person, admin: Person) -> None:
     user_id = who.browser.get(server.url + "/api/me", timeout=10,
                               headers={"Origin": server.url}).json()["id"]
@@ -65,9 +71,10 @@ def _account_deletion(server, who: Person) -> None:
     _post(who, server, "/api/account/delete", {"current_password": PASSWORD})
 
 
+# A password change keeps the session it is made from: only the grants' end tells the app.
 ENDINGS = {"logout": _logout, "logout everywhere": _logout_everywhere,
-           "password reset": _password_reset, "admin disable": _admin_disable,
-           "account deletion": _account_deletion}
+           "password reset": _password_reset, "password change": _password_change,
+           "admin disable": _admin_disable, "account deletion": _account_deletion}
 
 
 def check_logout_token(server, token: str, client_id: str, id_token: str) -> dict:
@@ -142,6 +149,37 @@ def test_delivery_survives_a_restart(start_server, unique):
     listener.start()
     try:
         server.start()
+        check_logout_token(server, listener.next_token(), app.client_id, token["id_token"])
+    finally:
+        listener.stop()
+
+
+@pytest.mark.parametrize("ending", ["password reset", "admin disable"])
+def test_an_offline_grant_outliving_its_session_is_told_too(server, unique, ending):
+    """The session that gave an offline grant expired (no logout token then); the end of
+    the grant itself owes the app one."""
+    listener = LogoutListener().start()
+    try:
+        app = register(server, "--first-party", "--backchannel-logout-uri", listener.uri,
+                       "--scope", "openid", "--scope", "offline_access")
+        who = signed_in_person(server, unique)
+        _, token = tokens(server, who, app, scope="openid offline_access")
+        user_id = who.browser.get(server.url + "/api/me", timeout=10,
+                                  headers={"Origin": server.url}).json()["id"]
+        admin = signed_in_person(server, unique)
+        asyncio.run(rows(server.database_url,
+                         "UPDATE \"user\" SET role = 'admin' WHERE username = ?",
+                         admin.username))
+        asyncio.run(rows(server.database_url, "UPDATE session SET expires_at = ? "
+                         "WHERE user_id = ?", datetime(2000, 1, 1), user_id))
+        assert introspect(server, app, token["access_token"])["active"] is True
+        if ending == "admin disable":
+            _post(admin, server, "/api/admin/users/disable",
+                  {"user_id": user_id, "current_password": PASSWORD})
+        else:
+            _password_reset(server, who)
+
+        assert introspect(server, app, token["access_token"])["active"] is False
         check_logout_token(server, listener.next_token(), app.client_id, token["id_token"])
     finally:
         listener.stop()

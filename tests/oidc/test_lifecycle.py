@@ -106,3 +106,15 @@ def test_offline_access_outlives_the_session(server, unique):
     assert userinfo(server, renewed.json()["access_token"]).status_code == 200
     _password_change(server, second_browser)
     _assert_ended(server, app, renewed.json())
+
+
+def test_enabling_the_account_again_does_not_bring_the_apps_access_back(server, unique):
+    """Disabling ends the grants themselves, not just while the account stays disabled."""
+    app = apps(server)["first"]
+    who = signed_in_person(server, unique)
+    _, token = tokens(server, who, app, scope="openid offline_access")
+    _admin_disable(server, who)
+    done = run_authserver({"DATABASE_URL": server.database_url, "SECRET_KEY": TEST_SECRET},
+                          "users", "enable", who.username)
+    assert done.returncode == 0, done.stderr
+    _assert_ended(server, app, token)
