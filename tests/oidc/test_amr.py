@@ -1,6 +1,8 @@
 """`amr` and `auth_time` say how and when the session signed in: a password alone is
 `pwd`; with the TOTP second step (the web UI's own two-step login) `pwd otp mfa`; a
-passkey `hwk`."""
+passkey `hwk`. `auth_time` is the sign-in's time, not the token's."""
+
+import time
 
 import requests
 from joserfc import jwt
@@ -62,3 +64,11 @@ def test_a_passkey_sign_in_is_told_as_hwk(server, unique):
     _, token = tokens(server, by_passkey, apps(server)["first"])
     assert _id_token_claims(server, token)["amr"] == ["hwk"]
 
+
+def test_auth_time_is_when_the_session_signed_in(server, unique):
+    who = person(server, unique)
+    signed_in_by = time.time()
+    time.sleep(2)  # the tokens are asked for later than the sign-in
+    _, token = tokens(server, who, apps(server)["first"])
+    claims = _id_token_claims(server, token)
+    assert claims["auth_time"] <= signed_in_by < claims["iat"]
