@@ -77,6 +77,11 @@ def test_a_deleted_accounts_sub_never_reappears(start_server, unique):
     first = sign_in(server, username, email)
     _, token = tokens(server, first, app)
     first_sub = userinfo(server, token["access_token"]).json()["sub"]
+    # sub is not the integer id: since schema v14 SQLite no longer hands a deleted id out
+    # again, so the comparison below alone would pass with sub = id
+    user_id = first.browser.get(server.url + "/api/me", timeout=10,
+                                headers={"Origin": server.url}).json()["id"]
+    assert first_sub != str(user_id) and not first_sub.isdigit()
     assert api(server, first, "/api/account/delete",
                {"current_password": PASSWORD}).status_code == 200
 
