@@ -81,10 +81,20 @@ def test_code_flow_with_authlib_client(server, unique):
 
 
 def test_scope_decides_the_claims(server, unique):
+    """Each scope opens its claims, in the ID token as at userinfo, and no others."""
     who = signed_in_person(server, unique)
-    _, token = tokens(server, who, apps(server)["first"], scope="openid")
-    info = userinfo(server, token["access_token"]).json()
-    assert set(info) == {"sub"}
+    jwks = KeySet.import_key_set(requests.get(metadata(server)["jwks_uri"], timeout=10).json())
+    for scope, opened in (("openid", {}),
+                          ("openid profile", {"preferred_username": who.username}),
+                          ("openid email", {"email": who.email, "email_verified": True})):
+        _, token = tokens(server, who, apps(server)["first"], scope=scope)
+        info = userinfo(server, token["access_token"]).json()
+        assert info == {"sub": info["sub"], **opened}, scope
+        in_id_token = jwt.decode(token["id_token"], jwks).claims
+        assert in_id_token["sub"] == info["sub"]
+        assert {name: in_id_token[name] for name in ("preferred_username", "email",
+                                                     "email_verified")
+                if name in in_id_token} == opened, scope
 
 
 def test_public_client_uses_pkce_without_a_secret(server, unique):
