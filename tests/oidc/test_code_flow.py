@@ -2,10 +2,14 @@
 (the person signed in with the web UI's session cookie), ID token checked against the
 JWKS, refresh with rotation, userinfo, introspection and revocation. Both backends."""
 
+import asyncio
+import hashlib
+
 import requests
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
+from tests.lifecycle.support import rows
 from tests.oidc.support import (
     answer,
     apps,
@@ -95,6 +99,17 @@ def test_scope_decides_the_claims(server, unique):
         assert {name: in_id_token[name] for name in ("preferred_username", "email",
                                                      "email_verified")
                 if name in in_id_token} == opened, scope
+
+
+def test_refresh_tokens_are_stored_only_as_hashes(server, unique):
+    app = apps(server)["first"]
+    _, token = tokens(server, signed_in_person(server, unique), app)
+    renewed = refresh(server, app, token["refresh_token"])
+    assert renewed.status_code == 200, renewed.text
+    stored = repr(asyncio.run(rows(server.database_url, "SELECT * FROM oauth_token")))
+    for given in (token["refresh_token"], renewed.json()["refresh_token"]):
+        assert given not in stored
+        assert hashlib.sha256(given.encode()).hexdigest() in stored
 
 
 def test_public_client_uses_pkce_without_a_secret(server, unique):
