@@ -138,6 +138,10 @@ def test_client_credentials_grant(server):
 def test_jwks_is_cacheable(server):
     reply = requests.get(metadata(server)["jwks_uri"], timeout=10)
     assert reply.headers["Cache-Control"].startswith("public, max-age=")
+    # cached briefly: at most five minutes (and half the publish delay, which is a day
+    # here), so a rotated-in key reaches every cache before it signs
+    max_age = int(reply.headers["Cache-Control"].removeprefix("public, max-age="))
+    assert 0 < max_age <= 300
     keys = reply.json()["keys"]
     assert keys and all(key["kty"] == "RSA" and "d" not in key and key["kid"] for key in keys)
 

@@ -45,6 +45,9 @@ def test_key_rotation_publishes_first_and_signs_later(start_server, unique):
                               "OIDC_KEY_PUBLISH_SECONDS": PUBLISH_SECONDS}, "keys", "rotate")
     assert rotated.returncode == 0, rotated.stderr
     published = _jwks(server)
+    # caches keep the JWKS at most half the publish delay: they meet the new key in time
+    max_age = requests.get(metadata(server)["jwks_uri"], timeout=10).headers["Cache-Control"]
+    assert int(max_age.removeprefix("public, max-age=")) <= int(PUBLISH_SECONDS) / 2
     kids = [key.kid for key in published.keys]
     assert old_kid in kids and len(kids) == 2
     new_kid = next(kid for kid in kids if kid != old_kid)
