@@ -2,10 +2,14 @@
 (the person signed in with the web UI's session cookie), ID token checked against the
 JWKS, refresh with rotation, userinfo, introspection and revocation. Both backends."""
 
+import asyncio
+import hashlib
+
 import requests
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
+from tests.lifecycle.support import rows
 from tests.oidc.support import (
     answer,
     apps,
@@ -81,10 +85,31 @@ def test_code_flow_with_authlib_client(server, unique):
 
 
 def test_scope_decides_the_claims(server, unique):
+    """Each scope opens its claims, in the ID token as at userinfo, and no others."""
     who = signed_in_person(server, unique)
-    _, token = tokens(server, who, apps(server)["first"], scope="openid")
-    info = userinfo(server, token["access_token"]).json()
-    assert set(info) == {"sub"}
+    jwks = KeySet.import_key_set(requests.get(metadata(server)["jwks_uri"], timeout=10).json())
+    for scope, opened in (("openid", {}),
+                          ("openid profile", {"preferred_username": who.username}),
+                          ("openid email", {"email": who.email, "email_verified": True})):
+        _, token = tokens(server, who, apps(server)["first"], scope=scope)
+        info = userinfo(server, token["access_token"]).json()
+        assert info == {"sub": info["sub"], **opened}, scope
+        in_id_token = jwt.decode(token["id_token"], jwks).claims
+        assert in_id_token["sub"] == info["sub"]
+        assert {name: in_id_token[name] for name in ("preferred_username", "email",
+                                                     "email_verified")
+                if name in in_id_token} == opened, scope
+
+
+def test_refresh_tokens_are_stored_only_as_hashes(server, unique):
+    app = apps(server)["first"]
+    _, token = tokens(server, signed_in_person(server, unique), app)
+    renewed = refresh(server, app, token["refresh_token"])
+    assert renewed.status_code == 200, renewed.text
+    stored = repr(asyncio.run(rows(server.database_url, "SELECT * FROM oauth_token")))
+    for given in (token["refresh_token"], renewed.json()["refresh_token"]):
+        assert given not in stored
+        assert hashlib.sha256(given.encode()).hexdigest() in stored
 
 
 def test_public_client_uses_pkce_without_a_secret(server, unique):
@@ -113,6 +138,10 @@ def test_client_credentials_grant(server):
 def test_jwks_is_cacheable(server):
     reply = requests.get(metadata(server)["jwks_uri"], timeout=10)
     assert reply.headers["Cache-Control"].startswith("public, max-age=")
+    # cached briefly: at most five minutes (and half the publish delay, which is a day
+    # here), so a rotated-in key reaches every cache before it signs
+    max_age = int(reply.headers["Cache-Control"].removeprefix("public, max-age="))
+    assert 0 < max_age <= 300
     keys = reply.json()["keys"]
     assert keys and all(key["kty"] == "RSA" and "d" not in key and key["kid"] for key in keys)
 

@@ -6,6 +6,7 @@ refusals and the endpoint's limits per address and per client. Both backends."""
 
 import asyncio
 import re
+import time
 from datetime import datetime
 from pathlib import Path
 
@@ -90,6 +91,16 @@ def test_device_flow_with_authcli_approving(server, unique, tmp_path):
     # The device's grant is the approving session's: logging out ends it.
     assert authcli("logout").code == 0
     assert introspect(server, app, token["access_token"])["active"] is False
+
+
+def test_slow_down_makes_the_interval_longer(server):
+    """RFC 8628 3.5: after slow_down the device must wait 5 s more than before."""
+    app = device_app(server)
+    asked = start(server, app).json()
+    assert poll(server, app, asked["device_code"]).json()["error"] == "authorization_pending"
+    assert poll(server, app, asked["device_code"]).json()["error"] == "slow_down"
+    time.sleep(asked["interval"] + 1)  # past the first interval, within the longer one
+    assert poll(server, app, asked["device_code"]).json()["error"] == "slow_down"
 
 
 def test_device_code_expires_and_refusals(server, unique):

@@ -45,6 +45,9 @@ def test_key_rotation_publishes_first_and_signs_later(start_server, unique):
                               "OIDC_KEY_PUBLISH_SECONDS": PUBLISH_SECONDS}, "keys", "rotate")
     assert rotated.returncode == 0, rotated.stderr
     published = _jwks(server)
+    # caches keep the JWKS at most half the publish delay: they meet the new key in time
+    max_age = requests.get(metadata(server)["jwks_uri"], timeout=10).headers["Cache-Control"]
+    assert int(max_age.removeprefix("public, max-age=")) <= int(PUBLISH_SECONDS) / 2
     kids = [key.kid for key in published.keys]
     assert old_kid in kids and len(kids) == 2
     new_kid = next(kid for kid in kids if kid != old_kid)
@@ -77,6 +80,11 @@ def test_a_deleted_accounts_sub_never_reappears(start_server, unique):
     first = sign_in(server, username, email)
     _, token = tokens(server, first, app)
     first_sub = userinfo(server, token["access_token"]).json()["sub"]
+    # sub is not the integer id: since schema v14 SQLite no longer hands a deleted id out
+    # again, so the comparison below alone would pass with sub = id
+    user_id = first.browser.get(server.url + "/api/me", timeout=10,
+                                headers={"Origin": server.url}).json()["id"]
+    assert first_sub != str(user_id) and not first_sub.isdigit()
     assert api(server, first, "/api/account/delete",
                {"current_password": PASSWORD}).status_code == 200
 

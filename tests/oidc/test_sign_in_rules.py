@@ -6,6 +6,8 @@ import re
 from urllib.parse import parse_qs, urlsplit
 
 import requests
+from joserfc import jwt
+from joserfc.jwk import KeySet
 
 from tests.oidc.support import answer, apps, authorize, metadata, register, rp, tokens
 from tests.oidc.support import person as signed_in_person
@@ -90,3 +92,7 @@ def test_an_app_may_have_its_own_token_lifetime(server, unique):
     app = register(server, "--first-party", "--access-token-seconds", "120")
     _, token = tokens(server, signed_in_person(server, unique), app)
     assert token["expires_in"] == 120
+    # the token itself lives that long, not only the reply's word for it
+    jwks = KeySet.import_key_set(requests.get(metadata(server)["jwks_uri"], timeout=10).json())
+    claims = jwt.decode(token["access_token"], jwks).claims
+    assert claims["exp"] - claims["iat"] == 120
