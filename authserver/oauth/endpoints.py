@@ -5,7 +5,7 @@ from authlib.oauth2.rfc6749.util import extract_basic_authorization
 
 from authserver.errors import ServiceError
 from authserver.oauth.base import OAuthHandler
-from authserver.oauth.requests import Reply, first_values, presented_secret
+from authserver.oauth.requests import Pair, Reply, first_values, presented_secret
 from authserver.oauth.server import CheckedToken, Introspection, introspection_reply
 from authserver.observability import metrics
 from authserver.services import throttling
@@ -89,11 +89,10 @@ class _LimitedEndpoint(OAuthHandler):
 
     endpoint = ""
 
-    async def _admit(self, caller: Caller, form: dict[str, str]) -> bool:
+    async def _admit(self, caller: Caller, form: dict[str, str], basic: Pair) -> bool:
         if not self.ctx.limiter.enabled:
             return True
-        client_id, _ = extract_basic_authorization(self.request.headers)
-        client_id = (client_id or form.get("client_id") or "")[:64]
+        client_id = (basic[0] or form.get("client_id") or "")[:64]
         try:
             await throttling.check(self.ctx, caller, "oauth_client_auth_ip", caller.client,
                                    "Too many wrong client credentials from your address.")
@@ -120,9 +119,10 @@ class _LimitedEndpoint(OAuthHandler):
         with self.application.settings["in_flight"].track():
             caller = self.caller()
             form = first_values(self.request.body_arguments)
-            if not await self._admit(caller, form):
+            basic = extract_basic_authorization(self.request.headers)
+            if not await self._admit(caller, form, basic):
                 return
-            reply = await self.quick(form)
+            reply = await self.quick(form, basic)
             if reply is None:
                 request = self.oauth_request(from_query=False, caller=caller)
                 reply = await self.ctx.store.run(self.respond, request)
@@ -130,9 +130,10 @@ class _LimitedEndpoint(OAuthHandler):
                     await self.ctx.limiter.count("oauth_client_auth_ip", caller.client)
             self.send_reply(reply)
 
-    async def quick(self, form: dict[str, str]) -> Reply | None:
+    async def quick(self, form: dict[str, str], basic: Pair) -> Reply | None:
         """The answer without Authlib's path (and without building its request), when it
-        can be given that way for sure; None to take that path (`respond`)."""
+        can be given that way for sure; None to take that path (`respond`). `basic` is
+        the request's HTTP Basic client id and secret, read once."""
         return None
 
     def respond(self, request) -> Reply:
@@ -160,7 +161,7 @@ class TokenHandler(_BrowserReachable):
 
 
 class IntrospectionHandler(_LimitedEndpoint):
-    async def quick(self, form: dict[str, str]) -> Reply | None:
+    async def quick(self, form: dict[str, str], basic: Pair) -> Reply | None:
         """The usual introspection, an app asking about its access token, in one read
         and no other work: the client as this process remembers it, with its secret
         matched against that copy; the token's claims as this process verified them;
@@ -173,8 +174,7 @@ class IntrospectionHandler(_LimitedEndpoint):
         token, hint = form.get("token"), form.get("token_type_hint")
         if not token or (hint and hint not in Introspection.SUPPORTED_TOKEN_TYPES):
             return None
-        client = self.provider.remembered_client(
-            *presented_secret(self.request.headers, form))
+        client = self.provider.remembered_client(*presented_secret(basic, form))
         issuer = self.issuer
         checked = (tokens.remembered_access_token(token, issuer=issuer)
                    if client is not None else None)

@@ -30,12 +30,15 @@ def first_values(arguments: dict[str, list[bytes]]) -> dict[str, str]:
             for name, values in arguments.items() if values}
 
 
-def presented_secret(headers, form: dict[str, str]) -> tuple[str | None, str | None]:
-    """The client id and secret a request presents: HTTP Basic, else the form's
-    `client_id` and `client_secret` (RFC 6749 2.3.1)."""
-    client_id, secret = extract_basic_authorization(headers)
-    if client_id and secret:
-        return client_id, secret
+Pair = tuple[str | None, str | None]
+
+
+def presented_secret(basic: Pair, form: dict[str, str]) -> Pair:
+    """The client id and secret a request presents: HTTP Basic (`basic`, as
+    `extract_basic_authorization` reads the header), else the form's `client_id` and
+    `client_secret` (RFC 6749 2.3.1)."""
+    if basic[0] and basic[1]:
+        return basic
     return form.get("client_id"), form.get("client_secret")
 
 
@@ -87,8 +90,8 @@ class TornadoOAuth2Request(OAuth2Request):
     def form(self) -> dict[str, str]:
         return {name: values[0] for name, values in self._form.items() if values}
 
-    def presented_secret(self) -> tuple[str | None, str | None]:
-        return presented_secret(self.headers, self.form)
+    def presented_secret(self) -> Pair:
+        return presented_secret(extract_basic_authorization(self.headers), self.form)
 
 
 class TornadoJsonPayload(JsonPayload):
